@@ -1,0 +1,10 @@
+export * from "./errors.js";
+export { DEFAULT_TOLERANCE, type SatisfiesOptions, satisfies, satisfiesFormula } from "./evaluate.js";
+export { type And, and, type Formula, forEachRow, type Or, or, type RowRef, rowRef } from "./formula.js";
+export * from "./linear-program.js";
+export { parseLpFormat, writeLpFormat } from "./lp-format.js";
+export { type Milp, toMilp } from "./milp.js";
+export { type Restriction, type RestrictOptions, restrictAt, type TieRule } from "./restrict.js";
+export { type Relation, RowStore } from "./rows.js";
+export { ConstraintSystem } from "./system.js";
+export { Variables } from "./variables.js";

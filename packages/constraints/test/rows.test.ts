@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { ConstraintSystem, InvalidModelError, RowStore, rowsToBatch } from "../src/index.js";
+
+describe("RowStore", () => {
+  it("stores w·x + b ⋈ 0 sparsely and evaluates activity and violation", () => {
+    const s = new RowStore();
+    const r = s.add([0, 2], [2, -1], 3, "ge", 3);
+    expect(s.activity(r, [1, 100, 4])).toBe(2 - 4 + 3);
+    expect(s.violation(r, [1, 0, 4])).toBe(0);
+    expect(s.violation(r, [0, 0, 5])).toBe(2);
+    const e = s.add([1], [1], -2, "eq", 3);
+    expect(s.violation(e, [0, 1, 0])).toBe(1);
+    expect(s.violation(e, [0, 3, 0])).toBe(1);
+  });
+
+  it("drops zero coefficients and rejects bad rows without corrupting the store", () => {
+    const s = new RowStore();
+    s.add([0, 1], [0, 5], 0, "le", 2);
+    expect(s.nonzeros).toBe(1);
+    expect(() => s.add([0, 0], [1, 1], 0, "le", 2)).toThrow(InvalidModelError);
+    expect(() => s.add([3], [1], 0, "le", 2)).toThrow(/not in \[0, 2\)/);
+    expect(() => s.add([0], [Number.NaN], 0, "le", 2)).toThrow(/not finite/);
+    expect(() => s.add([0], [1, 2], 0, "le", 2)).toThrow(/indices but/);
+    expect(s.count).toBe(1);
+    expect(s.nonzeros).toBe(1);
+    const r = s.add([1, 0], [1, 2], 0, "le", 2);
+    expect(s.activity(r, [1, 1])).toBe(3);
+  });
+
+  it("builds a LeNet-sized system (15,000 rows × 800 nonzeros) in typed arrays", () => {
+    const sys = new ConstraintSystem();
+    sys.vars.addMany(800, 0, 255);
+    const idx = Int32Array.from({ length: 800 }, (_, j) => j);
+    const val = Float64Array.from({ length: 800 }, (_, j) => ((j * 7919) % 13) - 6 || 1);
+    for (let r = 0; r < 15_000; r++) sys.add(idx, val, r, r % 2 ? "ge" : "le");
+    expect(sys.rows.count).toBe(15_000);
+    expect(sys.rows.nonzeros).toBe(12_000_000);
+    const batch = rowsToBatch(sys.rows, [0, 14_999]);
+    expect(batch.starts[2]).toBe(1600);
+    expect(batch.upper[0]).toBe(-0);
+    expect(batch.lower[1]).toBe(-14_999);
+  });
+});
+
+describe("Variables", () => {
+  it("rejects empty bounds and names variables", () => {
+    const sys = new ConstraintSystem();
+    expect(() => sys.vars.add(2, 1)).toThrow(InvalidModelError);
+    const j = sys.vars.add(0, 1, "pixel");
+    expect(sys.vars.name(j)).toBe("pixel");
+    expect(sys.vars.name(sys.vars.add())).toBe("x1");
+    expect(sys.vars.lower(1)).toBe(Number.NEGATIVE_INFINITY);
+  });
+});

@@ -1,0 +1,111 @@
+import { solverEntries, solverNames } from "@rho/solvers";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { demo } from "./commands/demo.js";
+import { lpSolve } from "./commands/lp.js";
+import { EXIT_OK, EXIT_USAGE, UsageError } from "./errors.js";
+import { type Output, processOutput } from "./output.js";
+
+const positiveNumber = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a positive number");
+  return n;
+};
+const nonNegativeInt = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a non-negative integer");
+  return n;
+};
+
+function solverOption(): Option {
+  return new Option("-s, --solver <name>", "LP solver").choices(solverNames()).default("highs");
+}
+
+export function buildProgram(out: Output, setExit: (code: number) => void): Command {
+  const program = new Command("rho")
+    .description(
+      "Measure neural-net robustness to adversarial examples with constraints\n" +
+        "(Bastani et al., Measuring Neural Net Robustness with Constraints, NeurIPS 2016).",
+    )
+    .version("0.1.0")
+    .showHelpAfterError("(run with --help for usage)")
+    .configureOutput({ writeOut: (s) => out.line(s.trimEnd()), writeErr: (s) => out.error(s) })
+    .exitOverride();
+
+  program
+    .command("demo")
+    .description(
+      "Robustness of a small 2-D ReLU network (the paper's Figure 1) via its convex-restriction LP,\n" +
+        "solved by each LP solver, in one go and by iterative constraint solving; every adversarial\n" +
+        "example is checked by a forward pass. Exit 1 if solvers disagree or a check fails.",
+    )
+    .option("--solvers <list>", "comma-separated solvers", solverNames().join(","))
+    .option("--seed <n>", "seed of the network's weights", nonNegativeInt, 2)
+    .option("--points <n>", "number of points x*", nonNegativeInt, 5)
+    .option("--json", "print one JSON object on stdout", false)
+    .action(async (o: { solvers: string; seed: number; points: number; json: boolean }) => {
+      const solvers = o.solvers
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
+      setExit(await demo({ ...o, solvers }, out));
+    });
+
+  program
+    .command("solvers")
+    .description("List the registered LP solvers and what each supports.")
+    .option("--json", "print one JSON object on stdout", false)
+    .action(async (o: { json: boolean }) => {
+      const { getSolver } = await import("@rho/solvers");
+      const list = await Promise.all(
+        solverEntries().map(async (e) => ({
+          name: e.name,
+          description: e.description,
+          ...(await getSolver(e.name)).capabilities,
+        })),
+      );
+      if (o.json) out.json({ solvers: list });
+      else
+        for (const s of list)
+          out.line(
+            `${s.name.padEnd(6)} ${s.description}\n       warm start: ${s.warmStart}, MILP: ${s.mip}, time limit: ${s.timeLimit}`,
+          );
+    });
+
+  const lp = program.command("lp").description("Work with linear programs in CPLEX LP format.");
+  lp.command("solve")
+    .description(
+      "Solve an LP/MILP file and print status, objective and solve time.\nExit 0 if optimal, 1 for any other status, 2 for bad input.",
+    )
+    .argument("<file>", "CPLEX LP format file")
+    .addOption(solverOption())
+    .option("--json", "print the whole result, primal values by variable name, as one JSON object", false)
+    .option("--time-limit <seconds>", "wall-clock limit for the solve", positiveNumber)
+    .action(async (file: string, o: { solver: string; json: boolean; timeLimit?: number }) => {
+      setExit(await lpSolve(file, o, out));
+    });
+
+  return program;
+}
+
+/** Runs the CLI; returns the exit code. Bad input gives one line on stderr and exit code 2. */
+export async function main(argv: string[], out: Output = processOutput): Promise<number> {
+  let code = EXIT_OK;
+  const program = buildProgram(out, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help and version exit 0; everything else commander rejects is a usage error
+      return e.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    if (e instanceof UsageError) {
+      out.error(`rho: ${e.message}\n`);
+      return EXIT_USAGE;
+    }
+    out.error(`rho: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return EXIT_USAGE + 1;
+  }
+}

@@ -1,0 +1,134 @@
+import { concatRows, type LinearProgram, type RowBatch, validateProgram } from "@rho/constraints";
+import * as highsModule from "highs";
+import { UnsupportedError } from "./errors.js";
+import type { LpResult, LpSession, LpSolver, LpStatus, SolveOptions } from "./types.js";
+import { timed } from "./verify.js";
+
+// highs ships one .d.ts for its CommonJS and ES builds, so TypeScript (NodeNext) sees the ES
+// default export one level deeper than it is at run time.
+type Loader = typeof highsModule.default.default;
+const ns = highsModule as unknown as { default: Loader | { default: Loader } };
+const loadHighs: Loader = typeof ns.default === "function" ? ns.default : ns.default.default;
+type Highs = Awaited<ReturnType<Loader>>;
+type Model = ReturnType<Highs["createModel"]>;
+
+// HiGHS model status codes (Highs_getModelStatus).
+const STATUS: Record<number, LpStatus> = {
+  7: "optimal",
+  8: "infeasible",
+  9: "infeasible_or_unbounded",
+  10: "unbounded",
+  13: "time_limit",
+  14: "iteration_limit",
+};
+const INFEASIBLE_OR_UNBOUNDED = 9;
+
+function csr(rows: RowBatch, numCols: number) {
+  const nnz = rows.starts[rows.count] as number;
+  return {
+    format: "csr" as const,
+    numRows: rows.count,
+    numCols,
+    starts: rows.starts,
+    indices: rows.indices.subarray(0, nnz),
+    values: rows.values.subarray(0, nnz),
+  };
+}
+
+/**
+ * HiGHS through its persistent Model API: rows added to a session go into the same native
+ * model, so the next `run()` starts from the previous basis (the warm start iterative
+ * constraint solving relies on).
+ */
+class HighsSession implements LpSession {
+  private lp: LinearProgram;
+  private readonly model: Model;
+  constructor(
+    highs: Highs,
+    lp: LinearProgram,
+    private readonly opts: SolveOptions,
+  ) {
+    validateProgram(lp);
+    this.lp = lp;
+    this.model = highs.createModel({
+      numCols: lp.numCols,
+      numRows: lp.rows.count,
+      sense:
+        lp.sense === "min"
+          ? highs.constants.objectiveSense.minimize
+          : highs.constants.objectiveSense.maximize,
+      offset: lp.objectiveOffset,
+      colCost: lp.objective,
+      colLower: lp.colLower,
+      colUpper: lp.colUpper,
+      rowLower: lp.rows.lower,
+      rowUpper: lp.rows.upper,
+      matrix: csr(lp.rows, lp.numCols),
+      ...(lp.integer ? { integrality: Int32Array.from(lp.integer) } : {}),
+    });
+    this.model.options.set({ output_flag: false });
+    if (opts.timeLimit !== undefined) this.model.options.set({ time_limit: opts.timeLimit });
+  }
+
+  get numRows(): number {
+    return this.lp.rows.count;
+  }
+
+  addRows(rows: RowBatch): void {
+    if (rows.count === 0) return;
+    const next = { ...this.lp, rows: concatRows(this.lp.rows, rows) };
+    validateProgram(next);
+    this.model.addRows({ lower: rows.lower, upper: rows.upper, matrix: csr(rows, this.lp.numCols) });
+    this.lp = next;
+  }
+
+  async solve(): Promise<LpResult> {
+    return timed("highs", this.lp, this.opts, () => {
+      if (this.lp.numCols === 0) return { status: "optimal", primal: new Float64Array(0) };
+      this.model.zeroAllClocks(); // time_limit is cumulative across runs otherwise
+      let code = this.model.run().modelStatus as number;
+      if (code === INFEASIBLE_OR_UNBOUNDED) {
+        // Presolve could not tell which; the simplex without presolve can.
+        this.model.options.set({ presolve: "off" });
+        code = this.model.run().modelStatus as number;
+        this.model.options.set({ presolve: "choose" });
+      }
+      const status = STATUS[code] ?? "error";
+      const iterations = Number(this.model.info.get("simplex_iteration_count"));
+      if (status !== "optimal") {
+        return { status, iterations, message: `HiGHS model status ${code}` };
+      }
+      return { status, iterations, primal: this.model.getSolution().colValue };
+    });
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}
+
+class HighsSolver implements LpSolver {
+  readonly name = "highs";
+  readonly capabilities = { warmStart: true, mip: true, timeLimit: true };
+  constructor(private readonly highs: Highs) {}
+
+  async solve(lp: LinearProgram, opts: SolveOptions = {}): Promise<LpResult> {
+    const s = this.session(lp, opts);
+    try {
+      return await s.solve();
+    } finally {
+      s.dispose();
+    }
+  }
+
+  session(lp: LinearProgram, opts: SolveOptions = {}): LpSession {
+    if (opts.timeLimit !== undefined && !(opts.timeLimit > 0)) {
+      throw new UnsupportedError(`time limit must be positive, got ${opts.timeLimit}`);
+    }
+    return new HighsSession(this.highs, lp, opts);
+  }
+}
+
+export async function createHighsSolver(): Promise<LpSolver> {
+  return new HighsSolver(await loadHighs());
+}

@@ -1,0 +1,16 @@
+export * from "./errors.js";
+export { createGlpkSolver } from "./glpk.js";
+export { createHighsSolver } from "./highs.js";
+export {
+  type IterativeOptions,
+  type IterativeResult,
+  type RowOracle,
+  RowPool,
+  solveIteratively,
+  withAllRows,
+} from "./iterative.js";
+export { createJslpSolver } from "./jslp.js";
+export { getSolver, registerSolver, type SolverEntry, solverEntries, solverNames } from "./registry.js";
+export { RebuildSession } from "./session.js";
+export * from "./types.js";
+export { DEFAULT_FEASIBILITY_TOLERANCE, findViolation, objectiveAt } from "./verify.js";

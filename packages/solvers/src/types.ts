@@ -1,0 +1,62 @@
+import type { LinearProgram, RowBatch } from "@rho/constraints";
+
+/** How a solve ended. Only "optimal" carries a primal solution that rho has checked. */
+export type LpStatus =
+  | "optimal"
+  | "infeasible"
+  | "unbounded"
+  | "infeasible_or_unbounded"
+  | "time_limit"
+  | "iteration_limit"
+  | "error";
+
+export interface LpResult {
+  readonly status: LpStatus;
+  readonly solver: string;
+  /** c·x + offset at the returned primal; present when status is "optimal". */
+  readonly objective?: number;
+  /** Primal values by column; present when status is "optimal". */
+  readonly primal?: Float64Array;
+  /** Wall-clock seconds spent in the solver call. */
+  readonly seconds: number;
+  /** Simplex iterations (or the solver's own count) where it reports them. */
+  readonly iterations?: number;
+  /** Why the solve ended the way it did, for anything other than "optimal". */
+  readonly message?: string;
+}
+
+export interface SolveOptions {
+  /** Wall-clock limit in seconds; needs `capabilities.timeLimit`. */
+  readonly timeLimit?: number;
+  /** Absolute feasibility tolerance used to check the solver's answer (default 1e-6, scaled by row size). */
+  readonly feasibilityTolerance?: number;
+}
+
+export interface SolverCapabilities {
+  /** Re-solving a session after `addRows` starts from the previous basis. */
+  readonly warmStart: boolean;
+  /** Integer columns are supported (MILP). */
+  readonly mip: boolean;
+  /** `SolveOptions.timeLimit` is honoured. */
+  readonly timeLimit: boolean;
+}
+
+/** An LP whose rows can grow between solves (the loop of iterative constraint solving). */
+export interface LpSession {
+  readonly numRows: number;
+  addRows(rows: RowBatch): void;
+  solve(): Promise<LpResult>;
+  /** Frees solver memory (the highs WebAssembly heap is not garbage-collected). */
+  dispose(): void;
+}
+
+export interface LpSolver {
+  readonly name: string;
+  readonly capabilities: SolverCapabilities;
+  solve(lp: LinearProgram, opts?: SolveOptions): Promise<LpResult>;
+  session(lp: LinearProgram, opts?: SolveOptions): LpSession;
+}
+
+export const supportsWarmStart = (s: LpSolver): boolean => s.capabilities.warmStart;
+export const supportsMip = (s: LpSolver): boolean => s.capabilities.mip;
+export const supportsTimeLimit = (s: LpSolver): boolean => s.capabilities.timeLimit;

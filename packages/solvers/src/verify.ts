@@ -1,0 +1,94 @@
+import { colName, type LinearProgram, rowName } from "@rho/constraints";
+import type { LpResult, LpStatus, SolveOptions } from "./types.js";
+
+export const DEFAULT_FEASIBILITY_TOLERANCE = 1e-6;
+
+/**
+ * Describes the worst violation of x against the program's bounds, rows and integrality, or
+ * returns undefined when x is feasible. Tolerances scale with the magnitude of the row's terms,
+ * so large coefficients do not turn round-off into "infeasible".
+ */
+export function findViolation(
+  lp: LinearProgram,
+  x: Float64Array,
+  tol = DEFAULT_FEASIBILITY_TOLERANCE,
+): string | undefined {
+  if (x.length !== lp.numCols) return `the solution has ${x.length} values for ${lp.numCols} columns`;
+  for (let j = 0; j < lp.numCols; j++) {
+    const v = x[j] as number;
+    const t = tol * Math.max(1, Math.abs(v));
+    if (!Number.isFinite(v)) return `column ${colName(lp, j)} has value ${v}`;
+    if (v < (lp.colLower[j] as number) - t || v > (lp.colUpper[j] as number) + t) {
+      return `column ${colName(lp, j)} = ${v} is outside [${lp.colLower[j]}, ${lp.colUpper[j]}]`;
+    }
+    if (lp.integer?.[j] && Math.abs(v - Math.round(v)) > 1e-6)
+      return `integer column ${colName(lp, j)} = ${v}`;
+  }
+  const r = lp.rows;
+  for (let i = 0; i < r.count; i++) {
+    let a = 0;
+    let scale = 1;
+    for (let k = r.starts[i] as number; k < (r.starts[i + 1] as number); k++) {
+      const term = (r.values[k] as number) * (x[r.indices[k] as number] as number);
+      a += term;
+      scale = Math.max(scale, Math.abs(term));
+    }
+    const t = tol * scale;
+    if (a < (r.lower[i] as number) - t || a > (r.upper[i] as number) + t) {
+      return `row ${rowName(r, i)} = ${a} is outside [${r.lower[i]}, ${r.upper[i]}]`;
+    }
+  }
+  return undefined;
+}
+
+export function objectiveAt(lp: LinearProgram, x: Float64Array): number {
+  let s = lp.objectiveOffset;
+  for (let j = 0; j < lp.numCols; j++) s += (lp.objective[j] as number) * (x[j] as number);
+  return s;
+}
+
+export interface RawOutcome {
+  status: LpStatus;
+  primal?: Float64Array;
+  iterations?: number;
+  message?: string;
+}
+
+/**
+ * Turns an adapter's raw outcome into an LpResult. An "optimal" whose primal violates the
+ * program is downgraded to "error": rho never passes on a wrong optimum.
+ */
+export function finishResult(
+  solver: string,
+  lp: LinearProgram,
+  raw: RawOutcome,
+  seconds: number,
+  opts: SolveOptions = {},
+): LpResult {
+  const base = { solver, seconds, ...(raw.iterations !== undefined ? { iterations: raw.iterations } : {}) };
+  if (raw.status !== "optimal") {
+    return { ...base, status: raw.status, ...(raw.message ? { message: raw.message } : {}) };
+  }
+  if (!raw.primal)
+    return { ...base, status: "error", message: `${solver} reported optimal without a solution` };
+  const bad = findViolation(lp, raw.primal, opts.feasibilityTolerance);
+  if (bad) return { ...base, status: "error", message: `${solver} reported optimal, but ${bad}` };
+  return { ...base, status: "optimal", primal: raw.primal, objective: objectiveAt(lp, raw.primal) };
+}
+
+/** Runs a synchronous adapter body, timing it and turning a thrown exception into status "error". */
+export function timed(
+  solver: string,
+  lp: LinearProgram,
+  opts: SolveOptions,
+  body: () => RawOutcome,
+): LpResult {
+  const t0 = performance.now();
+  let raw: RawOutcome;
+  try {
+    raw = body();
+  } catch (e) {
+    raw = { status: "error", message: `${solver} failed: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  return finishResult(solver, lp, raw, (performance.now() - t0) / 1000, opts);
+}

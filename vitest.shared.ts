@@ -1,0 +1,19 @@
+import { fileURLToPath } from "node:url";
+import type { ViteUserConfig } from "vitest/config";
+
+// Tests import sibling workspace packages from source, so `vitest` needs no prior build.
+const pkg = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url));
+
+export const sharedTestConfig: ViteUserConfig = {
+  resolve: {
+    alias: {
+      "@rho/constraints": pkg("constraints"),
+      "@rho/solvers": pkg("solvers"),
+      "@rho/harness": pkg("harness"),
+    },
+  },
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 60_000,
+  },
+};
