@@ -4,9 +4,12 @@ import { colName, type LinearProgram, rowName, validateProgram } from "./linear-
 // CPLEX LP format: https://www.ibm.com/docs/en/icos/latest?topic=cplex-lp-file-format-algebraic-representation
 // Written so that parse(write(lp)) reproduces lp exactly: every column appears in the objective
 // (zero coefficients included) to fix column order, and numbers use JavaScript's shortest
-// round-tripping decimal form.
+// round-tripping decimal form. The format has no portable one-row range (HiGHS's reader, for
+// one, misreads `lo <= expr <= hi`), so a ranged row `n` is written as rows `n_lo` and `n_hi`,
+// which the reader merges back when they are adjacent with identical terms.
 
-const TERMS_PER_LINE = 8;
+// CPLEX truncates lines beyond 510 characters.
+const LINE_CHARS = 200;
 
 function num(v: number): string {
   if (v === Number.POSITIVE_INFINITY) return "+inf";
@@ -26,10 +29,16 @@ function linear(
     out.push(" 0 ", names(0));
     return;
   }
+  let width = 0;
   for (let k = s; k < e; k++) {
     const w = val[k] as number;
-    if ((k - s) % TERMS_PER_LINE === 0 && k > s) out.push("\n  ");
-    out.push(w < 0 || Object.is(w, -0) ? " - " : " + ", String(Math.abs(w)), " ", names(idx[k] as number));
+    const term = `${w < 0 || Object.is(w, -0) ? " - " : " + "}${Math.abs(w)} ${names(idx[k] as number)}`;
+    if (width + term.length > LINE_CHARS && k > s) {
+      out.push("\n ");
+      width = 0;
+    }
+    out.push(term);
+    width += term.length;
   }
 }
 
@@ -49,16 +58,18 @@ export function writeLpFormat(lp: LinearProgram): string {
   for (let i = 0; i < r.count; i++) {
     const lo = r.lower[i] as number;
     const hi = r.upper[i] as number;
-    out.push(" ", rowName(r, i), ":");
-    const ranged = lo !== hi && Number.isFinite(lo) && Number.isFinite(hi);
-    const free = lo === Number.NEGATIVE_INFINITY && hi === Number.POSITIVE_INFINITY;
-    if (ranged || free) out.push(" ", num(lo), " <=");
-    linear(out, names, r.indices, r.values, r.starts[i] as number, r.starts[i + 1] as number);
-    if (ranged || free) out.push(" <= ", num(hi));
-    else if (lo === hi) out.push(" = ", num(lo));
-    else if (Number.isFinite(lo)) out.push(" >= ", num(lo));
-    else out.push(" <= ", num(hi));
-    out.push("\n");
+    const row = (name: string, sense: string, rhs: number) => {
+      out.push(" ", name, ":");
+      linear(out, names, r.indices, r.values, r.starts[i] as number, r.starts[i + 1] as number);
+      out.push(" ", sense, " ", num(rhs), "\n");
+    };
+    const name = rowName(r, i);
+    if (lo === hi) row(name, "=", lo);
+    else if (Number.isFinite(lo) && Number.isFinite(hi)) {
+      row(`${name}_lo`, ">=", lo);
+      row(`${name}_hi`, "<=", hi);
+    } else if (Number.isFinite(hi)) row(name, "<=", hi);
+    else row(name, ">=", lo); // also a free row: expr >= -inf
   }
   out.push("Bounds\n");
   for (let j = 0; j < lp.numCols; j++) {
@@ -79,7 +90,8 @@ export function writeLpFormat(lp: LinearProgram): string {
 }
 
 const NAME_RE = /^[A-Za-z_!"#$%&()/,;?@`'{}|~[\]^][A-Za-z0-9_!"#$%&()/,.;?@`'{}|~[\]^]*$/;
-const RESERVED = /^(inf|infinity|free)$/i;
+// `e`/`E` alone or followed by a digit or another e reads as an exponent in CPLEX's grammar.
+const RESERVED = /^(inf|infinity|free|[eE]([0-9eE].*)?)$/;
 
 function checkNames(lp: LinearProgram): void {
   const seen = new Set<string>();
@@ -145,6 +157,12 @@ function tokenizeLine(text: string, line: number, out: Tok[]): void {
 }
 
 const INF_RE = /^(inf|infinity)$/i;
+
+function sameTerms(a: Map<number, number>, b: Map<number, number>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [j, w] of a) if (b.get(j) !== w) return false;
+  return true;
+}
 
 /** Parses CPLEX LP text into a LinearProgram (names kept). Throws LpParseError with a line number. */
 export function parseLpFormat(text: string): LinearProgram {
@@ -306,6 +324,19 @@ export function parseLpFormat(text: string): LinearProgram {
         const rhs = parseNumber(toks, p, `the right-hand side of row ${name}`) - c;
         if (op !== "<=") lo = rhs;
         if (op !== ">=") hi = rhs;
+      }
+      const prev = rowTerms.length - 1;
+      if (
+        name.endsWith("_hi") &&
+        rowNames[prev] === `${name.slice(0, -3)}_lo` &&
+        rowHi[prev] === Number.POSITIVE_INFINITY &&
+        lo === Number.NEGATIVE_INFINITY &&
+        sameTerms(rowTerms[prev] as Map<number, number>, terms)
+      ) {
+        // the two halves of a ranged row, as writeLpFormat writes it
+        rowHi[prev] = hi;
+        rowNames[prev] = name.slice(0, -3);
+        continue;
       }
       rowTerms.push(terms);
       rowLo.push(lo);

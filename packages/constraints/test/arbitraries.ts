@@ -138,6 +138,8 @@ export function arbReluSystem() {
         const inactive: Formula = and(sys.row([zs + h], [1], 0, "le"), sys.row([ys + h], [1], 0, "eq"));
         sys.require(or(active, inactive));
       }
-      return { sys, point, inputs, hidden };
+      // Print the generating data, not the typed-array internals, in counterexamples.
+      const shown = JSON.stringify({ w, b, x });
+      return { sys, point, inputs, hidden, [fc.toStringMethod]: () => `ReluSystem(${shown})` };
     });
 }

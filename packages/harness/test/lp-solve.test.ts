@@ -52,6 +52,18 @@ describe("rho lp solve", () => {
     expect(j.solver).toBe("highs");
   });
 
+  it.each(["highs", "glpk"])("solves a MILP (Generals section) with %s", async (solver) => {
+    const milp = file(
+      "knapsack.lp",
+      "Maximize\n v: 5 a + 4 b + 3 c\nSubject To\n w: 2 a + 3 b + c <= 5\nBounds\n a <= 1\n b <= 1\n c <= 1\nGenerals\n a b c\nEnd\n",
+    );
+    const r = await rho("lp", "solve", milp, "--solver", solver, "--json");
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.objective).toBeCloseTo(9, 9); // a = b = 1 (weight 5), value 9; the LP relaxation gives 10.67
+    expect(j.primal).toEqual({ a: 1, b: 1, c: 0 });
+  });
+
   it("exits 1 on a non-optimal status", async () => {
     const r = await rho("lp", "solve", infeasible, "--solver", "glpk");
     expect(r.code).toBe(1);

@@ -57,6 +57,10 @@ export const twoByTwo = lp({
   ],
 });
 
+// Decimals on a 0.01 grid: widths are 0 or at least 0.01, never at solver-tolerance scale.
+const decimal = (min: number, max: number) =>
+  fc.integer({ min: min * 100, max: max * 100 }).map((v) => v / 100);
+
 /**
  * A random LP that is feasible by construction: rows are built around a point x0 inside the
  * column bounds. With `free` > 0 that many leading columns are unbounded (and, when `unbounded`,
@@ -75,33 +79,32 @@ export function arbFeasibleLp(opts: {
         n: fc.constant(n),
         sense: fc.constantFrom<"min" | "max">("min", "max"),
         c: fc.array(fc.integer({ min: -9, max: 9 }), { minLength: n, maxLength: n }),
-        x0: fc.array(fc.double({ min: -5, max: 5, noNaN: true }), { minLength: n, maxLength: n }),
-        slack: fc.array(
-          fc.tuple(fc.double({ min: 0, max: 3, noNaN: true }), fc.double({ min: 0, max: 3, noNaN: true })),
-          {
-            minLength: n,
-            maxLength: n,
-          },
-        ),
+        offset: fc.integer({ min: -5, max: 5 }),
+        x0: fc.array(decimal(-5, 5), { minLength: n, maxLength: n }),
+        slack: fc.array(fc.tuple(decimal(0, 3), decimal(0, 3)), {
+          minLength: n,
+          maxLength: n,
+        }),
         rows: fc.array(
           fc.record({
             a: fc.array(fc.oneof(fc.constant(0), fc.integer({ min: -6, max: 6 })), {
               minLength: n,
               maxLength: n,
             }),
-            below: fc.oneof(fc.constant(inf), fc.double({ min: 0, max: 4, noNaN: true })),
-            above: fc.oneof(fc.constant(inf), fc.double({ min: 0, max: 4, noNaN: true })),
+            below: fc.oneof(fc.constant(inf), decimal(0, 4)),
+            above: fc.oneof(fc.constant(inf), decimal(0, 4)),
           }),
           { minLength: m, maxLength: m },
         ),
       }),
     )
-    .map(({ sense, c, x0, slack, rows }) => {
+    .map(({ sense, c, offset, x0, slack, rows }) => {
       const freeCol = opts.free || opts.unbounded ? 0 : -1;
       if (opts.unbounded && c[0] === 0) c[0] = 1;
       return lp({
         sense,
         c,
+        offset,
         lo: x0.map((v, j) => (j === freeCol ? -inf : v - slack[j]![0])),
         hi: x0.map((v, j) => (j === freeCol ? inf : v + slack[j]![1])),
         rows: rows.map((r) => {
