@@ -112,7 +112,12 @@ export function arbReluSystem() {
           maxLength: hidden,
         }),
         b: fc.array(small, { minLength: hidden, maxLength: hidden }),
-        x: fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: inputs, maxLength: inputs }),
+        // Inputs on a 0.01 grid with integer weights: a pre-activation is 0 or at least 0.01 away
+        // from it, so solver tolerances (~1e-6 × big-M) cannot blur which side of a ReLU it is on.
+        x: fc.array(
+          fc.integer({ min: -100, max: 100 }).map((v) => v / 100),
+          { minLength: inputs, maxLength: inputs },
+        ),
       }),
     )
     .map(({ inputs, hidden, w, b, x }) => {

@@ -69,8 +69,11 @@ class GlpkSolver implements LpSolver {
           ...(opts.timeLimit !== undefined ? { tmlim: opts.timeLimit } : {}),
         }).result;
       const problem = toGlpk(g, lp);
+      const t0 = performance.now();
       const res = run(problem, mip);
-      let status = this.status(res.status, opts);
+      const hitLimit =
+        opts.timeLimit !== undefined && (performance.now() - t0) / 1000 >= 0.95 * opts.timeLimit;
+      let status = this.status(res.status, hitLimit);
       if (mip && res.status === g.GLP_UNDEF) {
         // intopt gives no verdict when the relaxation has none; classify through the relaxation.
         const relaxed = run({ ...problem, generals: [] }, false);
@@ -86,14 +89,14 @@ class GlpkSolver implements LpSolver {
     });
   }
 
-  private status(code: number, opts: SolveOptions): LpStatus {
+  private status(code: number, hitLimit: boolean): LpStatus {
     const g = this.g;
     if (code === g.GLP_OPT) return "optimal";
     if (code === g.GLP_NOFEAS) return "infeasible";
     if (code === g.GLP_UNBND) return "unbounded";
-    // A feasible-but-not-optimal stop only happens on a limit.
-    if ((code === g.GLP_FEAS || code === g.GLP_INFEAS) && opts.timeLimit !== undefined) return "time_limit";
-    return "error";
+    // glpk.js does not pass on glp_simplex's return code; a verdict-less stop after the time
+    // limit has elapsed is the limit.
+    return hitLimit ? "time_limit" : "error";
   }
 
   session(lp: LinearProgram, opts: SolveOptions = {}): LpSession {

@@ -26,9 +26,10 @@ export interface IterativeResult {
   readonly rounds: number;
   /** Rows of the final LP beyond the base rows. */
   readonly rowsAdded: number;
-  /** Total rows the oracle could have supplied, when it knows (RowPool does). */
+  /** Wall-clock seconds for the whole loop, oracle included. */
   readonly seconds: number;
-  readonly iterations: number;
+  /** Solver iterations summed over rounds, when the solver reports them. */
+  readonly iterations?: number;
 }
 
 /**
@@ -48,18 +49,21 @@ export async function solveIteratively(
   const session = solver.session(base, opts);
   const t0 = performance.now();
   let rounds = 0;
-  let iterations = 0;
+  let iterations: number | undefined = 0;
   try {
     for (;;) {
       const result = await session.solve();
       rounds++;
-      iterations += result.iterations ?? 0;
+      iterations =
+        iterations === undefined || result.iterations === undefined
+          ? undefined
+          : iterations + result.iterations;
       const done = (r: LpResult) => ({
         result: r,
         rounds,
         rowsAdded: session.numRows - base.rows.count,
         seconds: (performance.now() - t0) / 1000,
-        iterations,
+        ...(iterations !== undefined ? { iterations } : {}),
       });
       let rows: RowBatch;
       if (result.status === "optimal") rows = oracle.violated(result.primal as Float64Array, tol);

@@ -5,7 +5,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { arbLinearProgram } from "../../constraints/test/arbitraries.js";
 import { findViolation, type LpSolver, UnsupportedError } from "../src/index.js";
-import { arbFeasibleLp, lp, twoByTwo } from "./programs.js";
+import { arbFeasibleLp, denseLp, lp, sliceRows, twoByTwo } from "./programs.js";
 import { integerEnumeration, vertexEnumeration } from "./reference.js";
 
 const inf = Number.POSITIVE_INFINITY;
@@ -132,11 +132,11 @@ export function solverConformance(create: () => Promise<LpSolver>): void {
         fc.asyncProperty(arbFeasibleLp({ maxCols: 6, maxRows: 8 }), fc.nat(), async (p, cut) => {
           const k = cut % (p.rows.count + 1);
           const first = lp({ c: [], lo: [], hi: [], rows: [] });
-          const head = { ...p, rows: sliceRows(p, 0, k) };
+          const head = { ...p, rows: sliceRows(p.rows, 0, k) };
           const session = s.session(head);
           try {
             await session.solve();
-            session.addRows(sliceRows(p, k, p.rows.count));
+            session.addRows(sliceRows(p.rows, k, p.rows.count));
             session.addRows(first.rows); // adding nothing is allowed
             expect(session.numRows).toBe(p.rows.count);
             const again = await session.solve();
@@ -149,6 +149,20 @@ export function solverConformance(create: () => Promise<LpSolver>): void {
         }),
         { numRuns: 40 },
       );
+    });
+
+    it("honours a time limit when it claims to, and refuses one otherwise", async () => {
+      const s = await get();
+      const big = denseLp(120, 1200);
+      if (!s.capabilities.timeLimit) {
+        await expect(s.solve(big, { timeLimit: 1 })).rejects.toThrow(UnsupportedError);
+        return;
+      }
+      const r = await s.solve(big, { timeLimit: 0.001 });
+      expect(r.status).toBe("time_limit");
+      expect(r.primal).toBeUndefined();
+      // a generous limit changes nothing
+      expect((await s.solve(twoByTwo, { timeLimit: 60 })).status).toBe("optimal");
     });
 
     it("rejects a malformed program with a typed error, not a crash", async () => {
@@ -201,18 +215,4 @@ export function solverConformance(create: () => Promise<LpSolver>): void {
       );
     });
   });
-}
-
-function sliceRows(p: LinearProgram, from: number, to: number) {
-  const r = p.rows;
-  const s0 = r.starts[from] as number;
-  const s1 = r.starts[to] as number;
-  return {
-    count: to - from,
-    starts: Int32Array.from(r.starts.subarray(from, to + 1), (v) => v - s0),
-    indices: r.indices.slice(s0, s1),
-    values: r.values.slice(s0, s1),
-    lower: r.lower.slice(from, to),
-    upper: r.upper.slice(from, to),
-  };
 }

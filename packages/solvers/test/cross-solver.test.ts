@@ -1,4 +1,4 @@
-import { concatRows, emptyRows, type LinearProgram, type RowBatch } from "@rho/constraints";
+import type { LinearProgram } from "@rho/constraints";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -9,30 +9,18 @@ import {
   solverNames,
   withAllRows,
 } from "../src/index.js";
-import { arbFeasibleLp } from "./programs.js";
+import { arbFeasibleLp, lp, sliceRows } from "./programs.js";
 
+const inf = Number.POSITIVE_INFINITY;
 const close = (a: number, b: number) => Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(a), Math.abs(b));
 
 async function all(): Promise<LpSolver[]> {
   return Promise.all(solverNames().map((n) => getSolver(n)));
 }
 
-/** Splits a program's rows: the first `k` stay in the base LP, the rest go to a pool. */
-function split(p: LinearProgram, k: number): { base: LinearProgram; pool: RowBatch } {
-  const r = p.rows;
-  const take = (from: number, to: number): RowBatch => {
-    const s0 = r.starts[from]!;
-    const s1 = r.starts[to]!;
-    return {
-      count: to - from,
-      starts: Int32Array.from(r.starts.subarray(from, to + 1), (v) => v - s0),
-      indices: r.indices.slice(s0, s1),
-      values: r.values.slice(s0, s1),
-      lower: r.lower.slice(from, to),
-      upper: r.upper.slice(from, to),
-    };
-  };
-  return { base: { ...p, rows: take(0, k) }, pool: take(k, r.count) };
+/** The first `k` rows stay in the base LP, the rest go to a pool. */
+function split(p: LinearProgram, k: number) {
+  return { base: { ...p, rows: sliceRows(p.rows, 0, k) }, pool: sliceRows(p.rows, k, p.rows.count) };
 }
 
 describe("cross-solver agreement", () => {
@@ -87,23 +75,16 @@ describe("iterative constraint solving", () => {
   it("recovers when the relaxation is unbounded but the full LP is not", async () => {
     const s = await getSolver("highs");
     // min x with only the pool bounding x from below: x ≥ 2 and x ≥ −1.
-    const base: LinearProgram = {
-      numCols: 1,
-      sense: "min",
-      objective: Float64Array.from([1]),
-      objectiveOffset: 0,
-      colLower: Float64Array.from([Number.NEGATIVE_INFINITY]),
-      colUpper: Float64Array.from([Number.POSITIVE_INFINITY]),
-      rows: emptyRows(),
-    };
-    const pool: RowBatch = {
-      count: 2,
-      starts: Int32Array.from([0, 1, 2]),
-      indices: Int32Array.from([0, 0]),
-      values: Float64Array.from([1, 1]),
-      lower: Float64Array.from([2, -1]),
-      upper: Float64Array.from([Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY]),
-    };
+    const base = lp({ c: [1], lo: [-inf], hi: [inf] });
+    const pool = lp({
+      c: [0],
+      lo: [0],
+      hi: [0],
+      rows: [
+        { a: [1], lo: 2, hi: inf },
+        { a: [1], lo: -1, hi: inf },
+      ],
+    }).rows;
     const it = await solveIteratively(s, base, new RowPool(pool));
     expect(it.result.status).toBe("optimal");
     expect(it.result.objective).toBeCloseTo(2, 9);
@@ -112,47 +93,23 @@ describe("iterative constraint solving", () => {
 
   it("proves infeasibility from an infeasible relaxation", async () => {
     const s = await getSolver("glpk");
-    const base: LinearProgram = {
-      numCols: 1,
-      sense: "min",
-      objective: Float64Array.from([1]),
-      objectiveOffset: 0,
-      colLower: Float64Array.from([0]),
-      colUpper: Float64Array.from([1]),
-      rows: concatRows(emptyRows(), {
-        count: 1,
-        starts: Int32Array.from([0, 1]),
-        indices: Int32Array.from([0]),
-        values: Float64Array.from([1]),
-        lower: Float64Array.from([3]),
-        upper: Float64Array.from([Number.POSITIVE_INFINITY]),
-      }),
-    };
-    const it = await solveIteratively(s, base, new RowPool(emptyRows()));
+    const base = lp({ c: [1], lo: [0], hi: [1], rows: [{ a: [1], lo: 3, hi: inf }] });
+    const it = await solveIteratively(s, base, new RowPool(sliceRows(base.rows, 0, 0)));
     expect(it.result.status).toBe("infeasible");
   });
 
   it("adds at most maxPerRound rows per round, most violated first", async () => {
     const s = await getSolver("highs");
     // min x + y over a box; the pool pushes x ≥ i for i = 1..5 and y ≥ 3.
-    const n = 6;
-    const pool: RowBatch = {
-      count: n,
-      starts: Int32Array.from({ length: n + 1 }, (_, i) => i),
-      indices: Int32Array.from([0, 0, 0, 0, 0, 1]),
-      values: Float64Array.from([1, 1, 1, 1, 1, 1]),
-      lower: Float64Array.from([1, 2, 3, 4, 5, 3]),
-      upper: new Float64Array(n).fill(Number.POSITIVE_INFINITY),
-    };
-    const base: LinearProgram = {
-      numCols: 2,
-      sense: "min",
-      objective: Float64Array.from([1, 1]),
-      objectiveOffset: 0,
-      colLower: Float64Array.from([0, 0]),
-      colUpper: Float64Array.from([10, 10]),
-      rows: emptyRows(),
-    };
+    const base = lp({ c: [1, 1], lo: [0, 0], hi: [10, 10] });
+    const pool = lp({
+      c: [0, 0],
+      lo: [0, 0],
+      hi: [0, 0],
+      rows: [1, 2, 3, 4, 5]
+        .map((i) => ({ a: [1, 0], lo: i, hi: inf }))
+        .concat([{ a: [0, 1], lo: 3, hi: inf }]),
+    }).rows;
     const it = await solveIteratively(s, base, new RowPool(pool, 1));
     expect(it.result.objective).toBeCloseTo(8, 9);
     // round 1 adds x ≥ 5 (most violated), round 2 adds y ≥ 3, round 3 finds nothing violated

@@ -1,5 +1,5 @@
 // Small programs with known answers, shared by the conformance suite and the iterative tests.
-import type { LinearProgram } from "@rho/constraints";
+import type { LinearProgram, RowBatch } from "@rho/constraints";
 import fc from "fast-check";
 
 const inf = Number.POSITIVE_INFINITY;
@@ -114,4 +114,40 @@ export function arbFeasibleLp(opts: {
         }),
       });
     });
+}
+
+/** Rows [from, to) of a batch, as a batch of their own. */
+export function sliceRows(r: RowBatch, from: number, to: number): RowBatch {
+  const s0 = r.starts[from] as number;
+  const s1 = r.starts[to] as number;
+  return {
+    count: to - from,
+    starts: Int32Array.from(r.starts.subarray(from, to + 1), (v) => v - s0),
+    indices: r.indices.slice(s0, s1),
+    values: r.values.slice(s0, s1),
+    lower: r.lower.slice(from, to),
+    upper: r.upper.slice(from, to),
+  };
+}
+
+/**
+ * A dense feasible LP big enough that no solver finishes it within a millisecond:
+ * max Σ x s.t. m random rows a·x ≤ 1 + a·x0 around x0 = 0.1, 0 ≤ x ≤ 1.
+ */
+export function denseLp(n: number, m: number): LinearProgram {
+  let seed = 7;
+  const rand = () => {
+    seed = (seed * 16807) % 2147483647;
+    return seed / 2147483647;
+  };
+  return lp({
+    sense: "max",
+    c: new Array<number>(n).fill(1),
+    lo: new Array<number>(n).fill(0),
+    hi: new Array<number>(n).fill(1),
+    rows: Array.from({ length: m }, () => {
+      const a = Array.from({ length: n }, () => rand() * 2 - 0.5);
+      return { a, lo: -inf, hi: 1 + 0.1 * a.reduce((s, w) => s + w, 0) };
+    }),
+  });
 }

@@ -64,7 +64,7 @@ describe("big-M MILP through a MILP solver", () => {
             }
             const r = await s.solve({ ...lp, colLower: lo, colUpper: hi });
             const inC = satisfies(sys, x, { tol: 1e-9, bounds: true });
-            if (inC) expect(r.status).toBe("optimal");
+            if (inC) expect(r.status, r.message).toBe("optimal");
             else if (r.status === "optimal") {
               // A solver's feasibility tolerance is relative to the big-M row sizes (≈1e-7 × 200).
               expect(satisfies(sys, x, { tol: 1e-4 })).toBe(true);
