@@ -90,6 +90,31 @@ export function rowsToBatch(store: RowStore, rowIds: ArrayLike<number>, withName
   return withNames ? { ...batch, names: Array.from(rowIds, (r) => `r${r}`) } : batch;
 }
 
+/** The rows of a batch at the given positions (in that order), as a batch of their own. */
+export function selectRows(r: RowBatch, ids: ArrayLike<number>): RowBatch {
+  const n = ids.length;
+  const starts = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) {
+    const id = ids[i] as number;
+    starts[i + 1] = (starts[i] as number) + (r.starts[id + 1] as number) - (r.starts[id] as number);
+  }
+  const indices = new Int32Array(starts[n] as number);
+  const values = new Float64Array(starts[n] as number);
+  const lower = new Float64Array(n);
+  const upper = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const id = ids[i] as number;
+    const s = r.starts[id] as number;
+    const e = r.starts[id + 1] as number;
+    indices.set(r.indices.subarray(s, e), starts[i] as number);
+    values.set(r.values.subarray(s, e), starts[i] as number);
+    lower[i] = r.lower[id] as number;
+    upper[i] = r.upper[id] as number;
+  }
+  const batch: RowBatch = { count: n, starts, indices, values, lower, upper };
+  return r.names ? { ...batch, names: Array.from(ids, (id) => r.names?.[id] as string) } : batch;
+}
+
 /** Appends batch b after batch a. */
 export function concatRows(a: RowBatch, b: RowBatch): RowBatch {
   const starts = new Int32Array(a.count + b.count + 1);

@@ -1,5 +1,14 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ConstraintSystem, InvalidModelError, RowStore, rowsToBatch } from "../src/index.js";
+import {
+  ConstraintSystem,
+  concatRows,
+  InvalidModelError,
+  RowStore,
+  rowsToBatch,
+  selectRows,
+} from "../src/index.js";
+import { arbLinearProgram } from "./arbitraries.js";
 
 describe("RowStore", () => {
   it("stores w·x + b ⋈ 0 sparsely and evaluates activity and violation", () => {
@@ -50,5 +59,27 @@ describe("Variables", () => {
     expect(sys.vars.name(j)).toBe("pixel");
     expect(sys.vars.name(sys.vars.add())).toBe("x1");
     expect(sys.vars.lower(1)).toBe(Number.NEGATIVE_INFINITY);
+  });
+});
+
+describe("row batches", () => {
+  it("selectRows undoes concatRows and keeps names", () => {
+    fc.assert(
+      fc.property(arbLinearProgram({ maxRows: 6 }), arbLinearProgram({ maxRows: 6 }), (p, q) => {
+        const a = p.rows;
+        const b = { ...q.rows, names: Array.from({ length: q.rows.count }, (_, i) => `b${i}`) };
+        const both = concatRows(a, b);
+        const back = selectRows(
+          both,
+          Array.from({ length: b.count }, (_, i) => a.count + i),
+        );
+        expect(back.names).toEqual(b.names);
+        expect(Array.from(back.starts)).toEqual(Array.from(b.starts));
+        expect(Array.from(back.indices)).toEqual(Array.from(b.indices));
+        expect(Array.from(back.values)).toEqual(Array.from(b.values));
+        expect(Array.from(back.lower)).toEqual(Array.from(b.lower));
+        expect(Array.from(back.upper)).toEqual(Array.from(b.upper));
+      }),
+    );
   });
 });

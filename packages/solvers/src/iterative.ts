@@ -1,5 +1,4 @@
-import type { LinearProgram } from "@rho/constraints";
-import { concatRows, emptyRows, type RowBatch } from "@rho/constraints";
+import { concatRows, emptyRows, type LinearProgram, type RowBatch, selectRows } from "@rho/constraints";
 import type { LpResult, LpSolver, SolveOptions } from "./types.js";
 
 /**
@@ -128,28 +127,9 @@ export class RowPool implements RowOracle {
 
   private take(ids: number[]): RowBatch {
     if (ids.length === 0) return emptyRows();
-    const r = this.rows;
-    const starts = new Int32Array(ids.length + 1);
-    let nnz = 0;
-    ids.forEach((i, n) => {
-      nnz += (r.starts[i + 1] as number) - (r.starts[i] as number);
-      starts[n + 1] = nnz;
-    });
-    const indices = new Int32Array(nnz);
-    const values = new Float64Array(nnz);
-    const lower = new Float64Array(ids.length);
-    const upper = new Float64Array(ids.length);
-    ids.forEach((i, n) => {
-      const s = r.starts[i] as number;
-      const e = r.starts[i + 1] as number;
-      indices.set(r.indices.subarray(s, e), starts[n] as number);
-      values.set(r.values.subarray(s, e), starts[n] as number);
-      lower[n] = r.lower[i] as number;
-      upper[n] = r.upper[i] as number;
-      this.added[i] = 1;
-    });
+    for (const i of ids) this.added[i] = 1;
     this.remaining -= ids.length;
-    return { count: ids.length, starts, indices, values, lower, upper };
+    return selectRows(this.rows, ids);
   }
 }
 

@@ -1,5 +1,5 @@
 // Small programs with known answers, shared by the conformance suite and the iterative tests.
-import type { LinearProgram, RowBatch } from "@rho/constraints";
+import { type LinearProgram, type RowBatch, selectRows } from "@rho/constraints";
 import fc from "fast-check";
 
 const inf = Number.POSITIVE_INFINITY;
@@ -117,18 +117,11 @@ export function arbFeasibleLp(opts: {
 }
 
 /** Rows [from, to) of a batch, as a batch of their own. */
-export function sliceRows(r: RowBatch, from: number, to: number): RowBatch {
-  const s0 = r.starts[from] as number;
-  const s1 = r.starts[to] as number;
-  return {
-    count: to - from,
-    starts: Int32Array.from(r.starts.subarray(from, to + 1), (v) => v - s0),
-    indices: r.indices.slice(s0, s1),
-    values: r.values.slice(s0, s1),
-    lower: r.lower.slice(from, to),
-    upper: r.upper.slice(from, to),
-  };
-}
+export const sliceRows = (r: RowBatch, from: number, to: number): RowBatch =>
+  selectRows(
+    r,
+    Array.from({ length: to - from }, (_, i) => from + i),
+  );
 
 /**
  * A dense feasible LP big enough that no solver finishes it within a millisecond:
