@@ -10,6 +10,7 @@ export const sharedTestConfig: ViteUserConfig = {
       "@rho/constraints": pkg("constraints"),
       "@rho/solvers": pkg("solvers"),
       "@rho/harness": pkg("harness"),
+      "@rho/datasets": pkg("datasets"),
     },
   },
   test: {
