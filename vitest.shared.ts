@@ -11,6 +11,7 @@ export const sharedTestConfig: ViteUserConfig = {
       "@rho/solvers": pkg("solvers"),
       "@rho/harness": pkg("harness"),
       "@rho/datasets": pkg("datasets"),
+      "@rho/models": pkg("models"),
     },
   },
   test: {

@@ -1,0 +1,18 @@
+export { ModelError } from "./errors.js";
+export type {
+  AvgPool,
+  Conv2d,
+  Dense,
+  Dropout,
+  Flatten,
+  GlobalAvgPool,
+  Layer,
+  LayerKind,
+  LayerModule,
+  MaxPool,
+  Relu,
+} from "./layer.js";
+export { LAYER_MODULES, moduleFor } from "./layers/index.js";
+export { argmax, describeLayer, type Forward, Network, type NetworkSpec } from "./network.js";
+export { meanStd, type Preprocess, rawPixels, unitPixels } from "./preprocess.js";
+export { isImage, type Padding, type Shape, showShape, size, window } from "./shape.js";

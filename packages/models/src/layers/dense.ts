@@ -1,0 +1,31 @@
+import type { Dense, LayerModule } from "../layer.js";
+import { isImage, showShape } from "../shape.js";
+
+export const dense: LayerModule<Dense> = {
+  kind: "dense",
+  outputShape(layer, input) {
+    if (isImage(input))
+      throw new Error(`expects a flat input, got ${showShape(input)} (add a flatten layer before it)`);
+    const n = input[0];
+    if (layer.weights.length !== n * layer.units) {
+      throw new Error(
+        `has ${layer.weights.length} weights, expected ${n} inputs × ${layer.units} units = ${n * layer.units}`,
+      );
+    }
+    if (layer.bias.length !== layer.units)
+      throw new Error(`has ${layer.bias.length} biases for ${layer.units} units`);
+    return [layer.units];
+  },
+  forward(layer, x) {
+    const u = layer.units;
+    const y = Float64Array.from(layer.bias);
+    const w = layer.weights;
+    for (let i = 0; i < x.length; i++) {
+      const xi = x[i] as number;
+      if (xi === 0) continue;
+      const row = i * u;
+      for (let j = 0; j < u; j++) y[j] = (y[j] as number) + xi * (w[row + j] as number);
+    }
+    return y;
+  },
+};
