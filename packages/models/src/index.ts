@@ -1,4 +1,19 @@
+export {
+  BACKENDS,
+  type BackendChoice,
+  type BackendName,
+  chooseBackend,
+  type Importer,
+  useBackend,
+} from "./backends.js";
 export { ModelError } from "./errors.js";
+export {
+  fromLayersArtifacts,
+  type LayersArtifacts,
+  SUPPORTED_KERAS_LAYERS,
+  toLayersArtifacts,
+  type WeightSpec,
+} from "./keras.js";
 export type {
   AvgPool,
   Conv2d,
@@ -13,6 +28,8 @@ export type {
   Relu,
 } from "./layer.js";
 export { LAYER_MODULES, moduleFor } from "./layers/index.js";
+export { loadModel, RHO_METADATA, saveModel } from "./model-io.js";
 export { argmax, describeLayer, type Forward, Network, type NetworkSpec } from "./network.js";
 export { meanStd, type Preprocess, rawPixels, unitPixels } from "./preprocess.js";
 export { isImage, type Padding, type Shape, showShape, size, window } from "./shape.js";
+export { fromTfjs, inputTensor, toTfjs } from "./tfjs.js";

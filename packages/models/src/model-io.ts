@@ -1,0 +1,96 @@
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { ModelError } from "./errors.js";
+import { fromLayersArtifacts, type LayersArtifacts, toLayersArtifacts, type WeightSpec } from "./keras.js";
+import type { Network } from "./network.js";
+import type { Preprocess } from "./preprocess.js";
+
+/** rho's sidecar next to model.json: how raw pixels map to the model's input. */
+export const RHO_METADATA = "rho.json";
+
+interface ModelJson {
+  format?: string;
+  modelTopology?: LayersArtifacts["modelTopology"];
+  weightsManifest?: { paths: string[]; weights: WeightSpec[] }[];
+}
+
+/**
+ * Loads a TensorFlow.js layers model (`model.json` + weight shards, what `model.save('file://…')`
+ * writes) from a directory or a model.json path. The input mapping comes from `preprocess`, else
+ * from rho.json beside it, else pixel/255.
+ */
+export async function loadModel(path: string, preprocess?: Preprocess): Promise<Network> {
+  const file = basename(path).endsWith(".json") ? path : join(path, "model.json");
+  const dir = dirname(file);
+  const json = (await readJson<ModelJson>(file, "model")) as ModelJson;
+  if (!json.modelTopology || !Array.isArray(json.weightsManifest)) {
+    throw new ModelError(
+      `${file}: not a TensorFlow.js layers model (needs modelTopology and weightsManifest)`,
+    );
+  }
+  const specs: WeightSpec[] = [];
+  const shards: Uint8Array[] = [];
+  for (const group of json.weightsManifest) {
+    specs.push(...group.weights);
+    for (const p of group.paths) {
+      try {
+        shards.push(new Uint8Array(await readFile(join(dir, p))));
+      } catch {
+        throw new ModelError(`${file}: weight shard ${join(dir, p)} cannot be read`);
+      }
+    }
+  }
+  const total = shards.reduce((s, b) => s + b.length, 0);
+  const data = new Uint8Array(total);
+  let off = 0;
+  for (const b of shards) {
+    data.set(b, off);
+    off += b.length;
+  }
+  let pre = preprocess;
+  if (!pre) {
+    const meta = await readJson<{ preprocess?: Preprocess }>(join(dir, RHO_METADATA), "metadata", true);
+    pre = meta?.preprocess;
+  }
+  try {
+    return fromLayersArtifacts(
+      { modelTopology: json.modelTopology, weightSpecs: specs, weightData: data.buffer },
+      pre,
+    );
+  } catch (e) {
+    throw new ModelError(`${file}: ${(e as Error).message}`);
+  }
+}
+
+/** Saves the network as model.json + weights.bin (loadable by tf.loadLayersModel) and rho.json. */
+export async function saveModel(net: Network, dir: string): Promise<void> {
+  const art = toLayersArtifacts(net);
+  await mkdir(dir, { recursive: true });
+  const modelJson = {
+    format: "layers-model",
+    generatedBy: "rho",
+    convertedBy: null,
+    modelTopology: art.modelTopology,
+    weightsManifest: [{ paths: ["weights.bin"], weights: art.weightSpecs }],
+  };
+  await writeFile(join(dir, "weights.bin"), new Uint8Array(art.weightData));
+  await writeFile(join(dir, RHO_METADATA), `${JSON.stringify({ preprocess: net.preprocess }, null, 2)}\n`);
+  await writeFile(join(dir, "model.json"), `${JSON.stringify(modelJson)}\n`);
+}
+
+async function readJson<T>(file: string, what: string, optional = false): Promise<T | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (e) {
+    if (optional && (e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new ModelError(
+      `${file}: cannot read the ${what} file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch (e) {
+    throw new ModelError(`${file}: invalid JSON (${(e as Error).message})`);
+  }
+}
