@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
+import { registerWasmTrainingKernels } from "./wasm-kernels.js";
 
 export type BackendName = "wasm" | "cpu" | "tensorflow";
 export const BACKENDS: readonly BackendName[] = ["wasm", "cpu", "tensorflow"];
@@ -65,6 +66,7 @@ export async function useBackend(
     wasm.setWasmPaths(
       `${join(dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json")), "dist")}/`,
     );
+    registerWasmTrainingKernels();
     wasmReady = true;
   }
   if (!(await tf.setBackend(choice.backend)))
