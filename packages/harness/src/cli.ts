@@ -1,7 +1,10 @@
+import { datasetNames } from "@rho/datasets";
+import { ARCHITECTURES, BACKENDS } from "@rho/models";
 import { solverEntries, solverNames } from "@rho/solvers";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { demo } from "./commands/demo.js";
 import { lpSolve } from "./commands/lp.js";
+import { accuracyCommand, trainCommand } from "./commands/train.js";
 import { EXIT_OK, EXIT_USAGE, UsageError } from "./errors.js";
 import { type Output, processOutput } from "./output.js";
 
@@ -69,6 +72,49 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
           out.line(
             `${s.name.padEnd(6)} ${s.description}\n       warm start: ${s.warmStart}, MILP: ${s.mip}, time limit: ${s.timeLimit}`,
           );
+    });
+
+  const backendOption = () =>
+    new Option("--backend <name>", "tensor backend (auto: native TensorFlow if installed, else wasm)")
+      .choices(["auto", ...BACKENDS])
+      .default("auto");
+  const datasetOption = () =>
+    new Option("--dataset <name>", "dataset").choices(datasetNames()).default("mnist");
+
+  program
+    .command("train")
+    .description(
+      "Train an architecture from the zoo; saves a TensorFlow.js-format model (model.json, weights.bin,\n" +
+        "rho.json) and train-state.json to --out after every epoch, so --resume continues a killed run.",
+    )
+    .addOption(
+      new Option("--arch <name>", "architecture").choices(Object.keys(ARCHITECTURES)).default("lenet"),
+    )
+    .addOption(datasetOption())
+    .option("--data-dir <dir>", "directory with the dataset's files (MNIST is embedded)")
+    .option("--epochs <n>", "total epochs", nonNegativeInt, 5)
+    .option("--seed <n>", "seed of the initial weights and the shuffles", nonNegativeInt, 1)
+    .option("--batch-size <n>", "batch size", nonNegativeInt, 64)
+    .option("--lr <rate>", "Adam learning rate", positiveNumber, 1e-3)
+    .requiredOption("--out <dir>", "output directory")
+    .option("--resume", "continue from the last epoch saved in --out", false)
+    .addOption(backendOption())
+    .option("--json", "print one JSON object on stdout", false)
+    .action(async (o) => {
+      setExit(await trainCommand(o, out));
+    });
+
+  program
+    .command("accuracy")
+    .description("Accuracy of a saved model on a dataset split.")
+    .requiredOption("--model <dir|name>", "model directory (model.json + weights), or a shipped model: lenet")
+    .addOption(datasetOption())
+    .option("--data-dir <dir>", "directory with the dataset's files (MNIST is embedded)")
+    .addOption(new Option("--split <name>", "split").choices(["train", "test"]).default("test"))
+    .addOption(backendOption())
+    .option("--json", "print one JSON object on stdout", false)
+    .action(async (o) => {
+      setExit(await accuracyCommand(o, out));
     });
 
   const lp = program.command("lp").description("Work with linear programs in CPLEX LP format.");

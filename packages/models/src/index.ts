@@ -33,3 +33,12 @@ export { argmax, describeLayer, type Forward, Network, type NetworkSpec } from "
 export { meanStd, type Preprocess, rawPixels, unitPixels } from "./preprocess.js";
 export { isImage, type Padding, type Shape, showShape, size, window } from "./shape.js";
 export { fromTfjs, inputTensor, toTfjs } from "./tfjs.js";
+export {
+  accuracy,
+  type LabelledImages,
+  predictLabels,
+  type TrainOptions,
+  type TrainProgress,
+  train,
+} from "./train.js";
+export { ARCHITECTURES, lenet, nin, prng } from "./zoo.js";

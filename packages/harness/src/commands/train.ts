@@ -1,0 +1,204 @@
+import { existsSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Dataset, DatasetError, loadDataset } from "@rho/datasets";
+import {
+  ARCHITECTURES,
+  accuracy,
+  type BackendName,
+  loadModel,
+  ModelError,
+  type Network,
+  saveModel,
+  train,
+  useBackend,
+} from "@rho/models";
+import { EXIT_OK, UsageError } from "../errors.js";
+import type { Output } from "../output.js";
+import { progressBar } from "../progress.js";
+
+export interface TrainCommandOptions {
+  arch: string;
+  dataset: string;
+  dataDir?: string;
+  epochs: number;
+  seed: number;
+  batchSize: number;
+  lr: number;
+  out: string;
+  resume: boolean;
+  backend: BackendName | "auto";
+  json: boolean;
+}
+
+interface TrainState {
+  arch: string;
+  dataset: string;
+  seed: number;
+  batchSize: number;
+  lr: number;
+  epochsDone: number;
+  history: { epoch: number; loss: number; accuracy: number; seconds: number }[];
+}
+
+const STATE = "train-state.json";
+
+/** Models shipped in the repository's models/ folder, usable by name. */
+export const SHIPPED_MODELS: Record<string, string> = {
+  lenet: fileURLToPath(new URL("../../../../models/lenet-mnist", import.meta.url)),
+};
+
+/** A model directory, or the name of a shipped model. */
+export function resolveModel(nameOrDir: string): string {
+  if (existsSync(nameOrDir)) return nameOrDir;
+  const shipped = SHIPPED_MODELS[nameOrDir];
+  if (shipped) return shipped;
+  throw new UsageError(
+    `no model directory "${nameOrDir}"; shipped models: ${Object.keys(SHIPPED_MODELS).join(", ")}`,
+  );
+}
+
+export function loadSplit(name: string, split: "train" | "test", dir?: string): Dataset {
+  try {
+    return loadDataset(name, split, dir);
+  } catch (e) {
+    if (e instanceof DatasetError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+async function initBackend(name: BackendName | "auto", out: Output): Promise<void> {
+  try {
+    const choice = await useBackend(name);
+    out.info(`backend: ${choice.backend}${choice.module ? ` (${choice.module})` : ""}`);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+/** `rho train`: train an architecture from the zoo, saving a tfjs-format checkpoint after every epoch. */
+export async function trainCommand(o: TrainCommandOptions, out: Output): Promise<number> {
+  const arch = ARCHITECTURES[o.arch];
+  if (!arch)
+    throw new UsageError(`unknown architecture "${o.arch}"; known: ${Object.keys(ARCHITECTURES).join(", ")}`);
+  let net: Network;
+  let state: TrainState;
+  if (o.resume) {
+    let text: string;
+    try {
+      text = await readFile(join(o.out, STATE), "utf8");
+    } catch {
+      throw new UsageError(`--resume: no ${STATE} in ${o.out} (nothing to resume)`);
+    }
+    state = JSON.parse(text) as TrainState;
+    if (state.arch !== o.arch || state.dataset !== o.dataset) {
+      throw new UsageError(
+        `--resume: ${o.out} holds ${state.arch} on ${state.dataset}, not ${o.arch} on ${o.dataset}`,
+      );
+    }
+    try {
+      net = await loadModel(o.out);
+    } catch (e) {
+      if (e instanceof ModelError) throw new UsageError(e.message);
+      throw e;
+    }
+    out.info(`resuming after epoch ${state.epochsDone} of ${o.epochs}`);
+  } else {
+    net = arch.build(o.seed);
+    state = {
+      arch: o.arch,
+      dataset: o.dataset,
+      seed: o.seed,
+      batchSize: o.batchSize,
+      lr: o.lr,
+      epochsDone: 0,
+      history: [],
+    };
+  }
+  const data = loadSplit(o.dataset, "train", o.dataDir);
+  if (data.height * data.width * data.channels !== net.inputSize) {
+    throw new UsageError(
+      `${o.arch} takes ${net.inputShape.join("×")} inputs; ${o.dataset} images are ${data.height}×${data.width}×${data.channels}`,
+    );
+  }
+  await initBackend(o.backend, out);
+  const bar = progressBar("train");
+  let started = false;
+  let epochStart = performance.now();
+  const trained = await train(net, data, {
+    epochs: o.epochs,
+    startEpoch: state.epochsDone,
+    batchSize: state.batchSize,
+    learningRate: state.lr,
+    seed: state.seed,
+    onProgress: (p) => {
+      if (!started || p.batch === 1) {
+        if (started) bar.stop();
+        bar.start(p.batches, 0, { status: "" });
+        started = true;
+        epochStart = performance.now();
+      }
+      bar.update(p.batch, {
+        status: `epoch ${p.epoch + 1}/${o.epochs} loss ${p.loss.toFixed(4)} acc ${(100 * p.accuracy).toFixed(2)}% ${p.imagesPerSecond.toFixed(0)} img/s`,
+      });
+    },
+    onEpochEnd: async (epoch, current, stats) => {
+      state.epochsDone = epoch + 1;
+      state.history.push({ epoch: epoch + 1, ...stats, seconds: (performance.now() - epochStart) / 1000 });
+      await saveModel(current, o.out);
+      await writeFile(join(o.out, STATE), `${JSON.stringify(state, null, 2)}\n`);
+    },
+  });
+  if (started) bar.stop();
+  const test = loadSplit(o.dataset, "test", o.dataDir);
+  const acc = await accuracy(trained, test);
+  const summary = {
+    model: o.out,
+    arch: o.arch,
+    dataset: o.dataset,
+    epochs: state.epochsDone,
+    history: state.history,
+    testAccuracy: acc.accuracy,
+  };
+  if (o.json) out.json(summary);
+  else
+    out.line(
+      `${o.arch} on ${o.dataset}: ${state.epochsDone} epochs, test accuracy ${(100 * acc.accuracy).toFixed(2)}% (${acc.correct}/${acc.total}); saved to ${o.out}`,
+    );
+  return EXIT_OK;
+}
+
+export interface AccuracyOptions {
+  model: string;
+  dataset: string;
+  dataDir?: string;
+  split: "train" | "test";
+  backend: BackendName | "auto";
+  json: boolean;
+}
+
+/** `rho accuracy`: accuracy of a saved model on a dataset split. */
+export async function accuracyCommand(o: AccuracyOptions, out: Output): Promise<number> {
+  let net: Network;
+  try {
+    net = await loadModel(resolveModel(o.model));
+  } catch (e) {
+    if (e instanceof ModelError) throw new UsageError(e.message);
+    throw e;
+  }
+  const data = loadSplit(o.dataset, o.split, o.dataDir);
+  if (data.height * data.width * data.channels !== net.inputSize) {
+    throw new UsageError(
+      `the model takes ${net.inputShape.join("×")} inputs; ${o.dataset} images are ${data.height}×${data.width}×${data.channels}`,
+    );
+  }
+  await initBackend(o.backend, out);
+  const acc = await accuracy(net, data);
+  if (o.json) out.json({ model: o.model, dataset: o.dataset, split: o.split, ...acc });
+  else
+    out.line(
+      `accuracy on ${o.dataset} ${o.split}: ${(100 * acc.accuracy).toFixed(2)}% (${acc.correct}/${acc.total})`,
+    );
+  return EXIT_OK;
+}
