@@ -97,11 +97,15 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
     .option("--batch-size <n>", "batch size", nonNegativeInt, 64)
     .option("--lr <rate>", "Adam learning rate", positiveNumber, 1e-3)
     .requiredOption("--out <dir>", "output directory")
-    .option("--resume", "continue from the last epoch saved in --out", false)
+    .option(
+      "--resume",
+      "continue from the last epoch saved in --out (with --lr: at a new learning rate)",
+      false,
+    )
     .addOption(backendOption())
     .option("--json", "print one JSON object on stdout", false)
-    .action(async (o) => {
-      setExit(await trainCommand(o, out));
+    .action(async (o, cmd: Command) => {
+      setExit(await trainCommand({ ...o, lrGiven: cmd.getOptionValueSource("lr") === "cli" }, out));
     });
 
   program

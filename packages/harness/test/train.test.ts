@@ -48,11 +48,16 @@ describe("rho train and rho accuracy", () => {
     expect(first.code, first.stderr).toBe(0);
     expect(existsSync(join(out, "model.json"))).toBe(true);
     expect(JSON.parse(readFileSync(join(out, "train-state.json"), "utf8")).epochsDone).toBe(1);
-    const second = await rho("train", ...common, "--epochs", "3", "--resume", "--json");
+    const second = await rho("train", ...common, "--epochs", "3", "--resume", "--lr", "0.0005", "--json");
     expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toMatch(/learning rate 0.001 → 0.0005 from epoch 2/);
     expect(second.stderr).toMatch(/resuming after epoch 1 of 3/);
     const summary = JSON.parse(second.stdout);
-    expect(summary.history.map((h: { epoch: number }) => h.epoch)).toEqual([1, 2, 3]);
+    expect(summary.history.map((h: { epoch: number; lr: number }) => [h.epoch, h.lr])).toEqual([
+      [1, 0.001],
+      [2, 0.0005],
+      [3, 0.0005],
+    ]);
     const acc = await rho(
       "accuracy",
       "--model",

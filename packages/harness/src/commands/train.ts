@@ -28,6 +28,8 @@ export interface TrainCommandOptions {
   lr: number;
   out: string;
   resume: boolean;
+  /** Whether --lr was given on the command line (on --resume it then replaces the saved rate). */
+  lrGiven?: boolean;
   backend: BackendName | "auto";
   json: boolean;
 }
@@ -39,7 +41,7 @@ interface TrainState {
   batchSize: number;
   lr: number;
   epochsDone: number;
-  history: { epoch: number; loss: number; accuracy: number; seconds: number }[];
+  history: { epoch: number; loss: number; accuracy: number; seconds: number; lr: number }[];
 }
 
 const STATE = "train-state.json";
@@ -103,6 +105,10 @@ export async function trainCommand(o: TrainCommandOptions, out: Output): Promise
       if (e instanceof ModelError) throw new UsageError(e.message);
       throw e;
     }
+    if (o.lrGiven && o.lr !== state.lr) {
+      out.info(`learning rate ${state.lr} → ${o.lr} from epoch ${state.epochsDone + 1}`);
+      state.lr = o.lr;
+    }
     out.info(`resuming after epoch ${state.epochsDone} of ${o.epochs}`);
   } else {
     net = arch.build(o.seed);
@@ -145,7 +151,12 @@ export async function trainCommand(o: TrainCommandOptions, out: Output): Promise
     },
     onEpochEnd: async (epoch, current, stats) => {
       state.epochsDone = epoch + 1;
-      state.history.push({ epoch: epoch + 1, ...stats, seconds: (performance.now() - epochStart) / 1000 });
+      state.history.push({
+        epoch: epoch + 1,
+        ...stats,
+        seconds: (performance.now() - epochStart) / 1000,
+        lr: state.lr,
+      });
       await saveModel(current, o.out);
       await writeFile(join(o.out, STATE), `${JSON.stringify(state, null, 2)}\n`);
     },
