@@ -68,18 +68,21 @@ const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
   const patches = wasm.makeOutput([k, m], "float32");
   const xs = wasm.typedArrayFromHeap(x) as Float32Array;
   const p = wasm.typedArrayFromHeap(patches) as Float32Array;
-  let row = 0;
-  for (let b = 0; b < n; b++) {
-    for (let oy = 0; oy < oh; oy++) {
-      for (let ox = 0; ox < ow; ox++, row++) {
-        let col = 0;
-        for (let ky = 0; ky < kh; ky++) {
-          const iy = oy * sh + ky - top;
-          for (let kx = 0; kx < kw; kx++, col += c) {
-            const ix = ox * sw + kx - left;
-            const inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
-            const src = ((b * h + iy) * w + ix) * c;
-            for (let ch = 0; ch < c; ch++) p[(col + ch) * m + row] = inside ? (xs[src + ch] as number) : 0;
+  // Row k of the K × M matrix is one (ky, kx, channel) tap over every output position: filling
+  // it row by row keeps the writes contiguous.
+  for (let ky = 0; ky < kh; ky++) {
+    for (let kx = 0; kx < kw; kx++) {
+      for (let ch = 0; ch < c; ch++) {
+        let dst = ((ky * kw + kx) * c + ch) * m;
+        for (let b = 0; b < n; b++) {
+          for (let oy = 0; oy < oh; oy++) {
+            const iy = oy * sh + ky - top;
+            const rowInside = iy >= 0 && iy < h;
+            const base = (b * h + iy) * w;
+            for (let ox = 0; ox < ow; ox++, dst++) {
+              const ix = ox * sw + kx - left;
+              p[dst] = rowInside && ix >= 0 && ix < w ? (xs[(base + ix) * c + ch] as number) : 0;
+            }
           }
         }
       }
