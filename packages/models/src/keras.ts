@@ -53,7 +53,9 @@ const pair = (v: unknown, what: string): [number, number] => {
 
 /** Reads a Keras/tfjs Sequential topology and its weights into the IR. */
 export function fromLayersArtifacts(art: LayersArtifacts, preprocess?: Preprocess): Network {
-  const topo = art.modelTopology;
+  // tfjs' own save writes the Sequential model here; the Keras-to-tfjs converter nests it in model_config.
+  const raw = art.modelTopology as KerasModel & { model_config?: KerasModel };
+  const topo = raw?.model_config ?? raw;
   if (!topo || topo.class_name !== "Sequential") {
     throw new ModelError(`only Sequential models are supported, this is ${JSON.stringify(topo?.class_name)}`);
   }
@@ -102,7 +104,10 @@ export function fromLayersArtifacts(art: LayersArtifacts, preprocess?: Preproces
     const lname = String(c.name ?? `layer${i}`);
     const where = `layer ${i} (${kl.class_name} "${lname}")`;
     try {
-      const declared = (c.batch_input_shape ?? c.batchInputShape) as (number | null)[] | undefined;
+      // batch_input_shape (Keras 2, tfjs), batch_shape (Keras 3 InputLayer), batchInputShape (tfjs JS configs)
+      const declared = (c.batch_input_shape ?? c.batch_shape ?? c.batchInputShape) as
+        | (number | null)[]
+        | undefined;
       if (declared && !inputShape) {
         const dims = declared.slice(1) as number[];
         if (!(dims.length === 1 || dims.length === 3))

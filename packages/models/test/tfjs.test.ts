@@ -6,6 +6,7 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   chooseBackend,
+  fromLayersArtifacts,
   fromTfjs,
   inputTensor,
   loadModel,
@@ -13,6 +14,7 @@ import {
   meanStd,
   Network,
   saveModel,
+  toLayersArtifacts,
   toTfjs,
   useBackend,
 } from "../src/index.js";
@@ -126,6 +128,60 @@ describe("TensorFlow.js conversion", () => {
         model.dispose();
       }),
       { numRuns: 15 },
+    );
+  });
+
+  it("reads the Keras converter's layout (model_config wrapper, Keras 3 InputLayer batch_shape)", () => {
+    const net = new Network({
+      inputShape: [2, 2, 1],
+      layers: [
+        {
+          kind: "conv2d",
+          name: "conv2d",
+          filters: 1,
+          kernel: [2, 2],
+          strides: [1, 1],
+          padding: "valid",
+          weights: Float32Array.from([1, 2, 3, 4]),
+          bias: Float32Array.from([0.5]),
+        },
+        { kind: "flatten", name: "flatten" },
+      ],
+    });
+    const art = toLayersArtifacts(net);
+    const topo = art.modelTopology as unknown as {
+      config: { layers: { class_name: string; config: Record<string, unknown> }[] };
+    };
+    const [conv, flat] = topo.config.layers as [
+      { config: Record<string, unknown> },
+      { class_name: string; config: Record<string, unknown> },
+    ];
+    delete conv.config.batch_input_shape;
+    const keras3 = {
+      keras_version: "3.4.1",
+      backend: "tensorflow",
+      model_config: {
+        class_name: "Sequential",
+        config: {
+          name: "sequential",
+          layers: [
+            {
+              class_name: "InputLayer",
+              config: { name: "input_layer", batch_shape: [null, 2, 2, 1], dtype: "float32" },
+            },
+            conv,
+            flat,
+          ],
+        },
+      },
+    };
+    const back = fromLayersArtifacts({
+      ...art,
+      modelTopology: keras3 as unknown as typeof art.modelTopology,
+    });
+    expect(back.shapes).toEqual(net.shapes);
+    expect(Array.from(back.forward64([10, 20, 30, 40]).logits)).toEqual(
+      Array.from(net.forward64([10, 20, 30, 40]).logits),
     );
   });
 
