@@ -1,4 +1,5 @@
 import type { LinearProgram, RowBatch } from "@rho/constraints";
+import { prng } from "@rho/models";
 
 /**
  * LPs shaped like the paper's robustness LP after the linear-region rows have been composed
@@ -19,17 +20,6 @@ export interface Instance {
   readonly nonzeros: number;
   readonly base: LinearProgram;
   readonly pool: RowBatch;
-}
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function generate(name: string, n: number, m: number, seed = 1): Instance {

@@ -7,6 +7,7 @@ import {
   rowsToBatch,
   toLinearProgram,
 } from "@rho/constraints";
+import { prng } from "@rho/models";
 
 /**
  * The paper's Figure 1 setting: a network with one hidden ReLU layer on 2-D inputs, encoded as
@@ -22,15 +23,7 @@ export interface TinyNet {
 }
 
 export function randomNet(seed: number, inputs = 2, hidden = 8, outputs = 2): TinyNet {
-  // mulberry32: a small deterministic PRNG so the demo prints the same numbers everywhere.
-  let a = seed >>> 0;
-  const rand = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rand = prng(seed);
   const mat = (r: number, c: number) =>
     Array.from({ length: r }, () => Array.from({ length: c }, () => rand() * 4 - 2));
   return {

@@ -1,6 +1,7 @@
 // The TensorFlow.js layers format (what `model.save()` writes: model.json with a Keras
 // Sequential topology and a weights manifest, plus binary shards), converted to and from the
 // IR without TensorFlow.js, so a model on disk can be checked and loaded with clear errors.
+import { concatBytes } from "./bytes.js";
 import { ModelError } from "./errors.js";
 import type { Layer } from "./layer.js";
 import { Network } from "./network.js";
@@ -317,13 +318,6 @@ export function toLayersArtifacts(net: Network): LayersArtifacts {
     }
     if (fuseRelu) i++;
   }
-  const total = chunks.reduce((s, c) => s + c.length, 0);
-  const data = new Float32Array(total);
-  let off = 0;
-  for (const c of chunks) {
-    data.set(c, off);
-    off += c.length;
-  }
   return {
     modelTopology: {
       class_name: "Sequential",
@@ -332,6 +326,6 @@ export function toLayersArtifacts(net: Network): LayersArtifacts {
       backend: "tensor_flow.js",
     },
     weightSpecs: specs,
-    weightData: data.buffer,
+    weightData: concatBytes(chunks),
   };
 }

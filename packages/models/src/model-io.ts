@@ -1,5 +1,6 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { concatBytes } from "./bytes.js";
 import { ModelError } from "./errors.js";
 import { fromLayersArtifacts, type LayersArtifacts, toLayersArtifacts, type WeightSpec } from "./keras.js";
 import type { Network } from "./network.js";
@@ -40,13 +41,6 @@ export async function loadModel(path: string, preprocess?: Preprocess): Promise<
       }
     }
   }
-  const total = shards.reduce((s, b) => s + b.length, 0);
-  const data = new Uint8Array(total);
-  let off = 0;
-  for (const b of shards) {
-    data.set(b, off);
-    off += b.length;
-  }
   let pre = preprocess;
   if (!pre) {
     const meta = await readJson<{ preprocess?: Preprocess }>(join(dir, RHO_METADATA), "metadata", true);
@@ -54,7 +48,7 @@ export async function loadModel(path: string, preprocess?: Preprocess): Promise<
   }
   try {
     return fromLayersArtifacts(
-      { modelTopology: json.modelTopology, weightSpecs: specs, weightData: data.buffer },
+      { modelTopology: json.modelTopology, weightSpecs: specs, weightData: concatBytes(shards) },
       pre,
     );
   } catch (e) {

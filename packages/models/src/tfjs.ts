@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import { concatBytes } from "./bytes.js";
 import { fromLayersArtifacts, type LayersArtifacts, toLayersArtifacts } from "./keras.js";
 import type { Network } from "./network.js";
 import type { Preprocess } from "./preprocess.js";
@@ -29,19 +30,9 @@ export async function fromTfjs(model: tf.LayersModel, preprocess?: Preprocess): 
   const art: LayersArtifacts = {
     modelTopology: a.modelTopology as LayersArtifacts["modelTopology"],
     weightSpecs: (a.weightSpecs ?? []) as LayersArtifacts["weightSpecs"],
-    weightData: (Array.isArray(data) ? concat(data) : (data as ArrayBuffer)) ?? new ArrayBuffer(0),
+    weightData: (Array.isArray(data) ? concatBytes(data) : (data as ArrayBuffer)) ?? new ArrayBuffer(0),
   };
   return fromLayersArtifacts(art, preprocess);
-}
-
-function concat(parts: ArrayBuffer[]): ArrayBuffer {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.byteLength, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(new Uint8Array(p), off);
-    off += p.byteLength;
-  }
-  return out.buffer;
 }
 
 /** Preprocessed inputs for a batch of raw-pixel images, shaped [batch, ...inputShape]. */

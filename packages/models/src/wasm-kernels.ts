@@ -10,6 +10,49 @@ const call = (name: string, args: Parameters<KernelFunc>[0]): tf.TensorInfo => {
   return kernel.kernelFunc(args) as tf.TensorInfo;
 };
 
+interface ConvAttrs {
+  strides: [number, number] | number;
+  pad: "valid" | "same" | number;
+  dataFormat: "NHWC" | "NCHW";
+  dimRoundingMode?: "floor" | "round" | "ceil";
+}
+
+/** The sizes both gradient kernels need, from tfjs' own convolution arithmetic. */
+function convGeometry(kernel: string, inShape: number[], filterShape: number[], attrs: ConvAttrs) {
+  if (attrs.dataFormat !== "NHWC") throw new Error(`${kernel} on wasm supports NHWC only`);
+  const info = tf.backend_util.computeConv2DInfo(
+    inShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    "channelsLast",
+  );
+  if (info.dilationHeight !== 1 || info.dilationWidth !== 1)
+    throw new Error(`${kernel} on wasm supports dilation 1 only`);
+  return {
+    n: info.batchSize,
+    h: info.inHeight,
+    w: info.inWidth,
+    c: info.inChannels,
+    oh: info.outHeight,
+    ow: info.outWidth,
+    co: info.outChannels,
+    kh: info.filterHeight,
+    kw: info.filterWidth,
+    sh: info.strideHeight,
+    sw: info.strideWidth,
+    top: info.padInfo.top,
+    left: info.padInfo.left,
+    /** Rows of the im2col matrix: batch · outHeight · outWidth. */
+    m: info.batchSize * info.outHeight * info.outWidth,
+    /** Columns: kh · kw · inChannels. */
+    k: info.filterHeight * info.filterWidth * info.inChannels,
+  };
+}
+
 /**
  * ∂loss/∂filter of a 2-D convolution (NHWC): im2col of x into a K × M matrix
  * (M = batch·outHeight·outWidth, K = kh·kw·inChannels, zeros where the window hangs over the
@@ -21,47 +64,13 @@ const call = (name: string, args: Parameters<KernelFunc>[0]): tf.TensorInfo => {
 const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
   const wasm = backend as BackendWasm;
   const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as {
-    strides: [number, number] | number;
-    pad: "valid" | "same" | number;
-    dataFormat: "NHWC" | "NCHW";
-    dimRoundingMode?: "floor" | "round" | "ceil";
-    filterShape: [number, number, number, number];
-  };
-  if (dataFormat !== "NHWC") throw new Error("Conv2DBackpropFilter on wasm supports NHWC only");
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
+  const { filterShape } = attrs as unknown as { filterShape: [number, number, number, number] };
+  const { n, h, w, c, oh, ow, co, kh, kw, sh, sw, top, left, m, k } = convGeometry(
+    "Conv2DBackpropFilter",
+    x.shape,
     filterShape,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-    "channelsLast",
+    attrs as unknown as ConvAttrs,
   );
-  const {
-    batchSize: n,
-    inHeight: h,
-    inWidth: w,
-    inChannels: c,
-    outHeight: oh,
-    outWidth: ow,
-    outChannels: co,
-  } = info;
-  const {
-    filterHeight: kh,
-    filterWidth: kw,
-    strideHeight: sh,
-    strideWidth: sw,
-    dilationHeight,
-    dilationWidth,
-  } = info;
-  if (dilationHeight !== 1 || dilationWidth !== 1)
-    throw new Error("Conv2DBackpropFilter on wasm supports dilation 1 only");
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
-  const m = n * oh * ow;
-  const k = kh * kw * c;
 
   // Patches are written transposed (K × M): tfjs-wasm's BatchMatMul is ~10× slower with a
   // transpose flag than on plain operands.
@@ -110,38 +119,13 @@ const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
 const conv2DBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
   const wasm = backend as BackendWasm;
   const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-  const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as {
-    strides: [number, number] | number;
-    pad: "valid" | "same" | number;
-    dataFormat: "NHWC" | "NCHW";
-    dimRoundingMode?: "floor" | "round" | "ceil";
-    inputShape: [number, number, number, number];
-  };
-  if (dataFormat !== "NHWC") throw new Error("Conv2DBackpropInput on wasm supports NHWC only");
-  const info = tf.backend_util.computeConv2DInfo(
+  const { inputShape } = attrs as unknown as { inputShape: [number, number, number, number] };
+  const { n, h, w, c, oh, ow, co, kh, kw, sh, sw, top, left, m, k } = convGeometry(
+    "Conv2DBackpropInput",
     inputShape,
-    filter.shape as [number, number, number, number],
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-    "channelsLast",
+    filter.shape,
+    attrs as unknown as ConvAttrs,
   );
-  const {
-    batchSize: n,
-    inHeight: h,
-    inWidth: w,
-    inChannels: c,
-    outHeight: oh,
-    outWidth: ow,
-    outChannels: co,
-  } = info;
-  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
-  const m = n * oh * ow;
-  const k = kh * kw * c;
   const dy2 = call("Reshape", { inputs: { x: dy }, backend, attrs: { shape: [m, co] } });
   const f2 = call("Reshape", { inputs: { x: filter }, backend, attrs: { shape: [k, co] } });
   // an explicit transpose of the small filter keeps the big product free of transpose flags
