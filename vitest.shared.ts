@@ -12,6 +12,7 @@ export const sharedTestConfig: ViteUserConfig = {
       "@rho/harness": pkg("harness"),
       "@rho/datasets": pkg("datasets"),
       "@rho/models": pkg("models"),
+      "@rho/encoders": pkg("encoders"),
     },
   },
   test: {
