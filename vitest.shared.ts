@@ -13,6 +13,7 @@ export const sharedTestConfig: ViteUserConfig = {
       "@rho/datasets": pkg("datasets"),
       "@rho/models": pkg("models"),
       "@rho/encoders": pkg("encoders"),
+      "@rho/attacks": pkg("attacks"),
     },
   },
   test: {

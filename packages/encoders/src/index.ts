@@ -6,5 +6,14 @@ export {
   labelConstraint,
   restrictAtPixels,
 } from "./encode.js";
-export type { Bounds, EncodeContext, Encoded, LayerEncoder } from "./layer-encoder.js";
+export type {
+  Bounds,
+  EncodeContext,
+  Encoded,
+  LayerEncoder,
+  LinearizeContext,
+  LinearPiece,
+  SparseRows,
+} from "./layer-encoder.js";
 export { LAYER_ENCODERS } from "./layers/index.js";
+export { type AffineForm, formsToRows, LinearRegion, type RegionOptions } from "./region.js";

@@ -1,4 +1,4 @@
-import type { ConstraintSystem } from "@rho/constraints";
+import type { ConstraintSystem, TieRule } from "@rho/constraints";
 import type { Layer, Shape } from "@rho/models";
 
 /** Per-variable interval bounds (±Infinity when unknown). */
@@ -26,13 +26,51 @@ export interface Encoded {
   readonly outBounds: Bounds;
 }
 
+export interface LinearizeContext<L extends Layer> {
+  readonly layer: L;
+  readonly inShape: Shape;
+  readonly outShape: Shape;
+  /** The layer's input when the network runs on x*. */
+  readonly input: Float64Array;
+  /** Absolute tolerance deciding which disjuncts x* satisfies (as the constraint evaluator's). */
+  readonly tol: number;
+  readonly ties: TieRule;
+}
+
+/** Sparse rows Σ_k values[k]·input[indices[k]] in compressed sparse row form. */
+export interface SparseRows {
+  readonly count: number;
+  readonly starts: Int32Array;
+  readonly indices: Int32Array;
+  readonly values: Float64Array;
+}
+
+/**
+ * One layer on x*'s linear region: the disjuncts x* satisfies are fixed, so the layer is an
+ * affine map of its input, valid wherever the region's inequalities hold. This is the same
+ * restriction D(x*) as `restrictAt` on the encoding, with the layer's output variables
+ * eliminated, so region rows can be written over the input pixels alone.
+ */
+export interface LinearPiece {
+  /** The layer's output on the region (x*'s choices fixed) for any input. */
+  forward(input: Float64Array): Float64Array;
+  /** Calls visit(i, w) for the inputs output o depends on: output_o = Σ w·input_i + constant. */
+  fanIn(o: number, visit: (i: number, w: number) => void): void;
+  /** The region's inequalities over this layer's input, each Σ w·input ≥ 0. */
+  readonly constraints: SparseRows;
+  /** Disjunctions where x* satisfied more than one alternative (resolved by the tie rule). */
+  readonly ties: number;
+}
+
 /**
  * Encodes one layer kind as the paper's constraints (§3): linear layers as equalities, ReLU and
- * max-pooling as disjunctions. A new layer kind is one module implementing this.
+ * max-pooling as disjunctions; and linearises it on x*'s region (§4). A new layer kind is one
+ * module implementing this.
  */
 export interface LayerEncoder<L extends Layer> {
   readonly kind: L["kind"];
   encode(ctx: EncodeContext<L>): Encoded;
+  linearize(ctx: LinearizeContext<L>): LinearPiece;
 }
 
 /** New output variables with the given bounds (names `${prefix}_${i}`). */
@@ -40,4 +78,26 @@ export function newVars(sys: ConstraintSystem, bounds: Bounds, prefix: string): 
   return Int32Array.from(bounds.lower, (lo, i) =>
     sys.vars.add(lo, bounds.upper[i] as number, `${prefix}_${i}`),
   );
+}
+
+export const NO_CONSTRAINTS: SparseRows = {
+  count: 0,
+  starts: new Int32Array(1),
+  indices: new Int32Array(0),
+  values: new Float64Array(0),
+};
+
+/** Builds SparseRows from (indices, values) pairs. */
+export function sparseRows(rows: readonly (readonly [readonly number[], readonly number[]])[]): SparseRows {
+  const starts = new Int32Array(rows.length + 1);
+  rows.forEach(([idx], r) => {
+    starts[r + 1] = (starts[r] as number) + idx.length;
+  });
+  const indices = new Int32Array(starts[rows.length] as number);
+  const values = new Float64Array(indices.length);
+  rows.forEach(([idx, w], r) => {
+    indices.set(idx, starts[r] as number);
+    values.set(w, starts[r] as number);
+  });
+  return { count: rows.length, starts, indices, values };
 }

@@ -1,159 +1,158 @@
 // Layers that are affine maps of their input — dense, conv2d, average pooling, global average
-// pooling — encoded as y_o = Σ w x + b equalities. Each gives its output rows as sparse (index,
-// weight) lists over the input positions; the encoding and the interval bounds are shared.
-import type { AvgPool, Conv2d, Dense, GlobalAvgPool, Shape } from "@rho/models";
-import { window } from "@rho/models";
-import type { Bounds, EncodeContext, Encoded, LayerEncoder } from "../layer-encoder.js";
-import { newVars } from "../layer-encoder.js";
+// pooling. Each kind only says which inputs feed output o and with what weight (its fan-in) and
+// its bias; the encoding as y_o = Σ w x + b equalities, the interval bounds and the
+// linearisation (the same map: no disjunctions) are shared.
+import type { AvgPool, Conv2d, Dense, GlobalAvgPool, Layer, Shape } from "@rho/models";
+import { moduleFor, window } from "@rho/models";
+import type { Bounds, Encoded, LayerEncoder } from "../layer-encoder.js";
+import { NO_CONSTRAINTS, newVars } from "../layer-encoder.js";
 
-/** One output as a sparse affine function of the input positions. */
-interface AffineRow {
-  readonly idx: number[];
-  readonly w: number[];
-  readonly b: number;
+type Visit = (i: number, w: number) => void;
+
+interface AffineKind<L extends Layer> {
+  readonly kind: L["kind"];
+  /** The fan-in of every output: visit(inputIndex, weight) for each input output o depends on. */
+  fanIn(layer: L, inShape: Shape, outShape: Shape): (o: number, visit: Visit) => void;
+  bias(layer: L, o: number, outShape: Shape): number;
 }
 
-function encodeAffine(
-  ctx: EncodeContext<Dense | Conv2d | AvgPool | GlobalAvgPool>,
-  rows: AffineRow[],
-): Encoded {
-  const lower = new Float64Array(rows.length);
-  const upper = new Float64Array(rows.length);
-  rows.forEach((r, o) => {
-    let lo = r.b;
-    let hi = r.b;
-    r.idx.forEach((i, k) => {
-      const w = r.w[k] as number;
-      const a = w * (ctx.inBounds.lower[i] as number);
-      const b = w * (ctx.inBounds.upper[i] as number);
-      // 0 × ∞ is 0 here: a zero weight contributes nothing
-      lo += w === 0 ? 0 : Math.min(a, b);
-      hi += w === 0 ? 0 : Math.max(a, b);
-    });
-    lower[o] = lo;
-    upper[o] = hi;
-  });
-  const outBounds: Bounds = { lower, upper };
-  const outVars = newVars(ctx.sys, outBounds, ctx.prefix);
-  rows.forEach((r, o) => {
-    // y − Σ w x − b = 0
-    ctx.sys.add(
-      [outVars[o] as number, ...r.idx.map((i) => ctx.inVars[i] as number)],
-      [1, ...r.w.map((w) => -w)],
-      -r.b,
-      "eq",
-    );
-  });
-  return { outVars, outBounds };
-}
-
-export const dense: LayerEncoder<Dense> = {
-  kind: "dense",
-  encode(ctx) {
-    const n = ctx.inShape[0];
-    const { units, weights, bias } = ctx.layer;
-    const rows = Array.from({ length: units }, (_, u) => {
-      const idx: number[] = [];
-      const w: number[] = [];
-      for (let i = 0; i < n; i++) {
-        const v = weights[i * units + u] as number;
-        if (v !== 0) {
-          idx.push(i);
-          w.push(v);
-        }
+function affineEncoder<L extends Layer>(spec: AffineKind<L>): LayerEncoder<L> {
+  return {
+    kind: spec.kind,
+    encode(ctx): Encoded {
+      const fanIn = spec.fanIn(ctx.layer, ctx.inShape, ctx.outShape);
+      const count = ctx.outShape.reduce((a, b) => a * b, 1);
+      const lower = new Float64Array(count);
+      const upper = new Float64Array(count);
+      const rows: { idx: number[]; w: number[]; b: number }[] = [];
+      for (let o = 0; o < count; o++) {
+        const b = spec.bias(ctx.layer, o, ctx.outShape);
+        const r = { idx: [] as number[], w: [] as number[], b };
+        let lo = b;
+        let hi = b;
+        fanIn(o, (i, w) => {
+          if (w === 0) return; // 0 × ∞ is 0 here: a zero weight contributes nothing
+          r.idx.push(i);
+          r.w.push(w);
+          const p = w * (ctx.inBounds.lower[i] as number);
+          const q = w * (ctx.inBounds.upper[i] as number);
+          lo += Math.min(p, q);
+          hi += Math.max(p, q);
+        });
+        lower[o] = lo;
+        upper[o] = hi;
+        rows.push(r);
       }
-      return { idx, w, b: bias[u] as number };
-    });
-    return encodeAffine(ctx, rows);
-  },
-};
+      const outBounds: Bounds = { lower, upper };
+      const outVars = newVars(ctx.sys, outBounds, ctx.prefix);
+      rows.forEach((r, o) => {
+        // y − Σ w x − b = 0
+        ctx.sys.add(
+          [outVars[o] as number, ...r.idx.map((i) => ctx.inVars[i] as number)],
+          [1, ...r.w.map((w) => -w)],
+          -r.b,
+          "eq",
+        );
+      });
+      return { outVars, outBounds };
+    },
+    linearize({ layer, inShape, outShape }) {
+      return {
+        forward: (x) => moduleFor(layer).forward(layer, x, inShape, outShape),
+        fanIn: spec.fanIn(layer, inShape, outShape),
+        constraints: NO_CONSTRAINTS,
+        ties: 0,
+      };
+    },
+  };
+}
 
-/** Calls visit(outIndex, inIndex, tap) for every in-bounds (output, input) pair of a sliding window. */
-function windows(
+/** The input cells (channel 0 offsets are added by the caller) of output cell (oy, ox)'s window. */
+export function windowCells(
   inShape: Shape,
-  outShape: Shape,
   size: readonly [number, number],
   strides: readonly [number, number],
   padding: "valid" | "same",
-  visit: (oy: number, ox: number, iy: number, ix: number, ky: number, kx: number) => void,
+  oy: number,
+  ox: number,
+  visit: (iy: number, ix: number, ky: number, kx: number) => void,
 ): void {
   const [h, w] = inShape as [number, number, number];
-  const [oh, ow] = outShape as [number, number, number];
   const top = window(h, size[0], strides[0], padding).padBefore;
   const left = window(w, size[1], strides[1], padding).padBefore;
-  for (let oy = 0; oy < oh; oy++) {
-    for (let ox = 0; ox < ow; ox++) {
-      for (let ky = 0; ky < size[0]; ky++) {
-        const iy = oy * strides[0] + ky - top;
-        if (iy < 0 || iy >= h) continue;
-        for (let kx = 0; kx < size[1]; kx++) {
-          const ix = ox * strides[1] + kx - left;
-          if (ix >= 0 && ix < w) visit(oy, ox, iy, ix, ky, kx);
-        }
-      }
+  for (let ky = 0; ky < size[0]; ky++) {
+    const iy = oy * strides[0] + ky - top;
+    if (iy < 0 || iy >= h) continue;
+    for (let kx = 0; kx < size[1]; kx++) {
+      const ix = ox * strides[1] + kx - left;
+      if (ix >= 0 && ix < w) visit(iy, ix, ky, kx);
     }
   }
 }
 
-export { windows };
+/** Splits a channels-last output index into (row, column, channel). */
+export function cell(o: number, outShape: Shape): [number, number, number] {
+  const [, ow, c] = outShape as [number, number, number];
+  const ch = o % c;
+  const p = (o - ch) / c;
+  return [Math.floor(p / ow), p % ow, ch];
+}
 
-export const conv2d: LayerEncoder<Conv2d> = {
+/** The input indices of output o's pooling window (same channel), as TensorFlow pools them. */
+export function poolCells(
+  layer: { size: readonly [number, number]; strides: readonly [number, number]; padding: "valid" | "same" },
+  inShape: Shape,
+  outShape: Shape,
+  o: number,
+): number[] {
+  const [, w, c] = inShape as [number, number, number];
+  const [oy, ox, ch] = cell(o, outShape);
+  const cells: number[] = [];
+  windowCells(inShape, layer.size, layer.strides, layer.padding, oy, ox, (iy, ix) =>
+    cells.push((iy * w + ix) * c + ch),
+  );
+  return cells;
+}
+
+export const dense = affineEncoder<Dense>({
+  kind: "dense",
+  fanIn: (layer, inShape) => (o, visit) => {
+    const n = inShape[0];
+    for (let i = 0; i < n; i++) visit(i, layer.weights[i * layer.units + o] as number);
+  },
+  bias: (layer, o) => layer.bias[o] as number,
+});
+
+export const conv2d = affineEncoder<Conv2d>({
   kind: "conv2d",
-  encode(ctx) {
-    const [, w, c] = ctx.inShape as [number, number, number];
-    const [oh, ow, f] = ctx.outShape as [number, number, number];
-    const { kernel, strides, padding, weights, bias } = ctx.layer;
-    const rows: AffineRow[] = Array.from({ length: oh * ow * f }, (_, o) => ({
-      idx: [],
-      w: [],
-      b: bias[o % f] as number,
-    }));
-    windows(ctx.inShape, ctx.outShape, kernel, strides, padding, (oy, ox, iy, ix, ky, kx) => {
-      for (let ch = 0; ch < c; ch++) {
-        for (let k = 0; k < f; k++) {
-          const v = weights[((ky * kernel[1] + kx) * c + ch) * f + k] as number;
-          if (v === 0) continue;
-          const r = rows[(oy * ow + ox) * f + k] as AffineRow;
-          r.idx.push((iy * w + ix) * c + ch);
-          r.w.push(v);
-        }
-      }
+  fanIn: (layer, inShape, outShape) => (o, visit) => {
+    const [, w, c] = inShape as [number, number, number];
+    const [oy, ox, k] = cell(o, outShape);
+    const f = layer.filters;
+    windowCells(inShape, layer.kernel, layer.strides, layer.padding, oy, ox, (iy, ix, ky, kx) => {
+      const wBase = (ky * layer.kernel[1] + kx) * c * f + k;
+      const inBase = (iy * w + ix) * c;
+      for (let ch = 0; ch < c; ch++) visit(inBase + ch, layer.weights[wBase + ch * f] as number);
     });
-    return encodeAffine(ctx, rows);
   },
-};
+  bias: (layer, o) => layer.bias[o % layer.filters] as number,
+});
 
-export const avgpool: LayerEncoder<AvgPool> = {
+export const avgpool = affineEncoder<AvgPool>({
   kind: "avgpool",
-  encode(ctx) {
-    const [, w, c] = ctx.inShape as [number, number, number];
-    const [oh, ow] = ctx.outShape as [number, number, number];
-    const rows: AffineRow[] = Array.from({ length: oh * ow * c }, () => ({ idx: [], w: [], b: 0 }));
-    windows(
-      ctx.inShape,
-      ctx.outShape,
-      ctx.layer.size,
-      ctx.layer.strides,
-      ctx.layer.padding,
-      (oy, ox, iy, ix) => {
-        for (let ch = 0; ch < c; ch++)
-          (rows[(oy * ow + ox) * c + ch] as AffineRow).idx.push((iy * w + ix) * c + ch);
-      },
-    );
+  fanIn: (layer, inShape, outShape) => (o, visit) => {
     // TensorFlow averages over the cells inside the input
-    for (const r of rows) r.w.push(...r.idx.map(() => 1 / r.idx.length));
-    return encodeAffine(ctx, rows);
+    const cells = poolCells(layer, inShape, outShape, o);
+    for (const i of cells) visit(i, 1 / cells.length);
   },
-};
+  bias: () => 0,
+});
 
-export const globalavgpool: LayerEncoder<GlobalAvgPool> = {
+export const globalavgpool = affineEncoder<GlobalAvgPool>({
   kind: "globalavgpool",
-  encode(ctx) {
-    const [h, w, c] = ctx.inShape as [number, number, number];
-    const rows = Array.from({ length: c }, (_, ch) => {
-      const idx = Array.from({ length: h * w }, (_, p) => p * c + ch);
-      return { idx, w: idx.map(() => 1 / (h * w)), b: 0 };
-    });
-    return encodeAffine(ctx, rows);
+  fanIn: (_layer, inShape) => (o, visit) => {
+    const [h, w, c] = inShape as [number, number, number];
+    for (let p = 0; p < h * w; p++) visit(p * c + o, 1 / (h * w));
   },
-};
+  bias: () => 0,
+});

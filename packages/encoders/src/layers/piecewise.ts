@@ -1,10 +1,12 @@
 // The non-linear layers as disjunctions (paper §3): ReLU y = max(x, 0) and max pooling
-// y = max over a window. Exactly one disjunct holds away from ties.
+// y = max over a window. Exactly one disjunct holds away from ties. On x*'s linear region
+// (paper §4) each keeps the disjunct x* satisfies — the first one under the "first" tie rule,
+// the same choice `restrictAt` makes on the encoding — and becomes a fixed selection.
 import { and, type Formula, or } from "@rho/constraints";
 import type { MaxPool, Relu } from "@rho/models";
 import type { LayerEncoder } from "../layer-encoder.js";
-import { newVars } from "../layer-encoder.js";
-import { windows } from "./affine.js";
+import { newVars, sparseRows } from "../layer-encoder.js";
+import { poolCells } from "./affine.js";
 
 export const relu: LayerEncoder<Relu> = {
   kind: "relu",
@@ -26,18 +28,28 @@ export const relu: LayerEncoder<Relu> = {
     });
     return { outVars, outBounds };
   },
+  linearize({ input, tol }) {
+    // the first disjunct (active) is kept whenever x* satisfies it: x ≥ −tol
+    const active = Uint8Array.from(input, (v) => (v >= -tol ? 1 : 0));
+    let ties = 0;
+    for (const v of input) if (Math.abs(v) <= tol) ties++;
+    return {
+      forward: (x) => x.map((v, i) => (active[i] ? v : 0)),
+      fanIn: (o, visit) => {
+        if (active[o]) visit(o, 1);
+      },
+      // active: x ≥ 0; inactive: −x ≥ 0
+      constraints: sparseRows(Array.from(active, (a, i) => [[i], [a ? 1 : -1]] as const)),
+      ties,
+    };
+  },
 };
 
 export const maxpool: LayerEncoder<MaxPool> = {
   kind: "maxpool",
   encode({ sys, layer, inVars, inShape, outShape, inBounds, prefix }) {
-    const [, w, c] = inShape as [number, number, number];
-    const [oh, ow] = outShape as [number, number, number];
-    const cells: number[][] = Array.from({ length: oh * ow * c }, () => []);
-    windows(inShape, outShape, layer.size, layer.strides, layer.padding, (oy, ox, iy, ix) => {
-      for (let ch = 0; ch < c; ch++)
-        (cells[(oy * ow + ox) * c + ch] as number[]).push((iy * w + ix) * c + ch);
-    });
+    const count = outShape.reduce((a, b) => a * b, 1);
+    const cells = Array.from({ length: count }, (_, o) => poolCells(layer, inShape, outShape, o));
     const lower = Float64Array.from(cells, (cs) => Math.max(...cs.map((i) => inBounds.lower[i] as number)));
     const upper = Float64Array.from(cells, (cs) => Math.max(...cs.map((i) => inBounds.upper[i] as number)));
     const outVars = newVars(sys, { lower, upper }, prefix);
@@ -58,5 +70,33 @@ export const maxpool: LayerEncoder<MaxPool> = {
       sys.require(or(...alternatives));
     });
     return { outVars, outBounds: { lower, upper } };
+  },
+  linearize({ layer, inShape, outShape, input, tol }) {
+    const count = outShape.reduce((a, b) => a * b, 1);
+    const chosen = new Int32Array(count);
+    const rows: [number[], number[]][] = [];
+    let ties = 0;
+    for (let o = 0; o < count; o++) {
+      const cs = poolCells(layer, inShape, outShape, o);
+      let m = Number.NEGATIVE_INFINITY;
+      for (const i of cs) m = Math.max(m, input[i] as number);
+      // "first": the first cell within tol of the window's maximum (it satisfies its disjunct)
+      const winners = cs.filter((i) => (input[i] as number) >= m - tol);
+      const c = winners[0] as number;
+      if (winners.length > 1) ties++;
+      chosen[o] = c;
+      for (const j of cs)
+        if (j !== c)
+          rows.push([
+            [c, j],
+            [1, -1],
+          ]);
+    }
+    return {
+      forward: (x) => Float64Array.from(chosen, (c) => x[c] as number),
+      fanIn: (o, visit) => visit(chosen[o] as number, 1),
+      constraints: sparseRows(rows),
+      ties,
+    };
   },
 };

@@ -1,0 +1,62 @@
+import type { Network } from "@rho/models";
+
+/** One test point: raw pixels (dataset units, 0–255) and its true label. */
+export interface Point {
+  readonly pixels: ArrayLike<number>;
+  readonly label: number;
+  readonly index?: number;
+}
+
+/** What an attack may use besides the network: a float32 (TensorFlow.js) prediction for verification. */
+export interface AttackContext {
+  readonly net: Network;
+  /** Labels predicted by the deployed float32 model for a batch of raw-pixel images. */
+  readonly predict32?: (images: ArrayLike<number>[]) => Promise<ArrayLike<number>>;
+}
+
+export interface AttackOptions {
+  /** Which label to move to: the second most probable (the paper's choice), all others, or one. */
+  readonly target?: "second" | "all" | number;
+  /** Pixel box of valid inputs (default [0, 255]). */
+  readonly box?: readonly [number, number];
+  /** Attack-specific options. */
+  readonly [key: string]: unknown;
+}
+
+/**
+ * adversarial: a verified example with another label at L∞ distance rho.
+ * not_found: no example (rho = Infinity), e.g. none in the linear region.
+ * unverified: the attack proposed an example a forward pass does not confirm; never counted.
+ * misclassified: the model already gets x* wrong; nothing to attack.
+ * error: the attack failed (solver error, time limit…); see diagnostics.
+ */
+export type AttackStatus = "adversarial" | "not_found" | "unverified" | "misclassified" | "error";
+
+export interface AttackResult {
+  readonly attack: string;
+  readonly status: AttackStatus;
+  /** ρ̂: L∞ distance (pixel units) of the verified example; Infinity when there is none. */
+  readonly rho: number;
+  readonly target?: number;
+  readonly adversarial?: Float64Array;
+  readonly predicted: number;
+  readonly verified?: {
+    /** The label the float64 forward pass gives the example. */
+    readonly predicted: number;
+    /** The float64 forward pass labels the example differently from x*. */
+    readonly float64: boolean;
+    /** The float32 model does too (when the context could check). */
+    readonly float32?: boolean;
+    /** Rounded to integer pixels (and clipped to the box) it is still adversarial in float64. */
+    readonly rounded: boolean;
+  };
+  readonly seconds: number;
+  readonly diagnostics: Readonly<Record<string, unknown>>;
+}
+
+/** An attack: one file implementing this and one `registerAttack` call. */
+export interface Attack {
+  readonly name: string;
+  readonly description: string;
+  run(ctx: AttackContext, point: Point, opts?: AttackOptions): Promise<AttackResult>;
+}

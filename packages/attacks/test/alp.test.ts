@@ -1,0 +1,150 @@
+import { argmax, Network, rawPixels } from "@rho/models";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { arbNetwork, arbPixels } from "../../models/test/arbitraries.js";
+import { type AlpOptions, alp, DEFAULT_MARGIN } from "../src/index.js";
+
+const netAndPixels = arbNetwork().chain((net) => fc.tuple(fc.constant(net), arbPixels(net)));
+
+const run = (net: Network, px: number[], opts: AlpOptions = {}) =>
+  alp.run({ net }, { pixels: px, label: net.predict64(px) }, opts);
+
+describe("alp", () => {
+  it("on a 3-label linear classifier never goes below the closed-form bound min_j (gap_j + margin) / ‖w_j − w_ℓ*‖₁", async () => {
+    const small = fc.integer({ min: -20, max: 20 }).map((v) => v / 10);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(small, { minLength: 6, maxLength: 6 }),
+        fc.array(small, { minLength: 3, maxLength: 3 }),
+        fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 2, maxLength: 2 }),
+        async (w, b, px) => {
+          // z = x·W + b over raw pixels, W stored [input][unit]
+          const net = new Network({
+            inputShape: [2],
+            preprocess: rawPixels(1),
+            layers: [{ kind: "dense", units: 3, weights: Float32Array.from(w), bias: Float32Array.from(b) }],
+          });
+          const z = net.forward64(px).logits;
+          const label = argmax(z);
+          const box = [-1e7, 1e7] as const; // far enough that it never binds
+          const r = await alp.run({ net }, { pixels: px, label }, { target: "all", box });
+          // the closest other label by the closed form
+          const W = Float32Array.from(w);
+          let best = Number.POSITIVE_INFINITY;
+          for (let j = 0; j < 3; j++) {
+            if (j === label) continue;
+            const a0 = (W[j] as number) - (W[label] as number);
+            const a1 = (W[3 + j] as number) - (W[3 + label] as number);
+            const gap = (z[label] as number) - (z[j] as number);
+            const norm = Math.abs(a0) + Math.abs(a1);
+            // beating j alone takes this much; the third label may make it more (the two-label test is exact)
+            if (norm > 0) best = Math.min(best, (gap + DEFAULT_MARGIN) / norm);
+          }
+          if (r.status === "adversarial") expect(r.rho).toBeGreaterThanOrEqual(best - 1e-6);
+          if (best === Number.POSITIVE_INFINITY) expect(r.status).toBe("not_found");
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it("on two labels finds exactly (margin + gap) / ‖w₁ − w₀‖₁", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: -20, max: 20 }), { minLength: 4, maxLength: 4 }),
+        fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 2, maxLength: 2 }),
+        async (w, px) => {
+          const net = new Network({
+            inputShape: [2],
+            preprocess: rawPixels(1),
+            layers: [{ kind: "dense", units: 2, weights: Float32Array.from(w), bias: Float32Array.of(0, 3) }],
+          });
+          const z = net.forward64(px).logits;
+          const label = argmax(z);
+          const a = [
+            (w[1 - label] as number) - (w[label] as number),
+            (w[3 - label] as number) - (w[2 + label] as number),
+          ];
+          const norm = Math.abs(a[0] as number) + Math.abs(a[1] as number);
+          const r = await alp.run({ net }, { pixels: px, label }, { box: [-1e7, 1e7] });
+          if (norm === 0) {
+            expect(r.status).toBe("not_found");
+            return;
+          }
+          const expected = ((z[label] as number) - (z[1 - label] as number) + DEFAULT_MARGIN) / norm;
+          expect(r.status).toBe("adversarial");
+          expect(r.rho).toBeCloseTo(expected, 6);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it("iterative constraint solving and the full LP reach the same optimum, with rows to spare", async () => {
+    await fc.assert(
+      fc.asyncProperty(netAndPixels, async ([net, px]) => {
+        const a = await run(net, px, { iterative: true });
+        const b = await run(net, px, { iterative: false });
+        expect(a.status).toBe(b.status);
+        if (a.status === "adversarial") expect(a.rho).toBeCloseTo(b.rho, 5);
+        const used = (a.diagnostics.perTarget as { regionRowsUsed: number }[])[0]?.regionRowsUsed ?? 0;
+        expect(used).toBeLessThanOrEqual(a.diagnostics.regionRows as number);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("gives the same ρ̂ with every LP solver", async () => {
+    await fc.assert(
+      fc.asyncProperty(netAndPixels, async ([net, px]) => {
+        const h = await run(net, px, { solver: "highs" });
+        const g = await run(net, px, { solver: "glpk" });
+        expect(g.status).toBe(h.status);
+        if (h.status === "adversarial") expect(g.rho).toBeCloseTo(h.rho, 4);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it("all targets is never worse than the second most probable label, and picks the best label", async () => {
+    await fc.assert(
+      fc.asyncProperty(netAndPixels, async ([net, px]) => {
+        const second = await run(net, px);
+        const all = await run(net, px, { target: "all" });
+        if (second.status === "adversarial") {
+          expect(all.status).toBe("adversarial");
+          expect(all.rho).toBeLessThanOrEqual(second.rho + 1e-6);
+        }
+        if (all.status === "adversarial") {
+          const one = await run(net, px, { target: all.target as number });
+          expect(one.rho).toBeCloseTo(all.rho, 5);
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it("reports the region's ties, and ρ̂ = ∞ with its reason when the region holds no example", async () => {
+    // a max-pool over a blank image: every window ties; the flat region cannot flip the label
+    const net = new Network({
+      inputShape: [4, 4, 1],
+      preprocess: rawPixels(1),
+      layers: [
+        { kind: "maxpool", size: [2, 2], strides: [2, 2], padding: "valid" },
+        { kind: "flatten" },
+        {
+          kind: "dense",
+          units: 2,
+          weights: Float32Array.from([1, 0, 1, 0, 1, 0, 1, 0]),
+          bias: Float32Array.of(1, 0),
+        },
+      ],
+    });
+    const px = new Array(16).fill(0);
+    const r = await run(net, px);
+    expect(r.diagnostics.ties).toBe(4);
+    expect(r.status).toBe("not_found");
+    expect(r.rho).toBe(Number.POSITIVE_INFINITY);
+    expect(r.diagnostics.message).toMatch(/no adversarial example in the linear region/);
+  });
+});

@@ -1,0 +1,250 @@
+import type { RowBatch, TieRule } from "@rho/constraints";
+import { DEFAULT_TOLERANCE } from "@rho/constraints";
+import type { Layer, Network, Shape } from "@rho/models";
+import type { LayerEncoder, LinearPiece } from "./layer-encoder.js";
+import { LAYER_ENCODERS } from "./layers/index.js";
+
+export interface RegionOptions {
+  /** Tolerance deciding which disjuncts x* satisfies (default: the constraint evaluator's, 1e-9). */
+  readonly tol?: number;
+  readonly ties?: TieRule;
+}
+
+/** An affine function a·pixels + constant over the raw pixels, a sparse. */
+export interface AffineForm {
+  readonly indices: Int32Array;
+  readonly values: Float64Array;
+  readonly constant: number;
+}
+
+interface SparseVec {
+  readonly idx: Int32Array;
+  readonly val: Float64Array;
+}
+
+const EMPTY: SparseVec = { idx: new Int32Array(0), val: new Float64Array(0) };
+
+/**
+ * x*'s linear region Z(x*) = F(D(x*)) written over the raw input pixels alone (paper §4).
+ *
+ * Fixing, in every disjunction, the disjunct x* satisfies makes the network affine on the region;
+ * composing the layers' affine maps turns each region inequality — a ReLU's sign, a max-pool
+ * window's winner — and each logit into an affine function of the pixels. Those rows are built
+ * lazily (each unit's gradient over the pixels is computed once, on demand, and shared), so the
+ * iterative solver pays only for the rows it asks for, while `evaluate` checks every
+ * inequality at a candidate point with one forward pass of the linearised network.
+ *
+ * This is the restriction `restrictAt(encodeNetwork(net).sys, …)` makes, with every hidden
+ * variable eliminated; the tests check that both give the same LP optimum.
+ */
+export class LinearRegion {
+  readonly net: Network;
+  /** The raw pixels of x*. */
+  readonly center: Float64Array;
+  /** Disjunctions x* satisfied on more than one side, resolved by the tie rule. */
+  readonly ties: number;
+  /** Number of region inequalities. */
+  readonly size: number;
+  /** activations[L] at x*: the preprocessed input (L = 0) and every layer's output. */
+  readonly activations: readonly Float64Array[];
+  private readonly pieces: readonly LinearPiece[];
+  /** First inequality index of each layer's constraints (length layers + 1). */
+  private readonly offsets: Int32Array;
+  /** Memoised gradient over the pixels of every unit of activation L (undefined: not yet). */
+  private readonly grads: (SparseVec | undefined)[][];
+  private readonly acc: Float64Array;
+  private readonly mark: Uint8Array;
+
+  constructor(net: Network, pixels: ArrayLike<number>, opts: RegionOptions = {}) {
+    const tol = opts.tol ?? DEFAULT_TOLERANCE;
+    const ties = opts.ties ?? "first";
+    this.net = net;
+    this.center = Float64Array.from(pixels);
+    const acts: Float64Array[] = [net.preprocessInput(pixels)];
+    const pieces: LinearPiece[] = [];
+    net.layers.forEach((layer, i) => {
+      const encoder = LAYER_ENCODERS[layer.kind] as unknown as LayerEncoder<Layer>;
+      const input = acts[i] as Float64Array;
+      const piece = encoder.linearize({
+        layer,
+        inShape: net.shapes[i] as Shape,
+        outShape: net.shapes[i + 1] as Shape,
+        input,
+        tol,
+        ties,
+      });
+      pieces.push(piece);
+      acts.push(piece.forward(input));
+    });
+    this.pieces = pieces;
+    this.activations = acts;
+    this.offsets = new Int32Array(pieces.length + 1);
+    pieces.forEach((p, i) => {
+      this.offsets[i + 1] = (this.offsets[i] as number) + p.constraints.count;
+    });
+    this.size = this.offsets[pieces.length] as number;
+    this.ties = pieces.reduce((s, p) => s + p.ties, 0);
+    this.grads = acts.map((a) => new Array<SparseVec | undefined>(a.length));
+    const n = net.inputSize;
+    this.acc = new Float64Array(n);
+    this.mark = new Uint8Array(n);
+  }
+
+  /** The network's output on the region's affine map (equal to the network inside the region). */
+  forward(pixels: ArrayLike<number>): Float64Array[] {
+    const acts = [this.net.preprocessInput(pixels)];
+    this.pieces.forEach((p, i) => {
+      acts.push(p.forward(acts[i] as Float64Array));
+    });
+    return acts;
+  }
+
+  /**
+   * The value of every region inequality (≥ 0 inside the region) at these pixels, with each one's
+   * magnitude scale (the largest |term|), for tolerance checks.
+   */
+  evaluate(pixels: ArrayLike<number>): { values: Float64Array; scales: Float64Array } {
+    const acts = this.forward(pixels);
+    const values = new Float64Array(this.size);
+    const scales = new Float64Array(this.size);
+    this.pieces.forEach((p, l) => {
+      const { starts, indices, values: w } = p.constraints;
+      const a = acts[l] as Float64Array;
+      const base = this.offsets[l] as number;
+      for (let r = 0; r < p.constraints.count; r++) {
+        let s = 0;
+        let m = 0;
+        for (let k = starts[r] as number; k < (starts[r + 1] as number); k++) {
+          const t = (w[k] as number) * (a[indices[k] as number] as number);
+          s += t;
+          m = Math.max(m, Math.abs(t));
+        }
+        values[base + r] = s;
+        scales[base + r] = m;
+      }
+    });
+    return { values, scales };
+  }
+
+  /** Region inequalities `ids` as rows a·pixels ≥ −constant over pixel columns 0..n−1. */
+  rows(ids: ArrayLike<number>): RowBatch {
+    const forms = Array.from(ids as ArrayLike<number>, (id) => this.inequality(id));
+    return formsToRows(forms, (f) => [-f.constant, Number.POSITIVE_INFINITY]);
+  }
+
+  /** Region inequality `id` (≥ 0 on the region) as an affine function of the pixels. */
+  inequality(id: number): AffineForm {
+    let l = 0;
+    while ((this.offsets[l + 1] as number) <= id) l++;
+    const c = this.pieces[l]?.constraints;
+    if (!c || id < 0 || id >= this.size) throw new RangeError(`no region inequality ${id}`);
+    const r = id - (this.offsets[l] as number);
+    const s = c.starts[r] as number;
+    const e = c.starts[r + 1] as number;
+    return this.combination(l, c.indices.subarray(s, e), c.values.subarray(s, e));
+  }
+
+  /**
+   * Σ w·(unit idx of activation L) as an affine function of the pixels, exact on the region.
+   * L = number of layers gives the logits.
+   */
+  combination(layer: number, idx: ArrayLike<number>, w: ArrayLike<number>): AffineForm {
+    for (let k = 0; k < idx.length; k++) this.grad(layer, idx[k] as number);
+    const touched: number[] = [];
+    for (let k = 0; k < idx.length; k++)
+      this.accumulate(this.grad(layer, idx[k] as number), w[k] as number, touched);
+    const form = this.collect(touched);
+    // constant = value at x* − a·x*
+    const a = this.activations[layer] as Float64Array;
+    let value = 0;
+    for (let k = 0; k < idx.length; k++) value += (w[k] as number) * (a[idx[k] as number] as number);
+    let dot = 0;
+    for (let k = 0; k < form.idx.length; k++)
+      dot += (form.val[k] as number) * (this.center[form.idx[k] as number] as number);
+    return { indices: form.idx, values: form.val, constant: value - dot };
+  }
+
+  /** The gradient over the pixels of unit u of activation L, computed once. */
+  private grad(layer: number, u: number): SparseVec {
+    const cached = this.grads[layer]?.[u];
+    if (cached) return cached;
+    let g: SparseVec;
+    if (layer === 0) {
+      const { scale } = this.net.preprocess;
+      g = { idx: Int32Array.of(u), val: Float64Array.of(scale[u % scale.length] as number) };
+    } else {
+      const piece = this.pieces[layer - 1] as LinearPiece;
+      const ins: number[] = [];
+      const ws: number[] = [];
+      piece.fanIn(u, (i, w) => {
+        if (w !== 0) {
+          ins.push(i);
+          ws.push(w);
+        }
+      });
+      if (ins.length === 0) g = EMPTY;
+      // a selection (ReLU on, max-pool winner, flatten) shares its input's gradient
+      else if (ins.length === 1 && ws[0] === 1) g = this.grad(layer - 1, ins[0] as number);
+      else {
+        for (const i of ins) this.grad(layer - 1, i);
+        const touched: number[] = [];
+        ins.forEach((i, k) => {
+          this.accumulate(this.grad(layer - 1, i), ws[k] as number, touched);
+        });
+        g = this.collect(touched);
+      }
+    }
+    (this.grads[layer] as (SparseVec | undefined)[])[u] = g;
+    return g;
+  }
+
+  private accumulate(g: SparseVec, w: number, touched: number[]): void {
+    for (let k = 0; k < g.idx.length; k++) {
+      const p = g.idx[k] as number;
+      if (!this.mark[p]) {
+        this.mark[p] = 1;
+        touched.push(p);
+      }
+      this.acc[p] = (this.acc[p] as number) + w * (g.val[k] as number);
+    }
+  }
+
+  /** Reads the accumulator at the touched pixels in increasing order and clears it. */
+  private collect(touched: number[]): SparseVec {
+    touched.sort((a, b) => a - b);
+    const idx = new Int32Array(touched.length);
+    const val = new Float64Array(touched.length);
+    let n = 0;
+    for (const p of touched) {
+      const v = this.acc[p] as number;
+      this.acc[p] = 0;
+      this.mark[p] = 0;
+      if (v === 0) continue;
+      idx[n] = p;
+      val[n] = v;
+      n++;
+    }
+    return { idx: idx.slice(0, n), val: val.slice(0, n) };
+  }
+}
+
+/** Affine forms as a row batch, with bounds from each form. */
+export function formsToRows(
+  forms: readonly AffineForm[],
+  bounds: (f: AffineForm) => readonly [number, number],
+): RowBatch {
+  const starts = new Int32Array(forms.length + 1);
+  forms.forEach((f, r) => {
+    starts[r + 1] = (starts[r] as number) + f.indices.length;
+  });
+  const indices = new Int32Array(starts[forms.length] as number);
+  const values = new Float64Array(indices.length);
+  const lower = new Float64Array(forms.length);
+  const upper = new Float64Array(forms.length);
+  forms.forEach((f, r) => {
+    indices.set(f.indices, starts[r] as number);
+    values.set(f.values, starts[r] as number);
+    [lower[r], upper[r]] = bounds(f);
+  });
+  return { count: forms.length, starts, indices, values, lower, upper };
+}

@@ -1,0 +1,174 @@
+import {
+  concatRows,
+  type LinearProgram,
+  linfBallRows,
+  minLinfProgram,
+  toLinearProgram,
+} from "@rho/constraints";
+import { argmax, type Network } from "@rho/models";
+import { getSolver } from "@rho/solvers";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { arbNetwork, arbPixels } from "../../models/test/arbitraries.js";
+import { encodeNetwork, formsToRows, LinearRegion, labelConstraint, restrictAtPixels } from "../src/index.js";
+
+/** Pixels from a few values half the time, so max-pool windows and ReLUs tie as on MNIST. */
+const tiedPixels = (net: Network) =>
+  fc.oneof(
+    arbPixels(net),
+    fc.array(fc.constantFrom(0, 0, 0, 255), { minLength: net.inputSize, maxLength: net.inputSize }),
+  );
+const netAndPixels = arbNetwork().chain((net) => fc.tuple(fc.constant(net), tiedPixels(net)));
+
+/** A point near px: each pixel moved by at most `r`. */
+const nearby = (px: number[], steps: number[], r: number) =>
+  px.map((v, i) => v + ((steps[i % steps.length] as number) / 4) * r);
+
+const dot = (idx: ArrayLike<number>, w: ArrayLike<number>, x: ArrayLike<number>) => {
+  let s = 0;
+  for (let k = 0; k < idx.length; k++) s += (w[k] as number) * (x[idx[k] as number] as number);
+  return s;
+};
+
+describe("LinearRegion: x*'s linear region over the pixels", () => {
+  it("matches the restriction of the encoding: same inequality count and tie count", () => {
+    fc.assert(
+      fc.property(netAndPixels, ([net, px]) => {
+        const enc = encodeNetwork(net);
+        const restriction = restrictAtPixels(enc, px);
+        const inequalities = Array.from(restriction.rows).filter((r) => enc.sys.rows.relation(r) !== "eq");
+        const region = new LinearRegion(net, px);
+        expect(region.size).toBe(inequalities.length);
+        expect(region.ties).toBe(restriction.ties);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("its forward pass is the network at x*, and its inequalities hold there", () => {
+    fc.assert(
+      fc.property(netAndPixels, ([net, px]) => {
+        const region = new LinearRegion(net, px);
+        const ref = net.forward64(px).activations;
+        region.forward(px).forEach((a, l) => {
+          a.forEach((v, i) => {
+            expect(v).toBeCloseTo(ref[l]?.[i] as number, 9);
+          });
+        });
+        for (const v of region.evaluate(px).values) expect(v).toBeGreaterThanOrEqual(-1e-9);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("each lazily built row is the affine function evaluate() computes, at any point", () => {
+    fc.assert(
+      fc.property(
+        netAndPixels,
+        fc.array(fc.integer({ min: -4, max: 4 }), { minLength: 1, maxLength: 9 }),
+        ([net, px], steps) => {
+          const region = new LinearRegion(net, px);
+          const x = nearby(px, steps, 300); // far outside the region too: the forms are affine maps
+          const { values } = region.evaluate(x);
+          for (let k = 0; k < region.size; k++) {
+            const f = region.inequality(k);
+            expect(dot(f.indices, f.values, x) + f.constant).toBeCloseTo(values[k] as number, 6);
+          }
+          // the logits as forms agree with the region's forward pass
+          const logits = region.forward(x).at(-1) as Float64Array;
+          logits.forEach((z, j) => {
+            const f = region.combination(net.layers.length, [j], [1]);
+            expect(dot(f.indices, f.values, x) + f.constant).toBeCloseTo(z, 6);
+          });
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it("inside the region the network is the region's affine map", () => {
+    fc.assert(
+      fc.property(
+        netAndPixels,
+        fc.array(fc.integer({ min: -4, max: 4 }), { minLength: 1, maxLength: 9 }),
+        ([net, px], steps) => {
+          const region = new LinearRegion(net, px);
+          // shrink the move until the point is inside the region (x* itself is)
+          let x = px;
+          for (let r = 8; r > 1e-6; r /= 4) {
+            const y = nearby(px, steps, r);
+            if (region.evaluate(y).values.every((v) => v >= 1e-9)) {
+              x = y;
+              break;
+            }
+          }
+          const a = region.forward(x).at(-1) as Float64Array;
+          const b = net.forward64(x).logits;
+          a.forEach((v, j) => {
+            expect(v).toBeCloseTo(b[j] as number, 7);
+          });
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it("min ‖x − x*‖∞ to a target: the LP over the pixels equals the LP over every hidden variable", async () => {
+    const highs = await getSolver("highs");
+    const margin = 1e-3;
+    await fc.assert(
+      fc.asyncProperty(netAndPixels, fc.nat(), async ([net, px], pick) => {
+        const logits = net.forward64(px).logits;
+        const label = argmax(logits);
+        const target = [0, 1, 2].filter((j) => j !== label)[pick % 2] as number;
+        const lifted = await highs.solve(liftedProgram(net, px, target, margin));
+        const direct = await highs.solve(regionProgram(net, px, target, margin));
+        expect(direct.status).toBe(lifted.status);
+        if (lifted.status === "optimal") {
+          expect(direct.objective as number).toBeCloseTo(lifted.objective as number, 5);
+          // the pixels of the optimum lie in x*'s region and make the target win by the margin
+          const x = Array.from({ length: net.inputSize }, (_, i) => direct.primal?.[i] as number);
+          const region = new LinearRegion(net, px);
+          for (const v of region.evaluate(x).values) expect(v).toBeGreaterThanOrEqual(-1e-6);
+          const z = net.forward64(x).logits;
+          z.forEach((v, j) => {
+            if (j !== target) expect((z[target] as number) - v).toBeGreaterThanOrEqual(margin - 1e-6);
+          });
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
+
+function regionProgram(net: Network, px: number[], target: number, margin: number): LinearProgram {
+  const region = new LinearRegion(net, px);
+  const base = minLinfProgram(px, [0, 255]);
+  const others = [0, 1, 2].filter((j) => j !== target);
+  const out = formsToRows(
+    others.map((j) => region.combination(net.layers.length, [target, j], [1, -1])),
+    (f) => [margin - f.constant, Infinity],
+  );
+  const all = region.rows(Array.from({ length: region.size }, (_, k) => k));
+  return { ...base, rows: concatRows(concatRows(base.rows, out), all) };
+}
+
+function liftedProgram(net: Network, px: number[], target: number, margin: number): LinearProgram {
+  const enc = encodeNetwork(net);
+  const t = enc.sys.vars.add(0, Infinity, "t");
+  const rows: number[] = Array.from(restrictAtPixels(enc, px).rows);
+  const out = labelConstraint(enc, target, margin);
+  if (out.kind === "row") rows.push(out.row);
+  else for (const p of out.parts) if (p.kind === "row") rows.push(p.row);
+  const lp = toLinearProgram(enc.sys, {
+    rows,
+    objective: { sense: "min", coefficients: { indices: [t], values: [1] } },
+  });
+  return {
+    ...lp,
+    rows: concatRows(
+      lp.rows,
+      linfBallRows(px, (i) => enc.pixels[i] as number, t),
+    ),
+  };
+}
