@@ -6,6 +6,7 @@ import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
 import { solverNames } from "@rho/solvers";
+import { median } from "../stats.js";
 import type { CellJob, RepResult } from "./cell.js";
 import { generate, SIZES } from "./generate.js";
 
@@ -64,12 +65,6 @@ interface Cell {
   reps: RepResult[];
   medianSeconds?: number;
   note?: string;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
 function runCell(job: CellJob): Promise<{ reps: RepResult[]; outcome: Cell["outcome"]; note?: string }> {

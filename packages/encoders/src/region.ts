@@ -8,13 +8,11 @@ export interface RegionOptions {
   /** Tolerance deciding which disjuncts x* satisfies (default: the constraint evaluator's, 1e-9). */
   readonly tol?: number;
   readonly ties?: TieRule;
-}
-
-/** An affine function a·pixels + constant over the raw pixels, a sparse. */
-export interface AffineForm {
-  readonly indices: Int32Array;
-  readonly values: Float64Array;
-  readonly constant: number;
+  /**
+   * Stored gradient values allowed for sharing work between rows (default 2e7, ~240 MB at most):
+   * shallow layers' units are memoised up to this, deeper ones are walked back per row.
+   */
+  readonly memoBudget?: number;
 }
 
 interface SparseVec {
@@ -24,15 +22,22 @@ interface SparseVec {
 
 const EMPTY: SparseVec = { idx: new Int32Array(0), val: new Float64Array(0) };
 
+/** An affine function a·pixels + constant over the raw pixels, a sparse. */
+export interface AffineForm {
+  readonly indices: Int32Array;
+  readonly values: Float64Array;
+  readonly constant: number;
+}
+
 /**
  * x*'s linear region Z(x*) = F(D(x*)) written over the raw input pixels alone (paper §4).
  *
  * Fixing, in every disjunction, the disjunct x* satisfies makes the network affine on the region;
  * composing the layers' affine maps turns each region inequality — a ReLU's sign, a max-pool
  * window's winner — and each logit into an affine function of the pixels. Those rows are built
- * lazily (each unit's gradient over the pixels is computed once, on demand, and shared), so the
- * iterative solver pays only for the rows it asks for, while `evaluate` checks every
- * inequality at a candidate point with one forward pass of the linearised network.
+ * lazily, one reverse pass each, so the iterative solver pays only for the rows it asks for,
+ * while `evaluate` checks every inequality at a candidate point with one forward pass of the
+ * linearised network.
  *
  * This is the restriction `restrictAt(encodeNetwork(net).sys, …)` makes, with every hidden
  * variable eliminated; the tests check that both give the same LP optimum.
@@ -50,10 +55,14 @@ export class LinearRegion {
   private readonly pieces: readonly LinearPiece[];
   /** First inequality index of each layer's constraints (length layers + 1). */
   private readonly offsets: Int32Array;
-  /** Memoised gradient over the pixels of every unit of activation L (undefined: not yet). */
+  /** Per-activation scratch for reverse propagation, allocated on first use. */
+  private readonly buffers: (Float64Array | undefined)[] = [];
+  private readonly marks: (Uint8Array | undefined)[] = [];
+  /** Memoised pixel gradients of the units of activations 0..memoDepth. */
   private readonly grads: (SparseVec | undefined)[][];
+  private memoDepth = 0;
   private readonly acc: Float64Array;
-  private readonly mark: Uint8Array;
+  private readonly pixelMark: Uint8Array;
 
   constructor(net: Network, pixels: ArrayLike<number>, opts: RegionOptions = {}) {
     const tol = opts.tol ?? DEFAULT_TOLERANCE;
@@ -85,9 +94,9 @@ export class LinearRegion {
     this.size = this.offsets[pieces.length] as number;
     this.ties = pieces.reduce((s, p) => s + p.ties, 0);
     this.grads = acts.map((a) => new Array<SparseVec | undefined>(a.length));
-    const n = net.inputSize;
-    this.acc = new Float64Array(n);
-    this.mark = new Uint8Array(n);
+    this.acc = new Float64Array(net.inputSize);
+    this.pixelMark = new Uint8Array(net.inputSize);
+    this.memoDepth = this.chooseMemoDepth(opts.memoBudget ?? 2e7);
   }
 
   /** The network's output on the region's affine map (equal to the network inside the region). */
@@ -146,13 +155,48 @@ export class LinearRegion {
 
   /**
    * Σ w·(unit idx of activation L) as an affine function of the pixels, exact on the region.
-   * L = number of layers gives the logits.
+   * L = number of layers gives the logits. The weights are pushed back through the layers'
+   * fan-ins (reverse mode, touching only the units the functional depends on) down to the
+   * deepest activation whose units' gradients fit the memo budget; those gradients are computed
+   * once per region and shared by every row.
    */
   combination(layer: number, idx: ArrayLike<number>, w: ArrayLike<number>): AffineForm {
-    for (let k = 0; k < idx.length; k++) this.grad(layer, idx[k] as number);
+    let units = [...new Set(Array.from(idx as ArrayLike<number>))];
+    let grad = this.scratch(layer);
+    for (let k = 0; k < idx.length; k++) {
+      const u = idx[k] as number;
+      grad[u] = (grad[u] as number) + (w[k] as number);
+    }
+    let l = layer;
+    for (; l > this.memoDepth; l--) {
+      const below = this.scratch(l - 1);
+      const mark = this.marks[l - 1] as Uint8Array;
+      const next: number[] = [];
+      const piece = this.pieces[l - 1] as LinearPiece;
+      for (const o of units) {
+        const g = grad[o] as number;
+        grad[o] = 0;
+        if (g === 0) continue;
+        piece.fanIn(o, (i, wi) => {
+          if (wi === 0) return;
+          if (!mark[i]) {
+            mark[i] = 1;
+            next.push(i);
+          }
+          below[i] = (below[i] as number) + g * wi;
+        });
+      }
+      for (const i of next) mark[i] = 0;
+      units = next;
+      grad = below;
+    }
+    for (const u of units) this.grad(l, u);
     const touched: number[] = [];
-    for (let k = 0; k < idx.length; k++)
-      this.accumulate(this.grad(layer, idx[k] as number), w[k] as number, touched);
+    for (const u of units) {
+      const g = grad[u] as number;
+      grad[u] = 0;
+      if (g !== 0) this.accumulate(this.grad(l, u), g, touched);
+    }
     const form = this.collect(touched);
     // constant = value at x* − a·x*
     const a = this.activations[layer] as Float64Array;
@@ -164,19 +208,44 @@ export class LinearRegion {
     return { indices: form.idx, values: form.val, constant: value - dot };
   }
 
-  /** The gradient over the pixels of unit u of activation L, computed once. */
+  /**
+   * The deepest activation whose units' pixel gradients, all memoised, stay within `budget`
+   * stored values, estimated from one central unit per activation (selections share storage).
+   */
+  private chooseMemoDepth(budget: number): number {
+    let total = 0;
+    for (let l = 0; l < this.activations.length; l++) {
+      const count = (this.activations[l] as Float64Array).length;
+      const probe = count >> 1;
+      let inputs = 0;
+      let selection = false;
+      if (l > 0)
+        (this.pieces[l - 1] as LinearPiece).fanIn(probe, (_i, w) => {
+          inputs++;
+          selection = w === 1;
+        });
+      if (!(l > 0 && inputs <= 1 && (selection || inputs === 0))) {
+        this.memoDepth = l; // grad() below may use memos up to l
+        total += count * this.grad(l, probe).idx.length;
+      }
+      if (total > budget) return Math.max(0, l - 1);
+    }
+    return this.activations.length - 1;
+  }
+
+  /** The gradient over the pixels of unit u of activation L (memoised; L ≤ memoDepth). */
   private grad(layer: number, u: number): SparseVec {
-    const cached = this.grads[layer]?.[u];
+    const memo = this.grads[layer] as (SparseVec | undefined)[];
+    const cached = memo[u];
     if (cached) return cached;
     let g: SparseVec;
     if (layer === 0) {
       const { scale } = this.net.preprocess;
       g = { idx: Int32Array.of(u), val: Float64Array.of(scale[u % scale.length] as number) };
     } else {
-      const piece = this.pieces[layer - 1] as LinearPiece;
       const ins: number[] = [];
       const ws: number[] = [];
-      piece.fanIn(u, (i, w) => {
+      (this.pieces[layer - 1] as LinearPiece).fanIn(u, (i, w) => {
         if (w !== 0) {
           ins.push(i);
           ws.push(w);
@@ -194,15 +263,15 @@ export class LinearRegion {
         g = this.collect(touched);
       }
     }
-    (this.grads[layer] as (SparseVec | undefined)[])[u] = g;
+    memo[u] = g;
     return g;
   }
 
   private accumulate(g: SparseVec, w: number, touched: number[]): void {
     for (let k = 0; k < g.idx.length; k++) {
       const p = g.idx[k] as number;
-      if (!this.mark[p]) {
-        this.mark[p] = 1;
+      if (!this.pixelMark[p]) {
+        this.pixelMark[p] = 1;
         touched.push(p);
       }
       this.acc[p] = (this.acc[p] as number) + w * (g.val[k] as number);
@@ -218,13 +287,24 @@ export class LinearRegion {
     for (const p of touched) {
       const v = this.acc[p] as number;
       this.acc[p] = 0;
-      this.mark[p] = 0;
+      this.pixelMark[p] = 0;
       if (v === 0) continue;
       idx[n] = p;
       val[n] = v;
       n++;
     }
     return { idx: idx.slice(0, n), val: val.slice(0, n) };
+  }
+
+  /** A zeroed buffer the size of activation L (kept zeroed between uses). */
+  private scratch(layer: number): Float64Array {
+    let b = this.buffers[layer];
+    if (!b) {
+      b = new Float64Array((this.activations[layer] as Float64Array).length);
+      this.buffers[layer] = b;
+      this.marks[layer] = new Uint8Array(b.length);
+    }
+    return b;
   }
 }
 

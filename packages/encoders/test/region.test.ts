@@ -86,6 +86,27 @@ describe("LinearRegion: x*'s linear region over the pixels", () => {
     );
   });
 
+  it("builds the same rows whether gradients are memoised or walked back per row", () => {
+    fc.assert(
+      fc.property(netAndPixels, ([net, px]) => {
+        const memo = new LinearRegion(net, px);
+        const walk = new LinearRegion(net, px, { memoBudget: 0 });
+        const ids = Array.from({ length: memo.size }, (_, k) => k);
+        const a = memo.rows(ids);
+        const b = walk.rows(ids);
+        expect(Array.from(b.starts)).toEqual(Array.from(a.starts));
+        expect(Array.from(b.indices)).toEqual(Array.from(a.indices));
+        b.values.forEach((v, k) => {
+          expect(v).toBeCloseTo(a.values[k] as number, 9);
+        });
+        b.lower.forEach((v, k) => {
+          expect(v).toBeCloseTo(a.lower[k] as number, 7);
+        });
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it("inside the region the network is the region's affine map", () => {
     fc.assert(
       fc.property(

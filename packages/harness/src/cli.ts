@@ -1,7 +1,9 @@
+import { attackList, attackNames } from "@rho/attacks";
 import { datasetNames } from "@rho/datasets";
 import { ARCHITECTURES, BACKENDS } from "@rho/models";
 import { solverEntries, solverNames } from "@rho/solvers";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { attackCommand } from "./commands/attack.js";
 import { demo } from "./commands/demo.js";
 import { lpSolve } from "./commands/lp.js";
 import { accuracyCommand, trainCommand } from "./commands/train.js";
@@ -119,6 +121,43 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
     .option("--json", "print one JSON object on stdout", false)
     .action(async (o) => {
       setExit(await accuracyCommand(o, out));
+    });
+
+  program
+    .command("attack")
+    .description(
+      "Run one attack on one dataset point and print ρ̂ (pixels), target, status and time. Every " +
+        "adversarial example is checked by a float64 and a float32 forward pass; one that fails is " +
+        "reported unverified and never counted. Exit 1 if the attack errs or its example fails the check.\n\n" +
+        `Attacks:\n${attackList()
+          .map((a) => `  ${a.name.padEnd(8)} ${a.description}`)
+          .join("\n")}`,
+    )
+    .requiredOption("--model <dir|name>", "model directory (model.json + weights), or a shipped model: lenet")
+    .addOption(datasetOption())
+    .option("--data-dir <dir>", "directory with the dataset's files (MNIST is embedded)")
+    .addOption(new Option("--split <name>", "split").choices(["train", "test"]).default("test"))
+    .addOption(new Option("--attack <name>", "attack").choices(attackNames()).default("alp"))
+    .requiredOption("--index <i>", "index of the point in the split", nonNegativeInt)
+    .option("--target <t>", "label to reach: second (most probable), all (the nearest), or a label", "second")
+    .addOption(solverOption())
+    .option("--no-iterative", "LP attacks: solve the full LP instead of iterative constraint solving")
+    .option(
+      "--margin <logits>",
+      "LP attacks: the target must win by this much (default 1e-3)",
+      positiveNumber,
+    )
+    .addOption(
+      new Option("--ties <rule>", "how tied disjunctions at x* are resolved")
+        .choices(["first"])
+        .default("first"),
+    )
+    .option("--time-limit <seconds>", "LP attacks: wall-clock limit per LP", positiveNumber)
+    .option("--save-image <file.png>", "write original | adversarial | scaled perturbation side by side")
+    .addOption(backendOption())
+    .option("--json", "print one JSON object on stdout", false)
+    .action(async (o) => {
+      setExit(await attackCommand(o, out));
     });
 
   const lp = program.command("lp").description("Work with linear programs in CPLEX LP format.");

@@ -1,7 +1,7 @@
 import { loadMnist, subset } from "@rho/datasets";
 import { accuracy, argmax, loadModel, predictLabels, useBackend } from "@rho/models";
 import { describe, expect, it } from "vitest";
-import { resolveModel } from "../src/commands/train.js";
+import { resolveModel } from "../src/inputs.js";
 
 describe("the shipped LeNet", () => {
   it("is the paper's architecture and classifies at least 98.8% of the MNIST test images", async () => {

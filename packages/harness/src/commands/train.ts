@@ -1,8 +1,5 @@
-import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { type Dataset, DatasetError, loadDataset } from "@rho/datasets";
 import {
   ARCHITECTURES,
   accuracy,
@@ -12,9 +9,9 @@ import {
   type Network,
   saveModel,
   train,
-  useBackend,
 } from "@rho/models";
 import { EXIT_OK, UsageError } from "../errors.js";
+import { checkFits, initBackend, loadNetwork, loadSplit } from "../inputs.js";
 import type { Output } from "../output.js";
 import { progressBar } from "../progress.js";
 
@@ -45,39 +42,6 @@ interface TrainState {
 }
 
 const STATE = "train-state.json";
-
-/** Models shipped in the repository's models/ folder, usable by name. */
-export const SHIPPED_MODELS: Record<string, string> = {
-  lenet: fileURLToPath(new URL("../../../../models/lenet-mnist", import.meta.url)),
-};
-
-/** A model directory, or the name of a shipped model. */
-export function resolveModel(nameOrDir: string): string {
-  if (existsSync(nameOrDir)) return nameOrDir;
-  const shipped = SHIPPED_MODELS[nameOrDir];
-  if (shipped) return shipped;
-  throw new UsageError(
-    `no model directory "${nameOrDir}"; shipped models: ${Object.keys(SHIPPED_MODELS).join(", ")}`,
-  );
-}
-
-export function loadSplit(name: string, split: "train" | "test", dir?: string): Dataset {
-  try {
-    return loadDataset(name, split, dir);
-  } catch (e) {
-    if (e instanceof DatasetError) throw new UsageError(e.message);
-    throw e;
-  }
-}
-
-async function initBackend(name: BackendName | "auto", out: Output): Promise<void> {
-  try {
-    const choice = await useBackend(name);
-    out.info(`backend: ${choice.backend}${choice.module ? ` (${choice.module})` : ""}`);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-}
 
 /** `rho train`: train an architecture from the zoo, saving a tfjs-format checkpoint after every epoch. */
 export async function trainCommand(o: TrainCommandOptions, out: Output): Promise<number> {
@@ -123,11 +87,7 @@ export async function trainCommand(o: TrainCommandOptions, out: Output): Promise
     };
   }
   const data = loadSplit(o.dataset, "train", o.dataDir);
-  if (data.height * data.width * data.channels !== net.inputSize) {
-    throw new UsageError(
-      `${o.arch} takes ${net.inputShape.join("×")} inputs; ${o.dataset} images are ${data.height}×${data.width}×${data.channels}`,
-    );
-  }
+  checkFits(net, data, o.arch);
   await initBackend(o.backend, out);
   const bar = progressBar("train");
   let started = false;
@@ -191,19 +151,9 @@ export interface AccuracyOptions {
 
 /** `rho accuracy`: accuracy of a saved model on a dataset split. */
 export async function accuracyCommand(o: AccuracyOptions, out: Output): Promise<number> {
-  let net: Network;
-  try {
-    net = await loadModel(resolveModel(o.model));
-  } catch (e) {
-    if (e instanceof ModelError) throw new UsageError(e.message);
-    throw e;
-  }
+  const net = await loadNetwork(o.model);
   const data = loadSplit(o.dataset, o.split, o.dataDir);
-  if (data.height * data.width * data.channels !== net.inputSize) {
-    throw new UsageError(
-      `the model takes ${net.inputShape.join("×")} inputs; ${o.dataset} images are ${data.height}×${data.width}×${data.channels}`,
-    );
-  }
+  checkFits(net, data);
   await initBackend(o.backend, out);
   const acc = await accuracy(net, data);
   if (o.json) out.json({ model: o.model, dataset: o.dataset, split: o.split, ...acc });

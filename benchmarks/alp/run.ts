@@ -1,0 +1,208 @@
+// Benchmark: the ALP attack on the shipped LeNet (first N MNIST test points) with each LP solver,
+// iterative constraint solving vs the full LP, and on a NiN-sized network. One point at a time on
+// one core. Prints a table and writes JSON; every point's result also streams to a JSONL file.
+// Run: npm run bench:alp -- --help
+import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { type AlpOptions, type AttackResult, getAttack, tfjsContext } from "@rho/attacks";
+import { image, loadDataset } from "@rho/datasets";
+import { loadModel, type Network, nin, prng, useBackend } from "@rho/models";
+import { solverNames } from "@rho/solvers";
+import { median, quantile } from "../stats.js";
+
+const { values: args } = parseArgs({
+  options: {
+    points: { type: "string", default: "100" },
+    solvers: { type: "string", default: "highs,glpk" },
+    "full-points": { type: "string", default: "10" },
+    "nin-points": { type: "string", default: "2" },
+    "time-limit": { type: "string", default: "300" },
+    out: { type: "string", default: "benchmarks/alp/out/alp.json" },
+    help: { type: "boolean", default: false },
+  },
+});
+if (args.help) {
+  console.log(`usage: npm run bench:alp -- [options]
+  --points N        LeNet: the first N MNIST test points, iterative solving (default 100)
+  --full-points N   LeNet: the first N points also with the full LP, for the speed-up (default 10; 0: skip)
+  --solvers a,b     LP solvers (default highs,glpk; jslp cannot handle LeNet-sized LPs)
+  --nin-points N    NiN-sized network (seeded init, CIFAR-10 shape, seeded random pixels): N points (default 2; 0: skip)
+  --time-limit S    per-LP time limit in seconds (default 300)
+  --out FILE        JSON output; per-point results stream to FILE with .jsonl (default benchmarks/alp/out/alp.json)`);
+  process.exit(0);
+}
+const solvers = args.solvers.split(",");
+for (const s of solvers)
+  if (!solverNames().includes(s)) {
+    console.error(`unknown solver "${s}"; known: ${solverNames().join(", ")}`);
+    process.exit(2);
+  }
+const points = Number(args.points);
+const fullPoints = Number(args["full-points"]);
+const ninPoints = Number(args["nin-points"]);
+const timeLimit = Number(args["time-limit"]);
+mkdirSync(dirname(args.out), { recursive: true });
+const jsonl = `${args.out.replace(/\.json$/, "")}.jsonl`;
+writeFileSync(jsonl, "");
+
+await useBackend("wasm");
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const lenet = await loadModel(join(root, "models/lenet-mnist"));
+const mnist = loadDataset("mnist", "test");
+
+interface Row {
+  model: string;
+  solver: string;
+  mode: "iterative" | "full";
+  index: number;
+  status: AttackResult["status"];
+  rho: number | null;
+  seconds: number;
+  ties: number;
+  regionRows: number;
+  regionRowsUsed: number;
+  rounds: number;
+}
+
+async function runCell(
+  model: string,
+  net: Network,
+  pixelsOf: (i: number) => ArrayLike<number>,
+  labelOf: (i: number) => number,
+  count: number,
+  solver: string,
+  mode: "iterative" | "full",
+): Promise<Row[]> {
+  const ctx = await tfjsContext(net);
+  const alp = getAttack("alp");
+  const rows: Row[] = [];
+  for (let i = 0; i < count; i++) {
+    const opts: AlpOptions = { solver, iterative: mode === "iterative", timeLimit };
+    const r = await alp.run(ctx, { pixels: pixelsOf(i), label: labelOf(i), index: i }, opts);
+    const t = (r.diagnostics.perTarget as { regionRowsUsed: number; rounds: number }[] | undefined)?.[0];
+    const row: Row = {
+      model,
+      solver,
+      mode,
+      index: i,
+      status: r.status,
+      rho: Number.isFinite(r.rho) ? r.rho : null,
+      seconds: r.seconds,
+      ties: (r.diagnostics.ties as number) ?? 0,
+      regionRows: (r.diagnostics.regionRows as number) ?? 0,
+      regionRowsUsed: t?.regionRowsUsed ?? 0,
+      rounds: t?.rounds ?? 0,
+    };
+    rows.push(row);
+    appendFileSync(jsonl, `${JSON.stringify(row)}\n`);
+    process.stderr.write(
+      `${model} ${solver} ${mode} #${i}: ${r.status} ρ̂=${row.rho?.toFixed(3) ?? "∞"} ${r.seconds.toFixed(2)} s, rows ${row.regionRowsUsed}/${row.regionRows}, ties ${row.ties}\n`,
+    );
+  }
+  return rows;
+}
+
+const all: Row[] = [];
+const mnistPixels = (i: number) => image(mnist, i);
+const mnistLabel = (i: number) => mnist.labels[i] as number;
+for (const solver of solvers) {
+  all.push(...(await runCell("lenet", lenet, mnistPixels, mnistLabel, points, solver, "iterative")));
+  if (fullPoints > 0)
+    all.push(...(await runCell("lenet", lenet, mnistPixels, mnistLabel, fullPoints, solver, "full")));
+}
+if (ninPoints > 0) {
+  // NiN's shape with seeded Glorot weights (no CIFAR-10 here to train on), on seeded random
+  // pixels labelled with the network's own prediction.
+  const net = nin(1);
+  const rand = prng(7);
+  const px = Array.from({ length: ninPoints }, () =>
+    Float64Array.from({ length: net.inputSize }, () => Math.floor(rand() * 256)),
+  );
+  all.push(
+    ...(await runCell(
+      "nin (seeded init)",
+      net,
+      (i) => px[i] as Float64Array,
+      (i) => net.predict64(px[i] as Float64Array),
+      ninPoints,
+      solvers[0] as string,
+      "iterative",
+    )),
+  );
+}
+
+interface Summary {
+  model: string;
+  solver: string;
+  mode: string;
+  points: number;
+  attacked: number;
+  adversarial: number;
+  notFound: number;
+  other: number;
+  medianSeconds: number;
+  p90Seconds: number;
+  medianRowsUsed: number;
+  regionRows: number;
+  medianTies: number;
+}
+const groups = new Map<string, Row[]>();
+for (const r of all) {
+  const k = `${r.model}|${r.solver}|${r.mode}`;
+  groups.set(k, [...(groups.get(k) ?? []), r]);
+}
+const summary: Summary[] = [...groups.values()].map((rows) => {
+  const attacked = rows.filter((r) => r.status !== "misclassified");
+  return {
+    model: rows[0]?.model as string,
+    solver: rows[0]?.solver as string,
+    mode: rows[0]?.mode as string,
+    points: rows.length,
+    attacked: attacked.length,
+    adversarial: rows.filter((r) => r.status === "adversarial").length,
+    notFound: rows.filter((r) => r.status === "not_found").length,
+    other: attacked.filter((r) => r.status !== "adversarial" && r.status !== "not_found").length,
+    medianSeconds: median(attacked.map((r) => r.seconds)),
+    p90Seconds: quantile(
+      attacked.map((r) => r.seconds),
+      0.9,
+    ),
+    medianRowsUsed: median(attacked.map((r) => r.regionRowsUsed)),
+    regionRows: median(attacked.map((r) => r.regionRows)),
+    medianTies: median(attacked.map((r) => r.ties)),
+  };
+});
+const fmt = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : "—");
+console.log(
+  "\n| model | solver | mode | points | adversarial | no example in region | error/unverified | median s | p90 s | median region rows used / total | median ties |",
+);
+console.log("|---|---|---|---|---|---|---|---|---|---|---|");
+for (const s of summary)
+  console.log(
+    `| ${s.model} | ${s.solver} | ${s.mode} | ${s.points} (${s.attacked} attacked) | ${s.adversarial} | ${s.notFound} | ${s.other} | ${fmt(s.medianSeconds)} | ${fmt(s.p90Seconds)} | ${fmt(s.medianRowsUsed, 0)} / ${fmt(s.regionRows, 0)} | ${fmt(s.medianTies, 0)} |`,
+  );
+for (const solver of solvers) {
+  const it = all.filter(
+    (r) =>
+      r.model === "lenet" &&
+      r.solver === solver &&
+      r.mode === "iterative" &&
+      r.index < fullPoints &&
+      r.status !== "misclassified",
+  );
+  const full = all.filter(
+    (r) => r.model === "lenet" && r.solver === solver && r.mode === "full" && r.status !== "misclassified",
+  );
+  if (it.length && full.length)
+    console.log(
+      `${solver}: full LP / iterative on the same ${full.length} points: median ${fmt(median(full.map((r) => r.seconds)) / median(it.map((r) => r.seconds)), 1)}×`,
+    );
+}
+writeFileSync(
+  args.out,
+  `${JSON.stringify({ date: new Date().toISOString(), cpu: cpus()[0]?.model, node: process.version, args, summary, points: all }, null, 2)}\n`,
+);
+console.log(`\nJSON: ${args.out}; per point: ${jsonl}`);

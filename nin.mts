@@ -1,0 +1,17 @@
+import { nin, prng } from "@rho/models";
+import { LinearRegion } from "@rho/encoders";
+import { getAttack } from "@rho/attacks";
+const net = nin(1);
+const rand = prng(7);
+const px = Float64Array.from({ length: 3072 }, () => Math.floor(rand() * 256));
+let t = performance.now();
+const region = new LinearRegion(net, px);
+console.log("region", ((performance.now() - t) / 1000).toFixed(2), "s size", region.size, "ties", region.ties);
+t = performance.now();
+const ev = region.evaluate(px.map((v) => Math.min(255, v + 1)));
+console.log("evaluate", ((performance.now() - t) / 1000).toFixed(2), "s; violated", ev.values.filter((v) => v < 0).length);
+t = performance.now();
+const f = region.combination(net.layers.length, [0, 1], [1, -1]);
+console.log("logit row", ((performance.now() - t) / 1000).toFixed(2), "s nnz", f.indices.length, "heap MB", (process.memoryUsage().heapUsed / 1e6).toFixed(0));
+const r = await getAttack("alp").run({ net }, { pixels: px, label: net.predict64(px) }, { timeLimit: 100 });
+console.log(r.status, r.rho, r.seconds.toFixed(1), JSON.stringify(r.diagnostics.perTarget));

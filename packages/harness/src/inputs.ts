@@ -1,0 +1,60 @@
+// Loading what the user names on the command line — models, datasets, points — with errors
+// that become one line and exit code 2.
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { type Dataset, DatasetError, loadDataset } from "@rho/datasets";
+import { type BackendName, loadModel, ModelError, type Network, useBackend } from "@rho/models";
+import { UsageError } from "./errors.js";
+import type { Output } from "./output.js";
+
+/** Models shipped in the repository's models/ folder, usable by name. */
+export const SHIPPED_MODELS: Record<string, string> = {
+  lenet: fileURLToPath(new URL("../../../models/lenet-mnist", import.meta.url)),
+};
+
+/** A model directory, or the name of a shipped model. */
+export function resolveModel(nameOrDir: string): string {
+  if (existsSync(nameOrDir)) return nameOrDir;
+  const shipped = SHIPPED_MODELS[nameOrDir];
+  if (shipped) return shipped;
+  throw new UsageError(
+    `no model directory "${nameOrDir}"; shipped models: ${Object.keys(SHIPPED_MODELS).join(", ")}`,
+  );
+}
+
+/** Loads a model directory or shipped model; a corrupt model is a usage error. */
+export async function loadNetwork(nameOrDir: string): Promise<Network> {
+  try {
+    return await loadModel(resolveModel(nameOrDir));
+  } catch (e) {
+    if (e instanceof ModelError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+export function loadSplit(name: string, split: "train" | "test", dir?: string): Dataset {
+  try {
+    return loadDataset(name, split, dir);
+  } catch (e) {
+    if (e instanceof DatasetError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+/** Refuses a model whose input shape does not fit the dataset's images. */
+export function checkFits(net: Network, data: Dataset, what = "the model"): void {
+  if (data.height * data.width * data.channels !== net.inputSize) {
+    throw new UsageError(
+      `${what} takes ${net.inputShape.join("×")} inputs; ${data.name} images are ${data.height}×${data.width}×${data.channels}`,
+    );
+  }
+}
+
+export async function initBackend(name: BackendName | "auto", out: Output): Promise<void> {
+  try {
+    const choice = await useBackend(name);
+    out.info(`backend: ${choice.backend}${choice.module ? ` (${choice.module})` : ""}`);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
