@@ -7,10 +7,12 @@ import { cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { type AlpOptions, type AttackResult, getAttack, tfjsContext } from "@rho/attacks";
+import { type AlpOptions, type AttackResult, getAttack, pickTargets, tfjsContext } from "@rho/attacks";
+import { concatRows, minLinfProgram } from "@rho/constraints";
 import { image, loadDataset } from "@rho/datasets";
-import { loadModel, type Network, nin, prng, useBackend } from "@rho/models";
-import { solverNames } from "@rho/solvers";
+import { formsToRows, LinearRegion } from "@rho/encoders";
+import { argmax, loadModel, type Network, nin, prng, useBackend } from "@rho/models";
+import { getSolver, solverNames } from "@rho/solvers";
 import { median, quantile } from "../stats.js";
 
 const { values: args } = parseArgs({
@@ -18,7 +20,7 @@ const { values: args } = parseArgs({
     points: { type: "string", default: "100" },
     solvers: { type: "string", default: "highs,glpk" },
     "full-points": { type: "string", default: "10" },
-    "nin-points": { type: "string", default: "2" },
+    "nin-points": { type: "string", default: "1" },
     "time-limit": { type: "string", default: "300" },
     out: { type: "string", default: "benchmarks/alp/out/alp.json" },
     help: { type: "boolean", default: false },
@@ -29,7 +31,8 @@ if (args.help) {
   --points N        LeNet: the first N MNIST test points, iterative solving (default 100)
   --full-points N   LeNet: the first N points also with the full LP, for the speed-up (default 10; 0: skip)
   --solvers a,b     LP solvers (default highs,glpk; jslp cannot handle LeNet-sized LPs)
-  --nin-points N    NiN-sized network (seeded init, CIFAR-10 shape, seeded random pixels): N points (default 2; 0: skip)
+  --nin-points N    NiN-sized network (seeded init, CIFAR-10 shape, seeded random pixels): time the parts
+                    of ALP's first two rounds on N points (default 1; 0: skip)
   --time-limit S    per-LP time limit in seconds (default 300)
   --out FILE        JSON output; per-point results stream to FILE with .jsonl (default benchmarks/alp/out/alp.json)`);
   process.exit(0);
@@ -113,26 +116,74 @@ for (const solver of solvers) {
   if (fullPoints > 0)
     all.push(...(await runCell("lenet", lenet, mnistPixels, mnistLabel, fullPoints, solver, "full")));
 }
-if (ninPoints > 0) {
-  // NiN's shape with seeded Glorot weights (no CIFAR-10 here to train on), on seeded random
-  // pixels labelled with the network's own prediction.
+/**
+ * NiN's shape with seeded Glorot weights (no CIFAR-10 here to train on) on seeded random pixels:
+ * a full ALP run takes far too long here, so this measures its parts — building the region,
+ * one check of every region inequality, the target rows, the first LP, and the rows that LP's
+ * solution violates (the next round's work) — and projects the first two rounds from them.
+ */
+async function ninProbe(count: number, solverName: string): Promise<Record<string, number>[]> {
   const net = nin(1);
   const rand = prng(7);
-  const px = Array.from({ length: ninPoints }, () =>
-    Float64Array.from({ length: net.inputSize }, () => Math.floor(rand() * 256)),
-  );
-  all.push(
-    ...(await runCell(
-      "nin (seeded init)",
-      net,
-      (i) => px[i] as Float64Array,
-      (i) => net.predict64(px[i] as Float64Array),
-      ninPoints,
-      solvers[0] as string,
-      "iterative",
-    )),
-  );
+  const solver = await getSolver(solverName);
+  const out: Record<string, number>[] = [];
+  for (let p = 0; p < count; p++) {
+    const px = Float64Array.from({ length: net.inputSize }, () => Math.floor(rand() * 256));
+    const logits = net.forward64(px).logits;
+    const label = argmax(logits);
+    const [target] = pickTargets(logits, label, "second");
+    let t = performance.now();
+    const region = new LinearRegion(net, px);
+    const regionSeconds = (performance.now() - t) / 1000;
+    t = performance.now();
+    const others = Array.from({ length: 10 }, (_, j) => j).filter((j) => j !== target);
+    const forms = others.map((j) => region.combination(net.layers.length, [target as number, j], [1, -1]));
+    const targetRowSeconds = (performance.now() - t) / 1000 / forms.length;
+    const norm = minLinfProgram(region.center, [0, 255]);
+    const lp = {
+      ...norm,
+      rows: concatRows(
+        norm.rows,
+        formsToRows(forms, (f) => [1e-3 - f.constant, Number.POSITIVE_INFINITY]),
+      ),
+    };
+    const first = await solver.solve(lp);
+    t = performance.now();
+    const { values } = region.evaluate((first.primal as Float64Array).subarray(0, net.inputSize));
+    const evaluateSeconds = (performance.now() - t) / 1000;
+    const violated: number[] = [];
+    values.forEach((v, k) => {
+      if (v < -1e-7) violated.push(k);
+    });
+    const sample = violated
+      .filter((_, i) => i % Math.max(1, Math.floor(violated.length / 20)) === 0)
+      .slice(0, 20);
+    t = performance.now();
+    region.rows(sample);
+    const rowSeconds = sample.length ? (performance.now() - t) / 1000 / sample.length : 0;
+    const row = {
+      point: p,
+      regionRows: region.size,
+      ties: region.ties,
+      regionSeconds,
+      targetRowSeconds,
+      firstLpSeconds: first.seconds,
+      evaluateSeconds,
+      violatedAfterFirstLp: violated.length,
+      secondsPerViolatedRow: rowSeconds,
+      projectedSecondsTwoRounds:
+        regionSeconds +
+        targetRowSeconds * forms.length +
+        first.seconds +
+        evaluateSeconds +
+        rowSeconds * violated.length,
+    };
+    process.stderr.write(`nin probe #${p}: ${JSON.stringify(row)}\n`);
+    out.push(row);
+  }
+  return out;
 }
+const ninRows = ninPoints > 0 ? await ninProbe(ninPoints, solvers[0] as string) : [];
 
 interface Summary {
   model: string;
@@ -201,8 +252,15 @@ for (const solver of solvers) {
       `${solver}: full LP / iterative on the same ${full.length} points: median ${fmt(median(full.map((r) => r.seconds)) / median(it.map((r) => r.seconds)), 1)}×`,
     );
 }
+for (const r of ninRows)
+  console.log(
+    `NiN-sized (seeded init) #${r.point}: ${r.regionRows} region rows, ${r.ties} ties; region ${fmt(r.regionSeconds as number)} s, ` +
+      `${fmt(r.targetRowSeconds as number)} s per target row, first LP ${fmt(r.firstLpSeconds as number)} s, ` +
+      `${r.violatedAfterFirstLp} rows violated after it at ${fmt(r.secondsPerViolatedRow as number)} s each: ` +
+      `≥ ${fmt(r.projectedSecondsTwoRounds as number, 0)} s before the second LP`,
+  );
 writeFileSync(
   args.out,
-  `${JSON.stringify({ date: new Date().toISOString(), cpu: cpus()[0]?.model, node: process.version, args, summary, points: all }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), cpu: cpus()[0]?.model, node: process.version, args, summary, points: all, nin: ninRows }, null, 2)}\n`,
 );
 console.log(`\nJSON: ${args.out}; per point: ${jsonl}`);

@@ -10,6 +10,13 @@ export {
   withAllRows,
 } from "./iterative.js";
 export { createJslpSolver } from "./jslp.js";
+export {
+  type LbfgsbOptions,
+  type LbfgsbOutcome,
+  type LbfgsbResult,
+  lbfgsb,
+  type Objective,
+} from "./lbfgsb/lbfgsb.js";
 export { getSolver, registerSolver, type SolverEntry, solverEntries, solverNames } from "./registry.js";
 export { RebuildSession } from "./session.js";
 export * from "./types.js";
