@@ -1,10 +1,10 @@
 import type { LinearProgram, RowBatch, TieRule } from "@rho/constraints";
 import { concatRows, emptyRows, minLinfProgram } from "@rho/constraints";
 import { formsToRows, LinearRegion } from "@rho/encoders";
-import { argmax } from "@rho/models";
 import { getSolver, type LpResult, type RowOracle, solveIteratively, withAllRows } from "@rho/solvers";
-import type { Attack, AttackContext, AttackOptions, AttackResult, Point } from "./attack.js";
-import { clipToBox, linf, pickTargets, verifyExample } from "./verify.js";
+import type { AttackOptions } from "./attack.js";
+import { defineAttack } from "./define.js";
+import { clipToBox, linf, pickTargets } from "./verify.js";
 
 /**
  * The paper's ALP (§4): ρ̂(f, x*, ℓ) = min t over x*'s linear region with the target label ℓ
@@ -38,7 +38,7 @@ export const DEFAULT_MARGIN = 1e-3;
 /** Hands out the region inequalities a candidate point violates (paper §4's iterative solving). */
 class RegionOracle implements RowOracle {
   private readonly added: Uint8Array;
-  added_ = 0;
+  handedOut = 0;
   constructor(
     private readonly region: LinearRegion,
     private readonly perRound: number,
@@ -63,7 +63,7 @@ class RegionOracle implements RowOracle {
   private take(ids: number[]): RowBatch {
     if (ids.length === 0) return emptyRows();
     for (const k of ids) this.added[k] = 1;
-    this.added_ += ids.length;
+    this.handedOut += ids.length;
     return this.region.rows(ids);
   }
 }
@@ -76,39 +76,25 @@ function targetRows(region: LinearRegion, target: number, margin: number): RowBa
   return formsToRows(forms, (f) => [margin - f.constant, Number.POSITIVE_INFINITY]);
 }
 
-export const alp: Attack = {
+export const alp = defineAttack<AlpOptions>({
   name: "alp",
   description:
     "LP over x*'s linear region (Bastani et al. §4) with iterative constraint solving; ρ̂ is the LP optimum, ∞ when the region holds no example",
-  async run(ctx: AttackContext, point: Point, options: AttackOptions = {}): Promise<AttackResult> {
-    const opts = options as AlpOptions;
-    const t0 = performance.now();
+  async search({ ctx, point, logits, predicted, box }, opts) {
     const net = ctx.net;
-    const box = opts.box ?? [0, 255];
     const margin = opts.margin ?? DEFAULT_MARGIN;
-    const logits = net.forward64(point.pixels).logits;
-    const predicted = argmax(logits);
-    const done = (r: Omit<AttackResult, "attack" | "seconds" | "predicted">): AttackResult => ({
-      attack: "alp",
-      predicted,
-      seconds: (performance.now() - t0) / 1000,
-      ...r,
-    });
-    if (predicted !== point.label) return done({ status: "misclassified", rho: 0, diagnostics: {} });
-
     const region = new LinearRegion(net, point.pixels, { ties: opts.ties ?? "first" });
     const solver = await getSolver(opts.solver ?? "highs");
     const norm = minLinfProgram(region.center, box);
     const solveOpts = opts.timeLimit !== undefined ? { timeLimit: opts.timeLimit } : {};
-    const diagnostics: Record<string, unknown> = {
+    const perTarget: Record<string, unknown>[] = [];
+    const diagnostics = {
       ties: region.ties,
       regionRows: region.size,
       margin,
       iterative: opts.iterative !== false,
+      perTarget,
     };
-    const perTarget: Record<string, unknown>[] = [];
-    diagnostics.perTarget = perTarget;
-
     let best: { rho: number; target: number; x: Float64Array } | undefined;
     for (const target of pickTargets(logits, predicted, opts.target)) {
       const base: LinearProgram = {
@@ -119,16 +105,14 @@ export const alp: Attack = {
       let rounds = 1;
       let regionRowsUsed = region.size;
       if (opts.iterative === false) {
-        result = await solver.solve(
-          withAllRows(base, region.rows(Array.from({ length: region.size }, (_, k) => k))),
-          solveOpts,
-        );
+        const all = region.rows(Array.from({ length: region.size }, (_, k) => k));
+        result = await solver.solve(withAllRows(base, all), solveOpts);
       } else {
         const oracle = new RegionOracle(region, opts.rowsPerRound ?? Number.POSITIVE_INFINITY);
         const it = await solveIteratively(solver, base, oracle, solveOpts);
         result = it.result;
         rounds = it.rounds;
-        regionRowsUsed = oracle.added_;
+        regionRowsUsed = oracle.handedOut;
       }
       perTarget.push({
         target,
@@ -143,30 +127,11 @@ export const alp: Attack = {
         const rho = linf(x, region.center);
         if (!best || rho < best.rho) best = { rho, target, x };
       } else if (result.status !== "infeasible") {
-        return done({
-          status: "error",
-          rho: Number.POSITIVE_INFINITY,
-          target,
-          diagnostics: { ...diagnostics, message: result.message ?? result.status },
-        });
+        return { error: `target ${target}: ${result.message ?? result.status}`, diagnostics };
       }
     }
-    if (!best) {
-      return done({
-        status: "not_found",
-        rho: Number.POSITIVE_INFINITY,
-        diagnostics: { ...diagnostics, message: "no adversarial example in the linear region" },
-      });
-    }
-    const verified = await verifyExample(ctx, point.label, best.x, box);
-    const ok = verified.float64 && verified.float32 !== false;
-    return done({
-      status: ok ? "adversarial" : "unverified",
-      rho: ok ? best.rho : Number.POSITIVE_INFINITY,
-      target: best.target,
-      adversarial: best.x,
-      verified,
-      diagnostics: { ...diagnostics, candidateRho: best.rho },
-    });
+    if (!best)
+      return { diagnostics: { ...diagnostics, message: "no adversarial example in the linear region" } };
+    return { example: best.x, target: best.target, diagnostics };
   },
-};
+});

@@ -1,4 +1,5 @@
 import type { Network } from "@rho/models";
+import type { LayersModel } from "@tensorflow/tfjs";
 
 /** One test point: raw pixels (dataset units, 0–255) and its true label. */
 export interface Point {
@@ -12,6 +13,8 @@ export interface AttackContext {
   readonly net: Network;
   /** Labels predicted by the deployed float32 model for a batch of raw-pixel images. */
   readonly predict32?: (images: ArrayLike<number>[]) => Promise<ArrayLike<number>>;
+  /** The float32 TensorFlow.js model on preprocessed inputs, for gradient attacks (built from net when absent). */
+  readonly model?: LayersModel;
 }
 
 export interface AttackOptions {

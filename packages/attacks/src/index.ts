@@ -1,10 +1,21 @@
 export { type AlpOptions, alp, DEFAULT_MARGIN } from "./alp.js";
 export type { Attack, AttackContext, AttackOptions, AttackResult, AttackStatus, Point } from "./attack.js";
 export { tfjsContext } from "./context.js";
+export { type AttackSpec, defineAttack, type SearchInput, type SearchResult } from "./define.js";
+export { DEFAULT_EPS, type FgsmOptions, fgsm } from "./fgsm.js";
+export { crossEntropy, lossAndGradient, lossAwayFrom, tfModel } from "./gradients.js";
+export { type LbfgsAttackOptions, lbfgs, smoothLinf } from "./lbfgs.js";
+export { type PgdOptions, pgd } from "./pgd.js";
 export { attackList, attackNames, getAttack, registerAttack } from "./registry.js";
 export { clipToBox, linf, pickTargets, verifyExample } from "./verify.js";
 
 import { alp } from "./alp.js";
+import { fgsm } from "./fgsm.js";
+import { lbfgs } from "./lbfgs.js";
+import { pgd } from "./pgd.js";
 import { registerAttack } from "./registry.js";
 
 registerAttack(alp);
+registerAttack(lbfgs);
+registerAttack(fgsm);
+registerAttack(pgd);

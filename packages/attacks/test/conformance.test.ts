@@ -31,9 +31,34 @@ describe.each(attackList().map((a) => [a.name, a] as const))("attack %s", (_name
           expect(r.rho).toBe(Number.POSITIVE_INFINITY);
         }
       }),
+      { numRuns: 15 },
+    );
+  }, 120_000);
+
+  it("never reports ρ̂ below the true ρ: on two-label linear classifiers ρ = gap / ‖w₀ − w₁‖₁", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: -20, max: 20 }), { minLength: 4, maxLength: 4 }),
+        fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 2, maxLength: 2 }),
+        async (w, px) => {
+          const net = new Network({
+            inputShape: [2],
+            preprocess: rawPixels(1),
+            layers: [{ kind: "dense", units: 2, weights: Float32Array.from(w), bias: Float32Array.of(0, 3) }],
+          });
+          const z = net.forward64(px).logits;
+          const label = argmax(z);
+          const dw =
+            Math.abs((w[0] as number) - (w[1] as number)) + Math.abs((w[2] as number) - (w[3] as number));
+          const rho =
+            dw === 0 ? Number.POSITIVE_INFINITY : Math.abs((z[0] as number) - (z[1] as number)) / dw;
+          const r = await attack.run({ net }, { pixels: px, label });
+          if (r.status === "adversarial") expect(r.rho).toBeGreaterThanOrEqual(rho - 1e-9);
+        },
+      ),
       { numRuns: 40 },
     );
-  });
+  }, 60_000);
 
   it("does not attack a point the network already misclassifies", async () => {
     const net = new Network({
@@ -61,11 +86,11 @@ describe.each(attackList().map((a) => [a.name, a] as const))("attack %s", (_name
           kind: "dense",
           units: 3,
           weights: Float32Array.from([1, -1, 0.5, -1, 1, 0.5]),
-          bias: Float32Array.from([0.1, 0, 0]),
+          bias: Float32Array.from([0, 0, -1]),
         },
       ],
     });
-    const px = [120, 100];
+    const px = [101, 100]; // label 0, one pixel from label 1
     const label = argmax(net.forward64(px).logits);
     const r = await attack.run(await tfjsContext(net), { pixels: px, label });
     expect(r.status).toBe("adversarial");

@@ -1,3 +1,6 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { attackList, attackNames } from "@rho/attacks";
 import { datasetNames } from "@rho/datasets";
 import { ARCHITECTURES, BACKENDS } from "@rho/models";
@@ -32,6 +35,10 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
         "(Bastani et al., Measuring Neural Net Robustness with Constraints, NeurIPS 2016).",
     )
     .version("0.1.0")
+    .option(
+      "--plugin <module>",
+      "import a module that registers attacks or solvers (repeatable; before the command)",
+    )
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ writeOut: (s) => out.line(s.trimEnd()), writeErr: (s) => out.error(s) })
     .exitOverride();
@@ -137,7 +144,7 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
     .addOption(datasetOption())
     .option("--data-dir <dir>", "directory with the dataset's files (MNIST is embedded)")
     .addOption(new Option("--split <name>", "split").choices(["train", "test"]).default("test"))
-    .addOption(new Option("--attack <name>", "attack").choices(attackNames()).default("alp"))
+    .option("--attack <name>", `attack: ${attackNames().join(", ")} (or one a --plugin registers)`, "alp")
     .requiredOption("--index <i>", "index of the point in the split", nonNegativeInt)
     .option("--target <t>", "label to reach: second (most probable), all (the nearest), or a label", "second")
     .addOption(solverOption())
@@ -153,6 +160,9 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
         .default("first"),
     )
     .option("--time-limit <seconds>", "LP attacks: wall-clock limit per LP", positiveNumber)
+    .option("--eps <pixels>", "fixed-ε attacks (fgsm): the step, in pixels (default 20)", positiveNumber)
+    .option("--norm <linf|l2>", "lbfgs: the perturbation penalty (default linf)")
+    .option("--opt <key=value...>", "any other attack option, e.g. --opt steps=20 cSteps=8")
     .option("--save-image <file.png>", "write original | adversarial | scaled perturbation side by side")
     .addOption(backendOption())
     .option("--json", "print one JSON object on stdout", false)
@@ -177,8 +187,32 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
 }
 
 /** Runs the CLI; returns the exit code. Bad input gives one line on stderr and exit code 2. */
+/**
+ * Imports every `--plugin <module>` before the commands are built, so the attacks (or solvers)
+ * a plugin registers are available by name like the built-in ones.
+ */
+async function loadPlugins(argv: string[]): Promise<void> {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    const spec = a === "--plugin" ? argv[i + 1] : a.startsWith("--plugin=") ? a.slice(9) : undefined;
+    if (spec === undefined) continue;
+    const url = existsSync(spec) ? pathToFileURL(resolve(spec)).href : spec;
+    try {
+      await import(url);
+    } catch (e) {
+      throw new UsageError(`--plugin ${spec}: ${(e as Error).message}`);
+    }
+  }
+}
+
 export async function main(argv: string[], out: Output = processOutput): Promise<number> {
   let code = EXIT_OK;
+  try {
+    await loadPlugins(argv);
+  } catch (e) {
+    out.error(`rho: ${(e as Error).message}\n`);
+    return EXIT_USAGE;
+  }
   const program = buildProgram(out, (c) => {
     code = c;
   });

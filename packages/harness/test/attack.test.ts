@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { image, loadDataset } from "@rho/datasets";
 import { Network, saveModel } from "@rho/models";
 import { PNG } from "pngjs";
@@ -79,9 +80,65 @@ describe("rho attack", () => {
     expect(r.stdout).toMatch(/rho {8}\d+\.\d{4} pixels/);
   });
 
+  it("runs every built-in attack by name", async () => {
+    for (const attack of ["lbfgs", "fgsm", "pgd"]) {
+      const r = await rho(
+        "attack",
+        "--model",
+        model,
+        "--index",
+        "0",
+        "--backend",
+        "cpu",
+        "--attack",
+        attack,
+        "--json",
+      );
+      expect(r.code, attack).toBe(0);
+      const j = JSON.parse(r.stdout);
+      expect(j.attack).toBe(attack);
+      expect(["adversarial", "not_found"]).toContain(j.status);
+    }
+  });
+
+  it("loads a plugin attack and runs it by name", async () => {
+    const plugin = fileURLToPath(new URL("./fixtures/give-up-attack.mjs", import.meta.url));
+    const r = await rho(
+      "--plugin",
+      plugin,
+      "attack",
+      "--model",
+      model,
+      "--index",
+      "0",
+      "--attack",
+      "give-up",
+      "--json",
+    );
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      attack: "give-up",
+      status: "not_found",
+      diagnostics: { plugin: true },
+    });
+    const missing = await rho(
+      "--plugin",
+      "/nonexistent/plugin.mjs",
+      "attack",
+      "--model",
+      model,
+      "--index",
+      "0",
+    );
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/--plugin \/nonexistent\/plugin.mjs/);
+  });
+
   it("refuses bad input with one line and exit code 2", async () => {
     const cases: [string[], RegExp][] = [
-      [["--attack", "nope"], /--attack.*nope.*alp/],
+      [["--attack", "nope"], /unknown attack "nope"; known attacks: alp, lbfgs, fgsm, pgd/],
+      [["--attack", "lbfgs", "--norm", "l1"], /rho: lbfgs: norm must be linf or l2/],
+      [["--opt", "novalue"], /--opt expects key=value/],
       [["--index", "10000"], /--index 10000 is not in 0..9999/],
       [["--target", "11"], /--target 11: the model has labels 0..9/],
       [["--target", "x"], /--target must be second, all or a label/],

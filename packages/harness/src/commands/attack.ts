@@ -20,9 +20,27 @@ export interface AttackCommandOptions {
   ties: string;
   timeLimit?: number;
   eps?: number;
+  norm?: string;
+  opt?: string[];
   saveImage?: string;
   backend: BackendName | "auto";
   json: boolean;
+}
+
+/** `--opt key=value` pairs: values that parse as JSON (numbers, booleans, …) are taken as such, else as strings. */
+export function parseOpts(pairs: readonly string[] = []): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const p of pairs) {
+    const eq = p.indexOf("=");
+    if (eq <= 0) throw new UsageError(`--opt expects key=value, got "${p}"`);
+    const value = p.slice(eq + 1);
+    try {
+      out[p.slice(0, eq)] = JSON.parse(value);
+    } catch {
+      out[p.slice(0, eq)] = value;
+    }
+  }
+  return out;
 }
 
 /** "second" | "all" | a label number. */
@@ -82,8 +100,17 @@ export async function attackCommand(o: AttackCommandOptions, out: Output): Promi
     ...(o.margin !== undefined ? { margin: o.margin } : {}),
     ...(o.timeLimit !== undefined ? { timeLimit: o.timeLimit } : {}),
     ...(o.eps !== undefined ? { eps: o.eps } : {}),
+    ...(o.norm !== undefined ? { norm: o.norm } : {}),
+    ...parseOpts(o.opt),
   };
-  const r = await attack.run(ctx, { pixels, label, index: o.index }, options);
+  let r: AttackResult;
+  try {
+    r = await attack.run(ctx, { pixels, label, index: o.index }, options);
+  } catch (e) {
+    // an attack refusing its options (a RangeError by convention) is the user's input
+    if (e instanceof RangeError) throw new UsageError(e.message);
+    throw e;
+  }
   if (o.saveImage) {
     if (!r.adversarial) out.info(`no adversarial example: ${o.saveImage} not written`);
     else {

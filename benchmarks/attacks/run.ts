@@ -1,0 +1,127 @@
+// Benchmark: every attack on the shipped LeNet over the first N MNIST test points — seconds per
+// point, how many points each finds adversarial at ε, and the severity of those. One point at a
+// time on one core. Prints a table and writes JSON; per-point results stream to a JSONL file.
+// Run: npm run bench:attacks -- --help
+import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { attackNames, getAttack, tfjsContext } from "@rho/attacks";
+import { image, loadDataset } from "@rho/datasets";
+import { loadModel, useBackend } from "@rho/models";
+import { median, quantile } from "../stats.js";
+
+const { values: args } = parseArgs({
+  options: {
+    attacks: { type: "string", default: "alp,lbfgs,lbfgs:norm=l2,fgsm,pgd" },
+    points: { type: "string", default: "100" },
+    eps: { type: "string", default: "20" },
+    out: { type: "string", default: "benchmarks/attacks/out/attacks.json" },
+    help: { type: "boolean", default: false },
+  },
+});
+if (args.help) {
+  console.log(`usage: npm run bench:attacks -- [options]
+  --attacks a,b:k=v   attacks, each with options after a colon (k=v, joined by +), e.g. lbfgs:norm=l2+cSteps=8
+                      (default alp,lbfgs,lbfgs:norm=l2,fgsm,pgd)
+  --points N          the first N MNIST test points (default 100)
+  --eps E             ε in pixels for the frequency column (default 20; also fgsm's step)
+  --out FILE          JSON output; per-point results stream to FILE with .jsonl`);
+  process.exit(0);
+}
+const eps = Number(args.eps);
+const points = Number(args.points);
+const specs = args.attacks.split(",").map((spec) => {
+  const [name, rest] = spec.split(":") as [string, string | undefined];
+  if (!attackNames().includes(name)) {
+    console.error(`unknown attack "${name}"; known: ${attackNames().join(", ")}`);
+    process.exit(2);
+  }
+  const opts: Record<string, unknown> = name === "fgsm" ? { eps } : {};
+  for (const kv of rest ? rest.split("+") : []) {
+    const [k, v] = kv.split("=") as [string, string];
+    opts[k] = Number.isNaN(Number(v)) ? v : Number(v);
+  }
+  return { label: spec, name, opts };
+});
+mkdirSync(dirname(args.out), { recursive: true });
+const jsonl = `${args.out.replace(/\.json$/, "")}.jsonl`;
+writeFileSync(jsonl, "");
+
+await useBackend("wasm");
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const net = await loadModel(join(root, "models/lenet-mnist"));
+const mnist = loadDataset("mnist", "test");
+const ctx = await tfjsContext(net);
+
+interface Row {
+  attack: string;
+  index: number;
+  status: string;
+  rho: number | null;
+  seconds: number;
+  rounded: boolean | null;
+}
+const rows: Row[] = [];
+for (const spec of specs) {
+  const attack = getAttack(spec.name);
+  for (let i = 0; i < points; i++) {
+    const r = await attack.run(
+      ctx,
+      { pixels: image(mnist, i), label: mnist.labels[i] as number, index: i },
+      spec.opts,
+    );
+    const row: Row = {
+      attack: spec.label,
+      index: i,
+      status: r.status,
+      rho: Number.isFinite(r.rho) ? r.rho : null,
+      seconds: r.seconds,
+      rounded: r.verified ? r.verified.rounded : null,
+    };
+    rows.push(row);
+    appendFileSync(jsonl, `${JSON.stringify(row)}\n`);
+    process.stderr.write(
+      `${spec.label} #${i}: ${r.status} ρ̂=${row.rho?.toFixed(2) ?? "∞"} ${r.seconds.toFixed(2)} s\n`,
+    );
+  }
+}
+
+const fmt = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : "—");
+const summary = specs.map((spec) => {
+  const mine = rows.filter((r) => r.attack === spec.label);
+  const attacked = mine.filter((r) => r.status !== "misclassified");
+  const within = attacked.filter((r) => r.rho !== null && r.rho <= eps + 1e-9);
+  const found = attacked.filter((r) => r.rho !== null);
+  return {
+    attack: spec.label,
+    points: mine.length,
+    attacked: attacked.length,
+    adversarialAnyDistance: found.length,
+    adversarialAtEps: within.length,
+    severityAtEps: within.length ? within.reduce((s, r) => s + (r.rho as number), 0) / within.length : null,
+    medianRho: found.length ? median(found.map((r) => r.rho as number)) : null,
+    roundedStillAdversarial: found.filter((r) => r.rounded).length,
+    unverified: attacked.filter((r) => r.status === "unverified").length,
+    errors: attacked.filter((r) => r.status === "error").length,
+    medianSeconds: median(attacked.map((r) => r.seconds)),
+    p90Seconds: quantile(
+      attacked.map((r) => r.seconds),
+      0.9,
+    ),
+  };
+});
+console.log(
+  `\n| attack | points (attacked) | adversarial at ε = ${eps} | severity at ε (pixels) | adversarial at any ρ̂ | median ρ̂ | rounded still adversarial | unverified / errors | median s | p90 s |`,
+);
+console.log("|---|---|---|---|---|---|---|---|---|---|");
+for (const s of summary)
+  console.log(
+    `| ${s.attack} | ${s.points} (${s.attacked}) | ${s.adversarialAtEps} | ${fmt(s.severityAtEps ?? Number.NaN)} | ${s.adversarialAnyDistance} | ${fmt(s.medianRho ?? Number.NaN)} | ${s.roundedStillAdversarial} | ${s.unverified} / ${s.errors} | ${fmt(s.medianSeconds)} | ${fmt(s.p90Seconds)} |`,
+  );
+writeFileSync(
+  args.out,
+  `${JSON.stringify({ date: new Date().toISOString(), cpu: cpus()[0]?.model, node: process.version, args, summary, points: rows }, null, 2)}\n`,
+);
+console.log(`\nJSON: ${args.out}; per point: ${jsonl}`);

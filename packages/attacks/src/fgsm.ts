@@ -1,0 +1,36 @@
+import type { AttackOptions } from "./attack.js";
+import { defineAttack } from "./define.js";
+import { lossAndGradient, lossAwayFrom } from "./gradients.js";
+import { clipToBox } from "./verify.js";
+
+export interface FgsmOptions extends AttackOptions {
+  /** Step size in pixels (default 20, the paper's ε). */
+  readonly eps?: number;
+}
+
+export const DEFAULT_EPS = 20;
+
+/**
+ * The signed gradient method (Goodfellow et al.): x = clip(x* + ε·sign(∇ₓ loss(f(x*), ℓ*))), one
+ * step. A fixed-ε attack: it answers "adversarial at ε?" and cannot estimate severity, since
+ * every example it finds lies at distance ε (less only where the box clips the step).
+ */
+export const fgsm = defineAttack<FgsmOptions>({
+  name: "fgsm",
+  description:
+    "signed gradient method: one step of ε (default 20 pixels); says whether x* is adversarial at ε, not how severely",
+  async search({ ctx, point, box }, opts) {
+    const eps = opts.eps ?? DEFAULT_EPS;
+    if (!(eps > 0)) throw new RangeError(`fgsm: eps must be positive, got ${eps}`);
+    const diagnostics = {
+      eps,
+      severity: "not estimable: a fixed-ε attack; every example lies at distance ε unless the box clips it",
+    };
+    const { grad } = await lossAndGradient(ctx, point.pixels, lossAwayFrom(point.label));
+    const x = clipToBox(
+      Array.from(point.pixels as ArrayLike<number>, (v, i) => v + eps * Math.sign(grad[i] as number)),
+      box,
+    );
+    return ctx.net.predict64(x) !== point.label ? { example: x, diagnostics } : { diagnostics };
+  },
+});

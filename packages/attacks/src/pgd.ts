@@ -1,0 +1,59 @@
+// An attack written only against what @rho/attacks exports — the example of packages/attacks/README.md,
+// "Writing an attack". Iterated signed gradient (projected gradient descent in L∞) with a
+// bisection on ε: ρ̂ is the smallest ε at which it finds a verified example.
+import type { AttackContext, AttackOptions, Point } from "./attack.js";
+import { defineAttack } from "./define.js";
+import { lossAndGradient, lossAwayFrom } from "./gradients.js";
+import { clipToBox } from "./verify.js";
+
+export interface PgdOptions extends AttackOptions {
+  /** Largest ε tried, in pixels (default 64). */
+  readonly maxEps?: number;
+  /** Signed-gradient steps per ε (default 10), each of 2.5·ε/steps. */
+  readonly steps?: number;
+  /** Bisection rounds on ε after the first success (default 6). */
+  readonly bisections?: number;
+}
+
+/** Ascends the loss of the true label in steps of sign(∇), projected onto the ε-ball and the box. */
+async function attackAt(
+  ctx: AttackContext,
+  point: Point,
+  eps: number,
+  steps: number,
+  box: readonly [number, number],
+) {
+  const center = Float64Array.from(point.pixels as ArrayLike<number>);
+  const loss = lossAwayFrom(point.label);
+  let x: Float64Array = center;
+  for (let s = 0; s < steps; s++) {
+    const { grad } = await lossAndGradient(ctx, x, loss);
+    const stepped = x.map((v, i) => {
+      const moved = v + ((2.5 * eps) / steps) * Math.sign(grad[i] as number);
+      const c = center[i] as number;
+      return Math.min(c + eps, Math.max(c - eps, moved));
+    });
+    x = clipToBox(stepped, box);
+    if (ctx.net.predict64(x) !== point.label) return x;
+  }
+  return undefined;
+}
+
+export const pgd = defineAttack<PgdOptions>({
+  name: "pgd",
+  description: "iterated signed gradient (L∞ PGD) with a bisection on ε; the example attack of the README",
+  async search({ ctx, point, box }, opts) {
+    const steps = opts.steps ?? 10;
+    let hi = opts.maxEps ?? 64;
+    let lo = 0;
+    let best = await attackAt(ctx, point, hi, steps, box);
+    if (!best) return { diagnostics: { maxEps: hi } };
+    for (let b = 0; b < (opts.bisections ?? 6); b++) {
+      const mid = (lo + hi) / 2;
+      const x = await attackAt(ctx, point, mid, steps, box);
+      if (x) [hi, best] = [mid, x];
+      else lo = mid;
+    }
+    return { example: best, diagnostics: { bracket: [lo, hi], steps } };
+  },
+});

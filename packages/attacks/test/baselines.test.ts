@@ -1,0 +1,103 @@
+import { argmax, Network, rawPixels, useBackend } from "@rho/models";
+import fc from "fast-check";
+import { beforeAll, describe, expect, it } from "vitest";
+import { fgsm, lbfgs, linf, smoothLinf } from "../src/index.js";
+
+beforeAll(async () => {
+  await useBackend("cpu");
+});
+
+/** A two-label linear classifier on raw pixels, its label at px and its exact ρ = gap / ‖Δw‖₁. */
+function linear2(w: number[], px: number[]) {
+  const net = new Network({
+    inputShape: [2],
+    preprocess: rawPixels(1),
+    layers: [{ kind: "dense", units: 2, weights: Float32Array.from(w), bias: Float32Array.of(0, 3) }],
+  });
+  const z = net.forward64(px).logits;
+  const dw = Math.abs((w[0] as number) - (w[1] as number)) + Math.abs((w[2] as number) - (w[3] as number));
+  return { net, label: argmax(z), rho: Math.abs((z[0] as number) - (z[1] as number)) / dw };
+}
+
+const weights = fc
+  .array(fc.integer({ min: -20, max: 20 }), { minLength: 4, maxLength: 4 })
+  .filter((w) => w[0] !== w[1] && w[2] !== w[3]); // both pixels matter, so the box never stalls a sign step
+const interior = fc.array(fc.integer({ min: 60, max: 195 }), { minLength: 2, maxLength: 2 });
+
+describe("fgsm", () => {
+  it("on a two-label linear classifier succeeds exactly when ε exceeds ρ (its step is the optimal L∞ direction)", async () => {
+    await fc.assert(
+      fc.asyncProperty(weights, interior, fc.integer({ min: 1, max: 60 }), async (w, px, eps) => {
+        const { net, label, rho } = linear2(w, px);
+        fc.pre(Math.abs(eps - rho) > 1e-3);
+        const r = await fgsm.run({ net }, { pixels: px, label }, { eps });
+        expect(r.status).toBe(eps > rho ? "adversarial" : "not_found");
+        if (r.status === "adversarial") expect(r.rho).toBe(eps); // interior points: the box never clips
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("says it cannot estimate severity", async () => {
+    const { net, label } = linear2([1, -1, 2, 0], [100, 100]);
+    const r = await fgsm.run({ net }, { pixels: [100, 100], label });
+    expect(String(r.diagnostics.severity)).toMatch(/not estimable/);
+  });
+});
+
+describe("lbfgs", () => {
+  it("the smooth ‖r‖∞ lies within [‖r‖∞, ‖r‖∞ + log(2n)/β] and its gradient matches finite differences", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: -100, max: 100, noNaN: true }), { minLength: 1, maxLength: 30 }),
+        fc.double({ min: 0.1, max: 8, noNaN: true }),
+        fc.nat(),
+        (r, beta, k) => {
+          const { value, grad } = smoothLinf(r, beta);
+          const m = linf(r, new Array(r.length).fill(0));
+          expect(value).toBeGreaterThanOrEqual(m - 1e-9);
+          expect(value).toBeLessThanOrEqual(m + Math.log(2 * r.length) / beta + 1e-9);
+          const i = k % r.length;
+          const h = 1e-6;
+          const up = smoothLinf(
+            r.map((v, j) => (j === i ? v + h : v)),
+            beta,
+          ).value;
+          const down = smoothLinf(
+            r.map((v, j) => (j === i ? v - h : v)),
+            beta,
+          ).value;
+          expect(grad[i] as number).toBeCloseTo((up - down) / (2 * h), 4);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it("on two-label linear classifiers finds a confident example, never closer than ρ, within a few pixels of it", async () => {
+    await fc.assert(
+      fc.asyncProperty(weights, interior, async (w, px) => {
+        const { net, label, rho } = linear2(w, px);
+        fc.pre(rho < 40);
+        const r = await lbfgs.run({ net }, { pixels: px, label });
+        expect(r.status).toBe("adversarial");
+        expect(r.rho).toBeGreaterThanOrEqual(rho - 1e-9);
+        const z = net.forward64(r.adversarial as Float64Array).logits;
+        expect((z[1 - label] as number) - (z[label] as number)).toBeGreaterThanOrEqual(0.15 - 1e-9);
+        // the search over c ends near the optimum: the smooth norm's slack plus the margin's cost
+        expect(r.rho).toBeLessThanOrEqual(rho + 0.15 + Math.log(4) / 4 + 1);
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it("offers Szegedy et al.'s ‖r‖₂² penalty and refuses an unknown norm", async () => {
+    const { net, label } = linear2([1, -1, 2, 0], [100, 120]);
+    const r = await lbfgs.run({ net }, { pixels: [100, 120], label }, { norm: "l2" });
+    expect(r.status).toBe("adversarial");
+    expect(r.diagnostics.norm).toBe("l2");
+    await expect(lbfgs.run({ net }, { pixels: [100, 120], label }, { norm: "l1" })).rejects.toThrow(
+      /norm must be linf or l2/,
+    );
+  });
+});
