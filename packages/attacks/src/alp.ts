@@ -31,6 +31,13 @@ export interface AlpOptions extends AttackOptions {
   readonly ties?: TieRule;
   /** Iterative solving adds at most this many violated rows per round, the most violated first. */
   readonly rowsPerRound?: number;
+  /**
+   * Region rows in the first LP of iterative solving: "tight" (default), those x* satisfies with
+   * equality — mostly tied max-pool windows, sparse, and the ones that cut the region down — or
+   * "none" (the norm and target rows only). The optimum is the same; "tight" reaches it in fewer,
+   * cheaper rounds (about 2× on the shipped LeNet).
+   */
+  readonly seed?: "tight" | "none";
 }
 
 export const DEFAULT_MARGIN = 1e-3;
@@ -42,8 +49,12 @@ class RegionOracle implements RowOracle {
   constructor(
     private readonly region: LinearRegion,
     private readonly perRound: number,
+    /** Rows already in the base LP. */
+    seeded: readonly number[],
   ) {
     this.added = new Uint8Array(region.size);
+    for (const k of seeded) this.added[k] = 1;
+    this.handedOut = seeded.length;
   }
   violated(x: Float64Array, tol: number): RowBatch {
     const { values, scales } = this.region.evaluate(x.subarray(0, this.region.net.inputSize));
@@ -93,22 +104,31 @@ export const alp = defineAttack<AlpOptions>({
       regionRows: region.size,
       margin,
       iterative: opts.iterative !== false,
+      tightRows: 0,
       perTarget,
     };
+    const iterative = opts.iterative !== false;
+    const seeded: number[] = [];
+    if (iterative && (opts.seed ?? "tight") === "tight") {
+      const { values, scales } = region.evaluate(region.center);
+      values.forEach((v, k) => {
+        if (v <= 1e-9 * Math.max(1, scales[k] as number)) seeded.push(k);
+      });
+    }
+    const seedRows = region.rows(seeded);
+    diagnostics.tightRows = seeded.length;
     let best: { rho: number; target: number; x: Float64Array } | undefined;
     for (const target of pickTargets(logits, predicted, opts.target)) {
-      const base: LinearProgram = {
-        ...norm,
-        rows: concatRows(norm.rows, targetRows(region, target, margin)),
-      };
+      const withTarget = concatRows(norm.rows, targetRows(region, target, margin));
+      const base: LinearProgram = { ...norm, rows: concatRows(withTarget, seedRows) };
       let result: LpResult;
       let rounds = 1;
       let regionRowsUsed = region.size;
-      if (opts.iterative === false) {
+      if (!iterative) {
         const all = region.rows(Array.from({ length: region.size }, (_, k) => k));
         result = await solver.solve(withAllRows(base, all), solveOpts);
       } else {
-        const oracle = new RegionOracle(region, opts.rowsPerRound ?? Number.POSITIVE_INFINITY);
+        const oracle = new RegionOracle(region, opts.rowsPerRound ?? Number.POSITIVE_INFINITY, seeded);
         const it = await solveIteratively(solver, base, oracle, solveOpts);
         result = it.result;
         rounds = it.rounds;
