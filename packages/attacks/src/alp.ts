@@ -1,9 +1,10 @@
-import type { LinearProgram, RowBatch, TieRule } from "@rho/constraints";
-import { concatRows, emptyRows, minLinfProgram } from "@rho/constraints";
-import { formsToRows, LinearRegion } from "@rho/encoders";
-import { getSolver, type LpResult, type RowOracle, solveIteratively, withAllRows } from "@rho/solvers";
+import type { LinearProgram, TieRule } from "@rho/constraints";
+import { concatRows, minLinfProgram } from "@rho/constraints";
+import { LinearRegion } from "@rho/encoders";
+import { getSolver } from "@rho/solvers";
 import type { AttackOptions } from "./attack.js";
 import { defineAttack } from "./define.js";
+import { type RegionLpOptions, seedRows, solveOverRegion, targetRows } from "./region-lp.js";
 import { clipToBox, linf, pickTargets } from "./verify.js";
 
 /**
@@ -42,51 +43,6 @@ export interface AlpOptions extends AttackOptions {
 
 export const DEFAULT_MARGIN = 1e-3;
 
-/** Hands out the region inequalities a candidate point violates (paper §4's iterative solving). */
-class RegionOracle implements RowOracle {
-  private readonly added: Uint8Array;
-  handedOut = 0;
-  constructor(
-    private readonly region: LinearRegion,
-    private readonly perRound: number,
-    /** Rows already in the base LP. */
-    seeded: readonly number[],
-  ) {
-    this.added = new Uint8Array(region.size);
-    for (const k of seeded) this.added[k] = 1;
-    this.handedOut = seeded.length;
-  }
-  violated(x: Float64Array, tol: number): RowBatch {
-    const { values, scales } = this.region.evaluate(x.subarray(0, this.region.net.inputSize));
-    const found: { k: number; v: number }[] = [];
-    for (let k = 0; k < values.length; k++) {
-      const s = Math.max(1, scales[k] as number);
-      if (!this.added[k] && (values[k] as number) < -tol * s) found.push({ k, v: (values[k] as number) / s });
-    }
-    if (found.length > this.perRound) found.sort((a, b) => a.v - b.v).length = this.perRound;
-    return this.take(found.map((f) => f.k).sort((a, b) => a - b));
-  }
-  rest(): RowBatch {
-    const ids: number[] = [];
-    for (let k = 0; k < this.added.length; k++) if (!this.added[k]) ids.push(k);
-    return this.take(ids);
-  }
-  private take(ids: number[]): RowBatch {
-    if (ids.length === 0) return emptyRows();
-    for (const k of ids) this.added[k] = 1;
-    this.handedOut += ids.length;
-    return this.region.rows(ids);
-  }
-}
-
-/** C_out(ℓ) on the region: z_ℓ − z_j ≥ margin for every j ≠ ℓ, as rows over the pixels. */
-function targetRows(region: LinearRegion, target: number, margin: number): RowBatch {
-  const layer = region.net.layers.length;
-  const others = Array.from({ length: region.net.outputSize }, (_, j) => j).filter((j) => j !== target);
-  const forms = others.map((j) => region.combination(layer, [target, j], [1, -1]));
-  return formsToRows(forms, (f) => [margin - f.constant, Number.POSITIVE_INFINITY]);
-}
-
 export const alp = defineAttack<AlpOptions>({
   name: "alp",
   description:
@@ -97,7 +53,6 @@ export const alp = defineAttack<AlpOptions>({
     const region = new LinearRegion(net, point.pixels, { ties: opts.ties ?? "first" });
     const solver = await getSolver(opts.solver ?? "highs");
     const norm = minLinfProgram(region.center, box);
-    const solveOpts = opts.timeLimit !== undefined ? { timeLimit: opts.timeLimit } : {};
     const perTarget: Record<string, unknown>[] = [];
     const diagnostics = {
       ties: region.ties,
@@ -107,33 +62,22 @@ export const alp = defineAttack<AlpOptions>({
       tightRows: 0,
       perTarget,
     };
-    const iterative = opts.iterative !== false;
-    const seeded: number[] = [];
-    if (iterative && (opts.seed ?? "tight") === "tight") {
-      const { values, scales } = region.evaluate(region.center);
-      values.forEach((v, k) => {
-        if (v <= 1e-9 * Math.max(1, scales[k] as number)) seeded.push(k);
-      });
-    }
-    const seedRows = region.rows(seeded);
-    diagnostics.tightRows = seeded.length;
+    const lp: RegionLpOptions = {
+      solver,
+      iterative: opts.iterative !== false,
+      seed: opts.seed ?? "tight",
+      rowsPerRound: opts.rowsPerRound ?? Number.POSITIVE_INFINITY,
+      ...(opts.timeLimit !== undefined ? { timeLimit: opts.timeLimit } : {}),
+    };
+    const seeded = seedRows(region, lp);
+    diagnostics.tightRows = seeded.ids.length;
     let best: { rho: number; target: number; x: Float64Array } | undefined;
     for (const target of pickTargets(logits, predicted, opts.target)) {
-      const withTarget = concatRows(norm.rows, targetRows(region, target, margin));
-      const base: LinearProgram = { ...norm, rows: concatRows(withTarget, seedRows) };
-      let result: LpResult;
-      let rounds = 1;
-      let regionRowsUsed = region.size;
-      if (!iterative) {
-        const all = region.rows(Array.from({ length: region.size }, (_, k) => k));
-        result = await solver.solve(withAllRows(base, all), solveOpts);
-      } else {
-        const oracle = new RegionOracle(region, opts.rowsPerRound ?? Number.POSITIVE_INFINITY, seeded);
-        const it = await solveIteratively(solver, base, oracle, solveOpts);
-        result = it.result;
-        rounds = it.rounds;
-        regionRowsUsed = oracle.handedOut;
-      }
+      const base: LinearProgram = {
+        ...norm,
+        rows: concatRows(norm.rows, targetRows(region, target, margin)),
+      };
+      const { result, rounds, regionRowsUsed } = await solveOverRegion(region, base, lp, seeded);
       perTarget.push({
         target,
         status: result.status,

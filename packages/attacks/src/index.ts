@@ -1,4 +1,5 @@
 export { type AlpOptions, alp, DEFAULT_MARGIN } from "./alp.js";
+export { type AlpWalkOptions, alpWalk } from "./alp-walk.js";
 export type { Attack, AttackContext, AttackOptions, AttackResult, AttackStatus, Point } from "./attack.js";
 export { tfjsContext } from "./context.js";
 export { type AttackSpec, defineAttack, type SearchInput, type SearchResult } from "./define.js";
@@ -10,12 +11,14 @@ export { attackList, attackNames, getAttack, registerAttack } from "./registry.j
 export { clipToBox, linf, pickTargets, verifyExample } from "./verify.js";
 
 import { alp } from "./alp.js";
+import { alpWalk } from "./alp-walk.js";
 import { fgsm } from "./fgsm.js";
 import { lbfgs } from "./lbfgs.js";
 import { pgd } from "./pgd.js";
 import { registerAttack } from "./registry.js";
 
 registerAttack(alp);
+registerAttack(alpWalk);
 registerAttack(lbfgs);
 registerAttack(fgsm);
 registerAttack(pgd);
