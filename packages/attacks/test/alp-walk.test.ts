@@ -65,7 +65,11 @@ describe("alp-walk", () => {
       const label = argmax(net.forward64(px).logits);
       const h = 0.25;
       const truth = gridRho(net, px, 32, h); // the true ρ lies in (truth − h, truth]
-      const w = await alpWalk.run({ net }, { pixels: px, label }, { maxEps: 32, bisections: 3, target: "all" });
+      const w = await alpWalk.run(
+        { net },
+        { pixels: px, label },
+        { maxEps: 32, bisections: 3, target: "all" },
+      );
       // sound: no verified example closer than the true ρ (the grid sees up to 32 pixels)
       if (w.status === "adversarial") expect(w.rho).toBeGreaterThanOrEqual(Math.min(truth, 32) - h - 1e-6);
       if (truth <= 16) {
@@ -76,7 +80,9 @@ describe("alp-walk", () => {
     }
     gaps.sort((a, b) => a - b);
     const median = gaps[gaps.length >> 1] ?? Number.NaN;
-    console.log(`alp-walk vs grid: ${reachable} points with ρ ≤ 16, missed ${missed}, median gap ${median.toFixed(3)} px, max ${gaps.at(-1)?.toFixed(3)}`);
+    console.log(
+      `alp-walk vs grid: ${reachable} points with ρ ≤ 16, missed ${missed}, median gap ${median.toFixed(3)} px, max ${gaps.at(-1)?.toFixed(3)}`,
+    );
     expect(reachable).toBeGreaterThanOrEqual(8);
     expect(missed).toBeLessThanOrEqual(reachable / 5);
     expect(median).toBeLessThan(1);
