@@ -18,6 +18,7 @@ export const sharedTestConfig: ViteUserConfig = {
   },
   test: {
     include: ["test/**/*.test.ts"],
+    setupFiles: [fileURLToPath(new URL("./vitest.setup.ts", import.meta.url))],
     testTimeout: 60_000,
   },
 };

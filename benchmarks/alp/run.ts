@@ -2,7 +2,7 @@
 // iterative constraint solving vs the full LP, and on a NiN-sized network. One point at a time on
 // one core. Prints a table and writes JSON; every point's result also streams to a JSONL file.
 // Run: npm run bench:alp -- --help
-import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,6 +23,7 @@ const { values: args } = parseArgs({
     "nin-points": { type: "string", default: "1" },
     "time-limit": { type: "string", default: "300" },
     out: { type: "string", default: "benchmarks/alp/out/alp.json" },
+    summarize: { type: "string" },
     help: { type: "boolean", default: false },
   },
 });
@@ -34,7 +35,8 @@ if (args.help) {
   --nin-points N    NiN-sized network (seeded init, CIFAR-10 shape, seeded random pixels): time the parts
                     of ALP's first two rounds on N points (default 1; 0: skip)
   --time-limit S    per-LP time limit in seconds (default 300)
-  --out FILE        JSON output; per-point results stream to FILE with .jsonl (default benchmarks/alp/out/alp.json)`);
+  --out FILE        JSON output; per-point results stream to FILE with .jsonl (default benchmarks/alp/out/alp.json)
+  --summarize F     print the table from a per-point JSONL file (e.g. of a run that was stopped) and exit`);
   process.exit(0);
 }
 const solvers = args.solvers.split(",");
@@ -47,9 +49,11 @@ const points = Number(args.points);
 const fullPoints = Number(args["full-points"]);
 const ninPoints = Number(args["nin-points"]);
 const timeLimit = Number(args["time-limit"]);
-mkdirSync(dirname(args.out), { recursive: true });
 const jsonl = `${args.out.replace(/\.json$/, "")}.jsonl`;
-writeFileSync(jsonl, "");
+if (!args.summarize) {
+  mkdirSync(dirname(args.out), { recursive: true });
+  writeFileSync(jsonl, "");
+}
 
 await useBackend("wasm");
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -108,10 +112,15 @@ async function runCell(
   return rows;
 }
 
-const all: Row[] = [];
+const all: Row[] = args.summarize
+  ? readFileSync(args.summarize, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Row)
+  : [];
 const mnistPixels = (i: number) => image(mnist, i);
 const mnistLabel = (i: number) => mnist.labels[i] as number;
-for (const solver of solvers) {
+for (const solver of args.summarize ? [] : solvers) {
   all.push(...(await runCell("lenet", lenet, mnistPixels, mnistLabel, points, solver, "iterative")));
   if (fullPoints > 0)
     all.push(...(await runCell("lenet", lenet, mnistPixels, mnistLabel, fullPoints, solver, "full")));
@@ -183,7 +192,7 @@ async function ninProbe(count: number, solverName: string): Promise<Record<strin
   }
   return out;
 }
-const ninRows = ninPoints > 0 ? await ninProbe(ninPoints, solvers[0] as string) : [];
+const ninRows = ninPoints > 0 && !args.summarize ? await ninProbe(ninPoints, solvers[0] as string) : [];
 
 interface Summary {
   model: string;
@@ -235,17 +244,13 @@ for (const s of summary)
   console.log(
     `| ${s.model} | ${s.solver} | ${s.mode} | ${s.points} (${s.attacked} attacked) | ${s.adversarial} | ${s.notFound} | ${s.other} | ${fmt(s.medianSeconds)} | ${fmt(s.p90Seconds)} | ${fmt(s.medianRowsUsed, 0)} / ${fmt(s.regionRows, 0)} | ${fmt(s.medianTies, 0)} |`,
   );
-for (const solver of solvers) {
-  const it = all.filter(
-    (r) =>
-      r.model === "lenet" &&
-      r.solver === solver &&
-      r.mode === "iterative" &&
-      r.index < fullPoints &&
-      r.status !== "misclassified",
-  );
+for (const solver of new Set(all.map((r) => r.solver))) {
   const full = all.filter(
     (r) => r.model === "lenet" && r.solver === solver && r.mode === "full" && r.status !== "misclassified",
+  );
+  const same = new Set(full.map((r) => r.index));
+  const it = all.filter(
+    (r) => r.model === "lenet" && r.solver === solver && r.mode === "iterative" && same.has(r.index),
   );
   if (it.length && full.length)
     console.log(
@@ -259,8 +264,9 @@ for (const r of ninRows)
       `${r.violatedAfterFirstLp} rows violated after it at ${fmt(r.secondsPerViolatedRow as number)} s each: ` +
       `≥ ${fmt(r.projectedSecondsTwoRounds as number, 0)} s before the second LP`,
   );
-writeFileSync(
-  args.out,
-  `${JSON.stringify({ date: new Date().toISOString(), cpu: cpus()[0]?.model, node: process.version, args, summary, points: all, nin: ninRows }, null, 2)}\n`,
-);
-console.log(`\nJSON: ${args.out}; per point: ${jsonl}`);
+if (!args.summarize)
+  writeFileSync(
+    args.out,
+    `${JSON.stringify({ date: new Date().toISOString(), cpu: cpus()[0]?.model, node: process.version, args, summary, points: all, nin: ninRows }, null, 2)}\n`,
+  );
+if (!args.summarize) console.log(`\nJSON: ${args.out}; per point: ${jsonl}`);

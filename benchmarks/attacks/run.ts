@@ -14,7 +14,7 @@ import { median, quantile } from "../stats.js";
 
 const { values: args } = parseArgs({
   options: {
-    attacks: { type: "string", default: "alp,lbfgs,lbfgs:norm=l2,fgsm,pgd" },
+    attacks: { type: "string", default: "alp,alp-walk,lbfgs,lbfgs:norm=l2,fgsm,pgd" },
     points: { type: "string", default: "100" },
     eps: { type: "string", default: "20" },
     out: { type: "string", default: "benchmarks/attacks/out/attacks.json" },
@@ -24,7 +24,7 @@ const { values: args } = parseArgs({
 if (args.help) {
   console.log(`usage: npm run bench:attacks -- [options]
   --attacks a,b:k=v   attacks, each with options after a colon (k=v, joined by +), e.g. lbfgs:norm=l2+cSteps=8
-                      (default alp,lbfgs,lbfgs:norm=l2,fgsm,pgd)
+                      (default alp,alp-walk,lbfgs,lbfgs:norm=l2,fgsm,pgd; alp-walk takes ~10-60 s a point)
   --points N          the first N MNIST test points (default 100)
   --eps E             ε in pixels for the frequency column (default 20; also fgsm's step)
   --out FILE          JSON output; per-point results stream to FILE with .jsonl`);
