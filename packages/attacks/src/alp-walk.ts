@@ -1,10 +1,9 @@
 import type { LinearProgram } from "@rho/constraints";
 import { concatRows, minLinfProgram } from "@rho/constraints";
 import { LinearRegion } from "@rho/encoders";
-import { getSolver } from "@rho/solvers";
 import { type AlpOptions, DEFAULT_MARGIN } from "./alp.js";
 import { defineAttack } from "./define.js";
-import { type RegionLpOptions, seedRows, solveOverRegion, targetRows } from "./region-lp.js";
+import { regionLpOptions, seedRows, solveOverRegion, targetRows } from "./region-lp.js";
 import { clipToBox, linf, pickTargets } from "./verify.js";
 
 export interface AlpWalkOptions extends AlpOptions {
@@ -46,14 +45,7 @@ export const alpWalk = defineAttack<AlpWalkOptions>({
     const net = ctx.net;
     const margin = opts.margin ?? DEFAULT_MARGIN;
     const maxRegions = opts.maxRegions ?? 20;
-    const solver = await getSolver(opts.solver ?? "highs");
-    const lp: RegionLpOptions = {
-      solver,
-      iterative: opts.iterative !== false,
-      seed: opts.seed ?? "tight",
-      rowsPerRound: opts.rowsPerRound ?? Number.POSITIVE_INFINITY,
-      ...(opts.timeLimit !== undefined ? { timeLimit: opts.timeLimit } : {}),
-    };
+    const lp = await regionLpOptions(opts);
     const center = Float64Array.from(point.pixels as ArrayLike<number>);
     const n = net.inputSize;
     const trueMargin = (x: Float64Array, target: number) => {

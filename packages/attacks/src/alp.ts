@@ -1,10 +1,8 @@
 import type { LinearProgram, TieRule } from "@rho/constraints";
 import { concatRows, minLinfProgram } from "@rho/constraints";
 import { LinearRegion } from "@rho/encoders";
-import { getSolver } from "@rho/solvers";
-import type { AttackOptions } from "./attack.js";
 import { defineAttack } from "./define.js";
-import { type RegionLpOptions, seedRows, solveOverRegion, targetRows } from "./region-lp.js";
+import { type LpAttackOptions, regionLpOptions, seedRows, solveOverRegion, targetRows } from "./region-lp.js";
 import { clipToBox, linf, pickTargets } from "./verify.js";
 
 /**
@@ -16,29 +14,14 @@ import { clipToBox, linf, pickTargets } from "./verify.js";
  *
  * With margin 0 the optimum sits exactly on the decision boundary (z_ℓ = z_j), where float
  * arithmetic may pick either label; the default margin of 1e-3 logit units makes the witness
- * strictly adversarial and raises ρ̂ by margin / ‖∇(z_ℓ − z_j)‖₁ pixels — about 1e-4 of a grey
+ * strictly adversarial and raises ρ̂ by margin / ‖∇(z_ℓ − z_j)‖₁ pixels — about 1e-3 of a grey
  * level for the shipped LeNet.
  */
-export interface AlpOptions extends AttackOptions {
-  /** LP solver name (default highs). */
-  readonly solver?: string;
-  /** Iterative constraint solving (default true). */
-  readonly iterative?: boolean;
+export interface AlpOptions extends LpAttackOptions {
   /** z_ℓ ≥ z_j + margin for every j ≠ ℓ (default 1e-3). */
   readonly margin?: number;
-  /** Per-LP time limit in seconds. */
-  readonly timeLimit?: number;
   /** How tied disjunctions at x* are resolved (default "first"). */
   readonly ties?: TieRule;
-  /** Iterative solving adds at most this many violated rows per round, the most violated first. */
-  readonly rowsPerRound?: number;
-  /**
-   * Region rows in the first LP of iterative solving: "tight" (default), those x* satisfies with
-   * equality — mostly tied max-pool windows, sparse, and the ones that cut the region down — or
-   * "none" (the norm and target rows only). The optimum is the same; "tight" reaches it in fewer,
-   * cheaper rounds (about 2× on the shipped LeNet).
-   */
-  readonly seed?: "tight" | "none";
 }
 
 export const DEFAULT_MARGIN = 1e-3;
@@ -51,7 +34,6 @@ export const alp = defineAttack<AlpOptions>({
     const net = ctx.net;
     const margin = opts.margin ?? DEFAULT_MARGIN;
     const region = new LinearRegion(net, point.pixels, { ties: opts.ties ?? "first" });
-    const solver = await getSolver(opts.solver ?? "highs");
     const norm = minLinfProgram(region.center, box);
     const perTarget: Record<string, unknown>[] = [];
     const diagnostics = {
@@ -62,13 +44,7 @@ export const alp = defineAttack<AlpOptions>({
       tightRows: 0,
       perTarget,
     };
-    const lp: RegionLpOptions = {
-      solver,
-      iterative: opts.iterative !== false,
-      seed: opts.seed ?? "tight",
-      rowsPerRound: opts.rowsPerRound ?? Number.POSITIVE_INFINITY,
-      ...(opts.timeLimit !== undefined ? { timeLimit: opts.timeLimit } : {}),
-    };
+    const lp = await regionLpOptions(opts);
     const seeded = seedRows(region, lp);
     diagnostics.tightRows = seeded.ids.length;
     let best: { rho: number; target: number; x: Float64Array } | undefined;

@@ -7,6 +7,7 @@ export { DEFAULT_EPS, type FgsmOptions, fgsm } from "./fgsm.js";
 export { crossEntropy, lossAndGradient, lossAwayFrom, tfModel } from "./gradients.js";
 export { type LbfgsAttackOptions, lbfgs, smoothLinf } from "./lbfgs.js";
 export { type PgdOptions, pgd } from "./pgd.js";
+export type { LpAttackOptions } from "./region-lp.js";
 export { attackList, attackNames, getAttack, registerAttack } from "./registry.js";
 export { clipToBox, linf, pickTargets, verifyExample } from "./verify.js";
 
