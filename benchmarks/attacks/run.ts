@@ -2,7 +2,7 @@
 // point, how many points each finds adversarial at ε, and the severity of those. One point at a
 // time on one core. Prints a table and writes JSON; per-point results stream to a JSONL file.
 // Run: npm run bench:attacks -- --help
-import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,6 +18,7 @@ const { values: args } = parseArgs({
     points: { type: "string", default: "100" },
     eps: { type: "string", default: "20" },
     out: { type: "string", default: "benchmarks/attacks/out/attacks.json" },
+    summarize: { type: "string" },
     help: { type: "boolean", default: false },
   },
 });
@@ -27,7 +28,8 @@ if (args.help) {
                       (default alp,alp-walk,lbfgs,lbfgs:norm=l2,fgsm,pgd; alp-walk takes ~10-60 s a point)
   --points N          the first N MNIST test points (default 100)
   --eps E             ε in pixels for the frequency column (default 20; also fgsm's step)
-  --out FILE          JSON output; per-point results stream to FILE with .jsonl`);
+  --out FILE          JSON output; per-point results stream to FILE with .jsonl
+  --summarize F       print the table from a per-point JSONL file (e.g. of a run that was stopped) and exit`);
   process.exit(0);
 }
 const eps = Number(args.eps);
@@ -45,9 +47,11 @@ const specs = args.attacks.split(",").map((spec) => {
   }
   return { label: spec, name, opts };
 });
-mkdirSync(dirname(args.out), { recursive: true });
 const jsonl = `${args.out.replace(/\.json$/, "")}.jsonl`;
-writeFileSync(jsonl, "");
+if (!args.summarize) {
+  mkdirSync(dirname(args.out), { recursive: true });
+  writeFileSync(jsonl, "");
+}
 
 await useBackend("wasm");
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -63,8 +67,13 @@ interface Row {
   seconds: number;
   rounded: boolean | null;
 }
-const rows: Row[] = [];
-for (const spec of specs) {
+const rows: Row[] = args.summarize
+  ? readFileSync(args.summarize, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Row)
+  : [];
+for (const spec of args.summarize ? [] : specs) {
   const attack = getAttack(spec.name);
   for (let i = 0; i < points; i++) {
     const r = await attack.run(
@@ -89,13 +98,13 @@ for (const spec of specs) {
 }
 
 const fmt = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : "—");
-const summary = specs.map((spec) => {
-  const mine = rows.filter((r) => r.attack === spec.label);
+const summary = [...new Set(rows.map((r) => r.attack))].map((label) => {
+  const mine = rows.filter((r) => r.attack === label);
   const attacked = mine.filter((r) => r.status !== "misclassified");
   const within = attacked.filter((r) => r.rho !== null && r.rho <= eps + 1e-9);
   const found = attacked.filter((r) => r.rho !== null);
   return {
-    attack: spec.label,
+    attack: label,
     points: mine.length,
     attacked: attacked.length,
     adversarialAnyDistance: found.length,
@@ -120,8 +129,9 @@ for (const s of summary)
   console.log(
     `| ${s.attack} | ${s.points} (${s.attacked}) | ${s.adversarialAtEps} | ${fmt(s.severityAtEps ?? Number.NaN)} | ${s.adversarialAnyDistance} | ${fmt(s.medianRho ?? Number.NaN)} | ${s.roundedStillAdversarial} | ${s.unverified} / ${s.errors} | ${fmt(s.medianSeconds)} | ${fmt(s.p90Seconds)} |`,
   );
-writeFileSync(
-  args.out,
-  `${JSON.stringify({ date: new Date().toISOString(), cpu: cpus()[0]?.model, node: process.version, args, summary, points: rows }, null, 2)}\n`,
-);
-console.log(`\nJSON: ${args.out}; per point: ${jsonl}`);
+if (!args.summarize)
+  writeFileSync(
+    args.out,
+    `${JSON.stringify({ date: new Date().toISOString(), cpu: cpus()[0]?.model, node: process.version, args, summary, points: rows }, null, 2)}\n`,
+  );
+if (!args.summarize) console.log(`\nJSON: ${args.out}; per point: ${jsonl}`);
