@@ -1,19 +1,19 @@
 import { inputTensor, type Network, toTfjs } from "@rho/models";
-import type * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs";
 import type { AttackContext } from "./attack.js";
 
 /**
  * An attack context whose float32 check runs the network as a TensorFlow.js model on the current
- * backend (call `useBackend` first), so every example is verified by the deployed arithmetic too.
+ * backend (call `useBackend` first), so every example is verified by the deployed arithmetic too;
+ * gradient attacks use the same model.
  */
 export async function tfjsContext(net: Network): Promise<AttackContext & { model: tf.LayersModel }> {
   const model = await toTfjs(net);
-  const tfjs = await import("@tensorflow/tfjs");
   return {
     net,
     model,
     async predict32(images) {
-      const labels = tfjs.tidy(() => (model.predict(inputTensor(net, images)) as tf.Tensor).argMax(-1));
+      const labels = tf.tidy(() => (model.predict(inputTensor(net, images)) as tf.Tensor).argMax(-1));
       const out = await labels.data();
       labels.dispose();
       return out;

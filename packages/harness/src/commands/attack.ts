@@ -55,7 +55,7 @@ export function parseTarget(v: string): AttackOptions["target"] {
 const show = (v: unknown): string =>
   typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toPrecision(6)) : JSON.stringify(v);
 
-function describe(r: AttackResult, where: string): string {
+function formatResult(r: AttackResult, where: string): string {
   const lines = [
     `${r.attack} on ${where}: predicted ${r.predicted}`,
     `status     ${r.status}${typeof r.diagnostics.message === "string" ? ` (${r.diagnostics.message})` : ""}`,
@@ -131,6 +131,6 @@ export async function attackCommand(o: AttackCommandOptions, out: Output): Promi
       rho: Number.isFinite(r.rho) ? r.rho : null,
       ...(adversarial ? { adversarial: Array.from(adversarial) } : {}),
     });
-  } else out.line(describe(r, where));
+  } else out.line(formatResult(r, where));
   return r.status === "error" || r.status === "unverified" ? EXIT_NOT_OK : EXIT_OK;
 }
