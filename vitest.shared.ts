@@ -14,6 +14,7 @@ export const sharedTestConfig: ViteUserConfig = {
       "@rho/models": pkg("models"),
       "@rho/encoders": pkg("encoders"),
       "@rho/attacks": pkg("attacks"),
+      "@rho/metrics": pkg("metrics"),
     },
   },
   test: {

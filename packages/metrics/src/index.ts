@@ -1,0 +1,2 @@
+export { bootstrapMean, type Estimate, normalQuantile, wilson } from "./intervals.js";
+export { cumulativeCurve, type PointOutcome, type RobustnessStats, robustnessStats } from "./robustness.js";

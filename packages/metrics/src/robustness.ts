@@ -1,0 +1,69 @@
+import { bootstrapMean, type Estimate, wilson } from "./intervals.js";
+
+/** What the metrics need of one attack's result on one point. */
+export interface PointOutcome {
+  readonly label: number;
+  readonly predicted: number;
+  /** ρ̂ in pixels; null or Infinity when the attack found no example. */
+  readonly rho: number | null;
+}
+
+export interface RobustnessStats {
+  readonly eps: number;
+  readonly points: number;
+  /** Points the model classifies correctly: the population φ̂ and μ̂ are computed over. */
+  readonly correct: number;
+  /** Points the model gets wrong: not attacked, reported beside the statistics. */
+  readonly misclassified: number;
+  /** correct / points, with a Wilson interval. */
+  readonly accuracy: Estimate;
+  /** Correct points with ρ̂ ≤ ε. */
+  readonly adversarial: number;
+  /** φ̂(f, ε): adversarial / correct, with a Wilson interval. */
+  readonly frequency: Estimate;
+  /** μ̂(f, ε): the mean ρ̂ of those points, with a percentile-bootstrap interval (NaN when none). */
+  readonly severity: Estimate;
+}
+
+const found = (o: PointOutcome): number => (o.rho === null ? Number.POSITIVE_INFINITY : o.rho);
+
+/**
+ * The paper's statistics (§2) from per-point ρ̂: adversarial frequency φ̂(f, ε) = share of points
+ * with ρ̂ ≤ ε and severity μ̂(f, ε) = mean ρ̂ among them. Convention: both are over the points the
+ * model classifies correctly (ρ is defined relative to f(x*) = the true label); misclassified
+ * points are counted and reported separately, never as adversarial.
+ */
+export function robustnessStats(
+  outcomes: readonly PointOutcome[],
+  eps: number,
+  opts: { confidence?: number; resamples?: number; seed?: number } = {},
+): RobustnessStats {
+  const correct = outcomes.filter((o) => o.predicted === o.label);
+  const within = correct.map(found).filter((r) => r <= eps);
+  return {
+    eps,
+    points: outcomes.length,
+    correct: correct.length,
+    misclassified: outcomes.length - correct.length,
+    accuracy: wilson(correct.length, outcomes.length, opts.confidence),
+    adversarial: within.length,
+    frequency: wilson(within.length, correct.length, opts.confidence),
+    severity: bootstrapMean(within, opts),
+  };
+}
+
+/** The paper's Figure 3: for each ε, the number of correctly classified points with ρ̂ ≤ ε. */
+export function cumulativeCurve(
+  outcomes: readonly PointOutcome[],
+  epsilons: readonly number[],
+): { eps: number; count: number }[] {
+  const rhos = outcomes
+    .filter((o) => o.predicted === o.label)
+    .map(found)
+    .sort((a, b) => a - b);
+  return epsilons.map((eps) => {
+    let count = 0;
+    while (count < rhos.length && (rhos[count] as number) <= eps) count++;
+    return { eps, count };
+  });
+}
