@@ -1,0 +1,194 @@
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { join, resolve } from "node:path";
+import { type AttackOptions, attackNames, tfjsContext } from "@rho/attacks";
+import { robustnessStats } from "@rho/metrics";
+import type { BackendName } from "@rho/models";
+import { Piscina } from "piscina";
+import { EXIT_OK, UsageError } from "../errors.js";
+import { runPoint } from "../eval/run-point.js";
+import {
+  choosePoints,
+  modelHash,
+  pointsHash,
+  RESULTS_FILE,
+  type ResultRow,
+  RUN_FILE,
+  type RunSpec,
+  specDifferences,
+} from "../eval/spec.js";
+import type { Task, WorkerSetup } from "../eval/worker.js";
+import { checkFits, initBackend, loadNetwork, loadSplit, resolveModel } from "../inputs.js";
+import type { Output } from "../output.js";
+import { loadedPlugins } from "../plugins.js";
+import { progressBar } from "../progress.js";
+import { parseOpts, parseTarget } from "./attack.js";
+
+export interface EvalOptions {
+  model: string;
+  dataset: string;
+  dataDir?: string;
+  split: "train" | "test";
+  attacks: string;
+  solver: string;
+  target: string;
+  points: number;
+  sample?: number;
+  shard?: string;
+  eps: number;
+  out: string;
+  resume: boolean;
+  workers: number;
+  opt?: string[];
+  backend: BackendName | "auto";
+  json: boolean;
+}
+
+const VERSION = "0.1.0";
+
+function parseShard(s: string | undefined): [number, number] | null {
+  if (s === undefined) return null;
+  const m = /^(\d+)\/(\d+)$/.exec(s);
+  const [i, n] = m ? [Number(m[1]), Number(m[2])] : [Number.NaN, Number.NaN];
+  if (!(n >= 1 && i >= 0 && i < n)) throw new UsageError(`--shard must be i/n with 0 ≤ i < n, got "${s}"`);
+  return [i, n];
+}
+
+function readRows(file: string): ResultRow[] {
+  if (!existsSync(file)) return [];
+  // a run killed mid-write may leave a partial last line: it is dropped and its point redone
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l) as ResultRow];
+      } catch {
+        return [];
+      }
+    });
+}
+
+/** `rho eval`: every attack on every chosen point, streamed to results.jsonl, then φ̂ and μ̂ per attack. */
+export async function evalCommand(o: EvalOptions, out: Output): Promise<number> {
+  const attacks = o.attacks
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const a of attacks)
+    if (!attackNames().includes(a))
+      throw new UsageError(`unknown attack "${a}"; known attacks: ${attackNames().join(", ")}`);
+  if (!(o.workers >= 1)) throw new UsageError(`--workers must be at least 1, got ${o.workers}`);
+  const shard = parseShard(o.shard);
+  const modelDir = resolveModel(o.model);
+  const net = await loadNetwork(o.model);
+  const data = loadSplit(o.dataset, o.split, o.dataDir);
+  checkFits(net, data);
+  const points = choosePoints(data.count, o.points, o.sample ?? null, shard);
+  const options: AttackOptions = {
+    target: parseTarget(o.target),
+    solver: o.solver,
+    eps: o.eps,
+    ...parseOpts(o.opt),
+  };
+  const spec: RunSpec = {
+    rho: VERSION,
+    model: { path: o.model, sha256: modelHash(modelDir) },
+    dataset: {
+      name: o.dataset,
+      split: o.split,
+      sha256: pointsHash(data.images, data.labels, net.inputSize, points),
+    },
+    attacks: attacks.map((name) => ({ name, options })),
+    eps: o.eps,
+    points,
+    sample: o.sample ?? null,
+    shard: o.shard ?? null,
+  };
+
+  const dir = resolve(o.out);
+  const runFile = join(dir, RUN_FILE);
+  const resultsFile = join(dir, RESULTS_FILE);
+  if (existsSync(runFile)) {
+    if (!o.resume)
+      throw new UsageError(`${o.out} already holds a run: --resume continues it, or choose a new --out`);
+    const old = JSON.parse(readFileSync(runFile, "utf8")) as RunSpec;
+    const diff = specDifferences(old, spec);
+    if (diff.length) throw new UsageError(`--resume: ${o.out} holds a different run (${diff.join(", ")})`);
+  } else {
+    try {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(runFile, `${JSON.stringify(spec, null, 2)}\n`);
+    } catch (e) {
+      throw new UsageError(`cannot write to ${o.out}: ${(e as Error).message}`);
+    }
+  }
+  const done = readRows(resultsFile);
+  const key = (attack: string, index: number) => `${attack}#${index}`;
+  const finished = new Set(done.map((r) => key(r.attack, r.index)));
+  // a partial last line is rewritten away so the file stays valid JSONL
+  writeFileSync(resultsFile, done.map((r) => `${JSON.stringify(r)}\n`).join(""));
+  const todo = points.flatMap((index) =>
+    attacks.filter((a) => !finished.has(key(a, index))).map((attack) => ({ attack, index })),
+  );
+  if (done.length) out.info(`resuming: ${done.length} results kept, ${todo.length} to go`);
+
+  const bar = progressBar("eval");
+  bar.start(todo.length, 0, { status: "" });
+  const record = (row: ResultRow) => {
+    appendFileSync(resultsFile, `${JSON.stringify(row)}\n`);
+    done.push(row);
+    bar.increment(1, { status: `${row.attack} #${row.index}: ${row.status}` });
+  };
+  if (o.workers === 1) {
+    await initBackend(o.backend, out);
+    const ctx = await tfjsContext(net);
+    for (const t of todo) record(await runPoint(ctx, data, t.attack, t.index, options));
+  } else {
+    const setup: WorkerSetup = {
+      modelDir,
+      dataset: o.dataset,
+      split: o.split,
+      ...(o.dataDir ? { dataDir: o.dataDir } : {}),
+      backend: o.backend,
+      plugins: loadedPlugins,
+    };
+    // workers run the compiled harness (the build runs before tests and with npm ci)
+    const pool = new Piscina({
+      filename: new URL("../../dist/eval/worker.js", import.meta.url).href,
+      minThreads: o.workers,
+      maxThreads: o.workers,
+    });
+    try {
+      await Promise.all(
+        todo.map(async (t) => record((await pool.run({ setup, ...t, options } satisfies Task)) as ResultRow)),
+      );
+    } finally {
+      await pool.destroy();
+    }
+  }
+  bar.stop();
+
+  const summary = attacks.map((attack) => {
+    const rows = done.filter((r) => r.attack === attack && points.includes(r.index));
+    const s = robustnessStats(rows, o.eps);
+    return { attack, ...s, seconds: rows.reduce((t, r) => t + r.seconds, 0) };
+  });
+  if (o.json) out.json({ out: o.out, spec, summary });
+  else {
+    const pct = (v: number) => (Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : "—");
+    const px = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : "—");
+    out.line(
+      `${o.model} on ${o.dataset} ${o.split}, ${points.length} points, ε = ${o.eps}: results in ${o.out}/${RESULTS_FILE}`,
+    );
+    for (const s of summary)
+      out.line(
+        `${s.attack.padEnd(9)} accuracy ${pct(s.accuracy.value)}  frequency ${pct(s.frequency.value)} [${pct(s.frequency.lower)}, ${pct(s.frequency.upper)}]  ` +
+          `severity ${px(s.severity.value)} px [${px(s.severity.lower)}, ${px(s.severity.upper)}]  ` +
+          `(${s.adversarial} of ${s.correct} correct points; ${s.misclassified} misclassified)`,
+      );
+  }
+  return EXIT_OK;
+}
+
+export const defaultWorkers = (): number => Math.max(1, cpus().length);

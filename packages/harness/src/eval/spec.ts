@@ -1,0 +1,112 @@
+// What a results directory records: the run's provenance (run.json) and one JSON line per point
+// and attack (results.jsonl), appended as each finishes so a killed run loses no completed point.
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+export const RUN_FILE = "run.json";
+export const RESULTS_FILE = "results.jsonl";
+
+export interface AttackConfig {
+  readonly name: string;
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+/** Everything that decides a run's results; two runs are comparable when these agree. */
+export interface RunSpec {
+  readonly rho: string;
+  readonly model: { readonly path: string; readonly sha256: string };
+  readonly dataset: { readonly name: string; readonly split: string; readonly sha256: string };
+  readonly attacks: readonly AttackConfig[];
+  readonly eps: number;
+  readonly points: readonly number[];
+  readonly sample: number | null;
+  readonly shard: string | null;
+}
+
+export interface ResultRow {
+  readonly attack: string;
+  readonly index: number;
+  readonly label: number;
+  readonly predicted: number;
+  readonly status: string;
+  /** ρ̂ in pixels; null when no example was found (∞). */
+  readonly rho: number | null;
+  readonly target: number | null;
+  /** The example passed the float64 (and float32) forward-pass checks. */
+  readonly verified: boolean;
+  /** Still adversarial rounded to integer pixels; null without an example. */
+  readonly rounded: boolean | null;
+  readonly seconds: number;
+  /** The attack's numeric diagnostics (ties, rows, rounds, iterations…). */
+  readonly stats: Readonly<Record<string, number>>;
+}
+
+/** sha256 of a model directory's model.json and weight files, in a stable order. */
+export function modelHash(dir: string): string {
+  const h = createHash("sha256");
+  const topology = readFileSync(join(dir, "model.json"));
+  h.update(topology);
+  const manifest = JSON.parse(topology.toString("utf8")) as { weightsManifest?: { paths: string[] }[] };
+  for (const group of manifest.weightsManifest ?? [])
+    for (const p of group.paths) h.update(readFileSync(join(dir, p)));
+  return h.digest("hex");
+}
+
+/** sha256 of the chosen points' pixels and labels, so a run is tied to the data it saw. */
+export function pointsHash(
+  images: Uint8Array,
+  labels: Uint8Array,
+  size: number,
+  points: readonly number[],
+): string {
+  const h = createHash("sha256");
+  for (const i of points) {
+    h.update(images.subarray(i * size, (i + 1) * size));
+    h.update(Uint8Array.of(labels[i] as number));
+  }
+  return h.digest("hex");
+}
+
+/** The fields that must agree for results to be resumed or compared, as readable differences. */
+export function specDifferences(a: RunSpec, b: RunSpec): string[] {
+  const out: string[] = [];
+  if (a.model.sha256 !== b.model.sha256) out.push(`model (${a.model.path} vs ${b.model.path})`);
+  if (a.dataset.sha256 !== b.dataset.sha256 || a.dataset.name !== b.dataset.name)
+    out.push(
+      `data (${a.dataset.name} ${a.dataset.split} vs ${b.dataset.name} ${b.dataset.split}, or other points)`,
+    );
+  if (JSON.stringify(a.points) !== JSON.stringify(b.points)) out.push("points");
+  if (JSON.stringify(a.attacks) !== JSON.stringify(b.attacks)) out.push("attacks or their options");
+  if (a.eps !== b.eps) out.push(`ε (${a.eps} vs ${b.eps})`);
+  return out;
+}
+
+/** The points of a run: the first N, or N drawn without replacement by a seed, then this shard's share. */
+export function choosePoints(
+  total: number,
+  count: number,
+  sample: number | null,
+  shard: [number, number] | null,
+): number[] {
+  const n = Math.min(count, total);
+  let points: number[];
+  if (sample === null) points = Array.from({ length: n }, (_, i) => i);
+  else {
+    // a seeded partial Fisher-Yates shuffle (mulberry32)
+    let s = sample >>> 0;
+    const rand = () => {
+      s = (s + 0x6d2b79f5) >>> 0;
+      let t = Math.imul(s ^ (s >>> 15), s | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const all = Array.from({ length: total }, (_, i) => i);
+    for (let i = 0; i < n; i++) {
+      const j = i + Math.floor(rand() * (total - i));
+      [all[i], all[j]] = [all[j] as number, all[i] as number];
+    }
+    points = all.slice(0, n).sort((a, b) => a - b);
+  }
+  return shard ? points.filter((_, k) => k % shard[1] === shard[0]) : points;
+}

@@ -1,0 +1,106 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { rho } from "./capture.js";
+import { linearModel } from "./fixtures.js";
+
+const rows = (dir: string) =>
+  readFileSync(join(dir, "results.jsonl"), "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => {
+      const { seconds, stats, ...r } = JSON.parse(l);
+      return r;
+    })
+    .sort((a, b) => a.index - b.index || a.attack.localeCompare(b.attack));
+
+describe("rho eval", () => {
+  let model: string;
+  const out = () => join(mkdtempSync(join(tmpdir(), "rho-eval-")), "results");
+  const common = () => [
+    "eval",
+    "--model",
+    model,
+    "--attacks",
+    "alp,fgsm",
+    "--points",
+    "6",
+    "--backend",
+    "cpu",
+  ];
+  beforeAll(async () => {
+    model = await linearModel();
+  });
+
+  it("evaluates every attack on every point, records provenance, and prints frequency and severity", async () => {
+    const dir = out();
+    const r = await rho(...common(), "--out", dir, "--workers", "1", "--json");
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.summary.map((s: { attack: string }) => s.attack)).toEqual(["alp", "fgsm"]);
+    const alp = j.summary[0];
+    expect(alp.points).toBe(6);
+    expect(alp.correct + alp.misclassified).toBe(6);
+    expect(alp.frequency.value).toBeCloseTo(alp.adversarial / alp.correct, 12);
+    const results = rows(dir);
+    expect(results).toHaveLength(12);
+    const spec = JSON.parse(readFileSync(join(dir, "run.json"), "utf8"));
+    expect(spec).toMatchObject({ rho: "0.1.0", eps: 20, points: [0, 1, 2, 3, 4, 5], sample: null });
+    expect(spec.model.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(spec.dataset.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("a run killed mid-way and resumed equals an uninterrupted one; a different run is refused", async () => {
+    const whole = out();
+    await rho(...common(), "--out", whole, "--workers", "1");
+    const killed = out();
+    await rho(...common(), "--out", killed, "--workers", "1");
+    // keep 5 finished lines and half of the sixth, as a kill during a write would
+    const lines = readFileSync(join(killed, "results.jsonl"), "utf8").split("\n").filter(Boolean);
+    writeFileSync(
+      join(killed, "results.jsonl"),
+      `${lines.slice(0, 5).join("\n")}\n${(lines[5] as string).slice(0, 20)}`,
+    );
+    const again = await rho(...common(), "--out", killed, "--workers", "1");
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already holds a run: --resume continues it/);
+    const resumed = await rho(...common(), "--out", killed, "--workers", "1", "--resume");
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toMatch(/resuming: 5 results kept, 7 to go/);
+    expect(rows(killed)).toEqual(rows(whole));
+    const other = await rho(...common(), "--out", killed, "--resume", "--eps", "10");
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/holds a different run \(.*ε \(20 vs 10\)\)/);
+  });
+
+  it("shards split the points deterministically and together equal a single run; workers change nothing", async () => {
+    const single = out();
+    await rho(...common(), "--out", single, "--workers", "1", "--sample", "3");
+    const a = out();
+    const b = out();
+    await rho(...common(), "--out", a, "--workers", "2", "--sample", "3", "--shard", "0/2");
+    await rho(...common(), "--out", b, "--workers", "2", "--sample", "3", "--shard", "1/2");
+    const union = [...rows(a), ...rows(b)].sort(
+      (x, y) => x.index - y.index || x.attack.localeCompare(y.attack),
+    );
+    expect(union).toEqual(rows(single));
+    expect(rows(a).every((r) => !rows(b).some((s) => s.index === r.index))).toBe(true);
+  }, 120_000);
+
+  it("refuses bad input with one line and exit code 2", async () => {
+    const cases: [string[], RegExp][] = [
+      [["--attacks", "alp,nope"], /unknown attack "nope"/],
+      [["--shard", "2/2"], /--shard must be i\/n with 0 ≤ i < n/],
+    ];
+    // a directory below a plain file cannot be created
+    const file = join(mkdtempSync(join(tmpdir(), "rho-file-")), "plain");
+    writeFileSync(file, "");
+    cases.push([["--out", join(file, "results")], /cannot write to .*plain\/results/]);
+    for (const [extra, message] of cases) {
+      const r = await rho(...common(), "--out", out(), ...extra);
+      expect(r.code, extra.join(" ")).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
+  });
+});
