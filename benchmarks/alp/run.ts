@@ -2,9 +2,9 @@
 // iterative constraint solving vs the full LP, and on a NiN-sized network. One point at a time on
 // one core. Prints a table and writes JSON; every point's result also streams to a JSONL file.
 // Run: npm run bench:alp -- --help
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { type AlpOptions, type AttackResult, getAttack, pickTargets, tfjsContext } from "@rho/attacks";
@@ -13,6 +13,7 @@ import { image, loadDataset } from "@rho/datasets";
 import { formsToRows, LinearRegion } from "@rho/encoders";
 import { argmax, loadModel, type Network, nin, prng, useBackend } from "@rho/models";
 import { getSolver, solverNames } from "@rho/solvers";
+import { appendJsonl, jsonlFile, readJsonl, startJsonl } from "../jsonl.js";
 import { median, quantile } from "../stats.js";
 
 const { values: args } = parseArgs({
@@ -49,11 +50,7 @@ const points = Number(args.points);
 const fullPoints = Number(args["full-points"]);
 const ninPoints = Number(args["nin-points"]);
 const timeLimit = Number(args["time-limit"]);
-const jsonl = `${args.out.replace(/\.json$/, "")}.jsonl`;
-if (!args.summarize) {
-  mkdirSync(dirname(args.out), { recursive: true });
-  writeFileSync(jsonl, "");
-}
+const jsonl = args.summarize ? jsonlFile(args.out) : startJsonl(args.out);
 
 await useBackend("wasm");
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -104,7 +101,7 @@ async function runCell(
       rounds: t?.rounds ?? 0,
     };
     rows.push(row);
-    appendFileSync(jsonl, `${JSON.stringify(row)}\n`);
+    appendJsonl(jsonl, row);
     process.stderr.write(
       `${model} ${solver} ${mode} #${i}: ${r.status} ρ̂=${row.rho?.toFixed(3) ?? "∞"} ${r.seconds.toFixed(2)} s, rows ${row.regionRowsUsed}/${row.regionRows}, ties ${row.ties}\n`,
     );
@@ -112,12 +109,7 @@ async function runCell(
   return rows;
 }
 
-const all: Row[] = args.summarize
-  ? readFileSync(args.summarize, "utf8")
-      .split("\n")
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as Row)
-  : [];
+const all: Row[] = args.summarize ? readJsonl<Row>(args.summarize) : [];
 const mnistPixels = (i: number) => image(mnist, i);
 const mnistLabel = (i: number) => mnist.labels[i] as number;
 for (const solver of args.summarize ? [] : solvers) {

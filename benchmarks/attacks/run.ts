@@ -2,14 +2,15 @@
 // point, how many points each finds adversarial at ε, and the severity of those. One point at a
 // time on one core. Prints a table and writes JSON; per-point results stream to a JSONL file.
 // Run: npm run bench:attacks -- --help
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { attackNames, getAttack, tfjsContext } from "@rho/attacks";
 import { image, loadDataset } from "@rho/datasets";
 import { loadModel, useBackend } from "@rho/models";
+import { appendJsonl, jsonlFile, readJsonl, startJsonl } from "../jsonl.js";
 import { median, quantile } from "../stats.js";
 
 const { values: args } = parseArgs({
@@ -47,11 +48,7 @@ const specs = args.attacks.split(",").map((spec) => {
   }
   return { label: spec, name, opts };
 });
-const jsonl = `${args.out.replace(/\.json$/, "")}.jsonl`;
-if (!args.summarize) {
-  mkdirSync(dirname(args.out), { recursive: true });
-  writeFileSync(jsonl, "");
-}
+const jsonl = args.summarize ? jsonlFile(args.out) : startJsonl(args.out);
 
 await useBackend("wasm");
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -67,12 +64,7 @@ interface Row {
   seconds: number;
   rounded: boolean | null;
 }
-const rows: Row[] = args.summarize
-  ? readFileSync(args.summarize, "utf8")
-      .split("\n")
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as Row)
-  : [];
+const rows: Row[] = args.summarize ? readJsonl<Row>(args.summarize) : [];
 for (const spec of args.summarize ? [] : specs) {
   const attack = getAttack(spec.name);
   for (let i = 0; i < points; i++) {
@@ -90,7 +82,7 @@ for (const spec of args.summarize ? [] : specs) {
       rounded: r.verified ? r.verified.rounded : null,
     };
     rows.push(row);
-    appendFileSync(jsonl, `${JSON.stringify(row)}\n`);
+    appendJsonl(jsonl, row);
     process.stderr.write(
       `${spec.label} #${i}: ${r.status} ρ̂=${row.rho?.toFixed(2) ?? "∞"} ${r.seconds.toFixed(2)} s\n`,
     );
