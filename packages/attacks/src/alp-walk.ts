@@ -11,9 +11,12 @@ export interface AlpWalkOptions extends AlpOptions {
   readonly maxEps?: number;
   /** Bisection rounds on the ball's radius below the best ρ̂ found (default 2). */
   readonly bisections?: number;
-  /** Linear regions visited per walk at most (default 20). */
+  /** Linear regions visited per walk at most (default 20). `timeLimit` defaults to 60 s per LP here. */
   readonly maxRegions?: number;
 }
+
+/** Per-LP time limit of the walk unless `timeLimit` says otherwise (a stuck LP ends that walk). */
+export const DEFAULT_WALK_LP_SECONDS = 60;
 
 /** How far past a region's boundary a step lands, in pixels: far enough to change region, too little to matter. */
 const CROSS = 1e-4;
@@ -45,7 +48,8 @@ export const alpWalk = defineAttack<AlpWalkOptions>({
     const net = ctx.net;
     const margin = opts.margin ?? DEFAULT_MARGIN;
     const maxRegions = opts.maxRegions ?? 20;
-    const lp = await regionLpOptions(opts);
+    // a walk solves many LPs: one stuck on a degenerate region must not stall the whole point
+    const lp = await regionLpOptions({ ...opts, timeLimit: opts.timeLimit ?? DEFAULT_WALK_LP_SECONDS });
     const center = Float64Array.from(point.pixels as ArrayLike<number>);
     const n = net.inputSize;
     const trueMargin = (x: Float64Array, target: number) => {
@@ -201,6 +205,7 @@ export const alpWalk = defineAttack<AlpWalkOptions>({
       perTarget.push({
         target,
         ownRegionFeasible: inOwn.status === "optimal",
+        ownRegionStatus: inOwn.status,
         ownRegionRho: inOwn.rho ?? null,
         walkedRho: found?.rho ?? null,
         walks,
