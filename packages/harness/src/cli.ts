@@ -4,6 +4,7 @@ import { ARCHITECTURES, BACKENDS } from "@rho/models";
 import { solverEntries, solverNames } from "@rho/solvers";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { attackCommand } from "./commands/attack.js";
+import { compareCommand } from "./commands/compare.js";
 import { demo } from "./commands/demo.js";
 import { defaultWorkers, evalCommand } from "./commands/eval.js";
 import { lpSolve } from "./commands/lp.js";
@@ -204,6 +205,26 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
     .option("--json", "print one JSON object on stdout", false)
     .action(async (o) => {
       setExit(await evalCommand(o, out));
+    });
+
+  program
+    .command("compare")
+    .description(
+      "Compare two rho eval runs over the same data and points (e.g. two releases of a model): each " +
+        "attack's adversarial frequency and severity side by side. Exit 1 when a threshold is crossed " +
+        "(a CI gate); runs over different data or points are refused.",
+    )
+    .argument("<old>", "results directory of the earlier run")
+    .argument("<new>", "results directory of the later run")
+    .option(
+      "--max-frequency-increase <points>",
+      "fail if frequency rises by more (percentage points)",
+      Number,
+    )
+    .option("--max-severity-decrease <pixels>", "fail if severity falls by more (pixels)", Number)
+    .option("--json", "print one JSON object on stdout", false)
+    .action((oldDir: string, newDir: string, o) => {
+      setExit(compareCommand(oldDir, newDir, o, out));
     });
 
   const lp = program.command("lp").description("Work with linear programs in CPLEX LP format.");

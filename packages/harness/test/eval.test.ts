@@ -88,6 +88,38 @@ describe("rho eval", () => {
     expect(rows(a).every((r) => !rows(b).some((s) => s.index === r.index))).toBe(true);
   }, 120_000);
 
+  it("rho compare: side by side, a CI gate on thresholds, and no comparison across different points", async () => {
+    const a = out();
+    const b = out();
+    await rho(...common(), "--out", a, "--workers", "1");
+    await rho(...common(), "--out", b, "--workers", "1");
+    const same = await rho(
+      "compare",
+      a,
+      b,
+      "--max-frequency-increase",
+      "0",
+      "--max-severity-decrease",
+      "0",
+      "--json",
+    );
+    expect(same.code).toBe(0);
+    const j = JSON.parse(same.stdout);
+    expect(j.attacks.map((t: { attack: string }) => t.attack)).toEqual(["alp", "fgsm"]);
+    expect(j.attacks[0].frequencyChange).toBe(0);
+    expect(j.failures).toEqual([]);
+    // a gate no run can pass: frequency may not even stay the same
+    const gate = await rho("compare", a, b, "--max-frequency-increase", "-1");
+    expect(gate.code).toBe(1);
+    expect(gate.stderr).toMatch(/threshold crossed: alp: frequency up 0.0 points \(allowed -1\)/);
+    expect(gate.stdout).toMatch(/\| alp \| \d/);
+    const fewer = out();
+    await rho(...common().map((x) => (x === "6" ? "4" : x)), "--out", fewer, "--workers", "1");
+    const refused = await rho("compare", a, fewer);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/different data or points/);
+  });
+
   it("refuses bad input with one line and exit code 2", async () => {
     const cases: [string[], RegExp][] = [
       [["--attacks", "alp,nope"], /unknown attack "nope"/],
