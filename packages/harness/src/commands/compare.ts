@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { robustnessStats } from "@rho/metrics";
 import { EXIT_NOT_OK, EXIT_OK, UsageError } from "../errors.js";
-import { RESULTS_FILE, type ResultRow, RUN_FILE, type RunSpec } from "../eval/spec.js";
+import { RESULTS_FILE, type ResultRow, RUN_FILE, type RunSpec, readResults } from "../eval/spec.js";
 import type { Output } from "../output.js";
 
 export interface CompareOptions {
@@ -15,19 +15,7 @@ function readRun(dir: string): { spec: RunSpec; rows: ResultRow[] } {
   const runFile = join(dir, RUN_FILE);
   if (!existsSync(runFile)) throw new UsageError(`${dir} holds no rho eval run (no ${RUN_FILE})`);
   const spec = JSON.parse(readFileSync(runFile, "utf8")) as RunSpec;
-  const results = join(dir, RESULTS_FILE);
-  const rows = existsSync(results)
-    ? readFileSync(results, "utf8")
-        .split("\n")
-        .filter(Boolean)
-        .flatMap((l) => {
-          try {
-            return [JSON.parse(l) as ResultRow];
-          } catch {
-            return [];
-          }
-        })
-    : [];
+  const rows = readResults(join(dir, RESULTS_FILE));
   return { spec, rows };
 }
 

@@ -15,6 +15,7 @@ import {
   type ResultRow,
   RUN_FILE,
   type RunSpec,
+  readResults,
   specDifferences,
 } from "../eval/spec.js";
 import type { Task, WorkerSetup } from "../eval/worker.js";
@@ -52,21 +53,6 @@ function parseShard(s: string | undefined): [number, number] | null {
   const [i, n] = m ? [Number(m[1]), Number(m[2])] : [Number.NaN, Number.NaN];
   if (!(n >= 1 && i >= 0 && i < n)) throw new UsageError(`--shard must be i/n with 0 ≤ i < n, got "${s}"`);
   return [i, n];
-}
-
-function readRows(file: string): ResultRow[] {
-  if (!existsSync(file)) return [];
-  // a run killed mid-write may leave a partial last line: it is dropped and its point redone
-  return readFileSync(file, "utf8")
-    .split("\n")
-    .filter(Boolean)
-    .flatMap((l) => {
-      try {
-        return [JSON.parse(l) as ResultRow];
-      } catch {
-        return [];
-      }
-    });
 }
 
 /** `rho eval`: every attack on every chosen point, streamed to results.jsonl, then φ̂ and μ̂ per attack. */
@@ -123,7 +109,7 @@ export async function evalCommand(o: EvalOptions, out: Output): Promise<number> 
       throw new UsageError(`cannot write to ${o.out}: ${(e as Error).message}`);
     }
   }
-  const done = readRows(resultsFile);
+  const done = readResults(resultsFile);
   const key = (attack: string, index: number) => `${attack}#${index}`;
   const finished = new Set(done.map((r) => key(r.attack, r.index)));
   // a partial last line is rewritten away so the file stays valid JSONL

@@ -1,7 +1,7 @@
 // What a results directory records: the run's provenance (run.json) and one JSON line per point
 // and attack (results.jsonl), appended as each finishes so a killed run loses no completed point.
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 export const RUN_FILE = "run.json";
@@ -109,4 +109,19 @@ export function choosePoints(
     points = all.slice(0, n).sort((a, b) => a - b);
   }
   return shard ? points.filter((_, k) => k % shard[1] === shard[0]) : points;
+}
+
+/** The rows of a results file; a partial last line (a run killed mid-write) is dropped. */
+export function readResults(file: string): ResultRow[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l) as ResultRow];
+      } catch {
+        return [];
+      }
+    });
 }
