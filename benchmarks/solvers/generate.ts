@@ -1,4 +1,4 @@
-import type { LinearProgram, RowBatch } from "@rho/constraints";
+import { concatRows, type LinearProgram, minLinfProgram, type RowBatch } from "@rho/constraints";
 import { prng } from "@rho/models";
 
 /**
@@ -69,59 +69,23 @@ export function generate(name: string, n: number, m: number, seed = 1): Instance
     upper: new Float64Array(m).fill(Number.POSITIVE_INFINITY),
   };
 
-  // Base rows: target row, then x_i − t ≤ x*_i and x_i + t ≥ x*_i. Column n is t.
-  const t = n;
   let cStar = 0;
   let cWitness = 0;
   for (let i = 0; i < n; i++) {
     cStar += (c[i] as number) * (xStar[i] as number);
     cWitness += (c[i] as number) * ((xStar[i] as number) + (step[i] as number));
   }
-  const bStarts = [0];
-  const bIdx: number[] = [];
-  const bVal: number[] = [];
-  const bLo: number[] = [];
-  const bHi: number[] = [];
-  for (let i = 0; i < n; i++) {
-    bIdx.push(i);
-    bVal.push(c[i] as number);
-  }
-  bStarts.push(bIdx.length);
-  bLo.push(cStar + 0.5 * (cWitness - cStar));
-  bHi.push(Number.POSITIVE_INFINITY);
-  for (let i = 0; i < n; i++) {
-    bIdx.push(i, t);
-    bVal.push(1, -1);
-    bStarts.push(bIdx.length);
-    bLo.push(Number.NEGATIVE_INFINITY);
-    bHi.push(xStar[i] as number);
-    bIdx.push(i, t);
-    bVal.push(1, 1);
-    bStarts.push(bIdx.length);
-    bLo.push(xStar[i] as number);
-    bHi.push(Number.POSITIVE_INFINITY);
-  }
-  const colLower = new Float64Array(n + 1);
-  const colUpper = new Float64Array(n + 1).fill(255);
-  colUpper[t] = Number.POSITIVE_INFINITY;
-  const objective = new Float64Array(n + 1);
-  objective[t] = 1;
-  const base: LinearProgram = {
-    numCols: n + 1,
-    sense: "min",
-    objective,
-    objectiveOffset: 0,
-    colLower,
-    colUpper,
-    rows: {
-      count: bLo.length,
-      starts: Int32Array.from(bStarts),
-      indices: Int32Array.from(bIdx),
-      values: Float64Array.from(bVal),
-      lower: Float64Array.from(bLo),
-      upper: Float64Array.from(bHi),
-    },
+  // Base rows: the target row c·x ≥ …, then |x − x*| ≤ t over the 0–255 box (column n is t)
+  const target: RowBatch = {
+    count: 1,
+    starts: Int32Array.of(0, n),
+    indices: Int32Array.from({ length: n }, (_, i) => i),
+    values: Float64Array.from({ length: n }, (_, i) => c[i] as number),
+    lower: Float64Array.of(cStar + 0.5 * (cWitness - cStar)),
+    upper: Float64Array.of(Number.POSITIVE_INFINITY),
   };
+  const norm = minLinfProgram(xStar, [0, 255]);
+  const base: LinearProgram = { ...norm, rows: concatRows(target, norm.rows) };
   return { name, cols: n + 1, regionRows: m, nonzeros: idx.length, base, pool };
 }
 

@@ -174,27 +174,20 @@ export const alpWalk = defineAttack<AlpWalkOptions>({
         ? { rho: inOwn.rho as number, x: inOwn.x }
         : undefined;
       if (found) hi = Math.min(hi, found.rho);
-      const first = await walk(hi, target);
-      walks.push({
-        eps: hi,
-        regions: first.regions,
-        rho: first.found?.rho ?? null,
-        reason: first.reason,
-        margins: first.margins,
-      });
+      /** Walks inside the ε-ball and records the walk in the diagnostics. */
+      const walkAt = async (eps: number): Promise<Walk> => {
+        const w = await walk(eps, target);
+        const { found: f, regions, reason, margins } = w;
+        walks.push({ eps, regions, rho: f?.rho ?? null, reason, margins });
+        return w;
+      };
+      const first = await walkAt(hi);
       if (first.found && (!found || first.found.rho < found.rho)) found = first.found;
       if (found) {
         hi = Math.min(hi, found.rho);
         for (let b = 0; b < (opts.bisections ?? 2); b++) {
           const mid = (lo + hi) / 2;
-          const w = await walk(mid, target);
-          walks.push({
-            eps: mid,
-            regions: w.regions,
-            rho: w.found?.rho ?? null,
-            reason: w.reason,
-            margins: w.margins,
-          });
+          const w = await walkAt(mid);
           if (w.found && w.found.rho < found.rho) {
             found = w.found;
             hi = w.found.rho;

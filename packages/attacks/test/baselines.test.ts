@@ -1,27 +1,14 @@
-import { argmax, Network, rawPixels, useBackend } from "@rho/models";
+import { useBackend } from "@rho/models";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { fgsm, lbfgs, linf, smoothLinf } from "../src/index.js";
+import { arbWeights2, linear2 } from "./linear.js";
 
 beforeAll(async () => {
   await useBackend("cpu");
 });
 
-/** A two-label linear classifier on raw pixels, its label at px and its exact ρ = gap / ‖Δw‖₁. */
-function linear2(w: number[], px: number[]) {
-  const net = new Network({
-    inputShape: [2],
-    preprocess: rawPixels(1),
-    layers: [{ kind: "dense", units: 2, weights: Float32Array.from(w), bias: Float32Array.of(0, 3) }],
-  });
-  const z = net.forward64(px).logits;
-  const dw = Math.abs((w[0] as number) - (w[1] as number)) + Math.abs((w[2] as number) - (w[3] as number));
-  return { net, label: argmax(z), rho: Math.abs((z[0] as number) - (z[1] as number)) / dw };
-}
-
-const weights = fc
-  .array(fc.integer({ min: -20, max: 20 }), { minLength: 4, maxLength: 4 })
-  .filter((w) => w[0] !== w[1] && w[2] !== w[3]); // both pixels matter, so the box never stalls a sign step
+const weights = arbWeights2.filter((w) => w[0] !== w[1] && w[2] !== w[3]); // both pixels matter, so the box never stalls a sign step
 const interior = fc.array(fc.integer({ min: 60, max: 195 }), { minLength: 2, maxLength: 2 });
 
 describe("fgsm", () => {

@@ -87,8 +87,22 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
     new Option("--backend <name>", "tensor backend (auto: native TensorFlow if installed, else wasm)")
       .choices(["auto", ...BACKENDS])
       .default("auto");
+  // options several commands share: the model, the data, the target label
   const datasetOption = () =>
     new Option("--dataset <name>", "dataset").choices(datasetNames()).default("mnist");
+  const modelOption = () =>
+    new Option(
+      "--model <dir|name>",
+      "model directory (model.json + weights), or a shipped model: lenet",
+    ).makeOptionMandatory();
+  const dataDirOption = () =>
+    new Option("--data-dir <dir>", "directory with the dataset's files (MNIST is embedded)");
+  const splitOption = () => new Option("--split <name>", "split").choices(["train", "test"]).default("test");
+  const targetOption = () =>
+    new Option(
+      "--target <t>",
+      "label to reach: second (most probable), all (the nearest), or a label",
+    ).default("second");
 
   program
     .command("train")
@@ -100,7 +114,7 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
       new Option("--arch <name>", "architecture").choices(Object.keys(ARCHITECTURES)).default("lenet"),
     )
     .addOption(datasetOption())
-    .option("--data-dir <dir>", "directory with the dataset's files (MNIST is embedded)")
+    .addOption(dataDirOption())
     .option("--epochs <n>", "total epochs", nonNegativeInt, 5)
     .option("--seed <n>", "seed of the initial weights and the shuffles", nonNegativeInt, 1)
     .option("--batch-size <n>", "batch size", nonNegativeInt, 64)
@@ -120,10 +134,10 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
   program
     .command("accuracy")
     .description("Accuracy of a saved model on a dataset split.")
-    .requiredOption("--model <dir|name>", "model directory (model.json + weights), or a shipped model: lenet")
+    .addOption(modelOption())
     .addOption(datasetOption())
-    .option("--data-dir <dir>", "directory with the dataset's files (MNIST is embedded)")
-    .addOption(new Option("--split <name>", "split").choices(["train", "test"]).default("test"))
+    .addOption(dataDirOption())
+    .addOption(splitOption())
     .addOption(backendOption())
     .option("--json", "print one JSON object on stdout", false)
     .action(async (o) => {
@@ -140,13 +154,13 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
           .map((a) => `  ${a.name.padEnd(8)} ${a.description}`)
           .join("\n")}`,
     )
-    .requiredOption("--model <dir|name>", "model directory (model.json + weights), or a shipped model: lenet")
+    .addOption(modelOption())
     .addOption(datasetOption())
-    .option("--data-dir <dir>", "directory with the dataset's files (MNIST is embedded)")
-    .addOption(new Option("--split <name>", "split").choices(["train", "test"]).default("test"))
+    .addOption(dataDirOption())
+    .addOption(splitOption())
     .option("--attack <name>", `attack: ${attackNames().join(", ")} (or one a --plugin registers)`, "alp")
     .requiredOption("--index <i>", "index of the point in the split", nonNegativeInt)
-    .option("--target <t>", "label to reach: second (most probable), all (the nearest), or a label", "second")
+    .addOption(targetOption())
     .addOption(solverOption())
     .option("--no-iterative", "LP attacks: solve the full LP instead of iterative constraint solving")
     .option(
@@ -179,13 +193,13 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
         "Prints each attack's adversarial frequency and severity at ε (over correctly classified points) " +
         "with 95% intervals.",
     )
-    .requiredOption("--model <dir|name>", "model directory (model.json + weights), or a shipped model: lenet")
+    .addOption(modelOption())
     .addOption(datasetOption())
-    .option("--data-dir <dir>", "directory with the dataset's files (MNIST is embedded)")
-    .addOption(new Option("--split <name>", "split").choices(["train", "test"]).default("test"))
+    .addOption(dataDirOption())
+    .addOption(splitOption())
     .option("--attacks <list>", `comma-separated attacks: ${attackNames().join(", ")}`, "alp,lbfgs,fgsm")
     .addOption(solverOption())
-    .option("--target <t>", "label to reach: second (most probable), all (the nearest), or a label", "second")
+    .addOption(targetOption())
     .option("--points <n>", "how many points (the first N, or N sampled with --sample)", nonNegativeInt, 100)
     .option(
       "--sample <seed>",

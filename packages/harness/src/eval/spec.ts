@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { prng } from "@rho/models";
 
 export const RUN_FILE = "run.json";
 export const RESULTS_FILE = "results.jsonl";
@@ -93,14 +94,8 @@ export function choosePoints(
   let points: number[];
   if (sample === null) points = Array.from({ length: n }, (_, i) => i);
   else {
-    // a seeded partial Fisher-Yates shuffle (mulberry32)
-    let s = sample >>> 0;
-    const rand = () => {
-      s = (s + 0x6d2b79f5) >>> 0;
-      let t = Math.imul(s ^ (s >>> 15), s | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
+    // a seeded partial Fisher-Yates shuffle
+    const rand = prng(sample);
     const all = Array.from({ length: total }, (_, i) => i);
     for (let i = 0; i < n; i++) {
       const j = i + Math.floor(rand() * (total - i));
