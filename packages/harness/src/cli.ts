@@ -8,6 +8,8 @@ import { compareCommand } from "./commands/compare.js";
 import { demo } from "./commands/demo.js";
 import { defaultWorkers, evalCommand } from "./commands/eval.js";
 import { lpSolve } from "./commands/lp.js";
+import { mergeCommand } from "./commands/merge.js";
+import { reportCommand } from "./commands/report.js";
 import { accuracyCommand, trainCommand } from "./commands/train.js";
 import { EXIT_OK, EXIT_USAGE, UsageError } from "./errors.js";
 import { type Output, processOutput } from "./output.js";
@@ -239,6 +241,40 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
     .option("--json", "print one JSON object on stdout", false)
     .action((oldDir: string, newDir: string, o) => {
       setExit(compareCommand(oldDir, newDir, o, out));
+    });
+
+  program
+    .command("merge")
+    .description(
+      "Join the shard runs of one evaluation (rho eval --shard i/n, e.g. from a Kubernetes Indexed Job " +
+        "or a Slurm job array) into one results directory equal to a single run's. Refuses shards of " +
+        "different runs, missing or repeated shards, and unfinished ones.",
+    )
+    .argument("<shards...>", "the shards' results directories")
+    .requiredOption("--out <dir>", "directory for the merged run (must not hold one)")
+    .option("--json", "print one JSON object on stdout", false)
+    .action((shards: string[], o) => {
+      setExit(mergeCommand(shards, o, out));
+    });
+
+  program
+    .command("report")
+    .description(
+      "Write a report from one or more results directories (one model each): Table 1 (table1.md, " +
+        "table1.csv: accuracy and, per attack, adversarial frequency and severity with 95% intervals), " +
+        "Figure 3 (figure3.svg/.png: points with ρ̂ ≤ ε against ε, a line per model, a panel per attack), " +
+        "Figure 2 (figure2/*.png: original, adversarial, scaled perturbation) and index.html. Prints Table 1.",
+    )
+    .argument("<runs...>", "results directories of rho eval or rho merge")
+    .requiredOption("--out <dir>", "report directory (replaced)")
+    .option("--names <list>", "comma-separated model names, one per run (default: model directory names)")
+    .option("--eps <pixels>", "ε for frequency and severity (default: the runs' ε)", positiveNumber)
+    .option("--max-eps <pixels>", "Figure 3's x range (default: the largest ρ̂, at least ε)", positiveNumber)
+    .option("--examples <n>", "Figure 2: points per model", nonNegativeInt, 4)
+    .addOption(dataDirOption())
+    .option("--json", "print one JSON object on stdout", false)
+    .action(async (runs: string[], o) => {
+      setExit(await reportCommand(runs, o, out));
     });
 
   const lp = program.command("lp").description("Work with linear programs in CPLEX LP format.");

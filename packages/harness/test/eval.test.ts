@@ -86,7 +86,53 @@ describe("rho eval", () => {
     );
     expect(union).toEqual(rows(single));
     expect(rows(a).every((r) => !rows(b).some((s) => s.index === r.index))).toBe(true);
-  }, 120_000);
+
+    // rho merge: the same run.json and rows as the single run
+    const merged = out();
+    const m = await rho("merge", b, a, "--out", merged);
+    expect(m.code).toBe(0);
+    expect(m.stdout).toMatch(/merged 2 shards: 6 points, 12 results/);
+    expect(rows(merged)).toEqual(rows(single));
+    const spec = (d: string) => JSON.parse(readFileSync(join(d, "run.json"), "utf8"));
+    expect(spec(merged)).toEqual(spec(single));
+
+    const refusals: [string[], RegExp][] = [
+      [[a, "--out", out()], /shards missing: 1\/2/],
+      [[a, a, "--out", out()], /shard 0\/2 given twice/],
+      [[a, single, "--out", out()], /is not a shard/],
+      [[a, b, "--out", merged], /already holds a run/],
+    ];
+    // an unfinished shard: one result lost
+    const cut = out();
+    await rho(...common(), "--out", cut, "--workers", "1", "--sample", "3", "--shard", "1/2");
+    const lines = readFileSync(join(cut, "results.jsonl"), "utf8").split("\n").filter(Boolean);
+    writeFileSync(join(cut, "results.jsonl"), `${lines.slice(1).join("\n")}\n`);
+    refusals.push([
+      [a, cut, "--out", out()],
+      /unfinished: 1 of 6 results missing; finish it with rho eval --resume/,
+    ]);
+    // a shard of another run (other ε)
+    const other = out();
+    await rho(
+      ...common(),
+      "--out",
+      other,
+      "--workers",
+      "1",
+      "--sample",
+      "3",
+      "--shard",
+      "1/2",
+      "--eps",
+      "10",
+    );
+    refusals.push([[a, other, "--out", out()], /shard of a different run \(.*ε \(20 vs 10\)\)/]);
+    for (const [args, message] of refusals) {
+      const r = await rho("merge", ...args);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
+  }, 180_000);
 
   it("rho compare: side by side, a CI gate on thresholds, and no comparison across different points", async () => {
     const a = out();

@@ -1,22 +1,13 @@
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { robustnessStats } from "@rho/metrics";
 import { EXIT_NOT_OK, EXIT_OK, UsageError } from "../errors.js";
-import { RESULTS_FILE, type ResultRow, RUN_FILE, type RunSpec, readResults } from "../eval/spec.js";
+import { readRun } from "../eval/spec.js";
+import { pct, px } from "../format.js";
 import type { Output } from "../output.js";
 
 export interface CompareOptions {
   maxFrequencyIncrease?: number;
   maxSeverityDecrease?: number;
   json: boolean;
-}
-
-function readRun(dir: string): { spec: RunSpec; rows: ResultRow[] } {
-  const runFile = join(dir, RUN_FILE);
-  if (!existsSync(runFile)) throw new UsageError(`${dir} holds no rho eval run (no ${RUN_FILE})`);
-  const spec = JSON.parse(readFileSync(runFile, "utf8")) as RunSpec;
-  const rows = readResults(join(dir, RESULTS_FILE));
-  return { spec, rows };
 }
 
 /**
@@ -66,8 +57,6 @@ export function compareCommand(oldDir: string, newDir: string, o: CompareOptions
   });
   if (o.json) out.json({ old: oldDir, new: newDir, eps: a.spec.eps, attacks: table, failures });
   else {
-    const pct = (v: number) => (Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : "—");
-    const px = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : "—");
     out.line(`| attack | frequency old | frequency new | severity old (px) | severity new (px) |`);
     out.line("|---|---|---|---|---|");
     for (const t of table)

@@ -10,15 +10,16 @@ import { runPoint } from "../eval/run-point.js";
 import {
   choosePoints,
   modelHash,
-  pointsHash,
   RESULTS_FILE,
   type ResultRow,
   RUN_FILE,
   type RunSpec,
   readResults,
   specDifferences,
+  splitHash,
 } from "../eval/spec.js";
 import type { Task, WorkerSetup } from "../eval/worker.js";
+import { pct, withInterval } from "../format.js";
 import { checkFits, initBackend, loadNetwork, loadSplit, resolveModel } from "../inputs.js";
 import type { Output } from "../output.js";
 import { loadedPlugins } from "../plugins.js";
@@ -83,7 +84,8 @@ export async function evalCommand(o: EvalOptions, out: Output): Promise<number> 
     dataset: {
       name: o.dataset,
       split: o.split,
-      sha256: pointsHash(data.images, data.labels, net.inputSize, points),
+      sha256: splitHash(data.images, data.labels),
+      dataDir: o.dataDir ? resolve(o.dataDir) : null,
     },
     attacks: attacks.map((name) => ({ name, options })),
     eps: o.eps,
@@ -162,15 +164,13 @@ export async function evalCommand(o: EvalOptions, out: Output): Promise<number> 
   });
   if (o.json) out.json({ out: o.out, spec, summary });
   else {
-    const pct = (v: number) => (Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : "—");
-    const px = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : "—");
     out.line(
       `${o.model} on ${o.dataset} ${o.split}, ${points.length} points, ε = ${o.eps}: results in ${o.out}/${RESULTS_FILE}`,
     );
     for (const s of summary)
       out.line(
-        `${s.attack.padEnd(9)} accuracy ${pct(s.accuracy.value)}  frequency ${pct(s.frequency.value)} [${pct(s.frequency.lower)}, ${pct(s.frequency.upper)}]  ` +
-          `severity ${px(s.severity.value)} px [${px(s.severity.lower)}, ${px(s.severity.upper)}]  ` +
+        `${s.attack.padEnd(9)} accuracy ${pct(s.accuracy.value)}  frequency ${withInterval(s.frequency, "pct")}  ` +
+          `severity ${withInterval(s.severity, "px")} px  ` +
           `(${s.adversarial} of ${s.correct} correct points; ${s.misclassified} misclassified)`,
       );
   }

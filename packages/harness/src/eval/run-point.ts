@@ -1,7 +1,7 @@
 import type { AttackContext, AttackOptions } from "@rho/attacks";
 import { getAttack } from "@rho/attacks";
 import { type Dataset, image } from "@rho/datasets";
-import type { ResultRow } from "./spec.js";
+import { encodeExample, type ResultRow } from "./spec.js";
 
 /** One attack on one point, as a results row (the same in the main thread and in workers). */
 export async function runPoint(
@@ -28,5 +28,8 @@ export async function runPoint(
     rounded: r.verified ? r.verified.rounded : null,
     seconds: r.seconds,
     stats,
+    ...(r.status === "adversarial" && r.adversarial && r.verified
+      ? { example: encodeExample(r.adversarial), exampleLabel: r.verified.predicted }
+      : {}),
   };
 }

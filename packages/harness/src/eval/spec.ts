@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { prng } from "@rho/models";
+import { UsageError } from "../errors.js";
 
 export const RUN_FILE = "run.json";
 export const RESULTS_FILE = "results.jsonl";
@@ -17,7 +18,13 @@ export interface AttackConfig {
 export interface RunSpec {
   readonly rho: string;
   readonly model: { readonly path: string; readonly sha256: string };
-  readonly dataset: { readonly name: string; readonly split: string; readonly sha256: string };
+  /** sha256 over the whole split (pixels and labels); dataDir is where it was read from (null: embedded). */
+  readonly dataset: {
+    readonly name: string;
+    readonly split: string;
+    readonly sha256: string;
+    readonly dataDir?: string | null;
+  };
   readonly attacks: readonly AttackConfig[];
   readonly eps: number;
   readonly points: readonly number[];
@@ -41,6 +48,21 @@ export interface ResultRow {
   readonly seconds: number;
   /** The attack's numeric diagnostics (ties, rows, rounds, iterations…). */
   readonly stats: Readonly<Record<string, number>>;
+  /** The verified adversarial example: float32 pixels, little-endian, base64 (for reports' Figure 2). */
+  readonly example?: string;
+  /** The label the float64 forward pass gives the example. */
+  readonly exampleLabel?: number;
+}
+
+export function encodeExample(pixels: ArrayLike<number>): string {
+  const f = Float32Array.from(pixels);
+  return Buffer.from(f.buffer, f.byteOffset, f.byteLength).toString("base64");
+}
+
+export function decodeExample(text: string): Float32Array {
+  const b = Buffer.from(text, "base64");
+  // copy: a Buffer's offset need not be 4-byte aligned
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 }
 
 /** sha256 of a model directory's model.json and weight files, in a stable order. */
@@ -54,19 +76,9 @@ export function modelHash(dir: string): string {
   return h.digest("hex");
 }
 
-/** sha256 of the chosen points' pixels and labels, so a run is tied to the data it saw. */
-export function pointsHash(
-  images: Uint8Array,
-  labels: Uint8Array,
-  size: number,
-  points: readonly number[],
-): string {
-  const h = createHash("sha256");
-  for (const i of points) {
-    h.update(images.subarray(i * size, (i + 1) * size));
-    h.update(Uint8Array.of(labels[i] as number));
-  }
-  return h.digest("hex");
+/** sha256 of a whole split's pixels and labels, so a run is tied to the data it saw. */
+export function splitHash(images: Uint8Array, labels: Uint8Array): string {
+  return createHash("sha256").update(images).update(labels).digest("hex");
 }
 
 /** The fields that must agree for results to be resumed or compared, as readable differences. */
@@ -74,9 +86,7 @@ export function specDifferences(a: RunSpec, b: RunSpec): string[] {
   const out: string[] = [];
   if (a.model.sha256 !== b.model.sha256) out.push(`model (${a.model.path} vs ${b.model.path})`);
   if (a.dataset.sha256 !== b.dataset.sha256 || a.dataset.name !== b.dataset.name)
-    out.push(
-      `data (${a.dataset.name} ${a.dataset.split} vs ${b.dataset.name} ${b.dataset.split}, or other points)`,
-    );
+    out.push(`data (${a.dataset.name} ${a.dataset.split} vs ${b.dataset.name} ${b.dataset.split})`);
   if (JSON.stringify(a.points) !== JSON.stringify(b.points)) out.push("points");
   if (JSON.stringify(a.attacks) !== JSON.stringify(b.attacks)) out.push("attacks or their options");
   if (a.eps !== b.eps) out.push(`ε (${a.eps} vs ${b.eps})`);
@@ -104,6 +114,19 @@ export function choosePoints(
     points = all.slice(0, n).sort((a, b) => a - b);
   }
   return shard ? points.filter((_, k) => k % shard[1] === shard[0]) : points;
+}
+
+/** A results directory: its run.json and its rows. */
+export function readRun(dir: string): { spec: RunSpec; rows: ResultRow[] } {
+  const runFile = join(dir, RUN_FILE);
+  if (!existsSync(runFile)) throw new UsageError(`${dir} holds no rho eval run (no ${RUN_FILE})`);
+  let spec: RunSpec;
+  try {
+    spec = JSON.parse(readFileSync(runFile, "utf8")) as RunSpec;
+  } catch (e) {
+    throw new UsageError(`${runFile} is not valid JSON: ${(e as Error).message}`);
+  }
+  return { spec, rows: readResults(join(dir, RESULTS_FILE)) };
 }
 
 /** The rows of a results file; a partial last line (a run killed mid-write) is dropped. */

@@ -1,0 +1,95 @@
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { EXIT_OK, UsageError } from "../errors.js";
+import type { Output } from "../output.js";
+import { type ExampleImage, exampleImages, runData } from "../report/figure2.js";
+import { defaultMaxEps, figure3Data, figure3Spec, renderSvg, svgToPng } from "../report/figure3.js";
+import { reportHtml } from "../report/html.js";
+import { readReportRuns, reportAttacks } from "../report/runs.js";
+import { table1, table1Cells, table1Csv, table1Markdown } from "../report/table.js";
+
+export interface ReportOptions {
+  out: string;
+  names?: string;
+  eps?: number;
+  maxEps?: number;
+  examples: number;
+  dataDir?: string;
+  json: boolean;
+}
+
+/**
+ * `rho report RUN… --out DIR`: Table 1 (Markdown, CSV), Figure 3 (Vega-Lite spec, SVG, PNG),
+ * Figure 2 (PNG per example) and index.html from one or more results directories (a model each).
+ */
+export async function reportCommand(dirs: string[], o: ReportOptions, out: Output): Promise<number> {
+  const names = o.names?.split(",").map((s) => s.trim());
+  const runs = readReportRuns(dirs, names);
+  const epsValues = [...new Set(runs.map((r) => r.spec.eps))];
+  if (o.eps === undefined && epsValues.length > 1)
+    throw new UsageError(`the runs use different ε (${epsValues.join(", ")}): choose one with --eps`);
+  const eps = o.eps ?? (epsValues[0] as number);
+  const attacks = reportAttacks(runs);
+
+  const rows = table1(runs, attacks, eps);
+  const cells = table1Cells(rows, attacks);
+  const markdown = table1Markdown(cells);
+  const spec = figure3Spec(figure3Data(runs, attacks, o.maxEps ?? defaultMaxEps(runs, eps)), attacks, eps);
+  const svg = await renderSvg(spec);
+  const notes: string[] = [];
+  const examples: ExampleImage[] = [];
+  for (const run of runs) {
+    if (o.examples === 0) break;
+    const data = runData(run, o.dataDir);
+    if (typeof data === "string") notes.push(`Figure 2 has no images of ${run.name}: ${data}`);
+    else examples.push(...exampleImages(run, data, o.examples));
+  }
+
+  // everything is computed before the first write; files go to a fresh directory renamed into
+  // place, so a failed report leaves the previous one (or nothing), never half of one
+  const dir = resolve(o.out);
+  const tmp = `${dir}.partial-${process.pid}`;
+  try {
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(join(tmp, "figure2"), { recursive: true });
+    writeFileSync(join(tmp, "table1.md"), `${markdown}\n`);
+    writeFileSync(join(tmp, "table1.csv"), table1Csv(rows, attacks));
+    writeFileSync(join(tmp, "figure3.vl.json"), `${JSON.stringify(spec, null, 2)}\n`);
+    writeFileSync(join(tmp, "figure3.svg"), svg);
+    writeFileSync(join(tmp, "figure3.png"), svgToPng(svg));
+    for (const e of examples) writeFileSync(join(tmp, "figure2", e.file), e.png);
+    writeFileSync(join(tmp, "index.html"), reportHtml({ runs, eps, table: cells, examples, notes }));
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(tmp, dir);
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw new UsageError(`cannot write the report to ${o.out}: ${(e as Error).message}`);
+  }
+
+  if (o.json)
+    out.json({
+      out: o.out,
+      eps,
+      attacks,
+      table: rows.map((r) => ({ model: r.model, ...Object.fromEntries(r.cells) })),
+      files: [
+        "index.html",
+        "table1.md",
+        "table1.csv",
+        "figure3.svg",
+        "figure3.png",
+        ...examples.map((e) => `figure2/${e.file}`),
+      ],
+      notes,
+    });
+  else {
+    out.line(`Table 1 (ε = ${eps} pixels; 95% intervals):\n`);
+    out.line(markdown);
+    out.line(
+      `\nReport: ${join(o.out, "index.html")}\n` +
+        `Figure 3: ${join(o.out, "figure3.svg")} and figure3.png; Figure 2: ${examples.length} images in ${join(o.out, "figure2")}/`,
+    );
+    for (const n of notes) out.info(n);
+  }
+  return EXIT_OK;
+}

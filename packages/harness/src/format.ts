@@ -1,0 +1,12 @@
+// How the CLI and reports print statistics: percentages and pixels, "—" for undefined values.
+import type { Estimate } from "@rho/metrics";
+
+export const pct = (v: number): string => (Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : "—");
+export const px = (v: number): string => (Number.isFinite(v) ? v.toFixed(2) : "—");
+
+/** A value with its 95% interval, e.g. "4.0% [1.6, 9.8]" or "13.41 [11.02, 15.80]". */
+export function withInterval(e: Estimate, kind: "pct" | "px"): string {
+  if (!Number.isFinite(e.value)) return "—";
+  const f = kind === "pct" ? (v: number) => (100 * v).toFixed(1) : (v: number) => v.toFixed(2);
+  return `${kind === "pct" ? pct(e.value) : px(e.value)} [${f(e.lower)}, ${f(e.upper)}]`;
+}
