@@ -42,6 +42,7 @@ interface Walk {
  */
 export const alpWalk = defineAttack<AlpWalkOptions>({
   name: "alp-walk",
+  trainingOptions: { margin: 3 },
   description:
     "ALP beyond x*'s region: walks linear regions towards the target inside an ε-ball, then solves the ALP LP in the final region",
   async search({ ctx, point, logits, predicted, box }, opts) {

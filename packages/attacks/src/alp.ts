@@ -28,6 +28,8 @@ export const DEFAULT_MARGIN = 1e-3;
 
 export const alp = defineAttack<AlpOptions>({
   name: "alp",
+  // the paper fine-tunes on ALP examples found with α = 3.0 (§5)
+  trainingOptions: { margin: 3 },
   description:
     "LP over x*'s linear region (Bastani et al. §4) with iterative constraint solving; ρ̂ is the LP optimum, ∞ when the region holds no example",
   async search({ ctx, point, logits, predicted, box }, opts) {

@@ -61,5 +61,10 @@ export interface AttackResult {
 export interface Attack {
   readonly name: string;
   readonly description: string;
+  /**
+   * Options used when this attack generates adversarial examples to train on (rho finetune),
+   * under any the user gives: e.g. the paper's ALP margin α = 3.0.
+   */
+  readonly trainingOptions?: AttackOptions;
   run(ctx: AttackContext, point: Point, opts?: AttackOptions): Promise<AttackResult>;
 }

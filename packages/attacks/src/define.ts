@@ -25,6 +25,8 @@ export interface SearchResult {
 export interface AttackSpec<O extends AttackOptions> {
   readonly name: string;
   readonly description: string;
+  /** See Attack.trainingOptions. */
+  readonly trainingOptions?: O;
   search(input: SearchInput, opts: O): Promise<SearchResult>;
 }
 
@@ -38,6 +40,7 @@ export function defineAttack<O extends AttackOptions>(spec: AttackSpec<O>): Atta
   return {
     name: spec.name,
     description: spec.description,
+    ...(spec.trainingOptions ? { trainingOptions: spec.trainingOptions } : {}),
     async run(ctx: AttackContext, point: Point, options: AttackOptions = {}): Promise<AttackResult> {
       const t0 = performance.now();
       const box = options.box ?? [0, 255];

@@ -56,6 +56,8 @@ function normPenalty(
  */
 export const lbfgs = defineAttack<LbfgsAttackOptions>({
   name: "lbfgs",
+  // the paper's α for L-BFGS-B, also when generating training examples (§5)
+  trainingOptions: { alpha: 0.15 },
   description:
     "L-BFGS-B baseline (Szegedy et al.): min c·‖r‖ + loss toward the target, search over c; ρ̂ = ‖r‖∞ of the best example",
   async search({ ctx, point, logits, predicted, box }, opts) {

@@ -8,12 +8,11 @@ import {
   ModelError,
   type Network,
   saveModel,
-  train,
 } from "@rho/models";
 import { EXIT_OK, UsageError } from "../errors.js";
 import { checkFits, initBackend, loadNetwork, loadSplit } from "../inputs.js";
 import type { Output } from "../output.js";
-import { progressBar } from "../progress.js";
+import { epochStatus, trainWithProgress } from "../training.js";
 
 export interface TrainCommandOptions {
   arch: string;
@@ -89,39 +88,31 @@ export async function trainCommand(o: TrainCommandOptions, out: Output): Promise
   const data = loadSplit(o.dataset, "train", o.dataDir);
   checkFits(net, data, o.arch);
   await initBackend(o.backend, out);
-  const bar = progressBar("train");
-  let started = false;
   let epochStart = performance.now();
-  const trained = await train(net, data, {
-    epochs: o.epochs,
-    startEpoch: state.epochsDone,
-    batchSize: state.batchSize,
-    learningRate: state.lr,
-    seed: state.seed,
-    onProgress: (p) => {
-      if (!started || p.batch === 1) {
-        if (started) bar.stop();
-        bar.start(p.batches, 0, { status: "" });
-        started = true;
+  const trained = await trainWithProgress(
+    net,
+    data,
+    {
+      epochs: o.epochs,
+      startEpoch: state.epochsDone,
+      batchSize: state.batchSize,
+      learningRate: state.lr,
+      seed: state.seed,
+      onEpochEnd: async (epoch, current, stats) => {
+        state.epochsDone = epoch + 1;
+        state.history.push({
+          epoch: epoch + 1,
+          ...stats,
+          seconds: (performance.now() - epochStart) / 1000,
+          lr: state.lr,
+        });
         epochStart = performance.now();
-      }
-      bar.update(p.batch, {
-        status: `epoch ${p.epoch + 1}/${o.epochs} loss ${p.loss.toFixed(4)} acc ${(100 * p.accuracy).toFixed(2)}% ${p.imagesPerSecond.toFixed(0)} img/s`,
-      });
+        await saveModel(current, o.out);
+        await writeFile(join(o.out, STATE), `${JSON.stringify(state, null, 2)}\n`);
+      },
     },
-    onEpochEnd: async (epoch, current, stats) => {
-      state.epochsDone = epoch + 1;
-      state.history.push({
-        epoch: epoch + 1,
-        ...stats,
-        seconds: (performance.now() - epochStart) / 1000,
-        lr: state.lr,
-      });
-      await saveModel(current, o.out);
-      await writeFile(join(o.out, STATE), `${JSON.stringify(state, null, 2)}\n`);
-    },
-  });
-  if (started) bar.stop();
+    epochStatus(o.epochs),
+  );
   const test = loadSplit(o.dataset, "test", o.dataDir);
   const acc = await accuracy(trained, test);
   const summary = {

@@ -1,0 +1,172 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadDataset, parseIdx } from "@rho/datasets";
+import { argmax, loadModel } from "@rho/models";
+import { parse } from "csv-parse/sync";
+import { beforeAll, describe, expect, it } from "vitest";
+import { decodeExample, type ResultRow } from "../src/eval/spec.js";
+import { rho } from "./capture.js";
+import { linearModel } from "./fixtures.js";
+
+const readRows = (file: string): ResultRow[] =>
+  readFileSync(file, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as ResultRow);
+const weights = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith(".bin"))
+    .map((f) => readFileSync(join(dir, f)).toString("base64"))
+    .join();
+
+describe("rho finetune", () => {
+  let model: string;
+  const tmp = () => join(mkdtempSync(join(tmpdir(), "rho-finetune-")), "ft");
+  const args = (out: string) => [
+    "finetune",
+    "--model",
+    model,
+    "--attack",
+    "alp",
+    "--rounds",
+    "2",
+    "--train-points",
+    "8",
+    "--train-images",
+    "200",
+    "--workers",
+    "1",
+    "--backend",
+    "cpu",
+    "--out",
+    out,
+  ];
+  beforeAll(async () => {
+    model = await linearModel();
+  });
+
+  it("adds only verified, still-adversarial examples with their original labels, and saves every round's model with a card", async () => {
+    const out = tmp();
+    const r = await rho(...args(out), "--json");
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.rounds).toHaveLength(2);
+    const train = loadDataset("mnist", "train");
+    let attacked = await loadModel(model);
+    for (const round of [1, 2]) {
+      const dir = join(out, `round-${round}`);
+      const rec = JSON.parse(readFileSync(join(dir, "round.json"), "utf8"));
+      const rows = readRows(join(dir, "examples", "results.jsonl"));
+      expect(rows).toHaveLength(8);
+      // the attack's options for training: the paper's ALP margin α = 3
+      const spec = JSON.parse(readFileSync(join(dir, "examples", "run.json"), "utf8"));
+      expect(spec.attacks[0].options.margin).toBe(3);
+      const verified = rows.filter((x) => x.verified);
+      expect(rec.verified).toBe(verified.length);
+      expect(rec.added + rec.droppedByRounding).toBe(rec.verified);
+      expect(rec.added).toBeGreaterThan(0);
+      const images = parseIdx(readFileSync(join(dir, "added-images.idx")), "images", 4);
+      const labels = parseIdx(readFileSync(join(dir, "added-labels.idx")), "labels", 1);
+      expect(labels.dims[0]).toBe(rec.added);
+      for (let k = 0; k < rec.added; k++) {
+        const img = images.data.subarray(k * 784, (k + 1) * 784);
+        const label = labels.data[k] as number;
+        // one of the verified rows, rounded; its point's original label; adversarial for the attacked model
+        const source = verified.find((v) =>
+          Array.from(decodeExample(v.example as string)).every(
+            (p, i) => Math.min(255, Math.max(0, Math.round(p))) === img[i],
+          ),
+        );
+        expect(source).toBeDefined();
+        expect(label).toBe(train.labels[source?.index as number]);
+        expect(argmax(attacked.forward64(img).logits)).not.toBe(label);
+      }
+      expect(readFileSync(join(dir, "model", "MODEL_CARD.md"), "utf8")).toMatch(
+        new RegExp(
+          `round ${round} of 2[\\s\\S]*\\| ${round} \\| ${rec.verified} \\| ${rec.droppedByRounding} \\|`,
+        ),
+      );
+      attacked = await loadModel(join(dir, "model"));
+    }
+  }, 120_000);
+
+  it("continues a killed run to the same models; refuses other settings in the same directory", async () => {
+    const whole = tmp();
+    expect((await rho(...args(whole))).code).toBe(0);
+    const killed = tmp();
+    expect((await rho(...args(killed))).code).toBe(0);
+    // killed during round 2's attacks: its record and model gone, half its results lost
+    const r2 = join(killed, "round-2");
+    rmSync(join(r2, "round.json"));
+    rmSync(join(r2, "model"), { recursive: true });
+    const results = join(r2, "examples", "results.jsonl");
+    const lines = readFileSync(results, "utf8").split("\n").filter(Boolean);
+    writeFileSync(results, `${lines.slice(0, 4).join("\n")}\n${(lines[4] as string).slice(0, 10)}`);
+    const again = await rho(...args(killed));
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/resuming: 4 results kept, 4 to go/);
+    const record = (d: string) => {
+      const { seconds, ...rest } = JSON.parse(readFileSync(join(d, "round-2", "round.json"), "utf8"));
+      return rest;
+    };
+    expect(record(killed)).toEqual(record(whole));
+    expect(weights(join(killed, "round-2", "model"))).toBe(weights(join(whole, "round-2", "model")));
+    // nothing left to do: a third run recomputes nothing
+    const done = await rho(...args(killed));
+    expect(done.stderr).not.toMatch(/round \d\/2: alp on/);
+    const other = await rho(...args(killed).map((a) => (a === "8" ? "6" : a)));
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/holds a fine-tuning run with other settings/);
+    expect(existsSync(join(killed, "round-3"))).toBe(false);
+  }, 180_000);
+});
+
+describe("rho reproduce", () => {
+  it("produces every Table 1 cell and Figure 3 curve for the original and fine-tuned models", async () => {
+    const model = await linearModel();
+    const out = join(mkdtempSync(join(tmpdir(), "rho-reproduce-")), "repro");
+    const r = await rho(
+      "reproduce",
+      "--model",
+      model,
+      "--train-points",
+      "6",
+      "--train-images",
+      "200",
+      "--test-points",
+      "6",
+      "--attacks",
+      "lbfgs,alp",
+      "--workers",
+      "1",
+      "--backend",
+      "cpu",
+      "--out",
+      out,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/Expected duration ≈/);
+    const names = ["original", "lbfgs T=1", "lbfgs T=2", "alp T=1", "alp T=2"];
+    const csv = parse(readFileSync(join(out, "report", "table1.csv"), "utf8"), { columns: true }) as Record<
+      string,
+      string
+    >[];
+    expect(csv.map((c) => `${c.model}/${c.attack}`)).toEqual(
+      names.flatMap((n) => [`${n}/lbfgs`, `${n}/alp`]),
+    );
+    for (const c of csv) {
+      expect(Number(c.points)).toBe(6);
+      expect(c.frequency).not.toBe("");
+    }
+    const spec = JSON.parse(readFileSync(join(out, "report", "figure3.vl.json"), "utf8"));
+    const curves = new Set(
+      spec.data.values.map((p: { model: string; attack: string }) => `${p.model}/${p.attack}`),
+    );
+    expect(curves.size).toBe(10);
+    expect(existsSync(join(out, "report", "figure3.png"))).toBe(true);
+    const ft = readFileSync(join(out, "finetuning.md"), "utf8");
+    for (const n of names) expect(ft).toMatch(new RegExp(`\\| ${n} \\|.*\\d+\\.\\d\\d%`));
+    expect(r.stdout).toMatch(/\| alp T=2 \| 6 \|/);
+  }, 300_000);
+});
