@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import { type AttackOptions, attackNames, tfjsContext } from "@rho/attacks";
@@ -19,6 +19,7 @@ import {
   splitHash,
 } from "../eval/spec.js";
 import type { Task, WorkerSetup } from "../eval/worker.js";
+import { writeJsonInto } from "../files.js";
 import { pct, withInterval } from "../format.js";
 import { checkFits, initBackend, loadNetwork, loadSplit, resolveModel } from "../inputs.js";
 import type { Output } from "../output.js";
@@ -103,14 +104,7 @@ export async function evalCommand(o: EvalOptions, out: Output): Promise<number> 
     const old = JSON.parse(readFileSync(runFile, "utf8")) as RunSpec;
     const diff = specDifferences(old, spec);
     if (diff.length) throw new UsageError(`--resume: ${o.out} holds a different run (${diff.join(", ")})`);
-  } else {
-    try {
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(runFile, `${JSON.stringify(spec, null, 2)}\n`);
-    } catch (e) {
-      throw new UsageError(`cannot write to ${o.out}: ${(e as Error).message}`);
-    }
-  }
+  } else writeJsonInto(dir, RUN_FILE, spec, o.out);
   const done = readResults(resultsFile);
   const key = (attack: string, index: number) => `${attack}#${index}`;
   const finished = new Set(done.map((r) => key(r.attack, r.index)));

@@ -1,10 +1,11 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { attackNames, getAttack } from "@rho/attacks";
 import { encodeIdx, subset } from "@rho/datasets";
 import { accuracy, type BackendName, saveModel } from "@rho/models";
 import { EXIT_OK, UsageError } from "../errors.js";
 import { RESULTS_FILE, readResults } from "../eval/spec.js";
+import { writeJsonInto } from "../files.js";
 import { augmentation, concatImages } from "../finetune/augment.js";
 import { checkFits, initBackend, loadNetwork, loadSplit, resolveModel } from "../inputs.js";
 import type { Output } from "../output.js";
@@ -120,14 +121,7 @@ export async function finetuneCommand(o: FinetuneOptions, out: Output): Promise<
     const old = readFileSync(configFile, "utf8");
     if (old !== `${JSON.stringify(config, null, 2)}\n`)
       throw new UsageError(`${o.out} holds a fine-tuning run with other settings; choose a new --out`);
-  } else {
-    try {
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
-    } catch (e) {
-      throw new UsageError(`cannot write to ${o.out}: ${(e as Error).message}`);
-    }
-  }
+  } else writeJsonInto(dir, CONFIG, config, o.out);
   await initBackend(o.backend, out);
   // the eval runs print their summaries; here they are progress, so they go to stderr
   const quiet: Output = { ...out, line: (t) => out.info(t), json: () => {} };

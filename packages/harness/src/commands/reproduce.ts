@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { accuracy, type BackendName } from "@rho/models";
-import { EXIT_OK, UsageError } from "../errors.js";
+import { UsageError } from "../errors.js";
 import { initBackend, loadNetwork, loadSplit } from "../inputs.js";
 import type { Output } from "../output.js";
 import { evalCommand } from "./eval.js";
@@ -61,6 +61,8 @@ const SECONDS_PER_POINT: Record<string, number> = {
   pgd: 0.7,
 };
 const TRAIN_IMAGES_PER_SECOND = 500;
+/** Fewer training examples than this from a fine-tuning attack get a note: its arm is barely fine-tuned. */
+const MIN_EXAMPLES = 10;
 
 const list = (s: string) =>
   s
@@ -138,6 +140,13 @@ export async function reproduceCommand(o: ReproduceOptions, out: Output): Promis
       runs.push({ name: `${attack} T=${r}`, model: roundModel(dir, r) });
     }
     finetuning.push({ attack, rounds });
+    const added = rounds.reduce((t, h) => t + h.added, 0);
+    if (added < MIN_EXAMPLES)
+      out.info(
+        `note: ${attack} found ${added} training examples in ${s.rounds} rounds of ${s.trainPoints} points: its ` +
+          "fine-tuned models differ from the original by the extra training alone. The paper's LP arm needs an " +
+          "attack that finds more (e.g. --finetune-attacks lbfgs,alp-walk, about 2 minutes a point).",
+      );
   }
 
   const evalDirs: string[] = [];
@@ -180,6 +189,13 @@ export async function reproduceCommand(o: ReproduceOptions, out: Output): Promis
       ),
     ),
   ];
+  const few = finetuning.filter((f) => f.rounds.reduce((t, h) => t + h.added, 0) < MIN_EXAMPLES);
+  if (few.length)
+    lines.push(
+      "",
+      `${few.map((f) => f.attack).join(", ")} found fewer than ${MIN_EXAMPLES} training examples in all: ` +
+        "those models differ from the original by the extra training alone.",
+    );
   writeFileSync(join(o.out, "finetuning.md"), `${lines.join("\n")}\n`);
   const code = await reportCommand(
     evalDirs,

@@ -48,16 +48,19 @@ export function runData(run: ReportRun, dataDir?: string): Dataset | string {
 
 export function exampleImages(run: ReportRun, data: Dataset, count: number): ExampleImage[] {
   const slug = run.name.replace(/[^A-Za-z0-9._-]+/g, "_");
+  const order = run.spec.attacks.map((a) => a.name);
   return chooseExamples(run.rows, count).flatMap((rows) =>
-    rows.map((r) => ({
-      file: `${slug}-${r.index}-${r.attack}.png`,
-      png: comparisonPng(data, image(data, r.index), decodeExample(r.example as string)),
-      model: run.name,
-      attack: r.attack,
-      index: r.index,
-      label: r.label,
-      adversarialLabel: r.exampleLabel ?? -1,
-      rho: r.rho as number,
-    })),
+    [...rows]
+      .sort((a, b) => order.indexOf(a.attack) - order.indexOf(b.attack))
+      .map((r) => ({
+        file: `${slug}-${r.index}-${r.attack}.png`,
+        png: comparisonPng(data, image(data, r.index), decodeExample(r.example as string)),
+        model: run.name,
+        attack: r.attack,
+        index: r.index,
+        label: r.label,
+        adversarialLabel: r.exampleLabel ?? -1,
+        rho: r.rho as number,
+      })),
   );
 }
