@@ -1,9 +1,8 @@
 import type { LinearProgram } from "@rho/constraints";
-import { concatRows, minLinfProgram } from "@rho/constraints";
 import { LinearRegion } from "@rho/encoders";
 import { type AlpOptions, DEFAULT_MARGIN } from "./alp.js";
 import { defineAttack } from "./define.js";
-import { regionLpOptions, seedRows, solveOverRegion, targetRows } from "./region-lp.js";
+import { nearestInRegion, regionLpOptions, seedRows, solveOverRegion, targetRows } from "./region-lp.js";
 import { clipToBox, linf, pickTargets } from "./verify.js";
 
 export interface AlpWalkOptions extends AlpOptions {
@@ -63,18 +62,10 @@ export const alpWalk = defineAttack<AlpWalkOptions>({
     };
     let lps = 0;
 
-    /** The ALP LP over the region around `at`: min ‖x − x*‖∞ with the target winning. */
+    /** The ALP LP over a region around another point: min ‖x − x*‖∞ with the target winning. */
     const alpIn = async (region: LinearRegion, target: number) => {
-      const norm = minLinfProgram(center, box);
-      const base: LinearProgram = {
-        ...norm,
-        rows: concatRows(norm.rows, targetRows(region, target, margin)),
-      };
-      const { result } = await solveOverRegion(region, base, lp, seedRows(region, lp));
       lps++;
-      if (result.status !== "optimal" || !result.primal) return { status: result.status };
-      const x = clipToBox(result.primal.subarray(0, n), box);
-      return { status: result.status, rho: linf(x, center), x };
+      return nearestInRegion(region, center, box, target, margin, lp);
     };
 
     const walk = async (eps: number, target: number): Promise<Walk> => {

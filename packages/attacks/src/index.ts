@@ -1,4 +1,5 @@
 export { type AlpOptions, alp, DEFAULT_MARGIN } from "./alp.js";
+export { type AlpPgdOptions, alpPgd } from "./alp-pgd.js";
 export { type AlpWalkOptions, alpWalk } from "./alp-walk.js";
 export type { Attack, AttackContext, AttackOptions, AttackResult, AttackStatus, Point } from "./attack.js";
 export { tfjsContext } from "./context.js";
@@ -12,6 +13,7 @@ export { attackList, attackNames, getAttack, registerAttack } from "./registry.j
 export { clipToBox, linf, pickTargets, verifyExample } from "./verify.js";
 
 import { alp } from "./alp.js";
+import { alpPgd } from "./alp-pgd.js";
 import { alpWalk } from "./alp-walk.js";
 import { fgsm } from "./fgsm.js";
 import { lbfgs } from "./lbfgs.js";
@@ -20,6 +22,7 @@ import { registerAttack } from "./registry.js";
 
 registerAttack(alp);
 registerAttack(alpWalk);
+registerAttack(alpPgd);
 registerAttack(lbfgs);
 registerAttack(fgsm);
 registerAttack(pgd);

@@ -16,7 +16,7 @@ export interface PgdOptions extends AttackOptions {
 }
 
 /** Ascends the loss of the true label in steps of sign(∇), projected onto the ε-ball and the box. */
-async function attackAt(
+export async function pgdAt(
   ctx: AttackContext,
   point: Point,
   eps: number,
@@ -46,11 +46,11 @@ export const pgd = defineAttack<PgdOptions>({
     const steps = opts.steps ?? 10;
     let hi = opts.maxEps ?? 64;
     let lo = 0;
-    let best = await attackAt(ctx, point, hi, steps, box);
+    let best = await pgdAt(ctx, point, hi, steps, box);
     if (!best) return { diagnostics: { maxEps: hi } };
     for (let b = 0; b < (opts.bisections ?? 6); b++) {
       const mid = (lo + hi) / 2;
-      const x = await attackAt(ctx, point, mid, steps, box);
+      const x = await pgdAt(ctx, point, mid, steps, box);
       if (x) [hi, best] = [mid, x];
       else lo = mid;
     }

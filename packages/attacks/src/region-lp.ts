@@ -1,6 +1,6 @@
 // The LP machinery ALP and its region walk share: region rows handed out to iterative
 // constraint solving, the target rows, and solving an LP over a linear region.
-import { concatRows, emptyRows, type LinearProgram, type RowBatch } from "@rho/constraints";
+import { concatRows, emptyRows, type LinearProgram, minLinfProgram, type RowBatch } from "@rho/constraints";
 import { formsToRows, type LinearRegion } from "@rho/encoders";
 import {
   getSolver,
@@ -11,6 +11,7 @@ import {
   withAllRows,
 } from "@rho/solvers";
 import type { AttackOptions } from "./attack.js";
+import { clipToBox, linf } from "./verify.js";
 
 /** Hands out the region inequalities a candidate point violates (paper §4's iterative solving). */
 export class RegionOracle implements RowOracle {
@@ -146,4 +147,25 @@ export async function solveOverRegion(
     solveOpts,
   );
   return { result: it.result, rounds: it.rounds, regionRowsUsed: oracle.handedOut };
+}
+
+/**
+ * The ALP LP over a region that need not contain x*: min ‖x − x*‖∞ over the box with `target`
+ * beating every other label by `margin`, x inside the region. Its optimum is the exact distance
+ * from x* to the nearest such point of that region: a valid upper bound on ρ.
+ */
+export async function nearestInRegion(
+  region: LinearRegion,
+  center: Float64Array,
+  box: readonly [number, number],
+  target: number,
+  margin: number,
+  lp: RegionLpOptions,
+): Promise<{ status: LpResult["status"]; rho?: number; x?: Float64Array; rounds: number }> {
+  const norm = minLinfProgram(center, box);
+  const base: LinearProgram = { ...norm, rows: concatRows(norm.rows, targetRows(region, target, margin)) };
+  const { result, rounds } = await solveOverRegion(region, base, lp, seedRows(region, lp));
+  if (result.status !== "optimal" || !result.primal) return { status: result.status, rounds };
+  const x = clipToBox(result.primal.subarray(0, center.length), box);
+  return { status: result.status, rho: linf(x, center), x, rounds };
 }

@@ -1,0 +1,71 @@
+import { LinearRegion } from "@rho/encoders";
+import { argmax } from "@rho/models";
+import { type AlpOptions, DEFAULT_MARGIN } from "./alp.js";
+import { defineAttack } from "./define.js";
+import { pgdAt } from "./pgd.js";
+import { nearestInRegion, regionLpOptions } from "./region-lp.js";
+import { linf } from "./verify.js";
+
+export interface AlpPgdOptions extends AlpOptions {
+  /** Largest ε the gradient search tries, pixels (default 64). */
+  readonly maxEps?: number;
+  /** Signed-gradient steps per ε (default 10). */
+  readonly steps?: number;
+  /** Bisection rounds on ε after the first success (default 6). */
+  readonly bisections?: number;
+}
+
+/**
+ * ALP in the region a gradient search reaches. x*'s own linear region rarely holds an adversarial
+ * example (see alp), and walking regions by LP costs an LP per region (alp-walk). Here an L∞
+ * signed-gradient search (pgd, with bisection on ε) only picks the region: the linear region
+ * around its example, where another label wins. ρ̂ is then the optimum of the ALP LP over that
+ * region — min ‖x − x*‖∞ with that label winning by the margin — an exact LP optimum over a
+ * genuine linear region, so a valid upper bound on ρ, and never above the gradient example's
+ * distance (that example lies in the region). The target is the label the search reaches.
+ */
+export const alpPgd = defineAttack<AlpPgdOptions>({
+  name: "alp-pgd",
+  trainingOptions: { margin: 3 },
+  description:
+    "ALP LP over the linear region a signed-gradient (PGD) search reaches: ρ̂ is that LP's optimum, ≤ the gradient example's distance",
+  async search({ ctx, point, box }, opts) {
+    const net = ctx.net;
+    const margin = opts.margin ?? DEFAULT_MARGIN;
+    const steps = opts.steps ?? 10;
+    let hi = opts.maxEps ?? 64;
+    let lo = 0;
+    let landing = await pgdAt(ctx, point, hi, steps, box);
+    if (!landing)
+      return {
+        diagnostics: { maxEps: hi, message: `the gradient search found no example within ε = ${hi}` },
+      };
+    for (let b = 0; b < (opts.bisections ?? 6); b++) {
+      const mid = (lo + hi) / 2;
+      const x = await pgdAt(ctx, point, mid, steps, box);
+      if (x) [hi, landing] = [mid, x];
+      else lo = mid;
+    }
+    const center = Float64Array.from(point.pixels as ArrayLike<number>);
+    const target = argmax(net.forward64(landing).logits);
+    const region = new LinearRegion(net, landing, { ties: opts.ties ?? "first" });
+    const lp = await regionLpOptions(opts);
+    const r = await nearestInRegion(region, center, box, target, margin, lp);
+    const diagnostics = {
+      gradientRho: linf(landing, center),
+      bracket: [lo, hi],
+      regionRows: region.size,
+      ties: region.ties,
+      margin,
+      lpStatus: r.status,
+      rounds: r.rounds,
+    };
+    if (r.status === "infeasible")
+      // the landing point wins by less than the margin and no point of its region wins by more
+      return {
+        diagnostics: { ...diagnostics, message: "the reached region holds no example with the margin" },
+      };
+    if (!r.x) return { error: `region LP ended ${r.status}`, diagnostics };
+    return { example: r.x, target, diagnostics: { ...diagnostics, lpRho: r.rho } };
+  },
+});
