@@ -283,17 +283,20 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
     )
     .option(
       "--quick",
-      "the small setting: 100 training points, 10,000 training images, 40 test points, lbfgs and alp",
+      "the small setting: 100 training points, 10,000 training images, 40 test points measured by lbfgs and alp",
       false,
     )
     .addOption(new Option("--model <dir|name>", "the original model").default("lenet"))
     .addOption(datasetOption())
     .addOption(dataDirOption())
     .requiredOption("--out <dir>", "output directory")
-    .option("--finetune-attacks <list>", "attacks that generate training examples (default lbfgs,alp)")
+    .option(
+      "--finetune-attacks <list>",
+      "attacks that generate training examples (default lbfgs,alp,alp-pgd)",
+    )
     .option(
       "--attacks <list>",
-      "attacks that measure every model (default lbfgs,alp,alp-walk; quick: lbfgs,alp)",
+      "attacks that measure every model (default lbfgs,alp,alp-walk,alp-pgd; quick: lbfgs,alp)",
     )
     .option("--rounds <T>", "fine-tuning rounds (default 2)", nonNegativeInt)
     .option(
