@@ -103,7 +103,10 @@ describe("rho attack", () => {
 
   it("refuses bad input with one line and exit code 2", async () => {
     const cases: [string[], RegExp][] = [
-      [["--attack", "nope"], /unknown attack "nope"; known attacks: alp, alp-walk, alp-pgd, lbfgs, fgsm, pgd/],
+      [
+        ["--attack", "nope"],
+        /unknown attack "nope"; known attacks: alp, alp-walk, alp-pgd, lbfgs, fgsm, pgd/,
+      ],
       [["--attack", "lbfgs", "--norm", "l1"], /rho: lbfgs: norm must be linf or l2/],
       [["--opt", "novalue"], /--opt expects key=value/],
       [["--index", "10000"], /--index 10000 is not in 0..9999/],

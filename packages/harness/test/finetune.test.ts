@@ -147,15 +147,7 @@ describe("rho reproduce", () => {
     );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/Expected duration ≈/);
-    const names = [
-      "original",
-      "lbfgs T=1",
-      "lbfgs T=2",
-      "alp T=1",
-      "alp T=2",
-      "alp-pgd T=1",
-      "alp-pgd T=2",
-    ];
+    const names = ["original", "lbfgs T=1", "lbfgs T=2", "alp T=1", "alp T=2", "alp-pgd T=1", "alp-pgd T=2"];
     const csv = parse(readFileSync(join(out, "report", "table1.csv"), "utf8"), { columns: true }) as Record<
       string,
       string
