@@ -1,0 +1,31 @@
+import { Network, prng, rawPixels } from "@rho/models";
+
+/** A random 2-input ReLU network (raw pixels → 8 hidden → 3 labels), seeded. */
+export function toyNetwork(seed: number): Network {
+  const rand = prng(seed);
+  const w = (n: number, s: number) => Float32Array.from({ length: n }, () => (rand() * 2 - 1) * s);
+  return new Network({
+    inputShape: [2],
+    preprocess: rawPixels(1),
+    layers: [
+      { kind: "dense", units: 8, weights: w(16, 0.1), bias: w(8, 5) },
+      { kind: "relu" },
+      { kind: "dense", units: 3, weights: w(24, 1), bias: w(3, 1) },
+    ],
+  });
+}
+
+/** The true ρ by a dense grid around x*: the L∞ distance of the nearest grid point with another label, ± h. */
+export function gridRho(net: Network, px: number[], radius: number, h: number): number {
+  const label = net.predict64(px);
+  let best = Number.POSITIVE_INFINITY;
+  for (let a = -radius; a <= radius; a += h) {
+    for (let b = -radius; b <= radius; b += h) {
+      const x = [(px[0] as number) + a, (px[1] as number) + b];
+      if (x.some((v) => v < 0 || v > 255)) continue;
+      const d = Math.max(Math.abs(a), Math.abs(b));
+      if (d < best && net.predict64(x) !== label) best = d;
+    }
+  }
+  return best;
+}
