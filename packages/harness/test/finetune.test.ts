@@ -168,5 +168,9 @@ describe("rho reproduce", () => {
     const ft = readFileSync(join(out, "finetuning.md"), "utf8");
     for (const n of names) expect(ft).toMatch(new RegExp(`\\| ${n} \\|.*\\d+\\.\\d\\d%`));
     expect(r.stdout).toMatch(/\| alp T=2 \| 6 \|/);
+    const bad = await rho("reproduce", "--quick", "--attacks", "lbfgs,nope", "--out", `${out}-bad`);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/unknown attack "nope"/);
+    expect(existsSync(`${out}-bad`)).toBe(false);
   }, 300_000);
 });

@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { attackNames } from "@rho/attacks";
 import { accuracy, type BackendName } from "@rho/models";
 import { UsageError } from "../errors.js";
 import { initBackend, loadNetwork, loadSplit } from "../inputs.js";
@@ -89,6 +90,10 @@ export async function reproduceCommand(o: ReproduceOptions, out: Output): Promis
     lr: o.lr ?? preset.lr,
   };
   if (s.finetuneAttacks.length === 0) throw new UsageError("--finetune-attacks names no attack");
+  // every name checked before hours of fine-tuning, not after
+  for (const a of [...s.finetuneAttacks, ...list(s.attacks)])
+    if (!attackNames().includes(a))
+      throw new UsageError(`unknown attack "${a}"; known attacks: ${attackNames().join(", ")}`);
   const models = 1 + s.finetuneAttacks.length * s.rounds;
   const perPoint = (a: string) => SECONDS_PER_POINT[a] ?? 5;
   const estimate =
