@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { attackNames, getAttack } from "@rho/attacks";
-import { encodeIdx, subset } from "@rho/datasets";
+import { encodeIdx, readIdx, subset } from "@rho/datasets";
 import { accuracy, type BackendName, saveModel } from "@rho/models";
 import { EXIT_OK, UsageError } from "../errors.js";
 import { RESULTS_FILE, readResults } from "../eval/spec.js";
@@ -55,6 +55,9 @@ export interface RoundRecord {
 
 const CONFIG = "finetune.json";
 const ROUND = "round.json";
+/** A round's kept examples and their labels, as IDX files (MNIST's format). */
+const ADDED_IMAGES = "added-images.idx";
+const ADDED_LABELS = "added-labels.idx";
 export const roundDir = (out: string, r: number): string => join(out, `round-${r}`);
 export const roundModel = (out: string, r: number): string => join(roundDir(out, r), "model");
 
@@ -158,14 +161,19 @@ export async function finetuneCommand(o: FinetuneOptions, out: Output): Promise<
         quiet,
       );
     }
-    const attacked = await loadNetwork(current);
-    const aug = augmentation(attacked, readResults(join(examplesDir, RESULTS_FILE)));
-    added.push(aug);
     if (existsSync(join(rd, ROUND))) {
+      // a finished round: its kept examples are on disk
       history.push(JSON.parse(readFileSync(join(rd, ROUND), "utf8")) as RoundRecord);
+      added.push({
+        images: readIdx(join(rd, ADDED_IMAGES), 4).data,
+        labels: readIdx(join(rd, ADDED_LABELS), 1).data,
+      });
       current = modelDir;
       continue;
     }
+    const attacked = await loadNetwork(current);
+    const aug = augmentation(attacked, readResults(join(examplesDir, RESULTS_FILE)));
+    added.push(aug);
     const data = concatImages([original, ...added]);
     out.info(
       `round ${r}/${o.rounds}: ${aug.verified} verified examples, ${aug.droppedByRounding} dropped by rounding, ` +
@@ -199,10 +207,10 @@ export async function finetuneCommand(o: FinetuneOptions, out: Output): Promise<
     rmSync(modelDir, { recursive: true, force: true });
     renameSync(tmp, modelDir);
     writeFileSync(
-      join(rd, "added-images.idx"),
+      join(rd, ADDED_IMAGES),
       encodeIdx([aug.labels.length, train.height, train.width, train.channels], aug.images),
     );
-    writeFileSync(join(rd, "added-labels.idx"), encodeIdx([aug.labels.length], aug.labels));
+    writeFileSync(join(rd, ADDED_LABELS), encodeIdx([aug.labels.length], aug.labels));
     writeFileSync(join(rd, ROUND), `${JSON.stringify(rec, null, 2)}\n`);
     // the next round loads this model from disk: it attacks exactly what was saved
     current = modelDir;
