@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
@@ -141,5 +141,13 @@ describe("rho report", () => {
       expect(r.stderr).toMatch(message);
     }
     expect(existsSync(join(out, "index.html"))).toBe(true);
+    // a directory that is not a report is never replaced
+    const precious = tmp("precious");
+    mkdirSync(precious);
+    writeFileSync(join(precious, "notes.txt"), "mine");
+    const refused = await rho("report", runA, "--out", precious);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/exists and is not a rho report/);
+    expect(readFileSync(join(precious, "notes.txt"), "utf8")).toBe("mine");
   });
 });

@@ -151,8 +151,9 @@ export async function evalCommand(o: EvalOptions, out: Output): Promise<number> 
   }
   bar.stop();
 
+  const chosen = new Set(points);
   const summary = attacks.map((attack) => {
-    const rows = done.filter((r) => r.attack === attack && points.includes(r.index));
+    const rows = done.filter((r) => r.attack === attack && chosen.has(r.index));
     const s = robustnessStats(rows, o.eps);
     return { attack, ...s, seconds: rows.reduce((t, r) => t + r.seconds, 0) };
   });

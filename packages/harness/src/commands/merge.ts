@@ -57,7 +57,8 @@ export function mergeCommand(dirs: string[], o: { out: string; json: boolean }, 
     .flatMap((r) => {
       // a resumed shard may hold a result twice only if the file was edited by hand; keep the last
       const byKey = new Map(r.rows.map((row) => [`${row.attack}#${row.index}`, row]));
-      return [...byKey.values()].filter((row) => r.spec.points.includes(row.index));
+      const mine = new Set(r.spec.points);
+      return [...byKey.values()].filter((row) => mine.has(row.index));
     })
     .sort((a, b) => a.index - b.index || attackOrder.indexOf(a.attack) - attackOrder.indexOf(b.attack));
 

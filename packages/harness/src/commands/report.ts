@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { EXIT_OK, UsageError } from "../errors.js";
 import type { Output } from "../output.js";
@@ -7,6 +7,9 @@ import { defaultMaxEps, figure3Data, figure3Spec, renderSvg, svgToPng } from "..
 import { reportHtml } from "../report/html.js";
 import { readReportRuns, reportAttacks } from "../report/runs.js";
 import { table1, table1Cells, table1Csv, table1Markdown } from "../report/table.js";
+
+/** Marks a directory as a rho report, which the next report may replace. */
+const MARKER = ".rho-report";
 
 export interface ReportOptions {
   out: string;
@@ -48,10 +51,14 @@ export async function reportCommand(dirs: string[], o: ReportOptions, out: Outpu
   // everything is computed before the first write; files go to a fresh directory renamed into
   // place, so a failed report leaves the previous one (or nothing), never half of one
   const dir = resolve(o.out);
+  // the report replaces its directory: only one that is empty or an earlier report
+  if (existsSync(dir) && readdirSync(dir).length > 0 && !existsSync(join(dir, MARKER)))
+    throw new UsageError(`${o.out} exists and is not a rho report; choose a new or empty --out`);
   const tmp = `${dir}.partial-${process.pid}`;
   try {
     rmSync(tmp, { recursive: true, force: true });
     mkdirSync(join(tmp, "figure2"), { recursive: true });
+    writeFileSync(join(tmp, MARKER), "made by rho report; the directory is replaced by the next one\n");
     writeFileSync(join(tmp, "table1.md"), `${markdown}\n`);
     writeFileSync(join(tmp, "table1.csv"), table1Csv(rows, attacks));
     writeFileSync(join(tmp, "figure3.vl.json"), `${JSON.stringify(spec, null, 2)}\n`);
