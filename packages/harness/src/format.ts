@@ -10,3 +10,9 @@ export function withInterval(e: Estimate, kind: "pct" | "px"): string {
   const f = kind === "pct" ? (v: number) => (100 * v).toFixed(1) : (v: number) => v.toFixed(2);
   return `${kind === "pct" ? pct(e.value) : px(e.value)} [${f(e.lower)}, ${f(e.upper)}]`;
 }
+
+/** Test accuracy as the model cards and training print it: "99.21%". */
+export const accuracyPct = (v: number): string => `${(100 * v).toFixed(2)}%`;
+
+/** A name as a file or directory name: runs of other characters become "_". */
+export const slug = (name: string): string => name.replace(/[^A-Za-z0-9._-]+/g, "_");

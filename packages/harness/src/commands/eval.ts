@@ -10,6 +10,7 @@ import { runPoint } from "../eval/run-point.js";
 import {
   choosePoints,
   modelHash,
+  parseShard,
   RESULTS_FILE,
   type ResultRow,
   RUN_FILE,
@@ -49,14 +50,6 @@ export interface EvalOptions {
 
 const VERSION = "0.1.0";
 
-function parseShard(s: string | undefined): [number, number] | null {
-  if (s === undefined) return null;
-  const m = /^(\d+)\/(\d+)$/.exec(s);
-  const [i, n] = m ? [Number(m[1]), Number(m[2])] : [Number.NaN, Number.NaN];
-  if (!(n >= 1 && i >= 0 && i < n)) throw new UsageError(`--shard must be i/n with 0 ≤ i < n, got "${s}"`);
-  return [i, n];
-}
-
 /** `rho eval`: every attack on every chosen point, streamed to results.jsonl, then φ̂ and μ̂ per attack. */
 export async function evalCommand(o: EvalOptions, out: Output): Promise<number> {
   const attacks = o.attacks
@@ -67,7 +60,7 @@ export async function evalCommand(o: EvalOptions, out: Output): Promise<number> 
     if (!attackNames().includes(a))
       throw new UsageError(`unknown attack "${a}"; known attacks: ${attackNames().join(", ")}`);
   if (!(o.workers >= 1)) throw new UsageError(`--workers must be at least 1, got ${o.workers}`);
-  const shard = parseShard(o.shard);
+  const shard = o.shard === undefined ? null : parseShard(o.shard);
   const modelDir = resolveModel(o.model);
   const net = await loadNetwork(o.model);
   const data = loadSplit(o.dataset, o.split, o.dataDir);

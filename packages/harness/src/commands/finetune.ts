@@ -7,8 +7,9 @@ import { EXIT_OK, UsageError } from "../errors.js";
 import { RESULTS_FILE, readResults } from "../eval/spec.js";
 import { writeJsonInto } from "../files.js";
 import { augmentation, concatImages } from "../finetune/augment.js";
+import { accuracyPct } from "../format.js";
 import { checkFits, initBackend, loadNetwork, loadSplit, resolveModel } from "../inputs.js";
-import type { Output } from "../output.js";
+import { nested, type Output } from "../output.js";
 import { epochStatus, trainWithProgress } from "../training.js";
 import { evalCommand } from "./eval.js";
 
@@ -58,8 +59,18 @@ const ROUND = "round.json";
 /** A round's kept examples and their labels, as IDX files (MNIST's format). */
 const ADDED_IMAGES = "added-images.idx";
 const ADDED_LABELS = "added-labels.idx";
-export const roundDir = (out: string, r: number): string => join(out, `round-${r}`);
+const roundDir = (out: string, r: number): string => join(out, `round-${r}`);
 export const roundModel = (out: string, r: number): string => join(roundDir(out, r), "model");
+
+/** A round's cells in the tables: verified, dropped by rounding, added, training images, test accuracy. */
+export const roundCells = (h: RoundRecord): string[] => [
+  String(h.verified),
+  String(h.droppedByRounding),
+  String(h.added),
+  String(h.trainingImages),
+  accuracyPct(h.testAccuracy),
+];
+export const ROUND_HEAD = "verified examples | dropped by rounding | added | training images | test accuracy";
 
 function modelCard(o: FinetuneOptions, rec: RoundRecord, history: readonly RoundRecord[]): string {
   return `# ${o.model} fine-tuned with ${o.attack} adversarial examples, round ${rec.round} of ${o.rounds}
@@ -77,9 +88,9 @@ original labels, and training continued on the original images plus every exampl
 | original training images | ${o.trainImages ?? "all"} |
 | learning rate, epochs per round, batch | ${o.lr}, ${o.epochs}, ${o.batchSize} |
 
-| round | verified examples | dropped by rounding | added | training images | test accuracy |
+| round | ${ROUND_HEAD} |
 |---|---|---|---|---|---|
-${history.map((h) => `| ${h.round} | ${h.verified} | ${h.droppedByRounding} | ${h.added} | ${h.trainingImages} | ${(100 * h.testAccuracy).toFixed(2)}% |`).join("\n")}
+${history.map((h) => `| ${h.round} | ${roundCells(h).join(" | ")} |`).join("\n")}
 `;
 }
 
@@ -89,7 +100,7 @@ ${history.map((h) => `| ${h.round} | ${h.verified} | ${h.droppedByRounding} | ${
  * attack run is an eval run (worker pool, progress, resume); each round's model is saved with a
  * model card. Re-running the same command continues after the last finished round.
  */
-export async function finetuneCommand(o: FinetuneOptions, out: Output): Promise<number> {
+export async function runFinetune(o: FinetuneOptions, out: Output): Promise<RoundRecord[]> {
   if (!attackNames().includes(o.attack))
     throw new UsageError(`unknown attack "${o.attack}"; known attacks: ${attackNames().join(", ")}`);
   if (!(o.rounds >= 1)) throw new UsageError(`--rounds must be at least 1, got ${o.rounds}`);
@@ -127,7 +138,6 @@ export async function finetuneCommand(o: FinetuneOptions, out: Output): Promise<
   } else writeJsonInto(dir, CONFIG, config, o.out);
   await initBackend(o.backend, out);
   // the eval runs print their summaries; here they are progress, so they go to stderr
-  const quiet: Output = { ...out, line: (t) => out.info(t), json: () => {} };
 
   const history: RoundRecord[] = [];
   const added: { images: Uint8Array; labels: Uint8Array }[] = [];
@@ -158,7 +168,7 @@ export async function finetuneCommand(o: FinetuneOptions, out: Output): Promise<
           backend: o.backend,
           json: false,
         },
-        quiet,
+        nested(out),
       );
     }
     if (existsSync(join(rd, ROUND))) {
@@ -215,7 +225,12 @@ export async function finetuneCommand(o: FinetuneOptions, out: Output): Promise<
     // the next round loads this model from disk: it attacks exactly what was saved
     current = modelDir;
   }
+  return history;
+}
 
+/** `rho finetune`: the rounds, then their table (or JSON). */
+export async function finetuneCommand(o: FinetuneOptions, out: Output): Promise<number> {
+  const history = await runFinetune(o, out);
   const dropped = history.reduce((t, h) => t + h.droppedByRounding, 0);
   const verified = history.reduce((t, h) => t + h.verified, 0);
   if (o.json)
@@ -226,14 +241,10 @@ export async function finetuneCommand(o: FinetuneOptions, out: Output): Promise<
       models: history.map((h) => roundModel(o.out, h.round)),
     });
   else {
-    out.line(
-      `| round | verified examples | dropped by rounding | added | training images | test accuracy | model |`,
-    );
+    out.line(`| round | ${ROUND_HEAD} | model |`);
     out.line("|---|---|---|---|---|---|---|");
     for (const h of history)
-      out.line(
-        `| ${h.round} | ${h.verified} | ${h.droppedByRounding} | ${h.added} | ${h.trainingImages} | ${(100 * h.testAccuracy).toFixed(2)}% | ${roundModel(o.out, h.round)} |`,
-      );
+      out.line(`| ${h.round} | ${roundCells(h).join(" | ")} | ${roundModel(o.out, h.round)} |`);
     out.line(
       `rounding dropped ${dropped} of ${verified} verified examples (${verified ? ((100 * dropped) / verified).toFixed(1) : "0.0"}%; the paper saw 8.3%)`,
     );

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { EXIT_OK, UsageError } from "../errors.js";
 import {
+  parseShard,
   RESULTS_FILE,
   type ResultRow,
   RUN_FILE,
@@ -10,11 +11,6 @@ import {
   specDifferences,
 } from "../eval/spec.js";
 import type { Output } from "../output.js";
-
-const parseShard = (s: string): [number, number] => {
-  const [i, n] = s.split("/").map(Number);
-  return [i as number, n as number];
-};
 
 /**
  * `rho merge SHARD… --out DIR`: the shard runs of one evaluation (`rho eval --shard i/n`) joined

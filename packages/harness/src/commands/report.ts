@@ -41,9 +41,10 @@ export async function reportCommand(dirs: string[], o: ReportOptions, out: Outpu
   const svg = await renderSvg(spec);
   const notes: string[] = [];
   const examples: ExampleImage[] = [];
+  const loaded: Parameters<typeof runData>[2] = new Map();
   for (const run of runs) {
     if (o.examples === 0) break;
-    const data = runData(run, o.dataDir);
+    const data = runData(run, o.dataDir, loaded);
     if (typeof data === "string") notes.push(`Figure 2 has no images of ${run.name}: ${data}`);
     else examples.push(...exampleImages(run, data, o.examples));
   }

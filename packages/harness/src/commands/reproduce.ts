@@ -1,12 +1,13 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { attackNames } from "@rho/attacks";
 import { accuracy, type BackendName } from "@rho/models";
 import { UsageError } from "../errors.js";
+import { accuracyPct, slug } from "../format.js";
 import { initBackend, loadNetwork, loadSplit } from "../inputs.js";
-import type { Output } from "../output.js";
+import { nested, type Output } from "../output.js";
 import { evalCommand } from "./eval.js";
-import { finetuneCommand, type RoundRecord, roundDir, roundModel } from "./finetune.js";
+import { ROUND_HEAD, type RoundRecord, roundCells, roundModel, runFinetune } from "./finetune.js";
 import { reportCommand } from "./report.js";
 
 export interface ReproduceOptions {
@@ -108,7 +109,7 @@ export async function reproduceCommand(o: ReproduceOptions, out: Output): Promis
       `${s.testPoints} test points × ${s.attacks}. Expected duration ≈ ${hours >= 1 ? `${hours.toFixed(1)} h` : `${Math.ceil(estimate / 60)} min`} ` +
       `on ${o.workers} workers (from per-point medians of the shipped LeNet); it can be stopped and re-run to continue.`,
   );
-  const quiet: Output = { ...out, line: (t) => out.info(t), json: () => {} };
+  const quiet = nested(out);
   const common = {
     dataset: o.dataset,
     ...(o.dataDir ? { dataDir: o.dataDir } : {}),
@@ -124,7 +125,7 @@ export async function reproduceCommand(o: ReproduceOptions, out: Output): Promis
   const finetuning: { attack: string; rounds: RoundRecord[] }[] = [];
   for (const attack of s.finetuneAttacks) {
     const dir = join(o.out, `finetune-${attack}`);
-    await finetuneCommand(
+    const rounds = await runFinetune(
       {
         ...common,
         model: o.model,
@@ -140,11 +141,7 @@ export async function reproduceCommand(o: ReproduceOptions, out: Output): Promis
       },
       quiet,
     );
-    const rounds: RoundRecord[] = [];
-    for (let r = 1; r <= s.rounds; r++) {
-      rounds.push(JSON.parse(readFileSync(join(roundDir(dir, r), "round.json"), "utf8")) as RoundRecord);
-      runs.push({ name: `${attack} T=${r}`, model: roundModel(dir, r) });
-    }
+    for (const h of rounds) runs.push({ name: `${attack} T=${h.round}`, model: roundModel(dir, h.round) });
     finetuning.push({ attack, rounds });
     const added = rounds.reduce((t, h) => t + h.added, 0);
     if (added < MIN_EXAMPLES)
@@ -156,7 +153,7 @@ export async function reproduceCommand(o: ReproduceOptions, out: Output): Promis
 
   const evalDirs: string[] = [];
   for (const run of runs) {
-    const dir = join(o.out, "eval", run.name.replace(/[^A-Za-z0-9._-]+/g, "_"));
+    const dir = join(o.out, "eval", slug(run.name));
     out.info(`evaluating ${run.name} with ${s.attacks} on ${s.testPoints} test points`);
     await evalCommand(
       {
@@ -177,21 +174,17 @@ export async function reproduceCommand(o: ReproduceOptions, out: Output): Promis
   await initBackend(o.backend, quiet);
   const test = loadSplit(o.dataset, "test", o.dataDir);
   const baseAccuracy = (await accuracy(await loadNetwork(o.model), test)).accuracy;
-  const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
   const lines = [
     `# Fine-tuning (rho reproduce${o.quick ? " --quick" : ""})`,
     "",
     `Each round attacked the same ${s.trainPoints} training points; ${s.trainImages} original training images, ` +
       `${s.epochs} epoch(s) per round at learning rate ${s.lr}. Test accuracy on the whole test split (${test.count} images).`,
     "",
-    "| model | verified examples | dropped by rounding | added | training images | test accuracy |",
+    `| model | ${ROUND_HEAD} |`,
     "|---|---|---|---|---|---|",
-    `| original | | | | | ${pct(baseAccuracy)} |`,
+    `| original | | | | | ${accuracyPct(baseAccuracy)} |`,
     ...finetuning.flatMap((f) =>
-      f.rounds.map(
-        (h) =>
-          `| ${f.attack} T=${h.round} | ${h.verified} | ${h.droppedByRounding} | ${h.added} | ${h.trainingImages} | ${pct(h.testAccuracy)} |`,
-      ),
+      f.rounds.map((h) => `| ${f.attack} T=${h.round} | ${roundCells(h).join(" | ")} |`),
     ),
   ];
   const few = finetuning.filter((f) => f.rounds.reduce((t, h) => t + h.added, 0) < MIN_EXAMPLES);

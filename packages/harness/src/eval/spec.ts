@@ -93,6 +93,14 @@ export function specDifferences(a: RunSpec, b: RunSpec): string[] {
   return out;
 }
 
+/** "i/n" → [i, n] with 0 ≤ i < n; anything else is a usage error. */
+export function parseShard(s: string): [number, number] {
+  const m = /^(\d+)\/(\d+)$/.exec(s);
+  const [i, n] = m ? [Number(m[1]), Number(m[2])] : [Number.NaN, Number.NaN];
+  if (!(n >= 1 && i >= 0 && i < n)) throw new UsageError(`--shard must be i/n with 0 ≤ i < n, got "${s}"`);
+  return [i, n];
+}
+
 /** The points of a run: the first N, or N drawn without replacement by a seed, then this shard's share. */
 export function choosePoints(
   total: number,

@@ -1,6 +1,7 @@
 // Figure 2: original, adversarial and scaled perturbation for a few points of a run.
 import { type Dataset, image, loadDataset } from "@rho/datasets";
 import { decodeExample, type ResultRow, splitHash } from "../eval/spec.js";
+import { slug } from "../format.js";
 import { comparisonPng } from "../images.js";
 import type { ReportRun } from "./runs.js";
 
@@ -32,28 +33,44 @@ export function chooseExamples(rows: readonly ResultRow[], count: number): Resul
     .slice(0, count);
 }
 
-/** Loads the run's split and checks it is the data the run saw; a reason string when it cannot. */
-export function runData(run: ReportRun, dataDir?: string): Dataset | string {
+/** A loaded split with its hash, or why it could not be loaded. */
+type Loaded = { data: Dataset; sha256: string } | string;
+
+/**
+ * Loads the run's split (once per split and directory, however many runs share it) and checks it
+ * is the data the run saw; a reason string when it cannot.
+ */
+export function runData(
+  run: ReportRun,
+  dataDir?: string,
+  cache = new Map<string, Loaded>(),
+): Dataset | string {
   const { name, split, sha256 } = run.spec.dataset;
-  let data: Dataset;
-  try {
-    data = loadDataset(name, split as "train" | "test", dataDir ?? run.spec.dataset.dataDir ?? undefined);
-  } catch (e) {
-    return `cannot load ${name} ${split}: ${(e as Error).message}`;
+  const dir = dataDir ?? run.spec.dataset.dataDir ?? undefined;
+  const key = JSON.stringify([name, split, dir]);
+  let loaded = cache.get(key);
+  if (loaded === undefined) {
+    try {
+      const data = loadDataset(name, split as "train" | "test", dir);
+      loaded = { data, sha256: splitHash(data.images, data.labels) };
+    } catch (e) {
+      loaded = `cannot load ${name} ${split}: ${(e as Error).message}`;
+    }
+    cache.set(key, loaded);
   }
-  if (splitHash(data.images, data.labels) !== sha256)
+  if (typeof loaded === "string") return loaded;
+  if (loaded.sha256 !== sha256)
     return `the ${name} ${split} found here is not the data ${run.dir} was evaluated on (sha256 differs)`;
-  return data;
+  return loaded.data;
 }
 
 export function exampleImages(run: ReportRun, data: Dataset, count: number): ExampleImage[] {
-  const slug = run.name.replace(/[^A-Za-z0-9._-]+/g, "_");
   const order = run.spec.attacks.map((a) => a.name);
   return chooseExamples(run.rows, count).flatMap((rows) =>
     [...rows]
       .sort((a, b) => order.indexOf(a.attack) - order.indexOf(b.attack))
       .map((r) => ({
-        file: `${slug}-${r.index}-${r.attack}.png`,
+        file: `${slug(run.name)}-${r.index}-${r.attack}.png`,
         png: comparisonPng(data, image(data, r.index), decodeExample(r.example as string)),
         model: run.name,
         attack: r.attack,
