@@ -1,7 +1,8 @@
-import type { LinearProgram } from "@rho/constraints";
+import type { LinearProgram, RowBatch } from "@rho/constraints";
 import { LinearRegion } from "@rho/encoders";
 import { type AlpOptions, DEFAULT_MARGIN } from "./alp.js";
 import { defineAttack } from "./define.js";
+import { batchLogits, marginGradients } from "./gradients.js";
 import { nearestInRegion, regionLpOptions, seedRows, solveOverRegion, targetRows } from "./region-lp.js";
 import { clipToBox, linf, pickTargets } from "./verify.js";
 
@@ -10,34 +11,66 @@ export interface AlpWalkOptions extends AlpOptions {
   readonly maxEps?: number;
   /** Bisection rounds on the ball's radius below the best ρ̂ found (default 2). */
   readonly bisections?: number;
-  /** Linear regions visited per walk at most (default 20). `timeLimit` defaults to 60 s per LP here. */
+  /** Linear regions visited per walk at most (default 20). */
   readonly maxRegions?: number;
+  /**
+   * How a step picks where to go (default "ray"). "ray": the margin LP over the ε-ball on the
+   * current region's affine model (milliseconds), followed to where its segment leaves the
+   * region. "region-lp": the margin LP over the region ∩ the ε-ball itself, by iterative
+   * constraint solving (exact, but seconds per region on a LeNet).
+   */
+  readonly step?: "ray" | "region-lp";
+  /**
+   * "ray" steps: the margin LP looks at most this fraction of ε away from the current point
+   * (default 0.25), as a trust region for the affine model, which only holds on the current region.
+   */
+  readonly reach?: number;
+  /**
+   * Also solve the paper's ALP LP in x*'s own region and keep the better ρ̂ (default false): it
+   * makes ρ̂_walk ≤ ρ̂_alp certain and records whether x*'s region held an example, at alp's cost.
+   */
+  readonly ownRegion?: boolean;
 }
 
-/** Per-LP time limit of the walk unless `timeLimit` says otherwise (a stuck LP ends that walk). */
+/** Per-LP time limit of the "region-lp" step unless `timeLimit` says otherwise (a stuck LP ends that walk). */
 export const DEFAULT_WALK_LP_SECONDS = 60;
 
-/** How far past a region's boundary a step lands, in pixels: far enough to change region, too little to matter. */
+/** How far past a region's boundary the first landing point lies, in pixels. */
 const CROSS = 1e-4;
 
+/** The margin LP of a "ray" step keeps the rows of this many labels nearest the target. */
+const COMPETITORS = 4;
+
+/** Each bisection round walks a ball at least this fraction of the best ρ̂ so far. */
+const SHRINK = 0.9;
+
+/** A walk whose margin rose by less than STALL_GAIN (relative) over STALL_STEPS steps stops. */
+const STALL_STEPS = 3;
+const STALL_GAIN = 0.02;
+
 interface Walk {
-  /** The final region's exact ρ̂ (distance to x*) and its example, when the target won. */
-  found?: { rho: number; x: Float64Array };
+  /** Where the target won by the margin, if it did. */
+  reached?: Float64Array;
   regions: number;
-  lps: number;
   reason: string;
-  /** The best margin min_j (z_ℓ − z_j) in each region visited. */
+  /** The network's margin min_j (z_ℓ − z_j) after each step. */
   margins: number[];
 }
 
+/** Where one step aims: `to`, and the fraction of the segment at → to that stays in at's region. */
+interface Aim {
+  to: Float64Array;
+  exit: number;
+}
+
 /**
- * ALP beyond one region. From x*, repeatedly: maximise the target margin min_j (z_ℓ − z_j) over
- * the current linear region ∩ the ε-ball (always feasible: the current point is in it), move to
- * the optimum — on the region's boundary or the ball's — and step just past it into the next
- * region, until the target wins. Then minimise ‖x − x*‖∞ over that final region with the ALP
- * LP: an exact LP optimum over a genuine linear region (it need not contain x*), so a valid
- * upper bound on ρ. The margin never decreases from one region to the next, since each region's
- * LP starts from a point where the previous margin is already reached.
+ * ALP beyond one region. From x*, repeatedly: linearise the network at the current point (exact on
+ * its linear region), solve the LP maximising the target margin min_j (z_ℓ − z_j) over the ε-ball,
+ * go to where the segment towards its optimum leaves the current region, and step past that
+ * boundary along the segment to the point where the network's own margin is largest — into the
+ * next region or several regions on. Stop when the target wins; then minimise ‖x − x*‖∞ over that
+ * final region with the ALP LP: an exact LP optimum over a genuine linear region (it need not
+ * contain x*), so a valid upper bound on ρ. The margin rises with every step, or the walk stops.
  */
 export const alpWalk = defineAttack<AlpWalkOptions>({
   name: "alp-walk",
@@ -48,165 +81,269 @@ export const alpWalk = defineAttack<AlpWalkOptions>({
     const net = ctx.net;
     const margin = opts.margin ?? DEFAULT_MARGIN;
     const maxRegions = opts.maxRegions ?? 20;
-    // a walk solves many LPs: one stuck on a degenerate region must not stall the whole point
-    const lp = await regionLpOptions({ ...opts, timeLimit: opts.timeLimit ?? DEFAULT_WALK_LP_SECONDS });
+    const ties = opts.ties ?? "first";
+    const mode = opts.step ?? "ray";
+    if (mode !== "ray" && mode !== "region-lp")
+      return { error: `unknown step "${String(mode)}" (ray or region-lp)`, diagnostics: {} };
+    const lp = await regionLpOptions({
+      ...opts,
+      timeLimit: opts.timeLimit ?? (mode === "region-lp" ? DEFAULT_WALK_LP_SECONDS : undefined),
+    });
     const center = Float64Array.from(point.pixels as ArrayLike<number>);
     const n = net.inputSize;
-    const trueMargin = (x: Float64Array, target: number) => {
-      const z = net.forward64(x).logits;
+    const labels = Array.from({ length: net.outputSize }, (_, j) => j);
+    const marginOf = (z: ArrayLike<number>, target: number) => {
       let m = Number.POSITIVE_INFINITY;
-      z.forEach((v, j) => {
-        if (j !== target) m = Math.min(m, (z[target] as number) - v);
-      });
+      for (let j = 0; j < z.length; j++)
+        if (j !== target) m = Math.min(m, (z[target] as number) - (z[j] as number));
       return m;
     };
     let lps = 0;
+    /** Seconds in ALP LPs (region rows and solves), apart from the walks. */
+    let alpSeconds = 0;
+    /** A final LP that failed although its region holds the walk's point (a solver failure). */
+    let error: string | undefined;
 
     /** The ALP LP over a region around another point: min ‖x − x*‖∞ with the target winning. */
     const alpIn = async (region: LinearRegion, target: number) => {
       lps++;
-      return nearestInRegion(region, center, box, target, margin, lp);
+      const t0 = performance.now();
+      const r = await nearestInRegion(region, center, box, target, margin, lp);
+      alpSeconds += (performance.now() - t0) / 1000;
+      return r;
     };
 
-    const walk = async (eps: number, target: number): Promise<Walk> => {
-      // the ε-ball and the box are column bounds; column n is the margin m, maximised
-      const colLower = new Float64Array(n + 1);
-      const colUpper = new Float64Array(n + 1);
-      center.forEach((c, i) => {
-        colLower[i] = Math.max(box[0], c - eps);
-        colUpper[i] = Math.min(box[1], c + eps);
+    /** The LP on the region's affine model alone: the ε-ball's corner that maximises the margin. */
+    const rayAim = async (
+      at: Float64Array,
+      z: Float64Array,
+      target: number,
+      lower: Float64Array,
+      upper: Float64Array,
+      reach: number,
+    ) => {
+      // the labels closest to the target only: the others are far behind within one step's reach
+      const others = labels
+        .filter((j) => j !== target)
+        .sort((a, b) => (z[b] as number) - (z[a] as number))
+        .slice(0, COMPETITORS);
+      const grads = await marginGradients(ctx, at, target, others);
+      // rows g_j·y − m ≥ −(margin_j(at) − g_j·at), over the pixels and m (column n)
+      const count = others.length;
+      const rows: RowBatch = {
+        count,
+        starts: Int32Array.from({ length: count + 1 }, (_, r) => r * (n + 1)),
+        indices: new Int32Array(count * (n + 1)),
+        values: new Float64Array(count * (n + 1)),
+        lower: new Float64Array(count),
+        upper: new Float64Array(count).fill(Number.POSITIVE_INFINITY),
+      };
+      others.forEach((j, r) => {
+        const g = grads[r] as Float64Array;
+        let dot = 0;
+        for (let i = 0; i < n; i++) {
+          rows.indices[r * (n + 1) + i] = i;
+          rows.values[r * (n + 1) + i] = g[i] as number;
+          dot += (g[i] as number) * (at[i] as number);
+        }
+        rows.indices[r * (n + 1) + n] = n;
+        rows.values[r * (n + 1) + n] = -1;
+        rows.lower[r] = dot - ((z[target] as number) - (z[j] as number));
       });
-      colLower[n] = Number.NEGATIVE_INFINITY;
-      colUpper[n] = Number.POSITIVE_INFINITY;
       const objective = new Float64Array(n + 1);
       objective[n] = 1;
-      let at = center;
-      let lastMargin = Number.NEGATIVE_INFINITY;
+      const colLower = Float64Array.from([...lower, Number.NEGATIVE_INFINITY]);
+      const colUpper = Float64Array.from([...upper, Number.POSITIVE_INFINITY]);
+      for (let i = 0; i < n; i++) {
+        colLower[i] = Math.max(colLower[i] as number, (at[i] as number) - reach);
+        colUpper[i] = Math.min(colUpper[i] as number, (at[i] as number) + reach);
+      }
+      const program: LinearProgram = {
+        numCols: n + 1,
+        sense: "max",
+        objective,
+        objectiveOffset: 0,
+        colLower,
+        colUpper,
+        rows,
+      };
+      lps++;
+      const result = await lp.solver.solve(
+        program,
+        lp.timeLimit !== undefined ? { timeLimit: lp.timeLimit } : {},
+      );
+      if (result.status !== "optimal" || !result.primal)
+        return `margin LP ended ${result.status}${result.message ? `: ${result.message}` : ""}`;
+      const to = clipToBox(result.primal.subarray(0, n), box);
+      // the region's inequalities are affine along the segment: it leaves at the first one to reach 0
+      const region = new LinearRegion(net, at, { ties, memoBudget: 0 });
+      const v0 = region.evaluateCenter().values;
+      const v1 = region.evaluate(to).values;
+      let exit = 1;
+      for (let k = 0; k < v0.length; k++) {
+        const a = Math.max(0, v0[k] as number);
+        const b = v1[k] as number;
+        if (b < 0) exit = Math.min(exit, a / (a - b));
+      }
+      return { to, exit } satisfies Aim;
+    };
+
+    /** The margin LP over the region ∩ the ε-ball, by iterative constraint solving. */
+    const regionAim = async (at: Float64Array, target: number, lower: Float64Array, upper: Float64Array) => {
+      const region = new LinearRegion(net, at, { ties });
+      const objective = new Float64Array(n + 1);
+      objective[n] = 1;
+      const base: LinearProgram = {
+        numCols: n + 1,
+        sense: "max",
+        objective,
+        objectiveOffset: 0,
+        colLower: Float64Array.from([...lower, Number.NEGATIVE_INFINITY]),
+        colUpper: Float64Array.from([...upper, Number.POSITIVE_INFINITY]),
+        rows: targetRows(region, target, 0, n),
+      };
+      lps++;
+      const { result } = await solveOverRegion(region, base, lp, seedRows(region, lp));
+      if (result.status !== "optimal" || !result.primal)
+        return `margin LP ended ${result.status}${result.message ? `: ${result.message}` : ""}`;
+      // the optimum lies in the region; the walk continues along the same direction beyond it
+      return { to: clipToBox(result.primal.subarray(0, n), box), exit: 1 } satisfies Aim;
+    };
+
+    /** Walks from `start` (x* or a larger ball's example) projected into the ε-ball. */
+    const walk = async (eps: number, target: number, start: Float64Array): Promise<Walk> => {
+      const lower = Float64Array.from(center, (c) => Math.max(box[0], c - eps));
+      const upper = Float64Array.from(center, (c) => Math.min(box[1], c + eps));
+      const inBall = (v: number, i: number) => Math.min(upper[i] as number, Math.max(lower[i] as number, v));
+      let at: Float64Array = Float64Array.from(start, inBall);
+      let atLogits = net.forward64(at).logits;
+      let atMargin = marginOf(atLogits, target);
       const margins: number[] = [];
       for (let regions = 1; regions <= maxRegions; regions++) {
-        const region = new LinearRegion(net, at, { ties: opts.ties ?? "first" });
-        const base: LinearProgram = {
-          numCols: n + 1,
-          sense: "max",
-          objective,
-          objectiveOffset: 0,
-          colLower,
-          colUpper,
-          rows: targetRows(region, target, 0, n),
-        };
-        const { result } = await solveOverRegion(region, base, lp, seedRows(region, lp));
-        lps++;
-        if (result.status !== "optimal" || !result.primal)
-          return {
-            regions,
-            lps,
-            margins,
-            reason: `margin LP ended ${result.status}${result.message ? `: ${result.message}` : ""}`,
-          };
-        const m = result.objective as number;
+        const aim = await (mode === "ray"
+          ? rayAim(at, atLogits, target, lower, upper, eps * (opts.reach ?? 0.25))
+          : regionAim(at, target, lower, upper));
+        if (typeof aim === "string") return { regions, margins, reason: aim };
+        const len = linf(aim.to, at);
+        if (len < 1e-9) return { regions, margins, reason: "stuck: the margin LP stays put" };
+        // Candidates from the region's boundary on: just past it, then ever further along the
+        // segment (for region-lp, beyond its end while inside the ball), all judged by the
+        // network itself in one batch. Where the walk lands only picks the next region; every ρ̂
+        // still comes from an LP.
+        const last = mode === "ray" ? 1 : 1 + (2 * eps) / len;
+        const fractions = [aim.exit];
+        for (let d = CROSS / len; aim.exit + d < last; d *= 4) fractions.push(aim.exit + d);
+        fractions.push(last);
+        const candidates = fractions.map((s) =>
+          Float64Array.from(at, (v, i) => inBall(v + s * ((aim.to[i] as number) - v), i)),
+        );
+        const z32 = await batchLogits(ctx, candidates);
+        let pick = 0;
+        z32.forEach((z, c) => {
+          if (marginOf(z, target) > marginOf(z32[pick] as Float32Array, target)) pick = c;
+        });
+        const next = candidates[pick] as Float64Array;
+        const nextLogits = net.forward64(next).logits;
+        const m = marginOf(nextLogits, target);
         margins.push(m);
-        const next = clipToBox(result.primal.subarray(0, n), box);
-        if (m >= margin) {
-          const final = await alpIn(region, target);
-          if (final.x)
-            return {
-              found: { rho: final.rho as number, x: final.x },
-              regions,
-              lps,
-              margins,
-              reason: "target wins",
-            };
-          return { regions, lps, margins, reason: `final region's ALP LP ended ${final.status}` };
-        }
-        const step = linf(next, at);
-        if (step < 1e-9 || m <= lastMargin + 1e-12)
+        if (m >= margin) return { reached: next, regions, margins, reason: "target wins" };
+        if (!(m > atMargin + 1e-9))
           return {
             regions,
-            lps,
             margins,
             reason: `stuck at margin ${m.toPrecision(4)} (the ball's edge or no better region)`,
           };
-        lastMargin = m;
-        // Cross the boundary along the move: just past it, or further along the same ray while the
-        // network's own margin keeps growing (jumping regions the LP would only creep through).
-        // Where the walk lands only picks the next region; every ρ̂ still comes from an LP.
-        const ray = (d: number) =>
-          Float64Array.from(next, (v, i) => {
-            const moved = v + (d * (v - (at[i] as number))) / step;
-            return Math.min(colUpper[i] as number, Math.max(colLower[i] as number, moved));
-          });
-        let landing = ray(CROSS);
-        let landingMargin = trueMargin(landing, target);
-        for (let d = 10 * CROSS; d <= 2 * eps; d *= 4) {
-          const y = ray(d);
-          const ym = trueMargin(y, target);
-          if (ym <= landingMargin) break;
-          [landing, landingMargin] = [y, ym];
-        }
-        at = landing;
+        // a walk creeping along the ball's edge rarely gets there: give up early
+        const before = margins[margins.length - 1 - STALL_STEPS];
+        if (before !== undefined && m - before < STALL_GAIN * Math.max(1, Math.abs(m)))
+          return { regions, margins, reason: `stalled at margin ${m.toPrecision(4)}` };
+        [at, atLogits, atMargin] = [next, nextLogits, m];
       }
       return {
         regions: maxRegions,
-        lps,
         margins,
         reason: `no region with the target winning within ${maxRegions} regions`,
       };
     };
 
-    const own = new LinearRegion(net, center, { ties: opts.ties ?? "first" });
+    const own = opts.ownRegion ? new LinearRegion(net, center, { ties }) : undefined;
     const perTarget: Record<string, unknown>[] = [];
     let best: { rho: number; target: number; x: Float64Array } | undefined;
+    let regionsVisited = 0;
     for (const target of pickTargets(logits, predicted, opts.target)) {
       // the paper's estimate, for comparison: ALP in x*'s own region
-      const inOwn = await alpIn(own, target);
+      const inOwn = own ? await alpIn(own, target) : undefined;
       const walks: Record<string, unknown>[] = [];
-      let hi = opts.maxEps ?? 32;
-      let lo = 0;
-      let found: { rho: number; x: Float64Array } | undefined = inOwn.x
+      const finals: Record<string, unknown>[] = [];
+      let found: { rho: number; x: Float64Array } | undefined = inOwn?.x
         ? { rho: inOwn.rho as number, x: inOwn.x }
         : undefined;
-      if (found) hi = Math.min(hi, found.rho);
-      /** Walks inside the ε-ball and records the walk in the diagnostics. */
-      const walkAt = async (eps: number): Promise<Walk> => {
-        const w = await walk(eps, target);
-        const { found: f, regions, reason, margins } = w;
-        walks.push({ eps, regions, rho: f?.rho ?? null, reason, margins });
+      /** The ALP LP in the region around a point the walk reached; keeps the better ρ̂. */
+      const finish = async (reached: Float64Array) => {
+        const t0 = performance.now();
+        const region = new LinearRegion(net, reached, { ties });
+        alpSeconds += (performance.now() - t0) / 1000;
+        const r = await alpIn(region, target);
+        finals.push({ walkedTo: linf(reached, center), status: r.status, rho: r.rho ?? null });
+        if (r.x && (!found || (r.rho as number) < found.rho)) found = { rho: r.rho as number, x: r.x };
+        // reached lies in that region with the target winning by the margin: the LP is feasible
+        else if (!r.x) error = `final region's ALP LP ended ${r.status}`;
+      };
+      /** Walks inside the ε-ball from `start` and records the walk. */
+      const walkAt = async (eps: number, start: Float64Array): Promise<Walk> => {
+        const w = await walk(eps, target, start);
+        regionsVisited += w.regions;
+        walks.push({
+          eps,
+          regions: w.regions,
+          reached: w.reached !== undefined,
+          reason: w.reason,
+          margins: w.margins,
+        });
         return w;
       };
-      const first = await walkAt(hi);
-      if (first.found && (!found || first.found.rho < found.rho)) found = first.found;
+      let hi = Math.min(opts.maxEps ?? 32, found?.rho ?? Number.POSITIVE_INFINITY);
+      let lo = 0;
+      const first = await walkAt(hi, center);
+      if (first.reached) await finish(first.reached);
       if (found) {
+        // Bisection on the ball's radius, each walk starting from the last example. The LP's ρ̂
+        // already sits well inside the ball it was walked in, so shrink gently; one more LP, in
+        // the region of the smallest ball's example, ends it.
         hi = Math.min(hi, found.rho);
+        let from = found.x;
+        let last: Float64Array | undefined;
         for (let b = 0; b < (opts.bisections ?? 2); b++) {
-          const mid = (lo + hi) / 2;
-          const w = await walkAt(mid);
-          if (w.found && w.found.rho < found.rho) {
-            found = w.found;
-            hi = w.found.rho;
-          } else if (!w.found) lo = mid;
-          else hi = mid;
+          const mid = Math.max((lo + hi) / 2, SHRINK * hi);
+          const w = await walkAt(mid, from);
+          if (w.reached) [hi, from, last] = [linf(w.reached, center), w.reached, w.reached];
+          else lo = mid;
         }
+        if (last) await finish(last);
       }
       perTarget.push({
         target,
-        ownRegionFeasible: inOwn.status === "optimal",
-        ownRegionStatus: inOwn.status,
-        ownRegionRho: inOwn.rho ?? null,
-        walkedRho: found?.rho ?? null,
+        // null: not solved (ownRegion: false)
+        ownRegionFeasible: inOwn ? inOwn.status === "optimal" : null,
+        ownRegionStatus: inOwn?.status ?? null,
+        ownRegionRho: inOwn?.rho ?? null,
+        walkedRho: found ? (found as { rho: number }).rho : null,
         walks,
+        finalLps: finals,
       });
-      if (found && (!best || found.rho < best.rho)) best = { rho: found.rho, target, x: found.x };
+      const f = found as { rho: number; x: Float64Array } | undefined;
+      if (f && (!best || f.rho < best.rho)) best = { rho: f.rho, target, x: f.x };
     }
     const diagnostics = {
-      ties: own.ties,
+      ties: own?.ties ?? null,
       margin,
+      step: mode,
       lpsSolved: lps,
-      regionsVisited: perTarget.reduce(
-        (s, t) => s + (t.walks as { regions: number }[]).reduce((a, w) => a + w.regions, 0),
-        0,
-      ),
+      alpLpSeconds: alpSeconds,
+      regionsVisited,
       perTarget,
     };
-    return best ? { example: best.x, target: best.target, diagnostics } : { diagnostics };
+    if (best) return { example: best.x, target: best.target, diagnostics };
+    return error ? { error, diagnostics } : { diagnostics };
   },
 });

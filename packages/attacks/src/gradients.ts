@@ -1,4 +1,4 @@
-import { type Network, toTfjs } from "@rho/models";
+import { inputTensor, type Network, toTfjs } from "@rho/models";
 import * as tf from "@tensorflow/tfjs";
 import type { AttackContext } from "./attack.js";
 
@@ -74,3 +74,53 @@ export const lossAwayFrom =
     const zl = tf.sum(tf.mul(logits, onehot));
     return tf.sub(tf.logSumExp(tf.sub(logits, tf.mul(onehot, 1e4))), zl) as tf.Scalar;
   };
+
+/**
+ * The gradients over raw pixels of the margins z_target − z_j, one per j in `others`, at these
+ * pixels: one batched backward pass through the float32 model (copy k of the input carries
+ * margin k), so a walk can linearise the network in a few milliseconds.
+ */
+export async function marginGradients(
+  ctx: AttackContext,
+  pixels: ArrayLike<number>,
+  target: number,
+  others: readonly number[],
+): Promise<Float64Array[]> {
+  const model = await tfModel(ctx);
+  const net = ctx.net;
+  const n = net.inputSize;
+  const k = others.length;
+  const classes = net.outputSize;
+  const weights = new Float32Array(k * classes);
+  others.forEach((j, r) => {
+    weights[r * classes + target] = 1;
+    weights[r * classes + j] = -1;
+  });
+  const tiled = new Float32Array(k * n);
+  for (let r = 0; r < k; r++) tiled.set(Float32Array.from(pixels as ArrayLike<number>), r * n);
+  const grad = tf.tidy(() => {
+    const [scale, shift] = preprocessTensors(net);
+    const w = tf.tensor2d(weights, [k, classes]);
+    const f = (px: tf.Tensor) => {
+      const input = px
+        .mul(scale)
+        .add(shift)
+        .reshape([k, ...net.inputShape]);
+      return tf.sum(tf.mul(model.apply(input) as tf.Tensor, w)) as tf.Scalar;
+    };
+    return tf.grad(f)(tf.tensor2d(tiled, [k, n]));
+  });
+  const g = await grad.data();
+  grad.dispose();
+  return others.map((_, r) => Float64Array.from(g.subarray(r * n, (r + 1) * n)));
+}
+
+/** float32 logits of the model for a batch of raw-pixel images (one forward pass). */
+export async function batchLogits(ctx: AttackContext, images: ArrayLike<number>[]): Promise<Float32Array[]> {
+  const model = await tfModel(ctx);
+  const out = tf.tidy(() => model.predict(inputTensor(ctx.net, images)) as tf.Tensor);
+  const z = (await out.data()) as Float32Array;
+  out.dispose();
+  const c = ctx.net.outputSize;
+  return images.map((_, i) => z.subarray(i * c, (i + 1) * c));
+}

@@ -112,7 +112,7 @@ export interface RegionLpOptions {
 export function seedRows(region: LinearRegion, o: RegionLpOptions): { ids: number[]; rows: RowBatch } {
   const ids: number[] = [];
   if (o.iterative && o.seed === "tight") {
-    const { values, scales } = region.evaluate(region.center);
+    const { values, scales } = region.evaluateCenter();
     values.forEach((v, k) => {
       if (v <= 1e-9 * Math.max(1, scales[k] as number)) ids.push(k);
     });

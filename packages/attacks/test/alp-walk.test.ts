@@ -8,12 +8,16 @@ import { gridRho, toyNetwork } from "./toy.js";
 const netAndPixels = arbNetwork().chain((net) => fc.tuple(fc.constant(net), arbPixels(net)));
 
 describe("alp-walk", () => {
-  it("is never worse than alp: ρ̂_walk ≤ ρ̂_alp whenever alp finds an example", async () => {
+  it("with ownRegion, is never worse than alp: ρ̂_walk ≤ ρ̂_alp whenever alp finds an example", async () => {
     await fc.assert(
       fc.asyncProperty(netAndPixels, async ([net, px]) => {
         const label = net.predict64(px);
         const a = await alp.run({ net }, { pixels: px, label });
-        const w = await alpWalk.run({ net }, { pixels: px, label }, { bisections: 1, maxRegions: 8 });
+        const w = await alpWalk.run(
+          { net },
+          { pixels: px, label },
+          { bisections: 1, maxRegions: 8, ownRegion: true },
+        );
         const own = (w.diagnostics.perTarget as { ownRegionFeasible: boolean }[])[0];
         if (a.status === "adversarial") {
           expect(w.status).toBe("adversarial");
@@ -24,6 +28,53 @@ describe("alp-walk", () => {
       { numRuns: 25 },
     );
   }, 120_000);
+
+  for (const step of ["ray", "region-lp"] as const)
+    it(`${step} steps: the margin rises with every step, and each final LP is at most the walk's distance`, async () => {
+      let reached = 0;
+      await fc.assert(
+        fc.asyncProperty(netAndPixels, async ([net, px]) => {
+          const label = net.predict64(px);
+          const w = await alpWalk.run(
+            { net },
+            { pixels: px, label },
+            { step, bisections: 2, maxRegions: 10, maxEps: 255 },
+          );
+          expect(["adversarial", "not_found", "misclassified"]).toContain(w.status);
+          if (w.status === "misclassified") return;
+          const own = (w.diagnostics.perTarget as { ownRegionFeasible: boolean | null }[])[0];
+          expect(own?.ownRegionFeasible).toBeNull(); // not solved unless asked
+          for (const t of w.diagnostics.perTarget as {
+            walks: { margins: number[]; reached: boolean }[];
+            finalLps: { walkedTo: number; rho: number | null; status: string }[];
+            walkedRho: number | null;
+          }[]) {
+            for (const walk of t.walks)
+              walk.margins.forEach((m, k) => {
+                if (k > 0) expect(m).toBeGreaterThan(walk.margins[k - 1] as number);
+              });
+            // the walk's point lies in its region with the target winning: the LP is feasible and no farther
+            for (const f of t.finalLps) {
+              reached++;
+              expect(f.status).toBe("optimal");
+              expect(f.rho as number).toBeLessThanOrEqual(f.walkedTo + 1e-6);
+            }
+            const best = Math.min(...t.finalLps.map((f) => f.rho as number));
+            if (t.walkedRho !== null) expect(t.walkedRho).toBeCloseTo(best, 9);
+          }
+          if (w.status === "adversarial") {
+            expect(w.verified?.float64).toBe(true);
+            expect(w.rho).toBeCloseTo(
+              (w.diagnostics.perTarget as { walkedRho: number }[])[0]?.walkedRho as number,
+              9,
+            );
+          }
+        }),
+        { numRuns: 20 },
+      );
+      console.log(`alp-walk (${step}): ${reached} final LPs over 20 random networks`);
+      expect(reached).toBeGreaterThan(3); // the property was exercised
+    }, 120_000);
 
   it("on 2-D ReLU networks: never below the true ρ of a dense grid, and close to it", async () => {
     const gaps: number[] = [];

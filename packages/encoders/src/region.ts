@@ -113,7 +113,15 @@ export class LinearRegion {
    * magnitude scale (the largest |term|), for tolerance checks.
    */
   evaluate(pixels: ArrayLike<number>): { values: Float64Array; scales: Float64Array } {
-    const acts = this.forward(pixels);
+    return this.evaluateOn(this.forward(pixels));
+  }
+
+  /** `evaluate` at the region's centre, from the activations already computed there. */
+  evaluateCenter(): { values: Float64Array; scales: Float64Array } {
+    return this.evaluateOn(this.activations);
+  }
+
+  private evaluateOn(acts: readonly Float64Array[]): { values: Float64Array; scales: Float64Array } {
     const values = new Float64Array(this.size);
     const scales = new Float64Array(this.size);
     this.pieces.forEach((p, l) => {

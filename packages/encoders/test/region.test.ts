@@ -55,7 +55,10 @@ describe("LinearRegion: x*'s linear region over the pixels", () => {
             expect(v).toBeCloseTo(ref[l]?.[i] as number, 9);
           });
         });
-        for (const v of region.evaluate(px).values) expect(v).toBeGreaterThanOrEqual(-1e-9);
+        const atCenter = region.evaluate(px);
+        for (const v of atCenter.values) expect(v).toBeGreaterThanOrEqual(-1e-9);
+        // the shortcut from the constructor's activations gives the same values and scales
+        expect(region.evaluateCenter()).toEqual(atCenter);
       }),
       { numRuns: 150 },
     );
