@@ -26,7 +26,7 @@ const { values: args } = parseArgs({
 if (args.help) {
   console.log(`usage: npm run bench:attacks -- [options]
   --attacks a,b:k=v   attacks, each with options after a colon (k=v, joined by +), e.g. lbfgs:norm=l2+cSteps=8
-                      (default alp,alp-walk,lbfgs,lbfgs:norm=l2,fgsm,pgd; alp-walk takes ~10-60 s a point)
+                      (default alp,alp-walk,lbfgs,lbfgs:norm=l2,fgsm,pgd; alp takes ~5 s a point)
   --points N          the first N MNIST test points (default 100)
   --eps E             ε in pixels for the frequency column (default 20; also fgsm's step)
   --out FILE          JSON output; per-point results stream to FILE with .jsonl
@@ -107,6 +107,12 @@ const summary = [...new Set(rows.map((r) => r.attack))].map((label) => {
     unverified: attacked.filter((r) => r.status === "unverified").length,
     errors: attacked.filter((r) => r.status === "error").length,
     medianSeconds: median(attacked.map((r) => r.seconds)),
+    // attacks that stop early without an example have two populations of times: show both
+    medianSecondsFound: found.length ? median(found.map((r) => r.seconds)) : null,
+    medianSecondsNotFound:
+      found.length < attacked.length
+        ? median(attacked.filter((r) => r.rho === null).map((r) => r.seconds))
+        : null,
     p90Seconds: quantile(
       attacked.map((r) => r.seconds),
       0.9,
@@ -114,12 +120,12 @@ const summary = [...new Set(rows.map((r) => r.attack))].map((label) => {
   };
 });
 console.log(
-  `\n| attack | points (attacked) | adversarial at ε = ${eps} | severity at ε (pixels) | adversarial at any ρ̂ | median ρ̂ | rounded still adversarial | unverified / errors | median s | p90 s |`,
+  `\n| attack | points (attacked) | adversarial at ε = ${eps} | severity at ε (pixels) | adversarial at any ρ̂ | median ρ̂ | rounded still adversarial | unverified / errors | median s | p90 s | median s with / without example |`,
 );
-console.log("|---|---|---|---|---|---|---|---|---|---|");
+console.log("|---|---|---|---|---|---|---|---|---|---|---|");
 for (const s of summary)
   console.log(
-    `| ${s.attack} | ${s.points} (${s.attacked}) | ${s.adversarialAtEps} | ${fmt(s.severityAtEps ?? Number.NaN)} | ${s.adversarialAnyDistance} | ${fmt(s.medianRho ?? Number.NaN)} | ${s.roundedStillAdversarial} | ${s.unverified} / ${s.errors} | ${fmt(s.medianSeconds)} | ${fmt(s.p90Seconds)} |`,
+    `| ${s.attack} | ${s.points} (${s.attacked}) | ${s.adversarialAtEps} | ${fmt(s.severityAtEps ?? Number.NaN)} | ${s.adversarialAnyDistance} | ${fmt(s.medianRho ?? Number.NaN)} | ${s.roundedStillAdversarial} | ${s.unverified} / ${s.errors} | ${fmt(s.medianSeconds)} | ${fmt(s.p90Seconds)} | ${fmt(s.medianSecondsFound ?? Number.NaN)} / ${fmt(s.medianSecondsNotFound ?? Number.NaN)} |`,
   );
 if (!args.summarize)
   writeFileSync(
