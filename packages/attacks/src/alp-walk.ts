@@ -85,6 +85,8 @@ export const alpWalk = defineAttack<AlpWalkOptions>({
     const mode = opts.step ?? "ray";
     if (mode !== "ray" && mode !== "region-lp")
       return { error: `unknown step "${String(mode)}" (ray or region-lp)`, diagnostics: {} };
+    const reachFraction = opts.reach ?? 0.25;
+    if (!(reachFraction > 0)) return { error: `reach must be positive, got ${opts.reach}`, diagnostics: {} };
     const lp = await regionLpOptions({
       ...opts,
       timeLimit: opts.timeLimit ?? (mode === "region-lp" ? DEFAULT_WALK_LP_SECONDS : undefined),
@@ -113,7 +115,11 @@ export const alpWalk = defineAttack<AlpWalkOptions>({
       return r;
     };
 
-    /** The LP on the region's affine model alone: the ε-ball's corner that maximises the margin. */
+    /**
+     * The margin LP on the region's affine model alone (no region rows: milliseconds), over the
+     * ε-ball ∩ a box of half-width `reach` around the point, and where the segment from the point
+     * to its optimum leaves the region.
+     */
     const rayAim = async (
       at: Float64Array,
       z: Float64Array,
@@ -221,7 +227,7 @@ export const alpWalk = defineAttack<AlpWalkOptions>({
       const margins: number[] = [];
       for (let regions = 1; regions <= maxRegions; regions++) {
         const aim = await (mode === "ray"
-          ? rayAim(at, atLogits, target, lower, upper, eps * (opts.reach ?? 0.25))
+          ? rayAim(at, atLogits, target, lower, upper, eps * reachFraction)
           : regionAim(at, target, lower, upper));
         if (typeof aim === "string") return { regions, margins, reason: aim };
         const len = linf(aim.to, at);
@@ -335,7 +341,7 @@ export const alpWalk = defineAttack<AlpWalkOptions>({
       if (f && (!best || f.rho < best.rho)) best = { rho: f.rho, target, x: f.x };
     }
     const diagnostics = {
-      ties: own?.ties ?? null,
+      ...(own ? { ties: own.ties } : {}),
       margin,
       step: mode,
       lpsSolved: lps,

@@ -76,6 +76,17 @@ describe("alp-walk", () => {
       expect(reached).toBeGreaterThan(3); // the property was exercised
     }, 120_000);
 
+  it("refuses an unknown step or a reach that is not positive, as an error", async () => {
+    const net = toyNetwork(1);
+    const px = [100, 100];
+    const label = net.predict64(px);
+    const bad = await alpWalk.run({ net }, { pixels: px, label }, { step: "nope" });
+    expect(bad.status).toBe("error");
+    expect(bad.diagnostics.message).toMatch(/unknown step "nope"/);
+    const zero = await alpWalk.run({ net }, { pixels: px, label }, { reach: 0 });
+    expect(zero.diagnostics.message).toMatch(/reach must be positive/);
+  });
+
   it("on 2-D ReLU networks: never below the true ρ of a dense grid, and close to it", async () => {
     const gaps: number[] = [];
     let missed = 0;
