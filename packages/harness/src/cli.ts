@@ -279,7 +279,7 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
         "with each fine-tuning attack for T = 1..rounds, every model evaluated with every attack on the same " +
         "test points; writes OUT/report (Table 1, Figure 3 with a panel per measuring attack) and " +
         "OUT/finetuning.md. The full setting uses all of MNIST and prints its expected duration first; " +
-        "--quick takes about 30 minutes on 2 cores. Re-running continues where it stopped.",
+        "--quick takes about 45 minutes on 2 cores. Re-running continues where it stopped.",
     )
     .option(
       "--quick",
@@ -292,11 +292,11 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
     .requiredOption("--out <dir>", "output directory")
     .option(
       "--finetune-attacks <list>",
-      "attacks that generate training examples (default lbfgs,alp,alp-pgd)",
+      "attacks that generate training examples (default lbfgs,alp,alp-walk,alp-pgd)",
     )
     .option(
       "--attacks <list>",
-      "attacks that measure every model (default lbfgs,alp,alp-walk,alp-pgd; quick: lbfgs,alp)",
+      "attacks that measure every model (default lbfgs,alp,alp-walk,alp-pgd; quick: lbfgs,alp,alp-walk)",
     )
     .option("--rounds <T>", "fine-tuning rounds (default 2)", nonNegativeInt)
     .option(
