@@ -1,4 +1,4 @@
-import { argmax, prng } from "@rho/models";
+import { argmax, Network, prng, rawPixels } from "@rho/models";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { arbNetwork, arbPixels } from "../../models/test/arbitraries.js";
@@ -85,6 +85,32 @@ describe("alp-walk", () => {
     expect(bad.diagnostics.message).toMatch(/unknown step "nope"/);
     const zero = await alpWalk.run({ net }, { pixels: px, label }, { reach: 0 });
     expect(zero.diagnostics.message).toMatch(/reach must be positive/);
+  });
+
+  it("walks off a point where every max-pool window ties, to the true ρ", async () => {
+    // a blank 4×4 image: all four 2×2 windows tie at x*; label 1 wins once Σ maxima > 10, so the
+    // true ρ is 2.5 (one pixel per window raised), whichever pixel the tie rule calls the winner
+    const net = new Network({
+      inputShape: [4, 4, 1],
+      preprocess: rawPixels(1),
+      layers: [
+        { kind: "maxpool", size: [2, 2], strides: [2, 2], padding: "valid" },
+        { kind: "flatten" },
+        {
+          kind: "dense",
+          units: 2,
+          weights: Float32Array.from([0, 1, 0, 1, 0, 1, 0, 1]),
+          bias: Float32Array.of(10, 0),
+        },
+      ],
+    });
+    const w = await alpWalk.run({ net }, { pixels: new Array(16).fill(0), label: 0 });
+    expect(w.status).toBe("adversarial");
+    const [t] = w.diagnostics.perTarget as { ownRegionFeasible: null; walks: { reached: boolean }[] }[];
+    expect(t?.ownRegionFeasible).toBeNull(); // found by walking, not by x*'s own LP
+    expect(t?.walks[0]?.reached).toBe(true);
+    expect(w.rho).toBeGreaterThanOrEqual(2.5);
+    expect(w.rho).toBeLessThanOrEqual(2.5 + 1e-3); // the margin 1e-3 shared by four windows
   });
 
   it("on 2-D ReLU networks: never below the true ρ of a dense grid, and close to it", async () => {
