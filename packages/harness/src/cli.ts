@@ -201,7 +201,11 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
     .addOption(datasetOption())
     .addOption(dataDirOption())
     .addOption(splitOption())
-    .option("--attacks <list>", `comma-separated attacks: ${attackNames().join(", ")}`, "alp,lbfgs,fgsm")
+    .option(
+      "--attacks <list>",
+      `comma-separated attacks: ${attackNames().join(", ")}`,
+      "alp,alp-walk,lbfgs,fgsm",
+    )
     .addOption(solverOption())
     .addOption(targetOption())
     .option("--points <n>", "how many points (the first N, or N sampled with --sample)", nonNegativeInt, 100)
