@@ -1,10 +1,10 @@
-import type { LinearProgram, RowBatch } from "@rho/constraints";
 import { LinearRegion } from "@rho/encoders";
 import { type AlpOptions, DEFAULT_MARGIN } from "./alp.js";
 import { defineAttack } from "./define.js";
-import { batchLogits, marginGradients } from "./gradients.js";
-import { nearestInRegion, regionLpOptions, seedRows, solveOverRegion, targetRows } from "./region-lp.js";
-import { clipToBox, linf, pickTargets } from "./verify.js";
+import { batchLogits } from "./gradients.js";
+import { nearestInRegion, regionLpOptions } from "./region-lp.js";
+import { linf, pickTargets } from "./verify.js";
+import { rayStep, regionLpStep, type StepContext } from "./walk-steps.js";
 
 export interface AlpWalkOptions extends AlpOptions {
   /** Radius of the ε-ball the walk stays in, pixels (default 32). */
@@ -38,9 +38,6 @@ export const DEFAULT_WALK_LP_SECONDS = 60;
 /** How far past a region's boundary the first landing point lies, in pixels. */
 const CROSS = 1e-4;
 
-/** The margin LP of a "ray" step keeps the rows of this many labels nearest the target. */
-const COMPETITORS = 4;
-
 /** Each bisection round walks a ball at least this fraction of the best ρ̂ so far. */
 const SHRINK = 0.9;
 
@@ -55,12 +52,6 @@ interface Walk {
   reason: string;
   /** The network's margin min_j (z_ℓ − z_j) after each step. */
   margins: number[];
-}
-
-/** Where one step aims: `to`, and the fraction of the segment at → to that stays in at's region. */
-interface Aim {
-  to: Float64Array;
-  exit: number;
 }
 
 /**
@@ -92,8 +83,6 @@ export const alpWalk = defineAttack<AlpWalkOptions>({
       timeLimit: opts.timeLimit ?? (mode === "region-lp" ? DEFAULT_WALK_LP_SECONDS : undefined),
     });
     const center = Float64Array.from(point.pixels as ArrayLike<number>);
-    const n = net.inputSize;
-    const labels = Array.from({ length: net.outputSize }, (_, j) => j);
     const marginOf = (z: ArrayLike<number>, target: number) => {
       let m = Number.POSITIVE_INFINITY;
       for (let j = 0; j < z.length; j++)
@@ -115,106 +104,8 @@ export const alpWalk = defineAttack<AlpWalkOptions>({
       return r;
     };
 
-    /**
-     * The margin LP on the region's affine model alone (no region rows: milliseconds), over the
-     * ε-ball ∩ a box of half-width `reach` around the point, and where the segment from the point
-     * to its optimum leaves the region.
-     */
-    const rayAim = async (
-      at: Float64Array,
-      z: Float64Array,
-      target: number,
-      lower: Float64Array,
-      upper: Float64Array,
-      reach: number,
-    ) => {
-      // the labels closest to the target only: the others are far behind within one step's reach
-      const others = labels
-        .filter((j) => j !== target)
-        .sort((a, b) => (z[b] as number) - (z[a] as number))
-        .slice(0, COMPETITORS);
-      const grads = await marginGradients(ctx, at, target, others);
-      // rows g_j·y − m ≥ −(margin_j(at) − g_j·at), over the pixels and m (column n)
-      const count = others.length;
-      const rows: RowBatch = {
-        count,
-        starts: Int32Array.from({ length: count + 1 }, (_, r) => r * (n + 1)),
-        indices: new Int32Array(count * (n + 1)),
-        values: new Float64Array(count * (n + 1)),
-        lower: new Float64Array(count),
-        upper: new Float64Array(count).fill(Number.POSITIVE_INFINITY),
-      };
-      others.forEach((j, r) => {
-        const g = grads[r] as Float64Array;
-        let dot = 0;
-        for (let i = 0; i < n; i++) {
-          rows.indices[r * (n + 1) + i] = i;
-          rows.values[r * (n + 1) + i] = g[i] as number;
-          dot += (g[i] as number) * (at[i] as number);
-        }
-        rows.indices[r * (n + 1) + n] = n;
-        rows.values[r * (n + 1) + n] = -1;
-        rows.lower[r] = dot - ((z[target] as number) - (z[j] as number));
-      });
-      const objective = new Float64Array(n + 1);
-      objective[n] = 1;
-      const colLower = Float64Array.from([...lower, Number.NEGATIVE_INFINITY]);
-      const colUpper = Float64Array.from([...upper, Number.POSITIVE_INFINITY]);
-      for (let i = 0; i < n; i++) {
-        colLower[i] = Math.max(colLower[i] as number, (at[i] as number) - reach);
-        colUpper[i] = Math.min(colUpper[i] as number, (at[i] as number) + reach);
-      }
-      const program: LinearProgram = {
-        numCols: n + 1,
-        sense: "max",
-        objective,
-        objectiveOffset: 0,
-        colLower,
-        colUpper,
-        rows,
-      };
-      lps++;
-      const result = await lp.solver.solve(
-        program,
-        lp.timeLimit !== undefined ? { timeLimit: lp.timeLimit } : {},
-      );
-      if (result.status !== "optimal" || !result.primal)
-        return `margin LP ended ${result.status}${result.message ? `: ${result.message}` : ""}`;
-      const to = clipToBox(result.primal.subarray(0, n), box);
-      // the region's inequalities are affine along the segment: it leaves at the first one to reach 0
-      const region = new LinearRegion(net, at, { ties, memoBudget: 0 });
-      const v0 = region.evaluateCenter().values;
-      const v1 = region.evaluate(to).values;
-      let exit = 1;
-      for (let k = 0; k < v0.length; k++) {
-        const a = Math.max(0, v0[k] as number);
-        const b = v1[k] as number;
-        if (b < 0) exit = Math.min(exit, a / (a - b));
-      }
-      return { to, exit } satisfies Aim;
-    };
-
-    /** The margin LP over the region ∩ the ε-ball, by iterative constraint solving. */
-    const regionAim = async (at: Float64Array, target: number, lower: Float64Array, upper: Float64Array) => {
-      const region = new LinearRegion(net, at, { ties });
-      const objective = new Float64Array(n + 1);
-      objective[n] = 1;
-      const base: LinearProgram = {
-        numCols: n + 1,
-        sense: "max",
-        objective,
-        objectiveOffset: 0,
-        colLower: Float64Array.from([...lower, Number.NEGATIVE_INFINITY]),
-        colUpper: Float64Array.from([...upper, Number.POSITIVE_INFINITY]),
-        rows: targetRows(region, target, 0, n),
-      };
-      lps++;
-      const { result } = await solveOverRegion(region, base, lp, seedRows(region, lp));
-      if (result.status !== "optimal" || !result.primal)
-        return `margin LP ended ${result.status}${result.message ? `: ${result.message}` : ""}`;
-      // the optimum lies in the region; the walk continues along the same direction beyond it
-      return { to: clipToBox(result.primal.subarray(0, n), box), exit: 1 } satisfies Aim;
-    };
+    const step = mode === "ray" ? rayStep : regionLpStep;
+    const stepCtx: StepContext = { ctx, box, ties, lp };
 
     /** Walks from `start` (x* or a larger ball's example) projected into the ε-ball. */
     const walk = async (eps: number, target: number, start: Float64Array): Promise<Walk> => {
@@ -226,9 +117,15 @@ export const alpWalk = defineAttack<AlpWalkOptions>({
       let atMargin = marginOf(atLogits, target);
       const margins: number[] = [];
       for (let regions = 1; regions <= maxRegions; regions++) {
-        const aim = await (mode === "ray"
-          ? rayAim(at, atLogits, target, lower, upper, eps * reachFraction)
-          : regionAim(at, target, lower, upper));
+        lps++;
+        const aim = await step(stepCtx, {
+          at,
+          logits: atLogits,
+          target,
+          lower,
+          upper,
+          reach: eps * reachFraction,
+        });
         if (typeof aim === "string") return { regions, margins, reason: aim };
         const len = linf(aim.to, at);
         if (len < 1e-9) return { regions, margins, reason: "stuck: the margin LP stays put" };

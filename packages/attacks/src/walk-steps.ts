@@ -1,0 +1,132 @@
+// The two ways an alp-walk step picks where to go from the current point: by the margin LP on
+// the current region's affine model (fast), or by the margin LP over the region itself (exact).
+import type { LinearProgram, RowBatch, TieRule } from "@rho/constraints";
+import { LinearRegion } from "@rho/encoders";
+import type { AttackContext } from "./attack.js";
+import { marginGradients } from "./gradients.js";
+import { type RegionLpOptions, seedRows, solveOverRegion, targetRows } from "./region-lp.js";
+import { clipToBox } from "./verify.js";
+
+/** What every step of one attack run shares. */
+export interface StepContext {
+  readonly ctx: AttackContext;
+  readonly box: readonly [number, number];
+  readonly ties: TieRule;
+  readonly lp: RegionLpOptions;
+}
+
+/** Where a step starts: the point, its float64 logits, the target and the ε-ball as bounds. */
+export interface StepFrom {
+  readonly at: Float64Array;
+  readonly logits: Float64Array;
+  readonly target: number;
+  readonly lower: Float64Array;
+  readonly upper: Float64Array;
+  /** Half-width of the box around `at` a "ray" step's LP may reach into. */
+  readonly reach: number;
+}
+
+/** Where one step aims: `to`, and the fraction of the segment at → to that stays in at's region. */
+export interface Aim {
+  readonly to: Float64Array;
+  readonly exit: number;
+}
+
+/** One margin LP per call; a string says why it failed. */
+export type WalkStep = (c: StepContext, from: StepFrom) => Promise<Aim | string>;
+
+/** The margin LP of a "ray" step keeps the rows of this many labels nearest the target. */
+const COMPETITORS = 4;
+
+const lpFailure = (r: { status: string; message?: string }) =>
+  `margin LP ended ${r.status}${r.message ? `: ${r.message}` : ""}`;
+
+/** max m over the pixels (columns 0..n−1) and m (column n), within the given pixel bounds. */
+function marginProgram(rows: RowBatch, lower: Float64Array, upper: Float64Array): LinearProgram {
+  const n = lower.length;
+  const objective = new Float64Array(n + 1);
+  objective[n] = 1;
+  return {
+    numCols: n + 1,
+    sense: "max",
+    objective,
+    objectiveOffset: 0,
+    colLower: Float64Array.from([...lower, Number.NEGATIVE_INFINITY]),
+    colUpper: Float64Array.from([...upper, Number.POSITIVE_INFINITY]),
+    rows,
+  };
+}
+
+/**
+ * The margin LP on the region's affine model alone (no region rows: milliseconds), over the
+ * ε-ball ∩ a box of half-width `reach` around the point, and where the segment from the point to
+ * its optimum leaves the region.
+ */
+export const rayStep: WalkStep = async (
+  { ctx, box, ties, lp },
+  { at, logits: z, target, lower, upper, reach },
+) => {
+  const net = ctx.net;
+  const n = net.inputSize;
+  // the labels closest to the target only: the others are far behind within one step's reach
+  const others = Array.from({ length: net.outputSize }, (_, j) => j)
+    .filter((j) => j !== target)
+    .sort((a, b) => (z[b] as number) - (z[a] as number))
+    .slice(0, COMPETITORS);
+  const grads = await marginGradients(ctx, at, target, others);
+  // rows g_j·y − m ≥ g_j·at − margin_j(at): the margins' affine model on at's region
+  const count = others.length;
+  const rows: RowBatch = {
+    count,
+    starts: Int32Array.from({ length: count + 1 }, (_, r) => r * (n + 1)),
+    indices: new Int32Array(count * (n + 1)),
+    values: new Float64Array(count * (n + 1)),
+    lower: new Float64Array(count),
+    upper: new Float64Array(count).fill(Number.POSITIVE_INFINITY),
+  };
+  others.forEach((j, r) => {
+    const g = grads[r] as Float64Array;
+    let dot = 0;
+    for (let i = 0; i < n; i++) {
+      rows.indices[r * (n + 1) + i] = i;
+      rows.values[r * (n + 1) + i] = g[i] as number;
+      dot += (g[i] as number) * (at[i] as number);
+    }
+    rows.indices[r * (n + 1) + n] = n;
+    rows.values[r * (n + 1) + n] = -1;
+    rows.lower[r] = dot - ((z[target] as number) - (z[j] as number));
+  });
+  const program = marginProgram(
+    rows,
+    Float64Array.from(lower, (v, i) => Math.max(v, (at[i] as number) - reach)),
+    Float64Array.from(upper, (v, i) => Math.min(v, (at[i] as number) + reach)),
+  );
+  const result = await lp.solver.solve(
+    program,
+    lp.timeLimit !== undefined ? { timeLimit: lp.timeLimit } : {},
+  );
+  if (result.status !== "optimal" || !result.primal) return lpFailure(result);
+  const to = clipToBox(result.primal.subarray(0, n), box);
+  // the region's inequalities are affine along the segment: it leaves at the first one to reach 0
+  const region = new LinearRegion(net, at, { ties, memoBudget: 0 });
+  const v0 = region.evaluateCenter().values;
+  const v1 = region.evaluate(to).values;
+  let exit = 1;
+  for (let k = 0; k < v0.length; k++) {
+    const a = Math.max(0, v0[k] as number);
+    const b = v1[k] as number;
+    if (b < 0) exit = Math.min(exit, a / (a - b));
+  }
+  return { to, exit };
+};
+
+/** The margin LP over the region ∩ the ε-ball itself, by iterative constraint solving (seconds a region). */
+export const regionLpStep: WalkStep = async ({ ctx, box, ties, lp }, { at, target, lower, upper }) => {
+  const net = ctx.net;
+  const region = new LinearRegion(net, at, { ties });
+  const base = marginProgram(targetRows(region, target, 0, net.inputSize), lower, upper);
+  const { result } = await solveOverRegion(region, base, lp, seedRows(region, lp));
+  if (result.status !== "optimal" || !result.primal) return lpFailure(result);
+  // the optimum lies in the region; the walk continues along the same direction beyond it
+  return { to: clipToBox(result.primal.subarray(0, net.inputSize), box), exit: 1 };
+};
