@@ -1,9 +1,9 @@
-import { argmax, Network, prng, rawPixels } from "@rho/models";
+import { argmax, prng } from "@rho/models";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { arbNetwork, arbPixels } from "../../models/test/arbitraries.js";
 import { alp, alpWalk } from "../src/index.js";
-import { gridRho, toyNetwork } from "./toy.js";
+import { gridRho, poolNetwork, toyNetwork } from "./toy.js";
 
 const netAndPixels = arbNetwork().chain((net) => fc.tuple(fc.constant(net), arbPixels(net)));
 
@@ -90,20 +90,7 @@ describe("alp-walk", () => {
   it("walks off a point where every max-pool window ties, to the true ρ", async () => {
     // a blank 4×4 image: all four 2×2 windows tie at x*; label 1 wins once Σ maxima > 10, so the
     // true ρ is 2.5 (one pixel per window raised), whichever pixel the tie rule calls the winner
-    const net = new Network({
-      inputShape: [4, 4, 1],
-      preprocess: rawPixels(1),
-      layers: [
-        { kind: "maxpool", size: [2, 2], strides: [2, 2], padding: "valid" },
-        { kind: "flatten" },
-        {
-          kind: "dense",
-          units: 2,
-          weights: Float32Array.from([0, 1, 0, 1, 0, 1, 0, 1]),
-          bias: Float32Array.of(10, 0),
-        },
-      ],
-    });
+    const net = poolNetwork([0, 1, 0, 1, 0, 1, 0, 1], [10, 0]);
     const w = await alpWalk.run({ net }, { pixels: new Array(16).fill(0), label: 0 });
     expect(w.status).toBe("adversarial");
     const [t] = w.diagnostics.perTarget as { ownRegionFeasible: null; walks: { reached: boolean }[] }[];

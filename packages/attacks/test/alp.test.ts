@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { arbNetwork, arbPixels } from "../../models/test/arbitraries.js";
 import { type AlpOptions, alp, DEFAULT_MARGIN } from "../src/index.js";
 import { arbPixels2, arbWeights2, linear2 } from "./linear.js";
+import { poolNetwork } from "./toy.js";
 
 const netAndPixels = arbNetwork().chain((net) => fc.tuple(fc.constant(net), arbPixels(net)));
 
@@ -117,20 +118,7 @@ describe("alp", () => {
 
   it("reports the region's ties, and ρ̂ = ∞ with its reason when the region holds no example", async () => {
     // a max-pool over a blank image: every window ties; the flat region cannot flip the label
-    const net = new Network({
-      inputShape: [4, 4, 1],
-      preprocess: rawPixels(1),
-      layers: [
-        { kind: "maxpool", size: [2, 2], strides: [2, 2], padding: "valid" },
-        { kind: "flatten" },
-        {
-          kind: "dense",
-          units: 2,
-          weights: Float32Array.from([1, 0, 1, 0, 1, 0, 1, 0]),
-          bias: Float32Array.of(1, 0),
-        },
-      ],
-    });
+    const net = poolNetwork([1, 0, 1, 0, 1, 0, 1, 0], [1, 0]);
     const px = new Array(16).fill(0);
     const r = await run(net, px);
     expect(r.diagnostics.ties).toBe(4);

@@ -29,3 +29,16 @@ export function gridRho(net: Network, px: number[], radius: number, h: number): 
   }
   return best;
 }
+
+/** A 4×4 image → 2×2 max-pool → 4 maxima → dense(2): on a blank image every window ties. */
+export function poolNetwork(weights: number[], bias: [number, number]): Network {
+  return new Network({
+    inputShape: [4, 4, 1],
+    preprocess: rawPixels(1),
+    layers: [
+      { kind: "maxpool", size: [2, 2], strides: [2, 2], padding: "valid" },
+      { kind: "flatten" },
+      { kind: "dense", units: 2, weights: Float32Array.from(weights), bias: Float32Array.from(bias) },
+    ],
+  });
+}
