@@ -1,3 +1,4 @@
+export { registerAvgPoolGradient } from "./avgpool-gradient.js";
 export {
   BACKENDS,
   type BackendChoice,
