@@ -96,7 +96,10 @@ export async function evalCommand(o: EvalOptions, out: Output): Promise<number> 
       throw new UsageError(`${o.out} already holds a run: --resume continues it, or choose a new --out`);
     const old = JSON.parse(readFileSync(runFile, "utf8")) as RunSpec;
     const diff = specDifferences(old, spec);
-    if (diff.length) throw new UsageError(`--resume: ${o.out} holds a different run (${diff.join(", ")})`);
+    if (diff.length)
+      throw new UsageError(
+        `--resume: ${o.out} holds a different run (${diff.join(", ")}); choose another --out, or remove that directory to start over`,
+      );
   } else writeJsonInto(dir, RUN_FILE, spec, o.out);
   const done = readResults(resultsFile);
   const key = (attack: string, index: number) => `${attack}#${index}`;
