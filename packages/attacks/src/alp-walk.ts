@@ -178,9 +178,8 @@ export const alpWalk = defineAttack<AlpWalkOptions>({
       const inOwn = own ? await alpIn(own, target) : undefined;
       const walks: Record<string, unknown>[] = [];
       const finals: Record<string, unknown>[] = [];
-      let found: { rho: number; x: Float64Array } | undefined = inOwn?.x
-        ? { rho: inOwn.rho as number, x: inOwn.x }
-        : undefined;
+      /** The walk's best: x*'s own LP is kept apart, so it never changes where the walk goes. */
+      let found: { rho: number; x: Float64Array } | undefined;
       /** The ALP LP in the region around a point the walk reached; keeps the better ρ̂. */
       const finish = async (reached: Float64Array) => {
         const t0 = performance.now();
@@ -205,7 +204,7 @@ export const alpWalk = defineAttack<AlpWalkOptions>({
         });
         return w;
       };
-      let hi = Math.min(opts.maxEps ?? 32, found?.rho ?? Number.POSITIVE_INFINITY);
+      let hi = opts.maxEps ?? 32;
       let lo = 0;
       const first = await walkAt(hi, center);
       if (first.reached) await finish(first.reached);
@@ -234,8 +233,9 @@ export const alpWalk = defineAttack<AlpWalkOptions>({
         walks,
         finalLps: finals,
       });
-      const f = found as { rho: number; x: Float64Array } | undefined;
-      if (f && (!best || f.rho < best.rho)) best = { rho: f.rho, target, x: f.x };
+      // ownRegion adds a candidate and changes nothing else: it can only lower ρ̂
+      for (const f of [found as { rho: number; x: Float64Array } | undefined, inOwn])
+        if (f?.x && (!best || (f.rho as number) < best.rho)) best = { rho: f.rho as number, target, x: f.x };
     }
     const diagnostics = {
       ...(own ? { ties: own.ties } : {}),

@@ -18,6 +18,9 @@ describe("alp-walk", () => {
           { pixels: px, label },
           { bisections: 1, maxRegions: 8, ownRegion: true },
         );
+        // x*'s own LP only adds a candidate: never a larger ρ̂ than the walk alone
+        const alone = await alpWalk.run({ net }, { pixels: px, label }, { bisections: 1, maxRegions: 8 });
+        expect(w.rho).toBeLessThanOrEqual(alone.rho);
         const own = (w.diagnostics.perTarget as { ownRegionFeasible: boolean }[])[0];
         if (a.status === "adversarial") {
           expect(w.status).toBe("adversarial");
