@@ -113,14 +113,18 @@ export const alpWalk = defineAttack<AlpWalkOptions>({
       const upper = Float64Array.from(center, (c) => Math.min(box[1], c + eps));
       const inBall = (v: number, i: number) => Math.min(upper[i] as number, Math.max(lower[i] as number, v));
       let at: Float64Array = Float64Array.from(start, inBall);
-      let atLogits = net.forward64(at).logits;
-      let atMargin = marginOf(atLogits, target);
+      // the point's linear region (without memoised gradients: only forward passes are needed)
+      // gives the step its inequalities and the walk its float64 logits, in one forward pass
+      const regionAt = (x: Float64Array) => new LinearRegion(net, x, { ties, memoBudget: 0 });
+      const logitsOf = (r: LinearRegion) => r.activations[r.activations.length - 1] as Float64Array;
+      let atRegion = regionAt(at);
+      let atMargin = marginOf(logitsOf(atRegion), target);
       const margins: number[] = [];
       for (let regions = 1; regions <= maxRegions; regions++) {
         lps++;
         const aim = await step(stepCtx, {
           at,
-          logits: atLogits,
+          region: atRegion,
           target,
           lower,
           upper,
@@ -146,8 +150,8 @@ export const alpWalk = defineAttack<AlpWalkOptions>({
           if (marginOf(z, target) > marginOf(z32[pick] as Float32Array, target)) pick = c;
         });
         const next = candidates[pick] as Float64Array;
-        const nextLogits = net.forward64(next).logits;
-        const m = marginOf(nextLogits, target);
+        const nextRegion = regionAt(next);
+        const m = marginOf(logitsOf(nextRegion), target);
         margins.push(m);
         if (m >= margin) return { reached: next, regions, margins, reason: "target wins" };
         if (!(m > atMargin + 1e-9))
@@ -160,7 +164,7 @@ export const alpWalk = defineAttack<AlpWalkOptions>({
         const before = margins[margins.length - 1 - STALL_STEPS];
         if (before !== undefined && m - before < STALL_GAIN * Math.max(1, Math.abs(m)))
           return { regions, margins, reason: `stalled at margin ${m.toPrecision(4)}` };
-        [at, atLogits, atMargin] = [next, nextLogits, m];
+        [at, atRegion, atMargin] = [next, nextRegion, m];
       }
       return {
         regions: maxRegions,

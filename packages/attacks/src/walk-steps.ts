@@ -15,10 +15,10 @@ export interface StepContext {
   readonly lp: RegionLpOptions;
 }
 
-/** Where a step starts: the point, its float64 logits, the target and the ε-ball as bounds. */
+/** Where a step starts: the point, its linear region (memoised gradients not needed), the target and the ε-ball as bounds. */
 export interface StepFrom {
   readonly at: Float64Array;
-  readonly logits: Float64Array;
+  readonly region: LinearRegion;
   readonly target: number;
   readonly lower: Float64Array;
   readonly upper: Float64Array;
@@ -62,11 +62,10 @@ function marginProgram(rows: RowBatch, lower: Float64Array, upper: Float64Array)
  * ε-ball ∩ a box of half-width `reach` around the point, and where the segment from the point to
  * its optimum leaves the region.
  */
-export const rayStep: WalkStep = async (
-  { ctx, box, ties, lp },
-  { at, logits: z, target, lower, upper, reach },
-) => {
+export const rayStep: WalkStep = async ({ ctx, box, lp }, { at, region, target, lower, upper, reach }) => {
   const net = ctx.net;
+  // float64 logits at the point, from the region's own forward pass
+  const z = region.activations[region.activations.length - 1] as Float64Array;
   const n = net.inputSize;
   // the labels closest to the target only: the others are far behind within one step's reach
   const others = Array.from({ length: net.outputSize }, (_, j) => j)
@@ -108,7 +107,6 @@ export const rayStep: WalkStep = async (
   if (result.status !== "optimal" || !result.primal) return lpFailure(result);
   const to = clipToBox(result.primal.subarray(0, n), box);
   // the region's inequalities are affine along the segment: it leaves at the first one to reach 0
-  const region = new LinearRegion(net, at, { ties, memoBudget: 0 });
   const v0 = region.evaluateCenter().values;
   const v1 = region.evaluate(to).values;
   let exit = 1;
