@@ -28,6 +28,20 @@ function preprocessTensors(net: Network): [tf.Tensor, tf.Tensor] {
 }
 
 /**
+ * The model's logits on raw pixels (one image or a batch, flattened), the preprocessing inside the
+ * graph so that gradients reach the pixels. Call inside tf.tidy.
+ */
+function logitsOnPixels(model: tf.LayersModel, net: Network, px: tf.Tensor): tf.Tensor {
+  const [scale, shift] = preprocessTensors(net);
+  return model.apply(
+    px
+      .mul(scale)
+      .add(shift)
+      .reshape([-1, ...net.inputShape]),
+  ) as tf.Tensor;
+}
+
+/**
  * loss(logits) at these raw pixels and its gradient with respect to them, by TensorFlow.js
  * autograd through the float32 model and the preprocessing.
  */
@@ -39,14 +53,7 @@ export async function lossAndGradient(
   const model = await tfModel(ctx);
   const net = ctx.net;
   const { value, grad } = tf.tidy(() => {
-    const [scale, shift] = preprocessTensors(net);
-    const f = (px: tf.Tensor) => {
-      const input = px
-        .mul(scale)
-        .add(shift)
-        .reshape([1, ...net.inputShape]);
-      return loss((model.apply(input) as tf.Tensor).reshape([-1]) as tf.Tensor1D);
-    };
+    const f = (px: tf.Tensor) => loss(logitsOnPixels(model, net, px).reshape([-1]) as tf.Tensor1D);
     return tf.valueAndGrad(f)(tf.tensor1d(Float32Array.from(pixels as ArrayLike<number>)));
   });
   const [v, g] = await Promise.all([value.data(), grad.data()]);
@@ -99,15 +106,8 @@ export async function marginGradients(
   const tiled = new Float32Array(k * n);
   for (let r = 0; r < k; r++) tiled.set(Float32Array.from(pixels as ArrayLike<number>), r * n);
   const grad = tf.tidy(() => {
-    const [scale, shift] = preprocessTensors(net);
     const w = tf.tensor2d(weights, [k, classes]);
-    const f = (px: tf.Tensor) => {
-      const input = px
-        .mul(scale)
-        .add(shift)
-        .reshape([k, ...net.inputShape]);
-      return tf.sum(tf.mul(model.apply(input) as tf.Tensor, w)) as tf.Scalar;
-    };
+    const f = (px: tf.Tensor) => tf.sum(tf.mul(logitsOnPixels(model, net, px), w)) as tf.Scalar;
     return tf.grad(f)(tf.tensor2d(tiled, [k, n]));
   });
   const g = await grad.data();

@@ -1,7 +1,7 @@
 // The two ways an alp-walk step picks where to go from the current point: by the margin LP on
 // the current region's affine model (fast), or by the margin LP over the region itself (exact).
 import type { LinearProgram, RowBatch, TieRule } from "@rho/constraints";
-import { LinearRegion } from "@rho/encoders";
+import { formsToRows, LinearRegion } from "@rho/encoders";
 import type { AttackContext } from "./attack.js";
 import { marginGradients } from "./gradients.js";
 import { type RegionLpOptions, seedRows, solveOverRegion, targetRows } from "./region-lp.js";
@@ -73,28 +73,19 @@ export const rayStep: WalkStep = async ({ ctx, box, lp }, { at, region, target, 
     .sort((a, b) => (z[b] as number) - (z[a] as number))
     .slice(0, COMPETITORS);
   const grads = await marginGradients(ctx, at, target, others);
-  // rows g_j·y − m ≥ g_j·at − margin_j(at): the margins' affine model on at's region
-  const count = others.length;
-  const rows: RowBatch = {
-    count,
-    starts: Int32Array.from({ length: count + 1 }, (_, r) => r * (n + 1)),
-    indices: new Int32Array(count * (n + 1)),
-    values: new Float64Array(count * (n + 1)),
-    lower: new Float64Array(count),
-    upper: new Float64Array(count).fill(Number.POSITIVE_INFINITY),
-  };
-  others.forEach((j, r) => {
+  // rows g_j·y − m ≥ g_j·at − margin_j(at): the margins' affine model on at's region, over the
+  // pixels and m (column n)
+  const columns = Int32Array.from({ length: n + 1 }, (_, i) => i);
+  const forms = others.map((j, r) => {
     const g = grads[r] as Float64Array;
     let dot = 0;
-    for (let i = 0; i < n; i++) {
-      rows.indices[r * (n + 1) + i] = i;
-      rows.values[r * (n + 1) + i] = g[i] as number;
-      dot += (g[i] as number) * (at[i] as number);
-    }
-    rows.indices[r * (n + 1) + n] = n;
-    rows.values[r * (n + 1) + n] = -1;
-    rows.lower[r] = dot - ((z[target] as number) - (z[j] as number));
+    for (let i = 0; i < n; i++) dot += (g[i] as number) * (at[i] as number);
+    const values = new Float64Array(n + 1);
+    values.set(g);
+    values[n] = -1;
+    return { indices: columns, values, constant: (z[target] as number) - (z[j] as number) - dot };
   });
+  const rows = formsToRows(forms, (f) => [-f.constant, Number.POSITIVE_INFINITY]);
   const program = marginProgram(
     rows,
     Float64Array.from(lower, (v, i) => Math.max(v, (at[i] as number) - reach)),
