@@ -152,14 +152,16 @@ export const alpWalk = defineAttack<AlpWalkOptions>({
         const next = candidates[pick] as Float64Array;
         const nextRegion = regionAt(next);
         const m = marginOf(logitsOf(nextRegion), target);
-        margins.push(m);
-        if (m >= margin) return { reached: next, regions, margins, reason: "target wins" };
-        if (!(m > atMargin + 1e-9))
+        // A step that gains nothing is not taken: the walk ends where it stands, and `margins`
+        // lists only the steps taken (so it rises strictly, by construction and by test).
+        if (m < margin && !(m > atMargin + 1e-9))
           return {
             regions,
             margins,
-            reason: `stuck at margin ${m.toPrecision(4)} (the ball's edge or no better region)`,
+            reason: `stuck at margin ${atMargin.toPrecision(4)}: the best step found gives ${m.toPrecision(4)} (the ball's edge or no better region)`,
           };
+        margins.push(m);
+        if (m >= margin) return { reached: next, regions, margins, reason: "target wins" };
         // a walk creeping along the ball's edge rarely gets there: give up early
         const before = margins[margins.length - 1 - STALL_STEPS];
         if (before !== undefined && m - before < STALL_GAIN * Math.max(1, Math.abs(m)))

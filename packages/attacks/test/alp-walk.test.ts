@@ -1,4 +1,4 @@
-import { argmax, prng } from "@rho/models";
+import { argmax, Network, prng } from "@rho/models";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { arbNetwork, arbPixels } from "../../models/test/arbitraries.js";
@@ -78,6 +78,51 @@ describe("alp-walk", () => {
       console.log(`alp-walk (${step}): ${reached} final LPs over 20 random networks`);
       expect(reached).toBeGreaterThan(3); // the property was exercised
     }, 120_000);
+
+  it("a step that gains nothing ends the walk and is not recorded (fast-check counterexample, seed 1666585375)", async () => {
+    // Global average pool → dense(5) → ReLU → dense(3) where only unit 3 feeds label 1: labels 0
+    // and 2 stay tied at 0, so target 0's margin can rise to 0 (unit 3 switched off) and no
+    // further. The walk used to record the rejected step's lower margin (−0.045 after 0).
+    const net = new Network({
+      inputShape: [2, 3, 2],
+      preprocess: { scale: [1 / 255, 1 / 255], shift: [0, 0] },
+      layers: [
+        { kind: "globalavgpool" },
+        { kind: "dropout", rate: 0.5 },
+        {
+          kind: "dense",
+          units: 5,
+          weights: Float32Array.from([0.2, -0.1, -0.4, 2, -0.9, 1.5, -2, -1.9, -1.8, 0.5]),
+          bias: Float32Array.from([-0.4, 1.9, -1.3, 1.7, -0.2]),
+        },
+        { kind: "relu" },
+        {
+          kind: "dense",
+          units: 3,
+          weights: Float32Array.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0.1, 0, 0, 0, 0]),
+          bias: Float32Array.from([0, 0, 0]),
+        },
+      ],
+    });
+    const px = new Array(12).fill(0);
+    const label = net.predict64(px);
+    const w = await alpWalk.run(
+      { net },
+      { pixels: px, label },
+      { bisections: 2, maxRegions: 10, maxEps: 255 },
+    );
+    expect(w.status).toBe("not_found");
+    const walks = (w.diagnostics.perTarget as { walks: { margins: number[]; reason: string }[] }[]).flatMap(
+      (t) => t.walks,
+    );
+    expect(walks.length).toBeGreaterThan(0);
+    for (const walk of walks) {
+      walk.margins.forEach((m, k) => {
+        if (k > 0) expect(m).toBeGreaterThan(walk.margins[k - 1] as number);
+      });
+      expect(walk.reason).toMatch(/stuck|stalled|no region/);
+    }
+  });
 
   it("refuses an unknown step or a reach that is not positive, as an error", async () => {
     const net = toyNetwork(1);
