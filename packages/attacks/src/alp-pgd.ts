@@ -2,8 +2,8 @@ import { LinearRegion } from "@rho/encoders";
 import { argmax } from "@rho/models";
 import { type AlpOptions, DEFAULT_MARGIN } from "./alp.js";
 import { defineAttack } from "./define.js";
-import { pgdAt } from "./pgd.js";
-import { nearestInRegion, regionLpOptions } from "./region-lp.js";
+import { PGD_SEARCH_OPTIONS, pgdAt } from "./pgd.js";
+import { LP_OPTIONS, lpFailure, nearestInRegion, regionLpOptions } from "./region-lp.js";
 import { linf } from "./verify.js";
 
 export interface AlpPgdOptions extends AlpOptions {
@@ -26,6 +26,9 @@ export interface AlpPgdOptions extends AlpOptions {
  */
 export const alpPgd = defineAttack<AlpPgdOptions>({
   name: "alp-pgd",
+  family: "minimum-distance",
+  // the target is the label the gradient search reaches: no target option
+  options: { ...LP_OPTIONS, ...PGD_SEARCH_OPTIONS },
   trainingOptions: { margin: 3 },
   description:
     "ALP LP over the linear region a signed-gradient (PGD) search reaches: ρ̂ is that LP's optimum, ≤ the gradient example's distance",
@@ -65,7 +68,7 @@ export const alpPgd = defineAttack<AlpPgdOptions>({
       return {
         diagnostics: { ...diagnostics, message: "the reached region holds no example with the margin" },
       };
-    if (!r.x) return { error: `region LP ended ${r.status}`, diagnostics };
+    if (!r.x) return { ...lpFailure("the region LP", r), diagnostics };
     return { example: r.x, target, diagnostics: { ...diagnostics, lpRho: r.rho } };
   },
 });

@@ -2,7 +2,8 @@ import { LinearRegion } from "@rho/encoders";
 import { type AlpOptions, DEFAULT_MARGIN } from "./alp.js";
 import { defineAttack } from "./define.js";
 import { batchLogits } from "./gradients.js";
-import { nearestInRegion, regionLpOptions } from "./region-lp.js";
+import { TARGET_OPTION } from "./options.js";
+import { LP_OPTIONS, lpFailure, nearestInRegion, regionLpOptions } from "./region-lp.js";
 import { linf, pickTargets } from "./verify.js";
 import { rayStep, regionLpStep, type StepContext } from "./walk-steps.js";
 
@@ -65,6 +66,38 @@ interface Walk {
  */
 export const alpWalk = defineAttack<AlpWalkOptions>({
   name: "alp-walk",
+  family: "minimum-distance",
+  options: {
+    ...TARGET_OPTION,
+    ...LP_OPTIONS,
+    step: {
+      type: "string",
+      values: ["ray", "region-lp"],
+      default: "ray",
+      help: "ray: margin LP on the region's affine model, followed to the boundary; region-lp: margin LP over region ∩ ball",
+    },
+    reach: {
+      type: "number",
+      min: 0,
+      exclusiveMin: true,
+      default: 0.25,
+      help: "ray steps look at most reach × ε away from the current point",
+    },
+    maxRegions: { type: "integer", min: 1, default: 20, help: "regions a walk may visit" },
+    maxEps: {
+      type: "number",
+      min: 0,
+      exclusiveMin: true,
+      default: 32,
+      help: "radius of the first ball, pixels",
+    },
+    bisections: { type: "integer", min: 0, default: 2, help: "shrinking walks after the first example" },
+    ownRegion: {
+      type: "boolean",
+      default: false,
+      help: "also solve the ALP LP of x*'s own region (what alp costs)",
+    },
+  },
   trainingOptions: { margin: 3 },
   description:
     "ALP beyond x*'s region: walks linear regions towards the target inside an ε-ball, then solves the ALP LP in the final region",
@@ -74,10 +107,7 @@ export const alpWalk = defineAttack<AlpWalkOptions>({
     const maxRegions = opts.maxRegions ?? 20;
     const ties = opts.ties ?? "first";
     const mode = opts.step ?? "ray";
-    if (mode !== "ray" && mode !== "region-lp")
-      return { error: `unknown step "${String(mode)}" (ray or region-lp)`, diagnostics: {} };
     const reachFraction = opts.reach ?? 0.25;
-    if (!(reachFraction > 0)) return { error: `reach must be positive, got ${opts.reach}`, diagnostics: {} };
     const lp = await regionLpOptions({
       ...opts,
       timeLimit: opts.timeLimit ?? (mode === "region-lp" ? DEFAULT_WALK_LP_SECONDS : undefined),
@@ -93,7 +123,7 @@ export const alpWalk = defineAttack<AlpWalkOptions>({
     /** Seconds in ALP LPs (region rows and solves), apart from the walks. */
     let alpSeconds = 0;
     /** A final LP that failed although its region holds the walk's point (a solver failure). */
-    let error: string | undefined;
+    let failure: { error: string; timeout?: boolean } | undefined;
 
     /** The ALP LP over a region around another point: min ‖x − x*‖∞ with the target winning. */
     const alpIn = async (region: LinearRegion, target: number) => {
@@ -195,7 +225,7 @@ export const alpWalk = defineAttack<AlpWalkOptions>({
         finals.push({ walkedTo: linf(reached, center), status: r.status, rho: r.rho ?? null });
         if (r.x && (!found || (r.rho as number) < found.rho)) found = { rho: r.rho as number, x: r.x };
         // reached lies in that region with the target winning by the margin: the LP is feasible
-        else if (!r.x) error = `final region's ALP LP ended ${r.status}`;
+        else if (!r.x) failure = lpFailure("the final region's ALP LP", r);
       };
       /** Walks inside the ε-ball from `start` and records the walk. */
       const walkAt = async (eps: number, start: Float64Array): Promise<Walk> => {
@@ -253,6 +283,6 @@ export const alpWalk = defineAttack<AlpWalkOptions>({
       perTarget,
     };
     if (best) return { example: best.x, target: best.target, diagnostics };
-    return error ? { error, diagnostics } : { diagnostics };
+    return failure ? { ...failure, diagnostics } : { diagnostics };
   },
 });

@@ -2,7 +2,16 @@ import type { LinearProgram, TieRule } from "@rho/constraints";
 import { concatRows, minLinfProgram } from "@rho/constraints";
 import { LinearRegion } from "@rho/encoders";
 import { defineAttack } from "./define.js";
-import { type LpAttackOptions, regionLpOptions, seedRows, solveOverRegion, targetRows } from "./region-lp.js";
+import { TARGET_OPTION } from "./options.js";
+import {
+  LP_OPTIONS,
+  type LpAttackOptions,
+  lpFailure,
+  regionLpOptions,
+  seedRows,
+  solveOverRegion,
+  targetRows,
+} from "./region-lp.js";
 import { clipToBox, linf, pickTargets } from "./verify.js";
 
 /**
@@ -28,6 +37,8 @@ export const DEFAULT_MARGIN = 1e-3;
 
 export const alp = defineAttack<AlpOptions>({
   name: "alp",
+  family: "minimum-distance",
+  options: { ...TARGET_OPTION, ...LP_OPTIONS },
   // the paper fine-tunes on ALP examples found with α = 3.0 (§5)
   trainingOptions: { margin: 3 },
   description:
@@ -69,7 +80,7 @@ export const alp = defineAttack<AlpOptions>({
         const rho = linf(x, region.center);
         if (!best || rho < best.rho) best = { rho, target, x };
       } else if (result.status !== "infeasible") {
-        return { error: `target ${target}: ${result.message ?? result.status}`, diagnostics };
+        return { ...lpFailure(`target ${target}: the LP`, result), diagnostics };
       }
     }
     if (!best)

@@ -1,5 +1,7 @@
 import type { Network } from "@rho/models";
 import type { LayersModel } from "@tensorflow/tfjs";
+import type { OptionSchema } from "./options.js";
+import type { wrapped } from "./wrapped.js";
 
 /** One test point: raw pixels (dataset units, 0–255) and its true label. */
 export interface Point {
@@ -31,9 +33,17 @@ export interface AttackOptions {
  * not_found: no example (rho = Infinity), e.g. none in the linear region.
  * unverified: the attack proposed an example a forward pass does not confirm; never counted.
  * misclassified: the model already gets x* wrong; nothing to attack.
- * error: the attack failed (solver error, time limit…); see diagnostics.
+ * error: the attack failed (solver error, a thrown error…); `diagnostics.message` says why.
+ * timeout: a solver stopped at its time limit before the attack had an answer.
  */
-export type AttackStatus = "adversarial" | "not_found" | "unverified" | "misclassified" | "error";
+export type AttackStatus = "adversarial" | "not_found" | "unverified" | "misclassified" | "error" | "timeout";
+
+/**
+ * minimum-distance: returns ρ̂, an upper bound on ρ (the smallest adversarial distance it found).
+ * fixed-epsilon: answers "adversarial within its radius `eps`?"; its distance is no estimate of ρ,
+ * so it has no severity and no Figure 3 curve, only a frequency.
+ */
+export type AttackFamily = "minimum-distance" | "fixed-epsilon";
 
 export interface AttackResult {
   readonly attack: string;
@@ -57,10 +67,18 @@ export interface AttackResult {
   readonly diagnostics: Readonly<Record<string, unknown>>;
 }
 
-/** An attack: one file implementing this and one `registerAttack` call. */
+/**
+ * An attack: one file calling `defineAttack` and one `registerAttack` call. Only `defineAttack`
+ * makes one (the brand below cannot be written elsewhere), so every registered attack verifies its
+ * examples by forward passes and checks its options.
+ */
 export interface Attack {
+  readonly [wrapped]: true;
   readonly name: string;
   readonly description: string;
+  readonly family: AttackFamily;
+  /** Every option the attack takes besides `box`; unknown keys and bad values are refused. */
+  readonly options: OptionSchema;
   /**
    * Options used when this attack generates adversarial examples to train on (rho finetune),
    * under any the user gives: e.g. the paper's ALP margin α = 3.0.

@@ -17,11 +17,20 @@ export const DEFAULT_EPS = 20;
  */
 export const fgsm = defineAttack<FgsmOptions>({
   name: "fgsm",
+  family: "fixed-epsilon",
+  options: {
+    eps: {
+      type: "number",
+      min: 0,
+      exclusiveMin: true,
+      default: DEFAULT_EPS,
+      help: "the step, pixels (in rho eval: --eps unless given)",
+    },
+  },
   description:
     "signed gradient method: one step of ε (default 20 pixels); says whether x* is adversarial at ε, not how severely",
   async search({ ctx, point, box }, opts) {
     const eps = opts.eps ?? DEFAULT_EPS;
-    if (!(eps > 0)) throw new RangeError(`fgsm: eps must be positive, got ${eps}`);
     const diagnostics = {
       eps,
       severity: "not estimable: a fixed-ε attack; every example lies at distance ε unless the box clips it",

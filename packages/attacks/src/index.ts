@@ -1,14 +1,32 @@
 export { type AlpOptions, alp, DEFAULT_MARGIN } from "./alp.js";
 export { type AlpPgdOptions, alpPgd } from "./alp-pgd.js";
 export { type AlpWalkOptions, alpWalk } from "./alp-walk.js";
-export type { Attack, AttackContext, AttackOptions, AttackResult, AttackStatus, Point } from "./attack.js";
+export type {
+  Attack,
+  AttackContext,
+  AttackFamily,
+  AttackOptions,
+  AttackResult,
+  AttackStatus,
+  Point,
+} from "./attack.js";
 export { tfjsContext } from "./context.js";
 export { type AttackSpec, defineAttack, type SearchInput, type SearchResult } from "./define.js";
 export { DEFAULT_EPS, type FgsmOptions, fgsm } from "./fgsm.js";
 export { crossEntropy, lossAndGradient, lossAwayFrom, tfModel } from "./gradients.js";
 export { type LbfgsAttackOptions, lbfgs, smoothLinf } from "./lbfgs.js";
+export {
+  AttackOptionError,
+  coerceOption,
+  describeType,
+  type OptionSchema,
+  type OptionSpec,
+  type OptionType,
+  resolveOptions,
+  TARGET_OPTION,
+} from "./options.js";
 export { type PgdOptions, pgd } from "./pgd.js";
-export type { LpAttackOptions } from "./region-lp.js";
+export { LP_OPTIONS, type LpAttackOptions } from "./region-lp.js";
 export { attackList, attackNames, getAttack, registerAttack } from "./registry.js";
 export { clipToBox, linf, pickTargets, verifyExample } from "./verify.js";
 

@@ -2,6 +2,7 @@ import { lbfgsb } from "@rho/solvers";
 import type { AttackOptions } from "./attack.js";
 import { defineAttack } from "./define.js";
 import { crossEntropy, lossAndGradient } from "./gradients.js";
+import { TARGET_OPTION } from "./options.js";
 import { linf, pickTargets } from "./verify.js";
 
 export interface LbfgsAttackOptions extends AttackOptions {
@@ -56,6 +57,32 @@ function normPenalty(
  */
 export const lbfgs = defineAttack<LbfgsAttackOptions>({
   name: "lbfgs",
+  family: "minimum-distance",
+  options: {
+    ...TARGET_OPTION,
+    norm: {
+      type: "string",
+      values: ["linf", "l2"],
+      default: "linf",
+      help: "perturbation penalty: smooth ‖r‖∞ or ‖r‖₂²",
+    },
+    alpha: {
+      type: "number",
+      min: 0,
+      default: 0.15,
+      help: "a candidate counts only if the target wins by alpha",
+    },
+    beta: {
+      type: "number",
+      min: 0,
+      exclusiveMin: true,
+      default: 4,
+      help: "sharpness of the smooth ‖r‖∞, per pixel",
+    },
+    cSteps: { type: "integer", min: 1, default: 6, help: "L-BFGS-B runs in the search over c" },
+    c0: { type: "number", min: 0, exclusiveMin: true, default: 0.1, help: "first c" },
+    maxIterations: { type: "integer", min: 1, default: 30, help: "iteration cap of each L-BFGS-B run" },
+  },
   // the paper's α for L-BFGS-B, also when generating training examples (§5)
   trainingOptions: { alpha: 0.15 },
   description:
@@ -63,8 +90,6 @@ export const lbfgs = defineAttack<LbfgsAttackOptions>({
   async search({ ctx, point, logits, predicted, box }, opts) {
     const net = ctx.net;
     const norm = opts.norm ?? "linf";
-    if (norm !== "linf" && norm !== "l2")
-      throw new RangeError(`lbfgs: norm must be linf or l2, got ${String(norm)}`);
     const alpha = opts.alpha ?? 0.15;
     const beta = opts.beta ?? 4;
     const cSteps = opts.cSteps ?? 6;

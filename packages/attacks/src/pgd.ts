@@ -4,6 +4,7 @@
 import type { AttackContext, AttackOptions, Point } from "./attack.js";
 import { defineAttack } from "./define.js";
 import { lossAndGradient, lossAwayFrom } from "./gradients.js";
+import type { OptionSchema } from "./options.js";
 import { clipToBox } from "./verify.js";
 
 export interface PgdOptions extends AttackOptions {
@@ -39,8 +40,24 @@ export async function pgdAt(
   return undefined;
 }
 
+/** The search's options (alp-pgd runs the same search to pick its region). */
+export const PGD_SEARCH_OPTIONS: OptionSchema = {
+  maxEps: {
+    type: "number",
+    min: 0,
+    exclusiveMin: true,
+    default: 64,
+    help: "largest ε the search tries, pixels",
+  },
+  steps: { type: "integer", min: 1, default: 10, help: "signed-gradient steps per ε" },
+  bisections: { type: "integer", min: 0, default: 6, help: "bisection rounds on ε after the first success" },
+};
+
 export const pgd = defineAttack<PgdOptions>({
   name: "pgd",
+  family: "minimum-distance",
+  options: PGD_SEARCH_OPTIONS,
+
   description: "iterated signed gradient (L∞ PGD) with a bisection on ε; the example attack of the README",
   async search({ ctx, point, box }, opts) {
     const steps = opts.steps ?? 10;

@@ -8,9 +8,11 @@ import {
   type LpSolver,
   type RowOracle,
   solveIteratively,
+  solverNames,
   withAllRows,
 } from "@rho/solvers";
 import type { AttackOptions } from "./attack.js";
+import type { OptionSchema } from "./options.js";
 import { clipToBox, linf } from "./verify.js";
 
 /** Hands out the region inequalities a candidate point violates (paper §4's iterative solving). */
@@ -87,6 +89,47 @@ export interface LpAttackOptions extends AttackOptions {
    */
   readonly seed?: "tight" | "none";
 }
+
+/** The options of every attack that solves LPs over linear regions (declared once, spread into each). */
+export const LP_OPTIONS: OptionSchema = {
+  solver: { type: "string", values: solverNames, default: "highs", help: "LP solver" },
+  iterative: {
+    type: "boolean",
+    default: true,
+    help: "iterative constraint solving (false: every region row up front)",
+  },
+  timeLimit: {
+    type: "number",
+    min: 0,
+    exclusiveMin: true,
+    help: "wall-clock limit per LP, seconds; a point whose LP hits it is a timeout row",
+  },
+  rowsPerRound: {
+    type: "integer",
+    min: 1,
+    help: "iterative solving adds at most this many violated rows a round (default: all)",
+  },
+  seed: {
+    type: "string",
+    values: ["tight", "none"],
+    default: "tight",
+    help: "region rows in the first LP: those tight at the region's centre, or none",
+  },
+  margin: {
+    type: "number",
+    min: 0,
+    exclusiveMin: true,
+    default: 1e-3,
+    help: "the target must beat every other logit by this much",
+  },
+  ties: { type: "string", values: ["first"], default: "first", help: "how tied disjunctions are resolved" },
+};
+
+/** A region LP that did not end optimal or infeasible, as a search failure (a time limit is a timeout). */
+export const lpFailure = (what: string, r: { status: LpResult["status"]; message?: string }) => ({
+  error: `${what} ended ${r.status}${r.message ? ` (${r.message})` : ""}`,
+  ...(r.status === "time_limit" ? { timeout: true } : {}),
+});
 
 /** The solver and strategy an LP attack's options ask for, with the defaults filled in. */
 export async function regionLpOptions(opts: LpAttackOptions): Promise<RegionLpOptions> {

@@ -1,9 +1,18 @@
 import type { Attack } from "./attack.js";
+import { isWrapped } from "./wrapped.js";
 
 const attacks = new Map<string, Attack>();
 
-/** Makes an attack available by name to the harness and the CLI. */
+/**
+ * Makes an attack available by name to the harness and the CLI. Only attacks made by
+ * `defineAttack` are accepted: they check their options and verify every example they report.
+ */
 export function registerAttack(attack: Attack): void {
+  if (!isWrapped(attack))
+    throw new TypeError(
+      `registerAttack: "${(attack as { name?: unknown })?.name ?? "?"}" was not made by defineAttack; ` +
+        "wrap its search with defineAttack so its examples are verified by forward passes",
+    );
   attacks.set(attack.name, attack);
 }
 export const attackNames = (): string[] => [...attacks.keys()];

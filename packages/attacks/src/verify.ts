@@ -25,8 +25,10 @@ export function pickTargets(
   const others = Array.from({ length: logits.length }, (_, j) => j).filter((j) => j !== label);
   if (target === "all") return others;
   if (typeof target === "number") {
-    if (target === label || !(Number.isInteger(target) && target >= 0 && target < logits.length))
-      throw new RangeError(`target ${target} is not another label (0..${logits.length - 1}, not ${label})`);
+    // a point's own label is a per-point condition of a run with a fixed target: an error row
+    if (target === label) throw new Error(`target ${target} is the point's own label: nothing to reach`);
+    if (!(Number.isInteger(target) && target >= 0 && target < logits.length))
+      throw new RangeError(`target ${target} is not a label of this model (0..${logits.length - 1})`);
     return [target];
   }
   let best = others[0] as number;

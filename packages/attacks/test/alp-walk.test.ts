@@ -124,15 +124,16 @@ describe("alp-walk", () => {
     }
   });
 
-  it("refuses an unknown step or a reach that is not positive, as an error", async () => {
+  it("refuses an unknown step or a reach that is not positive before any work", async () => {
     const net = toyNetwork(1);
     const px = [100, 100];
     const label = net.predict64(px);
-    const bad = await alpWalk.run({ net }, { pixels: px, label }, { step: "nope" });
-    expect(bad.status).toBe("error");
-    expect(bad.diagnostics.message).toMatch(/unknown step "nope"/);
-    const zero = await alpWalk.run({ net }, { pixels: px, label }, { reach: 0 });
-    expect(zero.diagnostics.message).toMatch(/reach must be positive/);
+    await expect(alpWalk.run({ net }, { pixels: px, label }, { step: "nope" })).rejects.toThrow(
+      /alp-walk: option step must be one of ray, region-lp, got "nope"/,
+    );
+    await expect(alpWalk.run({ net }, { pixels: px, label }, { reach: 0 })).rejects.toThrow(
+      /option reach must be number > 0, got 0/,
+    );
   });
 
   it("walks off a point where every max-pool window ties, to the true ρ", async () => {

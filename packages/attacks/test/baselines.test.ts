@@ -84,7 +84,7 @@ describe("lbfgs", () => {
     expect(r.status).toBe("adversarial");
     expect(r.diagnostics.norm).toBe("l2");
     await expect(lbfgs.run({ net }, { pixels: [100, 120], label }, { norm: "l1" })).rejects.toThrow(
-      /norm must be linf or l2/,
+      /option norm must be one of linf, l2, got "l1"/,
     );
   });
 });

@@ -1,4 +1,4 @@
-import { attackList, attackNames } from "@rho/attacks";
+import { attackList, attackNames, describeType } from "@rho/attacks";
 import { datasetNames } from "@rho/datasets";
 import { ARCHITECTURES, BACKENDS } from "@rho/models";
 import { solverEntries, solverNames } from "@rho/solvers";
@@ -16,20 +16,36 @@ import { accuracyCommand, trainCommand } from "./commands/train.js";
 import { EXIT_OK, EXIT_USAGE, UsageError } from "./errors.js";
 import { type Output, processOutput } from "./output.js";
 import { loadPlugins } from "./plugins.js";
+import { VERSION } from "./version.js";
 
+// Numbers are parsed strictly: "", "1e3" (as a count), "0x10", "1.5" (as a count) and "xyz" are refused.
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const positiveNumber = (v: string): number => {
   const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a positive number");
+  if (!DECIMAL.test(v.trim()) || !Number.isFinite(n) || n <= 0)
+    throw new InvalidArgumentError(`expected a positive number, got "${v}"`);
+  return n;
+};
+const finiteNumber = (v: string): number => {
+  const n = Number(v);
+  if (!DECIMAL.test(v.trim()) || !Number.isFinite(n))
+    throw new InvalidArgumentError(`expected a number, got "${v}"`);
   return n;
 };
 const nonNegativeInt = (v: string): number => {
+  if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`expected a non-negative integer, got "${v}"`);
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a non-negative integer");
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError(`expected a non-negative integer, got "${v}"`);
   return n;
 };
 
-function solverOption(): Option {
-  return new Option("-s, --solver <name>", "LP solver").choices(solverNames()).default("highs");
+/** --solver; without a default where it is routed to the attacks that take it (attack, eval, finetune). */
+function solverOption(withDefault = true): Option {
+  const o = new Option(
+    "-s, --solver <name>",
+    withDefault ? "LP solver" : "LP solver of the attacks that solve LPs (default highs)",
+  ).choices(solverNames());
+  return withDefault ? o.default("highs") : o;
 }
 
 export function buildProgram(out: Output, setExit: (code: number) => void): Command {
@@ -38,13 +54,17 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
       "Measure neural-net robustness to adversarial examples with constraints\n" +
         "(Bastani et al., Measuring Neural Net Robustness with Constraints, NeurIPS 2016).",
     )
-    .version("0.1.0")
+    .version(VERSION)
     .option(
       "--plugin <module>",
       "import a module that registers attacks or solvers (repeatable; before the command)",
     )
-    .showHelpAfterError("(run with --help for usage)")
-    .configureOutput({ writeOut: (s) => out.line(s.trimEnd()), writeErr: (s) => out.error(s) })
+    // bad input is one line on stderr, its hint on the same line
+    .configureOutput({
+      writeOut: (s) => out.line(s.trimEnd()),
+      writeErr: (s) => out.error(s),
+      outputError: (s, write) => write(`${s.replace(/\s*\n\s*/g, " ").trim()} (see --help)\n`),
+    })
     .exitOverride();
 
   program
@@ -64,6 +84,40 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
         .map((s) => s.trim())
         .filter(Boolean);
       setExit(await demo({ ...o, solvers }, out));
+    });
+
+  program
+    .command("attacks")
+    .description(
+      "List the registered attacks (with --plugin, yours too): family — minimum-distance (ρ̂, an upper\n" +
+        "bound on ρ; severity and Figure 3) or fixed-epsilon (adversarial within its radius eps? frequency\n" +
+        "only) — and every option: type, default, allowed values, help. Give options with --opt key=value.",
+    )
+    .option("--json", "print one JSON object on stdout", false)
+    .action((o: { json: boolean }) => {
+      const list = attackList().map((a) => ({
+        name: a.name,
+        family: a.family,
+        description: a.description,
+        options: Object.entries(a.options).map(([name, spec]) => ({
+          name,
+          type: spec.type,
+          allowed: describeType(spec),
+          default: spec.default ?? null,
+          help: spec.help,
+        })),
+        ...(a.trainingOptions ? { trainingOptions: a.trainingOptions } : {}),
+      }));
+      if (o.json) out.json({ attacks: list });
+      else
+        for (const a of list) {
+          out.line(`${a.name} (${a.family}): ${a.description}`);
+          for (const p of a.options)
+            out.line(
+              `  ${p.name.padEnd(13)} ${p.allowed}${p.default === null ? "" : `, default ${p.default}`}: ${p.help}`,
+            );
+          out.line("");
+        }
     });
 
   program
@@ -154,7 +208,7 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
       "Run one attack on one dataset point and print ρ̂ (pixels), target, status and time. Every " +
         "adversarial example is checked by a float64 and a float32 forward pass; one that fails is " +
         "reported unverified and never counted. Exit 1 if the attack errs or its example fails the check.\n\n" +
-        `Attacks:\n${attackList()
+        `Attacks (rho attacks lists their options):\n${attackList()
           .map((a) => `  ${a.name.padEnd(8)} ${a.description}`)
           .join("\n")}`,
     )
@@ -165,7 +219,7 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
     .option("--attack <name>", `attack: ${attackNames().join(", ")} (or one a --plugin registers)`, "alp")
     .requiredOption("--index <i>", "index of the point in the split", nonNegativeInt)
     .addOption(targetOption())
-    .addOption(solverOption())
+    .addOption(solverOption(false))
     .option("--no-iterative", "LP attacks: solve the full LP instead of iterative constraint solving")
     .option(
       "--margin <logits>",
@@ -173,14 +227,15 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
       positiveNumber,
     )
     .addOption(
-      new Option("--ties <rule>", "how tied disjunctions at x* are resolved")
-        .choices(["first"])
-        .default("first"),
+      new Option(
+        "--ties <rule>",
+        "LP attacks: how tied disjunctions at x* are resolved (default first)",
+      ).choices(["first"]),
     )
     .option("--time-limit <seconds>", "LP attacks: wall-clock limit per LP", positiveNumber)
     .option("--eps <pixels>", "fixed-ε attacks (fgsm): the step, in pixels (default 20)", positiveNumber)
     .option("--norm <linf|l2>", "lbfgs: the perturbation penalty (default linf)")
-    .option("--opt <key=value...>", "any other attack option, e.g. --opt steps=20 cSteps=8")
+    .option("--opt <key=value...>", "any other attack option (rho attacks lists them), e.g. --opt cSteps=8")
     .option("--save-image <file.png>", "write original | adversarial | scaled perturbation side by side")
     .addOption(backendOption())
     .option("--json", "print one JSON object on stdout", false)
@@ -206,7 +261,7 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
       `comma-separated attacks: ${attackNames().join(", ")}`,
       "alp,alp-walk,lbfgs,fgsm",
     )
-    .addOption(solverOption())
+    .addOption(solverOption(false))
     .addOption(targetOption())
     .option("--points <n>", "how many points (the first N, or N sampled with --sample)", nonNegativeInt, 100)
     .option(
@@ -218,11 +273,19 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
       "--shard <i/n>",
       "take this deterministic 1/n share of the points (0-based i), for runs across machines",
     )
-    .option("--eps <pixels>", "ε for frequency and severity, and fixed-ε attacks' step", positiveNumber, 20)
+    .option(
+      "--eps <pixels>",
+      "ε of frequency and severity; also the radius of fixed-epsilon attacks (fgsm) unless --opt fgsm.eps=R",
+      positiveNumber,
+      20,
+    )
     .requiredOption("--out <dir>", "results directory")
     .option("--resume", "continue the run in --out (refused if it is a different run)", false)
     .option("--workers <k>", "worker threads (default: one per core)", nonNegativeInt, defaultWorkers())
-    .option("--opt <key=value...>", "any other attack option, e.g. --opt margin=0.01")
+    .option(
+      "--opt <key=value...>",
+      "attack options (rho attacks lists them): key=value for every attack that has key, attack.key=value for one",
+    )
     .addOption(backendOption())
     .option("--json", "print one JSON object on stdout", false)
     .action(async (o) => {
@@ -259,9 +322,9 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
     .option("--epochs <n>", "epochs per round", nonNegativeInt, 1)
     .option("--batch-size <n>", "batch size", nonNegativeInt, 64)
     .option("--seed <n>", "seed of the shuffles", nonNegativeInt, 1)
-    .addOption(solverOption())
+    .addOption(solverOption(false))
     .addOption(targetOption())
-    .option("--eps <pixels>", "fixed-ε attacks' step (fgsm)", positiveNumber, 20)
+    .option("--eps <pixels>", "the radius of fixed-epsilon attacks (fgsm)", positiveNumber, 20)
     .option(
       "--workers <k>",
       "worker threads for the attacks (default: one per core)",
@@ -331,9 +394,14 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
     .option(
       "--max-frequency-increase <points>",
       "fail if frequency rises by more (percentage points)",
-      Number,
+      finiteNumber,
     )
-    .option("--max-severity-decrease <pixels>", "fail if severity falls by more (pixels)", Number)
+    .option("--max-severity-decrease <pixels>", "fail if severity falls by more (pixels)", finiteNumber)
+    .option(
+      "--allow-partial",
+      "compare runs that are unfinished or have failed points (the table says so); refused otherwise",
+      false,
+    )
     .option("--json", "print one JSON object on stdout", false)
     .action((oldDir: string, newDir: string, o) => {
       setExit(compareCommand(oldDir, newDir, o, out));

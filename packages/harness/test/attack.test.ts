@@ -99,6 +99,25 @@ describe("rho attack", () => {
     );
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/--plugin \/nonexistent\/plugin.mjs/);
+    const badOption = await rho(
+      "--plugin",
+      plugin,
+      "attack",
+      "--model",
+      model,
+      "--index",
+      "0",
+      "--attack",
+      "give-up",
+      "--opt",
+      "patience=soon",
+    );
+    expect(badOption.code).toBe(2);
+    expect(badOption.stderr).toMatch(/give-up: option patience must be integer ≥ 0, got "soon"/);
+    const unwrapped = fileURLToPath(new URL("./fixtures/unwrapped-attack.mjs", import.meta.url));
+    const refused = await rho("--plugin", unwrapped, "attacks");
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/"trust-me" was not made by defineAttack/);
   });
 
   it("refuses bad input with one line and exit code 2", async () => {
@@ -107,7 +126,13 @@ describe("rho attack", () => {
         ["--attack", "nope"],
         /unknown attack "nope"; known attacks: alp, alp-walk, alp-pgd, lbfgs, fgsm, pgd/,
       ],
-      [["--attack", "lbfgs", "--norm", "l1"], /rho: lbfgs: norm must be linf or l2/],
+      [["--attack", "lbfgs", "--norm", "l1"], /rho: lbfgs: option norm must be one of linf, l2, got "l1"/],
+      [
+        ["--attack", "lbfgs", "--margin", "0.1"],
+        /--margin: lbfgs has no option "margin"|no attack of this run has option "margin"/,
+      ],
+      [["--attack", "lbfgs", "--opt", "cSteps=abc"], /lbfgs: option cSteps must be integer ≥ 1, got "abc"/],
+      [["--attack", "lbfgs", "--opt", "nosuchkey=3"], /no attack of this run has option "nosuchkey"/],
       [["--opt", "novalue"], /--opt expects key=value/],
       [["--index", "10000"], /--index 10000 is not in 0..9999/],
       [["--target", "11"], /--target 11: the model has labels 0..9/],

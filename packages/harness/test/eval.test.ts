@@ -46,7 +46,23 @@ describe("rho eval", () => {
     const results = rows(dir);
     expect(results).toHaveLength(12);
     const spec = JSON.parse(readFileSync(join(dir, "run.json"), "utf8"));
-    expect(spec).toMatchObject({ rho: "0.1.0", eps: 20, points: [0, 1, 2, 3, 4, 5], sample: null });
+    expect(spec).toMatchObject({
+      rho: "0.2.0",
+      eps: 20,
+      points: [0, 1, 2, 3, 4, 5],
+      pointsRequested: 6,
+      sample: null,
+      target: "second",
+    });
+    // every option each attack ran with, defaults filled in; fgsm's radius is --eps
+    expect(spec.attacks[0]).toMatchObject({
+      name: "alp",
+      family: "minimum-distance",
+      options: { solver: "highs", margin: 0.001 },
+    });
+    expect(spec.attacks[1]).toEqual({ name: "fgsm", family: "fixed-epsilon", options: { eps: 20 } });
+    // a fixed-ε attack has a frequency and no severity
+    expect(j.summary[1].severity.value).toBeNull();
     expect(spec.model.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(spec.dataset.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
@@ -163,7 +179,19 @@ describe("rho eval", () => {
     await rho(...common().map((x) => (x === "6" ? "4" : x)), "--out", fewer, "--workers", "1");
     const refused = await rho("compare", a, fewer);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/different data or points/);
+    expect(refused.stderr).toMatch(/not comparable: they differ in points; --points \(6 vs 4\)/);
+    const notANumber = await rho("compare", a, b, "--max-frequency-increase", "xyz");
+    expect(notANumber.code).toBe(2);
+    expect(notANumber.stderr).toMatch(/expected a number, got "xyz"/);
+    // an unfinished run (killed: rows lost) is refused, unless asked, and then it says so
+    const lines = readFileSync(join(b, "results.jsonl"), "utf8").split("\n").filter(Boolean);
+    writeFileSync(join(b, "results.jsonl"), `${lines.slice(2).join("\n")}\n`);
+    const unfinished = await rho("compare", a, b);
+    expect(unfinished.code).toBe(2);
+    expect(unfinished.stderr).toMatch(/is unfinished \(2 results missing\).*--allow-partial/);
+    const partial = await rho("compare", a, b, "--allow-partial", "--json");
+    expect(partial.code).toBe(0);
+    expect(JSON.parse(partial.stdout)).toMatchObject({ partial: true });
   });
 
   it("refuses bad input with one line and exit code 2", async () => {

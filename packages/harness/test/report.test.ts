@@ -12,7 +12,13 @@ describe("rho report", () => {
   let runA: string;
   let runB: string;
   let evalA: {
-    summary: { attack: string; adversarial: number; correct: number; severity: { value: number } }[];
+    summary: {
+      attack: string;
+      family: string;
+      adversarial: number;
+      correct: number;
+      severity: { value: number };
+    }[];
   };
   const tmp = (name: string) => join(mkdtempSync(join(tmpdir(), "rho-report-")), name);
   const evalRun = async (eps: string) => {
@@ -77,12 +83,17 @@ describe("rho report", () => {
       const c = csv.find((x) => x.model === "first" && x.attack === s.attack) as Record<string, string>;
       expect(Number(c.adversarial)).toBe(s.adversarial);
       expect(Number(c.frequency)).toBeCloseTo(s.adversarial / s.correct, 12);
-      if (s.adversarial) expect(Number(c.severity)).toBeCloseTo(s.severity.value, 12);
+      if (s.adversarial && s.family === "minimum-distance")
+        expect(Number(c.severity)).toBeCloseTo(s.severity.value, 12);
     }
+    // fgsm is fixed-ε: no severity in Table 1, no curve in Figure 3
+    const fgsmRow = csv.find((x) => x.model === "first" && x.attack === "fgsm") as Record<string, string>;
+    expect(fgsmRow.severity).toBe("");
 
     // Figure 3's data: a non-decreasing step function that reaches eval's count at ε
     const spec = JSON.parse(readFileSync(join(out, "figure3.vl.json"), "utf8"));
-    for (const s of evalA.summary) {
+    expect((spec.data.values as { attack: string }[]).some((p) => p.attack === "fgsm")).toBe(false);
+    for (const s of evalA.summary.filter((x) => x.family === "minimum-distance")) {
       const curve = (spec.data.values as { model: string; attack: string; eps: number; count: number }[])
         .filter((p) => p.model === "first" && p.attack === s.attack)
         .sort((x, y) => x.eps - y.eps);

@@ -6,7 +6,12 @@ export interface PointOutcome {
   readonly predicted: number;
   /** ρ̂ in pixels; null or Infinity when the attack found no example. */
   readonly rho: number | null;
+  /** "error" and "timeout" points have no answer: counted apart, in no statistic. */
+  readonly status?: string;
 }
+
+/** minimum-distance attacks estimate ρ (severity, curves); fixed-epsilon ones only answer at ε. */
+export type Family = "minimum-distance" | "fixed-epsilon";
 
 export interface RobustnessStats {
   readonly eps: number;
@@ -15,17 +20,24 @@ export interface RobustnessStats {
   readonly correct: number;
   /** Points the model gets wrong: not attacked, reported beside the statistics. */
   readonly misclassified: number;
+  /** Points whose attack failed (error, timeout): in neither population, reported beside. */
+  readonly failed: number;
   /** correct / points, with a Wilson interval. */
   readonly accuracy: Estimate;
   /** Correct points with ρ̂ ≤ ε. */
   readonly adversarial: number;
   /** φ̂(f, ε): adversarial / correct, with a Wilson interval. */
   readonly frequency: Estimate;
-  /** μ̂(f, ε): the mean ρ̂ of those points, with a percentile-bootstrap interval (NaN when none). */
+  /**
+   * μ̂(f, ε): the mean ρ̂ of those points, with a percentile-bootstrap interval (NaN when none, and
+   * always for a fixed-epsilon attack, whose distances are no estimate of ρ).
+   */
   readonly severity: Estimate;
 }
 
 const found = (o: PointOutcome): number => (o.rho === null ? Number.POSITIVE_INFINITY : o.rho);
+export const failedOutcome = (o: PointOutcome): boolean => o.status === "error" || o.status === "timeout";
+const NO_ESTIMATE = { value: Number.NaN, lower: Number.NaN, upper: Number.NaN };
 
 /**
  * The paper's statistics (§2) from per-point ρ̂: adversarial frequency φ̂(f, ε) = share of points
@@ -36,19 +48,21 @@ const found = (o: PointOutcome): number => (o.rho === null ? Number.POSITIVE_INF
 export function robustnessStats(
   outcomes: readonly PointOutcome[],
   eps: number,
-  opts: { confidence?: number; resamples?: number; seed?: number } = {},
+  opts: { confidence?: number; resamples?: number; seed?: number; family?: Family } = {},
 ): RobustnessStats {
-  const correct = outcomes.filter((o) => o.predicted === o.label);
+  const answered = outcomes.filter((o) => !failedOutcome(o));
+  const correct = answered.filter((o) => o.predicted === o.label);
   const within = correct.map(found).filter((r) => r <= eps);
   return {
     eps,
     points: outcomes.length,
     correct: correct.length,
-    misclassified: outcomes.length - correct.length,
-    accuracy: wilson(correct.length, outcomes.length, opts.confidence),
+    misclassified: answered.length - correct.length,
+    failed: outcomes.length - answered.length,
+    accuracy: wilson(correct.length, answered.length, opts.confidence),
     adversarial: within.length,
     frequency: wilson(within.length, correct.length, opts.confidence),
-    severity: bootstrapMean(within, opts),
+    severity: opts.family === "fixed-epsilon" ? NO_ESTIMATE : bootstrapMean(within, opts),
   };
 }
 
@@ -58,7 +72,7 @@ export function cumulativeCurve(
   epsilons: readonly number[],
 ): { eps: number; count: number }[] {
   const rhos = outcomes
-    .filter((o) => o.predicted === o.label)
+    .filter((o) => o.predicted === o.label && !failedOutcome(o))
     .map(found)
     .sort((a, b) => a - b);
   return epsilons.map((eps) => {

@@ -29,6 +29,19 @@ export async function loadModel(path: string, preprocess?: Preprocess): Promise<
       `${file}: not a TensorFlow.js layers model (needs modelTopology and weightsManifest)`,
     );
   }
+  for (const group of json.weightsManifest as unknown[]) {
+    const g = group as { paths?: unknown; weights?: unknown } | null;
+    if (
+      typeof g !== "object" ||
+      g === null ||
+      !Array.isArray(g.paths) ||
+      !g.paths.every((p) => typeof p === "string") ||
+      !Array.isArray(g.weights)
+    )
+      throw new ModelError(
+        `${file}: every weightsManifest entry needs "paths" (strings) and "weights" (a list)`,
+      );
+  }
   const specs: WeightSpec[] = [];
   const shards: Uint8Array[] = [];
   for (const group of json.weightsManifest) {
@@ -45,6 +58,10 @@ export async function loadModel(path: string, preprocess?: Preprocess): Promise<
   if (!pre) {
     const meta = await readJson<{ preprocess?: Preprocess }>(join(dir, RHO_METADATA), "metadata", true);
     pre = meta?.preprocess;
+    if (pre !== undefined && !validPreprocess(pre))
+      throw new ModelError(
+        `${join(dir, RHO_METADATA)}: "preprocess" must be {"scale": [numbers], "shift": [numbers]} of equal length`,
+      );
   }
   try {
     return fromLayersArtifacts(
@@ -82,9 +99,28 @@ async function readJson<T>(file: string, what: string, optional = false): Promis
       `${file}: cannot read the ${what} file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
     );
   }
+  let value: unknown;
   try {
-    return JSON.parse(text) as T;
+    value = JSON.parse(text);
   } catch (e) {
     throw new ModelError(`${file}: invalid JSON (${(e as Error).message})`);
   }
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new ModelError(
+      `${file}: the ${what} file must hold a JSON object, not ${value === null ? "null" : Array.isArray(value) ? "a list" : `a ${typeof value}`}`,
+    );
+  return value as T;
+}
+
+const numbers = (v: unknown): v is number[] => Array.isArray(v) && v.every((x) => Number.isFinite(x));
+function validPreprocess(p: unknown): p is Preprocess {
+  const q = p as { scale?: unknown; shift?: unknown } | null;
+  return (
+    typeof q === "object" &&
+    q !== null &&
+    numbers(q.scale) &&
+    numbers(q.shift) &&
+    q.scale.length === q.shift.length &&
+    q.scale.length > 0
+  );
 }

@@ -1,6 +1,7 @@
-import { type AttackOptions, type AttackResult, getAttack, tfjsContext } from "@rho/attacks";
+import { type AttackResult, tfjsContext } from "@rho/attacks";
 import { image } from "@rho/datasets";
 import type { BackendName } from "@rho/models";
+import { attackOptions, attacksByName, checkTarget, parseTarget } from "../attack-options.js";
 import { EXIT_NOT_OK, EXIT_OK, UsageError } from "../errors.js";
 import { writeComparisonPng } from "../images.js";
 import { checkFits, initBackend, loadNetwork, loadSplit } from "../inputs.js";
@@ -14,10 +15,10 @@ export interface AttackCommandOptions {
   attack: string;
   index: number;
   target: string;
-  solver: string;
+  solver?: string;
   iterative: boolean;
   margin?: number;
-  ties: string;
+  ties?: string;
   timeLimit?: number;
   eps?: number;
   norm?: string;
@@ -25,31 +26,6 @@ export interface AttackCommandOptions {
   saveImage?: string;
   backend: BackendName | "auto";
   json: boolean;
-}
-
-/** `--opt key=value` pairs: values that parse as JSON (numbers, booleans, …) are taken as such, else as strings. */
-export function parseOpts(pairs: readonly string[] = []): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const p of pairs) {
-    const eq = p.indexOf("=");
-    if (eq <= 0) throw new UsageError(`--opt expects key=value, got "${p}"`);
-    const value = p.slice(eq + 1);
-    try {
-      out[p.slice(0, eq)] = JSON.parse(value);
-    } catch {
-      out[p.slice(0, eq)] = value;
-    }
-  }
-  return out;
-}
-
-/** "second" | "all" | a label number. */
-export function parseTarget(v: string): AttackOptions["target"] {
-  if (v === "second" || v === "all") return v;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0)
-    throw new UsageError(`--target must be second, all or a label, got "${v}"`);
-  return n;
 }
 
 const show = (v: unknown): string =>
@@ -74,43 +50,33 @@ function formatResult(r: AttackResult, where: string): string {
 
 /** `rho attack`: one attack on one dataset point; every example is checked by forward passes. */
 export async function attackCommand(o: AttackCommandOptions, out: Output): Promise<number> {
-  let attack: ReturnType<typeof getAttack>;
-  try {
-    attack = getAttack(o.attack);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const [attack] = attacksByName([o.attack]);
+  if (!attack) throw new UsageError("name an attack");
   const target = parseTarget(o.target);
+  const [options] = attackOptions([attack], {
+    named: {
+      solver: o.solver,
+      iterative: o.iterative === false ? false : undefined,
+      margin: o.margin,
+      ties: o.ties,
+      timeLimit: o.timeLimit,
+      eps: o.eps,
+      norm: o.norm,
+    },
+    ...(o.opt ? { pairs: o.opt } : {}),
+    target,
+  });
   const net = await loadNetwork(o.model);
   const data = loadSplit(o.dataset, o.split, o.dataDir);
   checkFits(net, data);
   if (!(o.index >= 0 && o.index < data.count))
     throw new UsageError(`--index ${o.index} is not in 0..${data.count - 1} of ${o.dataset} ${o.split}`);
-  if (typeof target === "number" && target >= net.outputSize)
-    throw new UsageError(`--target ${target}: the model has labels 0..${net.outputSize - 1}`);
+  checkTarget(target, net.outputSize);
   await initBackend(o.backend, out);
   const ctx = await tfjsContext(net);
   const pixels = image(data, o.index);
   const label = data.labels[o.index] as number;
-  const options: AttackOptions = {
-    target,
-    solver: o.solver,
-    iterative: o.iterative,
-    ties: o.ties,
-    ...(o.margin !== undefined ? { margin: o.margin } : {}),
-    ...(o.timeLimit !== undefined ? { timeLimit: o.timeLimit } : {}),
-    ...(o.eps !== undefined ? { eps: o.eps } : {}),
-    ...(o.norm !== undefined ? { norm: o.norm } : {}),
-    ...parseOpts(o.opt),
-  };
-  let r: AttackResult;
-  try {
-    r = await attack.run(ctx, { pixels, label, index: o.index }, options);
-  } catch (e) {
-    // an attack refusing its options (a RangeError by convention) is the user's input
-    if (e instanceof RangeError) throw new UsageError(e.message);
-    throw e;
-  }
+  const r: AttackResult = await attack.run(ctx, { pixels, label, index: o.index }, options);
   if (o.saveImage) {
     if (!r.adversarial) out.info(`no adversarial example: ${o.saveImage} not written`);
     else {
@@ -132,5 +98,5 @@ export async function attackCommand(o: AttackCommandOptions, out: Output): Promi
       ...(adversarial ? { adversarial: Array.from(adversarial) } : {}),
     });
   } else out.line(formatResult(r, where));
-  return r.status === "error" || r.status === "unverified" ? EXIT_NOT_OK : EXIT_OK;
+  return r.status === "error" || r.status === "timeout" || r.status === "unverified" ? EXIT_NOT_OK : EXIT_OK;
 }

@@ -1,13 +1,15 @@
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
-import { type AttackOptions, attackNames, tfjsContext } from "@rho/attacks";
+import { type Attack, type AttackOptions, tfjsContext } from "@rho/attacks";
 import { robustnessStats } from "@rho/metrics";
 import type { BackendName } from "@rho/models";
 import { Piscina } from "piscina";
+import { attackOptions, attacksByName, checkTarget, parseTarget } from "../attack-options.js";
 import { EXIT_OK, UsageError } from "../errors.js";
-import { runPoint } from "../eval/run-point.js";
+import { failedRow, runPoint } from "../eval/run-point.js";
 import {
+  type AttackConfig,
   choosePoints,
   modelHash,
   parseShard,
@@ -16,6 +18,7 @@ import {
   RUN_FILE,
   type RunSpec,
   readResults,
+  readRun,
   specDifferences,
   splitHash,
 } from "../eval/spec.js";
@@ -23,10 +26,11 @@ import type { Task, WorkerSetup } from "../eval/worker.js";
 import { writeJsonInto } from "../files.js";
 import { pct, withInterval } from "../format.js";
 import { checkFits, initBackend, loadNetwork, loadSplit, resolveModel } from "../inputs.js";
+import { acquireLock } from "../lock.js";
 import type { Output } from "../output.js";
 import { loadedPlugins } from "../plugins.js";
 import { progressBar } from "../progress.js";
-import { parseOpts, parseTarget } from "./attack.js";
+import { VERSION } from "../version.js";
 
 export interface EvalOptions {
   model: string;
@@ -34,7 +38,7 @@ export interface EvalOptions {
   dataDir?: string;
   split: "train" | "test";
   attacks: string;
-  solver: string;
+  solver?: string;
   target: string;
   points: number;
   sample?: number;
@@ -46,32 +50,47 @@ export interface EvalOptions {
   opt?: string[];
   backend: BackendName | "auto";
   json: boolean;
+  /** Options under the user's, per attack (rho finetune: the attack's training options). */
+  baseOptions?: (attack: Attack) => Readonly<Record<string, unknown>>;
 }
 
-const VERSION = "0.1.0";
+/** The summary of one attack over a run's rows (severity only for minimum-distance attacks). */
+export function attackSummary(config: AttackConfig, rows: readonly ResultRow[], eps: number) {
+  const s = robustnessStats(rows, eps, { family: config.family });
+  const failed = rows.filter((r) => r.status === "error" || r.status === "timeout").length;
+  return {
+    attack: config.name,
+    family: config.family,
+    ...s,
+    failed,
+    seconds: rows.reduce((t, r) => t + r.seconds, 0),
+  };
+}
 
 /** `rho eval`: every attack on every chosen point, streamed to results.jsonl, then φ̂ and μ̂ per attack. */
 export async function evalCommand(o: EvalOptions, out: Output): Promise<number> {
-  const attacks = o.attacks
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
-  for (const a of attacks)
-    if (!attackNames().includes(a))
-      throw new UsageError(`unknown attack "${a}"; known attacks: ${attackNames().join(", ")}`);
+  const attacks = attacksByName(
+    o.attacks
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
   if (!(o.workers >= 1)) throw new UsageError(`--workers must be at least 1, got ${o.workers}`);
   const shard = o.shard === undefined ? null : parseShard(o.shard);
+  const target = parseTarget(o.target);
+  const options = attackOptions(attacks, {
+    named: { solver: o.solver },
+    ...(o.opt ? { pairs: o.opt } : {}),
+    target,
+    eps: o.eps,
+    ...(o.baseOptions ? { base: o.baseOptions } : {}),
+  });
   const modelDir = resolveModel(o.model);
   const net = await loadNetwork(o.model);
+  checkTarget(target, net.outputSize);
   const data = loadSplit(o.dataset, o.split, o.dataDir);
   checkFits(net, data);
   const points = choosePoints(data.count, o.points, o.sample ?? null, shard);
-  const options: AttackOptions = {
-    target: parseTarget(o.target),
-    solver: o.solver,
-    eps: o.eps,
-    ...parseOpts(o.opt),
-  };
   const spec: RunSpec = {
     rho: VERSION,
     model: { path: o.model, sha256: modelHash(modelDir) },
@@ -81,9 +100,15 @@ export async function evalCommand(o: EvalOptions, out: Output): Promise<number> 
       sha256: splitHash(data.images, data.labels),
       dataDir: o.dataDir ? resolve(o.dataDir) : null,
     },
-    attacks: attacks.map((name) => ({ name, options })),
+    attacks: attacks.map((a, i) => ({
+      name: a.name,
+      family: a.family,
+      options: options[i] as Record<string, unknown>,
+    })),
+    target,
     eps: o.eps,
     points,
+    pointsRequested: o.points,
     sample: o.sample ?? null,
     shard: o.shard ?? null,
   };
@@ -91,81 +116,108 @@ export async function evalCommand(o: EvalOptions, out: Output): Promise<number> 
   const dir = resolve(o.out);
   const runFile = join(dir, RUN_FILE);
   const resultsFile = join(dir, RESULTS_FILE);
-  if (existsSync(runFile)) {
-    if (!o.resume)
-      throw new UsageError(`${o.out} already holds a run: --resume continues it, or choose a new --out`);
-    const old = JSON.parse(readFileSync(runFile, "utf8")) as RunSpec;
-    const diff = specDifferences(old, spec);
-    if (diff.length)
-      throw new UsageError(
-        `--resume: ${o.out} holds a different run (${diff.join(", ")}); choose another --out, or remove that directory to start over`,
-      );
-  } else writeJsonInto(dir, RUN_FILE, spec, o.out);
-  const done = readResults(resultsFile);
-  const key = (attack: string, index: number) => `${attack}#${index}`;
-  const finished = new Set(done.map((r) => key(r.attack, r.index)));
-  // a partial last line is rewritten away so the file stays valid JSONL
-  writeFileSync(resultsFile, done.map((r) => `${JSON.stringify(r)}\n`).join(""));
-  const todo = points.flatMap((index) =>
-    attacks.filter((a) => !finished.has(key(a, index))).map((attack) => ({ attack, index })),
-  );
-  if (done.length) out.info(`resuming: ${done.length} results kept, ${todo.length} to go`);
-
+  if (existsSync(runFile) && !o.resume)
+    throw new UsageError(`${o.out} already holds a run: --resume continues it, or choose a new --out`);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new UsageError(`cannot write to ${o.out}: ${(e as Error).message}`);
+  }
+  const release = acquireLock(dir, o.out);
   const bar = progressBar("eval");
-  bar.start(todo.length, 0, { status: "" });
-  const record = (row: ResultRow) => {
-    appendFileSync(resultsFile, `${JSON.stringify(row)}\n`);
-    done.push(row);
-    bar.increment(1, { status: `${row.attack} #${row.index}: ${row.status}` });
-  };
-  if (o.workers === 1) {
-    await initBackend(o.backend, out);
-    const ctx = await tfjsContext(net);
-    for (const t of todo) record(await runPoint(ctx, data, t.attack, t.index, options));
-  } else {
-    const setup: WorkerSetup = {
-      modelDir,
-      dataset: o.dataset,
-      split: o.split,
-      ...(o.dataDir ? { dataDir: o.dataDir } : {}),
-      backend: o.backend,
-      plugins: loadedPlugins,
-    };
-    // workers run the compiled harness (the build runs before tests and with npm ci)
-    const pool = new Piscina({
-      filename: new URL("../../dist/eval/worker.js", import.meta.url).href,
-      minThreads: o.workers,
-      maxThreads: o.workers,
-    });
-    try {
-      await Promise.all(
-        todo.map(async (t) => record((await pool.run({ setup, ...t, options } satisfies Task)) as ResultRow)),
-      );
-    } finally {
-      await pool.destroy();
-    }
-  }
-  bar.stop();
-
-  const chosen = new Set(points);
-  const summary = attacks.map((attack) => {
-    const rows = done.filter((r) => r.attack === attack && chosen.has(r.index));
-    const s = robustnessStats(rows, o.eps);
-    return { attack, ...s, seconds: rows.reduce((t, r) => t + r.seconds, 0) };
-  });
-  if (o.json) out.json({ out: o.out, spec, summary });
-  else {
-    out.line(
-      `${o.model} on ${o.dataset} ${o.split}, ${points.length} points, ε = ${o.eps}: results in ${o.out}/${RESULTS_FILE}`,
+  try {
+    if (existsSync(runFile)) {
+      const old = readRun(dir).spec;
+      const diff = specDifferences(old, spec);
+      if (diff.length)
+        throw new UsageError(
+          `--resume: ${o.out} holds a different run (${diff.join("; ")}); choose another --out, or remove that directory to start over`,
+        );
+    } else writeJsonInto(dir, RUN_FILE, spec, o.out);
+    const done = readResults(resultsFile);
+    const key = (attack: string, index: number) => `${attack}#${index}`;
+    const finished = new Set(done.map((r) => key(r.attack, r.index)));
+    // rewritten from the rows read: a partial last line goes, and so does a repeated row
+    writeFileSync(resultsFile, done.map((r) => `${JSON.stringify(r)}\n`).join(""));
+    const todo = points.flatMap((index) =>
+      attacks
+        .map((a, i) => ({ attack: a.name, index, options: options[i] as AttackOptions }))
+        .filter((t) => !finished.has(key(t.attack, t.index))),
     );
-    for (const s of summary)
+    if (done.length) out.info(`resuming: ${done.length} results kept, ${todo.length} to go`);
+
+    bar.start(todo.length, 0, { status: "" });
+    const record = (row: ResultRow) => {
+      appendFileSync(resultsFile, `${JSON.stringify(row)}\n`);
+      done.push(row);
+      bar.increment(1, { status: `${row.attack} #${row.index}: ${row.status}` });
+    };
+    if (o.workers === 1) {
+      await initBackend(o.backend, out);
+      const ctx = await tfjsContext(net);
+      for (const t of todo) record(await runPoint(ctx, data, t.attack, t.index, t.options));
+    } else {
+      const setup: WorkerSetup = {
+        modelDir,
+        dataset: o.dataset,
+        split: o.split,
+        ...(o.dataDir ? { dataDir: o.dataDir } : {}),
+        backend: o.backend,
+        plugins: loadedPlugins,
+      };
+      // workers run the compiled harness (the build runs before tests and with npm ci)
+      const pool = new Piscina({
+        filename: new URL("../../dist/eval/worker.js", import.meta.url).href,
+        minThreads: o.workers,
+        maxThreads: o.workers,
+      });
+      try {
+        await Promise.all(
+          todo.map(async (t) => {
+            let row: ResultRow;
+            try {
+              row = (await pool.run({ setup, ...t } satisfies Task)) as ResultRow;
+            } catch (e) {
+              // a worker that failed outside the attack (it could not load, or died): a failed row
+              row = failedRow(data, t.attack, t.index, `worker: ${(e as Error).message}`);
+            }
+            record(row);
+          }),
+        );
+      } finally {
+        await pool.destroy();
+      }
+    }
+    bar.stop();
+
+    const chosen = new Set(points);
+    const summary = spec.attacks.map((config) =>
+      attackSummary(
+        config,
+        done.filter((r) => r.attack === config.name && chosen.has(r.index)),
+        o.eps,
+      ),
+    );
+    if (o.json) out.json({ out: o.out, spec, summary });
+    else {
       out.line(
-        `${s.attack.padEnd(9)} accuracy ${pct(s.accuracy.value)}  frequency ${withInterval(s.frequency, "pct")}  ` +
-          `severity ${withInterval(s.severity, "px")} px  ` +
-          `(${s.adversarial} of ${s.correct} correct points; ${s.misclassified} misclassified)`,
+        `${o.model} on ${o.dataset} ${o.split}, ${points.length} points, ε = ${o.eps}: results in ${o.out}/${RESULTS_FILE}`,
       );
+      for (const s of summary)
+        out.line(
+          `${s.attack.padEnd(9)} accuracy ${pct(s.accuracy.value)}  frequency ${withInterval(s.frequency, "pct")}  ` +
+            (s.family === "fixed-epsilon"
+              ? "severity — (fixed-ε attack)  "
+              : `severity ${withInterval(s.severity, "px")} px  `) +
+            `(${s.adversarial} of ${s.correct} correct points; ${s.misclassified} misclassified` +
+            `${s.failed ? `; ${s.failed} failed (error or timeout)` : ""})`,
+        );
+    }
+    return EXIT_OK;
+  } finally {
+    bar.stop();
+    release();
   }
-  return EXIT_OK;
 }
 
 export const defaultWorkers = (): number => Math.max(1, cpus().length);

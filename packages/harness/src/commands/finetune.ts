@@ -26,7 +26,7 @@ export interface FinetuneOptions {
   epochs: number;
   batchSize: number;
   seed: number;
-  solver: string;
+  solver?: string;
   target: string;
   eps: number;
   workers: number;
@@ -156,7 +156,7 @@ export async function runFinetune(o: FinetuneOptions, out: Output): Promise<Roun
           ...(o.dataDir ? { dataDir: o.dataDir } : {}),
           split: "train",
           attacks: o.attack,
-          solver: o.solver,
+          ...(o.solver ? { solver: o.solver } : {}),
           target: o.target,
           points: o.trainPoints,
           ...(o.sample === undefined ? {} : { sample: o.sample }),

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { EXIT_OK, UsageError } from "../errors.js";
 import {
+  missingResults,
   parseShard,
   RESULTS_FILE,
   type ResultRow,
@@ -24,24 +25,24 @@ export function mergeCommand(dirs: string[], o: { out: string; json: boolean }, 
   const first = runs[0] as (typeof runs)[number];
   const n = first.spec.shard === null ? Number.NaN : parseShard(first.spec.shard)[1];
   const seen = new Map<number, string>();
+  const owner = new Map<number, string>();
   for (const r of runs) {
     if (r.spec.shard === null) throw new UsageError(`${r.dir} is not a shard (run without --shard)`);
     const [i, m] = parseShard(r.spec.shard);
     if (m !== n) throw new UsageError(`${r.dir} is shard ${r.spec.shard}, ${first.dir} is one of ${n}`);
     if (seen.has(i)) throw new UsageError(`shard ${i}/${n} given twice: ${seen.get(i)} and ${r.dir}`);
     seen.set(i, r.dir);
-    const diff = specDifferences(first.spec, { ...r.spec, points: first.spec.points });
-    if (r.spec.sample !== first.spec.sample) diff.push(`sample (${first.spec.sample} vs ${r.spec.sample})`);
-    if (diff.length) throw new UsageError(`${r.dir} is a shard of a different run (${diff.join(", ")})`);
-    const attacks = r.spec.attacks.map((a) => a.name);
-    const have = new Set(r.rows.map((row) => `${row.attack}#${row.index}`));
-    const want = r.spec.points.flatMap((p) => attacks.map((a) => `${a}#${p}`));
-    const missing = want.filter((k) => !have.has(k)).length;
+    const diff = specDifferences(first.spec, r.spec, ["points", "shard"]);
+    if (diff.length) throw new UsageError(`${r.dir} is a shard of a different run (${diff.join("; ")})`);
+    const missing = missingResults(r.spec, r.rows);
     if (missing)
       throw new UsageError(
-        `${r.dir} (shard ${r.spec.shard}) is unfinished: ${missing} of ${want.length} results missing; ` +
+        `${r.dir} (shard ${r.spec.shard}) is unfinished: ${missing} of ${r.spec.points.length * r.spec.attacks.length} results missing; ` +
           "finish it with rho eval --resume",
       );
+    for (const p of r.spec.points)
+      if (owner.has(p)) throw new UsageError(`point ${p} is in both ${owner.get(p)} and ${r.dir}`);
+      else owner.set(p, r.dir);
   }
   const absent = Array.from({ length: n }, (_, i) => i).filter((i) => !seen.has(i));
   if (absent.length) throw new UsageError(`shards missing: ${absent.map((i) => `${i}/${n}`).join(", ")}`);

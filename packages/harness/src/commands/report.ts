@@ -5,7 +5,7 @@ import type { Output } from "../output.js";
 import { type ExampleImage, exampleImages, runData } from "../report/figure2.js";
 import { defaultMaxEps, figure3Data, figure3Spec, renderSvg, svgToPng } from "../report/figure3.js";
 import { reportHtml } from "../report/html.js";
-import { readReportRuns, reportAttacks } from "../report/runs.js";
+import { attackFamily, readReportRuns, reportAttacks } from "../report/runs.js";
 import { table1, table1Cells, table1Csv, table1Markdown } from "../report/table.js";
 
 /** Marks a directory as a rho report, which the next report may replace. */
@@ -37,9 +37,19 @@ export async function reportCommand(dirs: string[], o: ReportOptions, out: Outpu
   const rows = table1(runs, attacks, eps);
   const cells = table1Cells(rows, attacks);
   const markdown = table1Markdown(cells);
-  const spec = figure3Spec(figure3Data(runs, attacks, o.maxEps ?? defaultMaxEps(runs, eps)), attacks, eps);
-  const svg = await renderSvg(spec);
+  // Figure 3 plots ρ̂: minimum-distance attacks only
+  const curves = attacks.filter((a) => attackFamily(runs, a) === "minimum-distance");
   const notes: string[] = [];
+  const fixed = attacks.filter((a) => !curves.includes(a));
+  if (fixed.length && curves.length)
+    notes.push(`Figure 3 leaves out ${fixed.join(", ")}: fixed-ε attacks answer at ε and estimate no ρ̂`);
+  else if (fixed.length)
+    notes.push(
+      "Figure 3 shows only fixed-ε attacks: their distances are where they were run, not estimates of ρ",
+    );
+  const shown = curves.length ? curves : attacks;
+  const spec = figure3Spec(figure3Data(runs, shown, o.maxEps ?? defaultMaxEps(runs, eps)), shown, eps);
+  const svg = await renderSvg(spec);
   const examples: ExampleImage[] = [];
   const loaded: Parameters<typeof runData>[2] = new Map();
   for (const run of runs) {

@@ -118,7 +118,6 @@ export async function reproduceCommand(o: ReproduceOptions, out: Output): Promis
     ...(o.dataDir ? { dataDir: o.dataDir } : {}),
     workers: o.workers,
     backend: o.backend,
-    solver: "highs",
     target: "second",
     eps: 20,
     json: false,

@@ -3,7 +3,30 @@ import { getAttack } from "@rho/attacks";
 import { type Dataset, image } from "@rho/datasets";
 import { encodeExample, type ResultRow } from "./spec.js";
 
-/** One attack on one point, as a results row (the same in the main thread and in workers). */
+/** A row for a point whose attack could not run at all (a thrown error outside the attack's search). */
+export function failedRow(data: Dataset, attack: string, index: number, reason: string): ResultRow {
+  const label = data.labels[index] as number;
+  return {
+    attack,
+    index,
+    label,
+    predicted: -1, // unknown: the row counts as failed, in no statistic
+    status: "error",
+    rho: null,
+    target: null,
+    verified: false,
+    rounded: null,
+    seconds: 0,
+    stats: {},
+    reason: reason.split("\n")[0] as string,
+  };
+}
+
+/**
+ * One attack on one point, as a results row (the same in the main thread and in workers). A
+ * failure is a row with status error (or timeout) and a one-line reason, never a thrown error:
+ * the options were checked before the run started.
+ */
 export async function runPoint(
   ctx: AttackContext,
   data: Dataset,
@@ -12,7 +35,13 @@ export async function runPoint(
   options: AttackOptions,
 ): Promise<ResultRow> {
   const label = data.labels[index] as number;
-  const r = await getAttack(attack).run(ctx, { pixels: image(data, index), label, index }, options);
+  let r: Awaited<ReturnType<ReturnType<typeof getAttack>["run"]>>;
+  try {
+    r = await getAttack(attack).run(ctx, { pixels: image(data, index), label, index }, options);
+  } catch (e) {
+    return failedRow(data, attack, index, e instanceof Error ? e.message : String(e));
+  }
+  const message = r.diagnostics.message;
   const stats: Record<string, number> = {};
   for (const [k, v] of Object.entries(r.diagnostics))
     if (typeof v === "number" && Number.isFinite(v)) stats[k] = v;
@@ -28,6 +57,7 @@ export async function runPoint(
     rounded: r.verified ? r.verified.rounded : null,
     seconds: r.seconds,
     stats,
+    ...(typeof message === "string" ? { reason: message.split("\n")[0] as string } : {}),
     ...(r.status === "adversarial" && r.adversarial && r.verified
       ? { example: encodeExample(r.adversarial), exampleLabel: r.verified.predicted }
       : {}),

@@ -3,20 +3,26 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { prng } from "@rho/models";
+import { prng, RHO_METADATA } from "@rho/models";
+import { z } from "zod";
 import { UsageError } from "../errors.js";
+import { VERSION } from "../version.js";
 
 export const RUN_FILE = "run.json";
 export const RESULTS_FILE = "results.jsonl";
 
 export interface AttackConfig {
   readonly name: string;
+  /** minimum-distance (ρ̂, severity, Figure 3) or fixed-epsilon (frequency only). */
+  readonly family: "minimum-distance" | "fixed-epsilon";
+  /** Every option the attack ran with, defaults filled in. */
   readonly options: Readonly<Record<string, unknown>>;
 }
 
 /** Everything that decides a run's results; two runs are comparable when these agree. */
 export interface RunSpec {
   readonly rho: string;
+  /** sha256 over every file the model is loaded from (model.json, weight shards, rho.json). */
   readonly model: { readonly path: string; readonly sha256: string };
   /** sha256 over the whole split (pixels and labels); dataDir is where it was read from (null: embedded). */
   readonly dataset: {
@@ -26,8 +32,13 @@ export interface RunSpec {
     readonly dataDir?: string | null;
   };
   readonly attacks: readonly AttackConfig[];
+  /** --target as given: second, all or a label (attacks that take a target got it). */
+  readonly target: string | number;
   readonly eps: number;
+  /** This run's points (a shard's share of the chosen ones). */
   readonly points: readonly number[];
+  /** --points: how many were chosen before sharding. */
+  readonly pointsRequested: number;
   readonly sample: number | null;
   readonly shard: string | null;
 }
@@ -48,6 +59,8 @@ export interface ResultRow {
   readonly seconds: number;
   /** The attack's numeric diagnostics (ties, rows, rounds, iterations…). */
   readonly stats: Readonly<Record<string, number>>;
+  /** Why there is no example, or why the point failed (status error or timeout): one line. */
+  readonly reason?: string;
   /** The verified adversarial example: float32 pixels, little-endian, base64 (for reports' Figure 2). */
   readonly example?: string;
   /** The label the float64 forward pass gives the example. */
@@ -65,14 +78,20 @@ export function decodeExample(text: string): Float32Array {
   return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 }
 
-/** sha256 of a model directory's model.json and weight files, in a stable order. */
+/**
+ * sha256 of everything a model is loaded from: model.json, its weight files and rho.json (the
+ * input mapping), in a stable order, each under its name, so a changed preprocessing is another model.
+ */
 export function modelHash(dir: string): string {
   const h = createHash("sha256");
+  const add = (name: string, bytes: Uint8Array) => h.update(`${name}\0${bytes.length}\0`).update(bytes);
   const topology = readFileSync(join(dir, "model.json"));
-  h.update(topology);
+  add("model.json", topology);
   const manifest = JSON.parse(topology.toString("utf8")) as { weightsManifest?: { paths: string[] }[] };
   for (const group of manifest.weightsManifest ?? [])
-    for (const p of group.paths) h.update(readFileSync(join(dir, p)));
+    for (const p of group.paths) add(p, readFileSync(join(dir, p)));
+  const meta = join(dir, RHO_METADATA);
+  if (existsSync(meta)) add(RHO_METADATA, readFileSync(meta));
   return h.digest("hex");
 }
 
@@ -81,16 +100,50 @@ export function splitHash(images: Uint8Array, labels: Uint8Array): string {
   return createHash("sha256").update(images).update(labels).digest("hex");
 }
 
-/** The fields that must agree for results to be resumed or compared, as readable differences. */
-export function specDifferences(a: RunSpec, b: RunSpec): string[] {
+/**
+ * Every field that changes a run's answers where two specs differ, as one readable phrase each.
+ * `except` leaves fields out: compare expects other models, merge other shards' points.
+ */
+export function specDifferences(
+  a: RunSpec,
+  b: RunSpec,
+  except: readonly ("model" | "points" | "shard")[] = [],
+): string[] {
   const out: string[] = [];
-  if (a.model.sha256 !== b.model.sha256) out.push(`model (${a.model.path} vs ${b.model.path})`);
-  if (a.dataset.sha256 !== b.dataset.sha256 || a.dataset.name !== b.dataset.name)
+  const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
+  if (a.rho !== b.rho) out.push(`rho version (${a.rho} vs ${b.rho})`);
+  if (!except.includes("model") && a.model.sha256 !== b.model.sha256)
+    out.push(`model files (${a.model.path} vs ${b.model.path})`);
+  if (
+    a.dataset.sha256 !== b.dataset.sha256 ||
+    a.dataset.name !== b.dataset.name ||
+    a.dataset.split !== b.dataset.split
+  )
     out.push(`data (${a.dataset.name} ${a.dataset.split} vs ${b.dataset.name} ${b.dataset.split})`);
-  if (JSON.stringify(a.points) !== JSON.stringify(b.points)) out.push("points");
-  if (JSON.stringify(a.attacks) !== JSON.stringify(b.attacks)) out.push("attacks or their options");
+  if (!except.includes("points") && !same(a.points, b.points)) out.push("points");
+  if (a.pointsRequested !== b.pointsRequested)
+    out.push(`--points (${a.pointsRequested} vs ${b.pointsRequested})`);
+  if (a.sample !== b.sample) out.push(`--sample (${a.sample} vs ${b.sample})`);
+  if (!except.includes("shard") && a.shard !== b.shard) out.push(`--shard (${a.shard} vs ${b.shard})`);
+  const names = (s: RunSpec) => s.attacks.map((x) => x.name).join(",");
+  if (names(a) !== names(b)) out.push(`attacks (${names(a)} vs ${names(b)})`);
+  else
+    for (const [i, x] of a.attacks.entries()) {
+      const y = b.attacks[i] as AttackConfig;
+      if (!same(x.options, y.options) || x.family !== y.family)
+        out.push(`${x.name}'s options (${JSON.stringify(x.options)} vs ${JSON.stringify(y.options)})`);
+    }
   if (a.eps !== b.eps) out.push(`ε (${a.eps} vs ${b.eps})`);
+  if (a.target !== b.target) out.push(`--target (${a.target} vs ${b.target})`);
   return out;
+}
+
+/** Which of a run's (attack, point) results are still missing. */
+export function missingResults(spec: RunSpec, rows: readonly ResultRow[]): number {
+  const have = new Set(rows.map((r) => `${r.attack}#${r.index}`));
+  let missing = 0;
+  for (const p of spec.points) for (const a of spec.attacks) if (!have.has(`${a.name}#${p}`)) missing++;
+  return missing;
 }
 
 /** "i/n" → [i, n] with 0 ≤ i < n; anything else is a usage error. */
@@ -124,30 +177,116 @@ export function choosePoints(
   return shard ? points.filter((_, k) => k % shard[1] === shard[0]) : points;
 }
 
+// The shapes of run.json and of a results row, checked on every read: a file that parses to
+// something else (null, a number, a row without its attack) is named in one line.
+const attackConfigSchema = z.object({
+  name: z.string(),
+  family: z.enum(["minimum-distance", "fixed-epsilon"]),
+  options: z.record(z.unknown()),
+});
+const runSpecSchema = z.object({
+  rho: z.string(),
+  model: z.object({ path: z.string(), sha256: z.string() }),
+  dataset: z.object({
+    name: z.string(),
+    split: z.string(),
+    sha256: z.string(),
+    dataDir: z.string().nullable().optional(),
+  }),
+  attacks: z.array(attackConfigSchema),
+  target: z.union([z.string(), z.number()]),
+  eps: z.number(),
+  points: z.array(z.number().int().nonnegative()),
+  pointsRequested: z.number().int().nonnegative(),
+  sample: z.number().nullable(),
+  shard: z.string().nullable(),
+});
+const resultRowSchema = z
+  .object({
+    attack: z.string(),
+    index: z.number().int().nonnegative(),
+    label: z.number().int(),
+    predicted: z.number().int(),
+    status: z.string(),
+    rho: z.number().nullable(),
+    target: z.number().nullable(),
+    verified: z.boolean(),
+    rounded: z.boolean().nullable(),
+    seconds: z.number(),
+    stats: z.record(z.number()),
+    reason: z.string().optional(),
+    example: z.string().optional(),
+    exampleLabel: z.number().optional(),
+  })
+  .passthrough();
+
+const firstIssue = (e: z.ZodError): string => {
+  const i = e.issues[0];
+  return i ? `${i.path.length ? `${i.path.join(".")}: ` : ""}${i.message}` : e.message;
+};
+
+/** A run.json's text as a RunSpec; anything else is a usage error naming the file. */
+export function parseRunSpec(text: string, file: string): RunSpec {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`${file} is not valid JSON: ${(e as Error).message}`);
+  }
+  const r = runSpecSchema.safeParse(value);
+  if (!r.success)
+    throw new UsageError(
+      `${file} is not a rho ${VERSION} run description (${firstIssue(r.error)}); a run of another rho version, or a damaged file`,
+    );
+  return r.data as RunSpec;
+}
+
 /** A results directory: its run.json and its rows. */
 export function readRun(dir: string): { spec: RunSpec; rows: ResultRow[] } {
   const runFile = join(dir, RUN_FILE);
   if (!existsSync(runFile)) throw new UsageError(`${dir} holds no rho eval run (no ${RUN_FILE})`);
-  let spec: RunSpec;
+  let text: string;
   try {
-    spec = JSON.parse(readFileSync(runFile, "utf8")) as RunSpec;
+    text = readFileSync(runFile, "utf8");
   } catch (e) {
-    throw new UsageError(`${runFile} is not valid JSON: ${(e as Error).message}`);
+    throw new UsageError(`cannot read ${runFile}: ${(e as Error).message}`);
   }
-  return { spec, rows: readResults(join(dir, RESULTS_FILE)) };
+  return { spec: parseRunSpec(text, runFile), rows: readResults(join(dir, RESULTS_FILE)) };
 }
 
-/** The rows of a results file; a partial last line (a run killed mid-write) is dropped. */
+/**
+ * The rows of a results file. A partial last line (a run killed mid-write) is dropped; any other
+ * line that is not a results row is a usage error naming it. A row repeated for the same attack
+ * and point (two writers on one directory before rho had locks) counts once: the first is kept.
+ */
 export function readResults(file: string): ResultRow[] {
   if (!existsSync(file)) return [];
-  return readFileSync(file, "utf8")
-    .split("\n")
-    .filter(Boolean)
-    .flatMap((l) => {
-      try {
-        return [JSON.parse(l) as ResultRow];
-      } catch {
-        return [];
-      }
-    });
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
+  }
+  const lines = text.split("\n");
+  const complete = lines.length - 1; // the last piece is "" (a finished file) or a partial line
+  const rows: ResultRow[] = [];
+  const seen = new Set<string>();
+  for (let i = 0; i < complete; i++) {
+    const line = lines[i] as string;
+    if (line.trim() === "") continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      throw new UsageError(`${file} line ${i + 1} is not JSON: the file is damaged`);
+    }
+    const r = resultRowSchema.safeParse(value);
+    if (!r.success)
+      throw new UsageError(`${file} line ${i + 1} is not a results row (${firstIssue(r.error)})`);
+    const key = `${r.data.attack}#${r.data.index}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    rows.push(r.data as ResultRow);
+  }
+  return rows;
 }

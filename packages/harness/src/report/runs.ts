@@ -33,3 +33,10 @@ export function readReportRuns(dirs: readonly string[], names?: readonly string[
 export const reportAttacks = (runs: readonly ReportRun[]): string[] => [
   ...new Set(runs.flatMap((r) => r.spec.attacks.map((a) => a.name))),
 ];
+
+/** An attack's family as the runs recorded it (minimum-distance unless a run says otherwise). */
+export const attackFamily = (
+  runs: readonly ReportRun[],
+  attack: string,
+): "minimum-distance" | "fixed-epsilon" =>
+  runs.flatMap((r) => r.spec.attacks).find((a) => a.name === attack)?.family ?? "minimum-distance";

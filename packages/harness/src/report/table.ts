@@ -2,7 +2,7 @@
 import { type RobustnessStats, robustnessStats } from "@rho/metrics";
 import { stringify } from "csv-stringify/sync";
 import { withInterval } from "../format.js";
-import type { ReportRun } from "./runs.js";
+import { attackFamily, type ReportRun } from "./runs.js";
 
 export interface TableRow {
   readonly model: string;
@@ -22,6 +22,7 @@ export function table1(runs: readonly ReportRun[], attacks: readonly string[], e
           robustnessStats(
             run.rows.filter((r) => r.attack === a),
             eps,
+            { family: attackFamily(runs, a) },
           ),
         );
     const first = run.spec.attacks[0]?.name ?? "";
@@ -41,13 +42,16 @@ export function table1Cells(
     "accuracy",
     ...attacks.flatMap((a) => [`${a} frequency`, `${a} severity (px)`]),
   ];
+  // a fixed-epsilon attack's distances are no estimate of ρ: it has no severity
+  const severity = (s: RobustnessStats) =>
+    Number.isNaN(s.severity.value) && s.adversarial > 0 ? "— (fixed ε)" : withInterval(s.severity, "px");
   const body = rows.map((r) => [
     r.model,
     String(r.overall.points),
     withInterval(r.overall.accuracy, "pct"),
     ...attacks.flatMap((a) => {
       const s = r.cells.get(a);
-      return s ? [withInterval(s.frequency, "pct"), withInterval(s.severity, "px")] : ["—", "—"];
+      return s ? [withInterval(s.frequency, "pct"), severity(s)] : ["—", "—"];
     }),
   ]);
   return { head, body };

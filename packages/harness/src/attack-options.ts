@@ -1,0 +1,92 @@
+// The options each attack of a run gets, from the command line: named flags (--solver, --margin…)
+// and --opt pairs, routed to the attacks that declare them, checked against each attack's schema
+// before any work. The harness knows no attack by name: only the schemas they declare.
+import { type Attack, AttackOptionError, coerceOption, getAttack, resolveOptions } from "@rho/attacks";
+import { UsageError } from "./errors.js";
+
+export interface OptionRequest {
+  /** Typed values of named flags the user gave (undefined: not given), by option key. */
+  readonly named?: Readonly<Record<string, unknown>>;
+  /** `key=value` (every attack of the run that declares key) or `attack.key=value` (that attack). */
+  readonly pairs?: readonly string[];
+  /** Given by --target: passed to the attacks that take a target. */
+  readonly target?: unknown;
+  /** rho eval's ε: a fixed-epsilon attack's radius unless its eps is given. */
+  readonly eps?: number;
+  /** Options under the user's (an attack's training options in rho finetune). */
+  readonly base?: (attack: Attack) => Readonly<Record<string, unknown>>;
+}
+
+/** "second" | "all" | a label, strictly ("1.5", "1e3" and "" are none of them). */
+export function parseTarget(v: string): "second" | "all" | number {
+  if (v === "second" || v === "all") return v;
+  if (!/^\d+$/.test(v)) throw new UsageError(`--target must be second, all or a label, got "${v}"`);
+  return Number(v);
+}
+
+/** Looks the attacks of a run up by name; an unknown one is refused with the known ones. */
+export function attacksByName(names: readonly string[]): Attack[] {
+  if (names.length === 0) throw new UsageError("name at least one attack");
+  const seen = new Set<string>();
+  return names.map((n) => {
+    if (seen.has(n)) throw new UsageError(`attack "${n}" is named twice`);
+    seen.add(n);
+    try {
+      return getAttack(n);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  });
+}
+
+const schemaLine = (a: Attack) => `${a.name}: ${Object.keys(a.options).join(", ") || "none"}`;
+
+/** Each attack's checked options with defaults filled in, in the order given; UsageError otherwise. */
+export function attackOptions(attacks: readonly Attack[], req: OptionRequest): Record<string, unknown>[] {
+  const given = attacks.map((a) => ({ ...(req.base?.(a) ?? {}) }) as Record<string, unknown>);
+  const route = (key: string, value: (a: Attack) => unknown, what: string, only?: string) => {
+    const takers = attacks.filter((a) => (only === undefined || a.name === only) && key in a.options);
+    if (takers.length === 0)
+      throw new UsageError(
+        only === undefined
+          ? `${what}: no attack of this run has option "${key}" (${attacks.map(schemaLine).join("; ")})`
+          : `${what}: ${only} has no option "${key}" (${schemaLine(getAttack(only))})`,
+      );
+    for (const a of takers) (given[attacks.indexOf(a)] as Record<string, unknown>)[key] = value(a);
+  };
+  try {
+    for (const [key, value] of Object.entries(req.named ?? {}))
+      if (value !== undefined) route(key, () => value, `--${kebab(key)}`);
+    for (const pair of req.pairs ?? []) {
+      const eq = pair.indexOf("=");
+      if (eq <= 0) throw new UsageError(`--opt expects key=value or attack.key=value, got "${pair}"`);
+      const left = pair.slice(0, eq);
+      const raw = pair.slice(eq + 1);
+      const dot = left.lastIndexOf(".");
+      const only = dot > 0 ? left.slice(0, dot) : undefined;
+      const key = dot > 0 ? left.slice(dot + 1) : left;
+      if (only !== undefined && !attacks.some((a) => a.name === only))
+        throw new UsageError(
+          `--opt ${pair}: ${only} is not an attack of this run (${attacks.map((a) => a.name).join(", ")})`,
+        );
+      route(key, (a) => coerceOption(a.name, key, a.options[key] as never, raw), `--opt ${pair}`, only);
+    }
+    return attacks.map((a, i) => {
+      const g = given[i] as Record<string, unknown>;
+      if (req.target !== undefined && "target" in a.options && g.target === undefined) g.target = req.target;
+      if (a.family === "fixed-epsilon" && req.eps !== undefined && g.eps === undefined) g.eps = req.eps;
+      return resolveOptions(a.name, a.options, g);
+    });
+  } catch (e) {
+    if (e instanceof AttackOptionError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** A numeric target must be one of the model's labels. */
+export function checkTarget(target: unknown, labels: number): void {
+  if (typeof target === "number" && !(target < labels))
+    throw new UsageError(`--target ${target}: the model has labels 0..${labels - 1}`);
+}
