@@ -1,4 +1,11 @@
-import { concatRows, type LinearProgram, type RowBatch, validateProgram } from "@rho/constraints";
+import {
+  colName,
+  concatRows,
+  type LinearProgram,
+  type RowBatch,
+  rowName,
+  validateProgram,
+} from "@rho/constraints";
 import * as highsModule from "highs";
 import { UnsupportedError } from "./errors.js";
 import type { LpResult, LpSession, LpSolver, LpStatus, SolveOptions } from "./types.js";
@@ -22,6 +29,44 @@ const STATUS: Record<number, LpStatus> = {
   14: "iteration_limit",
 };
 const INFEASIBLE_OR_UNBOUNDED = 9;
+
+// HiGHS reads any bound or cost of magnitude ≥ 1e20 as infinite (a bounded LP would come back
+// "unbounded") and refuses matrix coefficients of magnitude ≥ 1e15 ("passModel failed"). Such
+// programs are refused here with the value named; glpk solves them.
+const HIGHS_INFINITE = 1e20;
+const HIGHS_LARGE_MATRIX = 1e15;
+
+function checkMagnitudes(lp: LinearProgram, rows: RowBatch): void {
+  const refuse = (what: string, v: number, limit: number) => {
+    throw new UnsupportedError(
+      `highs: ${what} is ${v.toExponential()}; HiGHS treats magnitudes ≥ ${limit === HIGHS_INFINITE ? "1e20 as infinite" : "1e15 as invalid matrix entries"} (rescale the program, or use --solver glpk)`,
+    );
+  };
+  const bound = (what: string, v: number) => {
+    if (Number.isFinite(v) && Math.abs(v) >= HIGHS_INFINITE) refuse(what, v, HIGHS_INFINITE);
+  };
+  if (rows === lp.rows) {
+    for (let j = 0; j < lp.numCols; j++) {
+      bound(`the lower bound of column ${colName(lp, j)}`, lp.colLower[j] as number);
+      bound(`the upper bound of column ${colName(lp, j)}`, lp.colUpper[j] as number);
+      bound(`the objective coefficient of column ${colName(lp, j)}`, lp.objective[j] as number);
+    }
+    bound("the objective offset", lp.objectiveOffset);
+  }
+  for (let i = 0; i < rows.count; i++) {
+    bound(`the lower bound of row ${rowName(rows, i)}`, rows.lower[i] as number);
+    bound(`the upper bound of row ${rowName(rows, i)}`, rows.upper[i] as number);
+    for (let k = rows.starts[i] as number; k < (rows.starts[i + 1] as number); k++) {
+      const v = rows.values[k] as number;
+      if (Math.abs(v) >= HIGHS_LARGE_MATRIX)
+        refuse(
+          `the coefficient of column ${colName(lp, rows.indices[k] as number)} in row ${rowName(rows, i)}`,
+          v,
+          HIGHS_LARGE_MATRIX,
+        );
+    }
+  }
+}
 
 function csr(rows: RowBatch, numCols: number) {
   const nnz = rows.starts[rows.count] as number;
@@ -49,6 +94,7 @@ class HighsSession implements LpSession {
     private readonly opts: SolveOptions,
   ) {
     validateProgram(lp);
+    checkMagnitudes(lp, lp.rows);
     this.lp = lp;
     this.model = highs.createModel({
       numCols: lp.numCols,
@@ -78,6 +124,7 @@ class HighsSession implements LpSession {
     if (rows.count === 0) return;
     const next = { ...this.lp, rows: concatRows(this.lp.rows, rows) };
     validateProgram(next);
+    checkMagnitudes(this.lp, rows);
     this.model.addRows({ lower: rows.lower, upper: rows.upper, matrix: csr(rows, this.lp.numCols) });
     this.lp = next;
   }

@@ -1,14 +1,10 @@
+import { createRequire } from "node:module";
+import { Worker } from "node:worker_threads";
 import { type LinearProgram, validateProgram } from "@rho/constraints";
-import * as jslpModule from "javascript-lp-solver";
 import { UnsupportedError } from "./errors.js";
 import { RebuildSession } from "./session.js";
 import type { LpResult, LpSession, LpSolver, SolveOptions } from "./types.js";
-import { timed } from "./verify.js";
-
-// Same .d.ts for both builds: the ES default export may appear one level deeper to TypeScript.
-type Jslp = typeof jslpModule.default.default;
-const jns = jslpModule as unknown as { default: Jslp | { default: Jslp } };
-const jslp: Jslp = "Solve" in jns.default ? jns.default : jns.default.default;
+import { finishResult, type RawOutcome } from "./verify.js";
 
 type Bound = { min?: number; max?: number; equal?: number };
 
@@ -80,36 +76,104 @@ function toJslp(lp: LinearProgram) {
   return { model, recover };
 }
 
-interface JslpSolution {
-  feasible: boolean;
-  bounded: boolean;
-  solutionSet: Record<string, number>;
-  _tableau?: { simplexIters?: number };
+// javascript-lp-solver runs synchronously and has no time limit of its own, so it runs in a worker
+// thread that is stopped at the limit: no jslp solve can hang the process. The worker is kept
+// for the next solve (unref'd: it never keeps the process alive) and replaced after a stop.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require("node:worker_threads");
+const jslp = require(workerData.path);
+parentPort.on("message", (model) => {
+  try {
+    const sol = jslp.Solve(model, 1e-9, true);
+    parentPort.postMessage({
+      feasible: sol.feasible,
+      bounded: sol.bounded,
+      solutionSet: sol.solutionSet,
+      iterations: sol._tableau ? sol._tableau.simplexIters : undefined,
+    });
+  } catch (e) {
+    parentPort.postMessage({ error: String((e && e.message) || e) });
+  }
+});
+`;
+const JSLP_PATH = createRequire(import.meta.url).resolve("javascript-lp-solver");
+
+interface WorkerAnswer {
+  feasible?: boolean;
+  bounded?: boolean;
+  solutionSet?: Record<string, number>;
+  iterations?: number;
+  error?: string;
+}
+
+let idle: Worker | undefined;
+
+/** One model solved in the worker; "timeout" when the limit passes first (the worker is stopped). */
+function solveInWorker(model: unknown, timeLimit?: number): Promise<WorkerAnswer | "timeout"> {
+  const worker = idle ?? new Worker(WORKER_SOURCE, { eval: true, workerData: { path: JSLP_PATH } });
+  idle = undefined;
+  worker.ref();
+  return new Promise((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const done = () => {
+      if (timer) clearTimeout(timer);
+      worker.removeAllListeners("message");
+      worker.removeAllListeners("error");
+    };
+    worker.on("message", (a: WorkerAnswer) => {
+      done();
+      worker.unref();
+      if (idle) void worker.terminate();
+      else idle = worker;
+      resolve(a);
+    });
+    worker.on("error", (e) => {
+      done();
+      void worker.terminate();
+      reject(e);
+    });
+    if (timeLimit !== undefined)
+      timer = setTimeout(() => {
+        done();
+        void worker.terminate();
+        resolve("timeout");
+      }, timeLimit * 1000);
+    worker.postMessage(model);
+  });
 }
 
 class JslpSolver implements LpSolver {
   readonly name = "jslp";
-  readonly capabilities = { warmStart: false, mip: false, timeLimit: false };
+  readonly capabilities = { warmStart: false, mip: false, timeLimit: true };
 
   async solve(lp: LinearProgram, opts: SolveOptions = {}): Promise<LpResult> {
     this.check(lp, opts);
-    return timed("jslp", lp, opts, () => {
-      const { model, recover } = toJslp(lp);
-      const sol = jslp.Solve(model as never, 1e-9, true) as JslpSolution;
-      const iterations = sol._tableau?.simplexIters;
-      const it = iterations !== undefined ? { iterations } : {};
-      if (!sol.feasible) return { status: "infeasible", ...it };
-      if (!sol.bounded) return { status: "unbounded", ...it };
-      return { status: "optimal", primal: recover(sol.solutionSet), ...it };
-    });
+    const t0 = performance.now();
+    const { model, recover } = toJslp(lp);
+    let raw: RawOutcome;
+    try {
+      const a = await solveInWorker(model, opts.timeLimit);
+      if (a === "timeout")
+        raw = { status: "time_limit", message: `jslp stopped at the time limit of ${opts.timeLimit} s` };
+      else {
+        const it = a.iterations !== undefined ? { iterations: a.iterations } : {};
+        if (a.error !== undefined) raw = { status: "error", message: `jslp failed: ${a.error}` };
+        else if (!a.feasible) raw = { status: "infeasible", ...it };
+        else if (!a.bounded) raw = { status: "unbounded", ...it };
+        else raw = { status: "optimal", primal: recover(a.solutionSet ?? {}), ...it };
+      }
+    } catch (e) {
+      raw = { status: "error", message: `jslp failed: ${(e as Error).message}` };
+    }
+    return finishResult("jslp", lp, raw, (performance.now() - t0) / 1000, opts);
   }
 
   private check(lp: LinearProgram, opts: SolveOptions): void {
     validateProgram(lp);
     if (lp.integer?.some((v) => v !== 0))
       throw new UnsupportedError("jslp: integer columns are not supported (use highs or glpk)");
-    if (opts.timeLimit !== undefined)
-      throw new UnsupportedError("jslp: a time limit is not supported (use highs or glpk)");
+    if (opts.timeLimit !== undefined && !(opts.timeLimit > 0))
+      throw new UnsupportedError(`time limit must be positive, got ${opts.timeLimit}`);
   }
 
   session(lp: LinearProgram, opts: SolveOptions = {}): LpSession {
