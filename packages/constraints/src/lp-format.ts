@@ -151,8 +151,13 @@ function tokenizeLine(text: string, line: number, out: Tok[]): void {
       });
     else if (m[2]) out.push({ t: "sign", v: m[2] === "-" ? -1 : 1, line });
     else if (m[3]) out.push({ t: "colon", line });
-    else if (m[4]) out.push({ t: "num", v: Number(m[4]), line });
-    else if (m[5]) out.push({ t: "name", v: m[5], line });
+    else if (m[4]) {
+      const v = Number(m[4]);
+      // a literal beyond float range would become ±Infinity: write inf, or a representable number
+      if (!Number.isFinite(v))
+        throw new LpParseError(`number ${m[4]} is out of range (write inf for infinity)`, line);
+      out.push({ t: "num", v, line });
+    } else if (m[5]) out.push({ t: "name", v: m[5], line });
   }
 }
 
