@@ -1,21 +1,38 @@
 import { fileURLToPath } from "node:url";
 import type { ViteUserConfig } from "vitest/config";
 
-// Tests import sibling workspace packages from source, so `vitest` needs no prior build.
-const pkg = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url));
+// Tests import sibling workspace packages from source, so `vitest` needs no prior build. Exact
+// matches: "@rho/solvers/testing" must not become ".../src/index.ts/testing".
+const src = (file: string) => fileURLToPath(new URL(`./packages/${file}`, import.meta.url));
+const PACKAGES = [
+  "constraints",
+  "solvers",
+  "harness",
+  "datasets",
+  "models",
+  "encoders",
+  "attacks",
+  "metrics",
+];
+const TESTING: Record<string, string> = {
+  constraints: "constraints/src/testing.ts",
+  models: "models/src/testing.ts",
+  solvers: "solvers/src/testing/index.ts",
+  attacks: "attacks/src/testing/index.ts",
+};
 
 export const sharedTestConfig: ViteUserConfig = {
   resolve: {
-    alias: {
-      "@rho/constraints": pkg("constraints"),
-      "@rho/solvers": pkg("solvers"),
-      "@rho/harness": pkg("harness"),
-      "@rho/datasets": pkg("datasets"),
-      "@rho/models": pkg("models"),
-      "@rho/encoders": pkg("encoders"),
-      "@rho/attacks": pkg("attacks"),
-      "@rho/metrics": pkg("metrics"),
-    },
+    alias: [
+      ...PACKAGES.map((name) => ({
+        find: new RegExp(`^@rho/${name}$`),
+        replacement: src(`${name}/src/index.ts`),
+      })),
+      ...Object.entries(TESTING).map(([name, file]) => ({
+        find: new RegExp(`^@rho/${name}/testing$`),
+        replacement: src(file),
+      })),
+    ],
   },
   test: {
     include: ["test/**/*.test.ts"],

@@ -1,6 +1,6 @@
+import { solverConformance } from "@rho/solvers/testing";
 import { describe, expect, it } from "vitest";
 import { createHighsSolver } from "../src/index.js";
-import { solverConformance } from "./conformance.js";
 import { denseLp, sliceRows } from "./programs.js";
 
 describe("highs", () => {

@@ -1,5 +1,5 @@
+import { solverConformance } from "@rho/solvers/testing";
 import { describe } from "vitest";
 import { createJslpSolver } from "../src/index.js";
-import { solverConformance } from "./conformance.js";
 
 describe("jslp", () => solverConformance(createJslpSolver));

@@ -1,0 +1,107 @@
+// Random small networks using every layer kind, for property tests here and in the encoders.
+import fc from "fast-check";
+import { type Layer, Network, type Shape, window } from "./index.js";
+
+const weights = (n: number) =>
+  fc
+    .array(
+      fc.integer({ min: -20, max: 20 }).map((v) => v / 10),
+      { minLength: n, maxLength: n },
+    )
+    .map((a) => Float32Array.from(a));
+
+/** One random layer that fits `shape`, or undefined when none of the picked kind does. */
+function arbLayer(shape: Shape): fc.Arbitrary<Layer> {
+  if (shape.length === 1) {
+    const n = shape[0];
+    return fc.oneof(
+      fc.integer({ min: 1, max: 5 }).chain((units) =>
+        fc.record({
+          kind: fc.constant("dense" as const),
+          units: fc.constant(units),
+          weights: weights(n * units),
+          bias: weights(units),
+        }),
+      ),
+      fc.constant({ kind: "relu" as const }),
+      fc.constant({ kind: "dropout" as const, rate: 0.5 }),
+    );
+  }
+  const [h, w, c] = shape;
+  const fits = (k: number, s: number, p: "valid" | "same") =>
+    window(h, k, s, p).out >= 1 && window(w, k, s, p).out >= 1;
+  const pad = fc.constantFrom<"valid" | "same">("valid", "same");
+  const conv = fc
+    .record({
+      k: fc.integer({ min: 1, max: 3 }),
+      s: fc.integer({ min: 1, max: 2 }),
+      padding: pad,
+      filters: fc.integer({ min: 1, max: 3 }),
+    })
+    .filter(({ k, s, padding }) => fits(k, s, padding))
+    .chain(({ k, s, padding, filters }) =>
+      fc.record({
+        kind: fc.constant("conv2d" as const),
+        filters: fc.constant(filters),
+        kernel: fc.constant([k, k] as const),
+        strides: fc.constant([s, s] as const),
+        padding: fc.constant(padding),
+        weights: weights(k * k * c * filters),
+        bias: weights(filters),
+      }),
+    );
+  const pool = (kind: "maxpool" | "avgpool") =>
+    fc
+      .record({ k: fc.integer({ min: 1, max: 3 }), s: fc.integer({ min: 1, max: 3 }), padding: pad })
+      .filter(({ k, s, padding }) => fits(k, s, padding))
+      .map(({ k, s, padding }) => ({ kind, size: [k, k] as const, strides: [s, s] as const, padding }));
+  return fc.oneof(
+    conv,
+    pool("maxpool"),
+    pool("avgpool"),
+    fc.constant({ kind: "relu" as const }),
+    fc.constant({ kind: "flatten" as const }),
+    fc.constant({ kind: "globalavgpool" as const }),
+    fc.constant({ kind: "dropout" as const, rate: 0.25 }),
+  );
+}
+
+/** A random valid network: 2–6 random layers on a small image, then flatten and a dense head. */
+export function arbNetwork(opts: { maxLayers?: number; outputs?: number } = {}): fc.Arbitrary<Network> {
+  const maxLayers = opts.maxLayers ?? 5;
+  return fc
+    .record({
+      h: fc.integer({ min: 2, max: 6 }),
+      w: fc.integer({ min: 2, max: 6 }),
+      c: fc.integer({ min: 1, max: 2 }),
+    })
+    .chain(({ h, w, c }) => {
+      const grow = (shape: Shape, layers: Layer[], left: number): fc.Arbitrary<Layer[]> => {
+        if (left === 0) return fc.constant(layers);
+        return arbLayer(shape).chain((layer) => {
+          const next = new Network({ inputShape: [h, w, c], layers: [...layers, layer] });
+          return grow(next.shapes[next.shapes.length - 1] as Shape, [...layers, layer], left - 1);
+        });
+      };
+      return fc.integer({ min: 1, max: maxLayers }).chain((n) =>
+        grow([h, w, c], [], n).chain((layers) => {
+          const body = new Network({ inputShape: [h, w, c], layers });
+          const last = body.shapes[body.shapes.length - 1] as Shape;
+          const flat = last.length === 3 ? [{ kind: "flatten" as const }] : [];
+          const inputs = last.reduce((a, b) => a * b, 1);
+          const outputs = opts.outputs ?? 3;
+          return fc.record({ weights: weights(inputs * outputs), bias: weights(outputs) }).map(
+            (head) =>
+              new Network({
+                inputShape: [h, w, c],
+                layers: [...layers, ...flat, { kind: "dense", units: outputs, ...head }],
+              }),
+          );
+        }),
+      );
+    });
+}
+
+/** Raw pixels (0–255 integers) for a network. */
+export const arbPixels = (net: Network) =>
+  fc.array(fc.integer({ min: 0, max: 255 }), { minLength: net.inputSize, maxLength: net.inputSize });
