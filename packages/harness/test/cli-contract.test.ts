@@ -60,6 +60,16 @@ describe("bad input: one line on stderr, exit 2", () => {
       ["demo: 0x10 points", ["demo", "--points", "0x10"], /expected a non-negative integer, got "0x10"/],
       ["demo: unknown solver", ["demo", "--solvers", "cplex"], /unknown solver "cplex"/],
       ["train: 1.5 epochs", ["train", "--epochs", "1.5", "--out", join(dir, "t")], /got "1.5"/],
+      [
+        "train --resume: train-state.json is null",
+        ["train", "--resume", "--epochs", "1", "--out", join(file("ckpt/train-state.json", "null"), "..")],
+        /train-state.json is not a rho train checkpoint state \(Expected object, received null\)/,
+      ],
+      [
+        "train --resume: train-state.json is not JSON",
+        ["train", "--resume", "--epochs", "1", "--out", join(file("ckpt2/train-state.json", "{"), "..")],
+        /train-state.json is not valid JSON/,
+      ],
       ["train: unknown arch", ["train", "--arch", "vgg", "--out", join(dir, "t")], /Allowed choices are/],
       ["accuracy: missing model", ["accuracy", "--model", join(dir, "none")], /no model directory/],
       ["attack: empty index", [...attack, "--index", ""], /expected a non-negative integer, got ""/],

@@ -3,9 +3,10 @@ import { join, resolve } from "node:path";
 import { attackNames, getAttack } from "@rho/attacks";
 import { encodeIdx, readIdx, subset } from "@rho/datasets";
 import { accuracy, type BackendName, saveModel } from "@rho/models";
+import { z } from "zod";
 import { EXIT_OK, UsageError } from "../errors.js";
 import { RESULTS_FILE, readResults } from "../eval/spec.js";
-import { writeJsonInto } from "../files.js";
+import { readJsonFile, writeJsonInto } from "../files.js";
 import { augmentation, concatImages } from "../finetune/augment.js";
 import { accuracyPct } from "../format.js";
 import { checkFits, initBackend, loadNetwork, loadSplit, resolveModel } from "../inputs.js";
@@ -55,6 +56,20 @@ export interface RoundRecord {
 }
 
 const CONFIG = "finetune.json";
+const roundSchema = z
+  .object({
+    round: z.number().int(),
+    attack: z.string(),
+    attackOptions: z.array(z.string()),
+    trainPoints: z.number(),
+    verified: z.number(),
+    droppedByRounding: z.number(),
+    added: z.number(),
+    trainingImages: z.number(),
+    testAccuracy: z.number(),
+    seconds: z.number(),
+  })
+  .passthrough();
 const ROUND = "round.json";
 /** A round's kept examples and their labels, as IDX files (MNIST's format). */
 const ADDED_IMAGES = "added-images.idx";
@@ -173,7 +188,7 @@ export async function runFinetune(o: FinetuneOptions, out: Output): Promise<Roun
     }
     if (existsSync(join(rd, ROUND))) {
       // a finished round: its kept examples are on disk
-      history.push(JSON.parse(readFileSync(join(rd, ROUND), "utf8")) as RoundRecord);
+      history.push(readJsonFile(join(rd, ROUND), roundSchema, "a rho finetune round record") as RoundRecord);
       added.push({
         images: readIdx(join(rd, ADDED_IMAGES), 4).data,
         labels: readIdx(join(rd, ADDED_LABELS), 1).data,

@@ -1,4 +1,5 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   ARCHITECTURES,
@@ -9,7 +10,9 @@ import {
   type Network,
   saveModel,
 } from "@rho/models";
+import { z } from "zod";
 import { EXIT_OK, UsageError } from "../errors.js";
+import { readJsonFile } from "../files.js";
 import { checkFits, initBackend, loadNetwork, loadSplit } from "../inputs.js";
 import type { Output } from "../output.js";
 import { epochStatus, trainWithProgress } from "../training.js";
@@ -41,6 +44,25 @@ interface TrainState {
 }
 
 const STATE = "train-state.json";
+const trainStateSchema = z
+  .object({
+    arch: z.string(),
+    dataset: z.string(),
+    seed: z.number(),
+    batchSize: z.number(),
+    lr: z.number(),
+    epochsDone: z.number().int().nonnegative(),
+    history: z.array(
+      z.object({
+        epoch: z.number(),
+        loss: z.number(),
+        accuracy: z.number(),
+        seconds: z.number(),
+        lr: z.number(),
+      }),
+    ),
+  })
+  .passthrough();
 
 /** `rho train`: train an architecture from the zoo, saving a tfjs-format checkpoint after every epoch. */
 export async function trainCommand(o: TrainCommandOptions, out: Output): Promise<number> {
@@ -50,13 +72,9 @@ export async function trainCommand(o: TrainCommandOptions, out: Output): Promise
   let net: Network;
   let state: TrainState;
   if (o.resume) {
-    let text: string;
-    try {
-      text = await readFile(join(o.out, STATE), "utf8");
-    } catch {
+    if (!existsSync(join(o.out, STATE)))
       throw new UsageError(`--resume: no ${STATE} in ${o.out} (nothing to resume)`);
-    }
-    state = JSON.parse(text) as TrainState;
+    state = readJsonFile(join(o.out, STATE), trainStateSchema, "a rho train checkpoint state") as TrainState;
     if (state.arch !== o.arch || state.dataset !== o.dataset) {
       throw new UsageError(
         `--resume: ${o.out} holds ${state.arch} on ${state.dataset}, not ${o.arch} on ${o.dataset}`,
