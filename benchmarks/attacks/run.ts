@@ -7,7 +7,14 @@ import { cpus } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { attackNames, getAttack, tfjsContext } from "@rho/attacks";
+import {
+  AttackOptionError,
+  attackNames,
+  coerceOption,
+  getAttack,
+  resolveOptions,
+  tfjsContext,
+} from "@rho/attacks";
 import { image, loadDataset } from "@rho/datasets";
 import { loadModel, useBackend } from "@rho/models";
 import { appendJsonl, jsonlFile, readJsonl, startJsonl } from "../jsonl.js";
@@ -41,10 +48,22 @@ const specs = args.attacks.split(",").map((spec) => {
     console.error(`unknown attack "${name}"; known: ${attackNames().join(", ")}`);
     process.exit(2);
   }
-  const opts: Record<string, unknown> = name === "fgsm" ? { eps } : {};
-  for (const kv of rest ? rest.split("+") : []) {
-    const [k, v] = kv.split("=") as [string, string];
-    opts[k] = Number.isNaN(Number(v)) ? v : Number(v);
+  const attack = getAttack(name);
+  const opts: Record<string, unknown> = attack.family === "fixed-epsilon" ? { eps } : {};
+  try {
+    for (const kv of rest ? rest.split("+") : []) {
+      const [k, v = ""] = kv.split("=") as [string, string | undefined];
+      const option = attack.options[k];
+      if (!option)
+        throw new AttackOptionError(
+          `${name} has no option "${k}"; its options: ${Object.keys(attack.options).join(", ")}`,
+        );
+      opts[k] = coerceOption(name, k, option, v);
+    }
+    resolveOptions(name, attack.options, opts); // refused now, not after hours of points
+  } catch (e) {
+    console.error((e as Error).message);
+    process.exit(2);
   }
   return { label: spec, name, opts };
 });
