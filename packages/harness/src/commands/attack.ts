@@ -1,4 +1,4 @@
-import { type AttackResult, tfjsContext } from "@rho/attacks";
+import { type AttackFamily, type AttackResult, tfjsContext } from "@rho/attacks";
 import { image } from "@rho/datasets";
 import type { BackendName } from "@rho/models";
 import { attackOptions, attacksByName, checkTarget, parseTarget } from "../attack-options.js";
@@ -31,11 +31,13 @@ export interface AttackCommandOptions {
 const show = (v: unknown): string =>
   typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toPrecision(6)) : JSON.stringify(v);
 
-function formatResult(r: AttackResult, where: string): string {
+function formatResult(r: AttackResult, where: string, family: AttackFamily): string {
   const lines = [
-    `${r.attack} on ${where}: predicted ${r.predicted}`,
+    `${r.attack} (${family}) on ${where}: predicted ${r.predicted}`,
     `status     ${r.status}${typeof r.diagnostics.message === "string" ? ` (${r.diagnostics.message})` : ""}`,
-    `rho        ${Number.isFinite(r.rho) ? `${r.rho.toFixed(4)} pixels` : "∞"}`,
+    family === "fixed-epsilon"
+      ? `distance   ${Number.isFinite(r.rho) ? `${r.rho.toFixed(4)} pixels (a fixed-ε answer, not an estimate of ρ)` : "∞"}`
+      : `rho        ${Number.isFinite(r.rho) ? `${r.rho.toFixed(4)} pixels` : "∞"}`,
   ];
   if (r.target !== undefined) lines.push(`target     ${r.target}`);
   if (r.verified)
@@ -93,10 +95,11 @@ export async function attackCommand(o: AttackCommandOptions, out: Output): Promi
       split: o.split,
       index: o.index,
       label,
+      family: attack.family,
       ...rest,
       rho: Number.isFinite(r.rho) ? r.rho : null,
       ...(adversarial ? { adversarial: Array.from(adversarial) } : {}),
     });
-  } else out.line(formatResult(r, where));
+  } else out.line(formatResult(r, where, attack.family));
   return r.status === "error" || r.status === "timeout" || r.status === "unverified" ? EXIT_NOT_OK : EXIT_OK;
 }
