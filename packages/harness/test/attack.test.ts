@@ -42,7 +42,7 @@ describe("rho attack", () => {
   it("prints a human-readable summary", async () => {
     const r = await rho("attack", "--model", model, "--index", "0", "--backend", "cpu", "--target", "all");
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^alp (minimum-distance) on .*mnist test #0/);
+    expect(r.stdout).toMatch(/^alp \(minimum-distance\) on .*mnist test #0/);
     expect(r.stdout).toMatch(/status {5}adversarial/);
     expect(r.stdout).toMatch(/rho {8}\d+\.\d{4} pixels/);
   });
