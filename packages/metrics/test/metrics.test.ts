@@ -80,3 +80,41 @@ describe("robustness statistics", () => {
     ]);
   });
 });
+
+describe("failed points and attack families", () => {
+  const ok = (rho: number | null) => ({
+    label: 1,
+    predicted: 1,
+    rho,
+    status: rho === null ? "not_found" : "adversarial",
+  });
+  it("error and timeout points are in no statistic, counted as failed; a failure never counts as robust", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.option(fc.double({ min: 0, max: 40, noNaN: true }), { nil: null })),
+        fc.array(fc.constantFrom("error", "timeout")),
+        (rhos, failures) => {
+          const answered = rhos.map(ok);
+          const failed = failures.map((status) => ({ label: 1, predicted: -1, rho: null, status }));
+          const s = robustnessStats([...answered, ...failed], 20);
+          const alone = robustnessStats(answered, 20);
+          expect(s.failed).toBe(failed.length);
+          expect(s.correct).toBe(alone.correct);
+          expect(s.adversarial).toBe(alone.adversarial);
+          expect(s.frequency).toEqual(alone.frequency);
+          expect(s.misclassified).toBe(0);
+          const curve = cumulativeCurve([...answered, ...failed], [20]);
+          expect(curve[0]?.count).toBe(alone.adversarial);
+        },
+      ),
+    );
+  });
+  it("a fixed-epsilon attack has a frequency and no severity", () => {
+    const rows = [ok(20), ok(20), ok(null)];
+    const s = robustnessStats(rows, 20, { family: "fixed-epsilon" });
+    expect(s.adversarial).toBe(2);
+    expect(s.frequency.value).toBeCloseTo(2 / 3, 12);
+    expect(s.severity.value).toBeNaN();
+    expect(robustnessStats(rows, 20).severity.value).toBe(20);
+  });
+});
