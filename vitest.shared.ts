@@ -13,6 +13,7 @@ const PACKAGES = [
   "encoders",
   "attacks",
   "metrics",
+  "bounds",
 ];
 const TESTING: Record<string, string> = {
   constraints: "constraints/src/testing.ts",

@@ -1,9 +1,11 @@
 import { attackList, attackNames, describeType } from "@rho/attacks";
+import { boundMethodNames } from "@rho/bounds";
 import { datasetNames } from "@rho/datasets";
 import { ARCHITECTURES, BACKENDS } from "@rho/models";
 import { solverEntries, solverNames } from "@rho/solvers";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { attackCommand } from "./commands/attack.js";
+import { boundCommand } from "./commands/bound.js";
 import { compareCommand } from "./commands/compare.js";
 import { demo } from "./commands/demo.js";
 import { defaultWorkers, evalCommand } from "./commands/eval.js";
@@ -241,6 +243,32 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
     .option("--json", "print one JSON object on stdout", false)
     .action(async (o) => {
       setExit(await attackCommand(o, out));
+    });
+
+  program
+    .command("bound")
+    .description(
+      "A certified lower bound on one point's ρ: the largest ε (found by bisection) at which a sound\n" +
+        "method proves that no input in the L∞ ball ∩ the pixel box gets another label, in float32 as in\n" +
+        "float64 (see the README on rounding). ibp: interval bound propagation. The upper bound is a\n" +
+        "verified witness's distance where the method finds one (null otherwise).",
+    )
+    .addOption(modelOption())
+    .addOption(datasetOption())
+    .addOption(dataDirOption())
+    .addOption(splitOption())
+    .requiredOption("--index <i>", "index of the point in the split", nonNegativeInt)
+    .addOption(new Option("--method <name>", "certifying method").choices(boundMethodNames()).default("ibp"))
+    .option("--eps-max <pixels>", "largest ε tried", positiveNumber, 255)
+    .option(
+      "--tolerance <pixels>",
+      "bisection stops when certified and uncertified ε are this close",
+      positiveNumber,
+      0.01,
+    )
+    .option("--json", "print one JSON object on stdout", false)
+    .action(async (o) => {
+      setExit(await boundCommand(o, out));
     });
 
   program

@@ -1,0 +1,74 @@
+import type { Network } from "@rho/models";
+import type { BoundMethod } from "./method.js";
+
+export interface RhoBound {
+  readonly method: string;
+  /** ρ_lb: the largest ε certified (0 when none was), pixels. */
+  readonly lower: number;
+  /** A verified witness's distance (an upper bound on ρ), or null without one. */
+  readonly upper: number | null;
+  /** certified_beyond: certified at epsMax (ρ > epsMax); bracket: lower (and maybe upper) found. */
+  readonly status: "certified_beyond" | "bracket";
+  readonly witness?: Float64Array;
+  readonly seconds: number;
+  /** Certify calls made. */
+  readonly calls: number;
+}
+
+export interface BisectOptions {
+  /** Largest ε tried, pixels (default 255). */
+  readonly epsMax?: number;
+  /** Stop when the bracket of certified / not certified ε is this narrow, pixels (default 0.01). */
+  readonly tolerance?: number;
+  readonly box?: readonly [number, number];
+}
+
+/**
+ * The minimum-distance form of a certifying method: bisection on ε for the largest certified
+ * radius. Certification is monotone in ε for sound methods (a smaller ball is inside a larger one),
+ * so every ε below the reported lower bound is certified too.
+ */
+export async function boundRho(
+  method: BoundMethod,
+  net: Network,
+  center: ArrayLike<number>,
+  label: number,
+  opts: BisectOptions = {},
+): Promise<RhoBound> {
+  const t0 = performance.now();
+  const box = opts.box ?? [0, 255];
+  const epsMax = opts.epsMax ?? 255;
+  const tolerance = opts.tolerance ?? 0.01;
+  let calls = 0;
+  let upper: number | null = null;
+  let witness: Float64Array | undefined;
+  const at = async (eps: number) => {
+    calls++;
+    const c = await method.certify({ net, center, label, eps, box });
+    if (c.status === "falsified" && c.witness) {
+      let d = 0;
+      for (let i = 0; i < c.witness.length; i++)
+        d = Math.max(d, Math.abs((c.witness[i] as number) - (center[i] as number)));
+      if (upper === null || d < upper) [upper, witness] = [d, c.witness];
+    }
+    return c.status === "certified";
+  };
+  const done = (lower: number, status: RhoBound["status"]): RhoBound => ({
+    method: method.name,
+    lower,
+    upper,
+    status,
+    ...(witness ? { witness } : {}),
+    seconds: (performance.now() - t0) / 1000,
+    calls,
+  });
+  if (await at(epsMax)) return done(epsMax, "certified_beyond");
+  let lo = 0;
+  let hi = epsMax;
+  while (hi - lo > tolerance) {
+    const mid = (lo + hi) / 2;
+    if (await at(mid)) lo = mid;
+    else hi = upper !== null ? Math.min(mid, upper) : mid;
+  }
+  return done(lo, "bracket");
+}

@@ -1,0 +1,106 @@
+import { alpWalk, lbfgs, pgd } from "@rho/attacks";
+import { argmax, Network, prng, rawPixels } from "@rho/models";
+import { arbNetwork, arbPixels } from "@rho/models/testing";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { ballBox, boundRho, ibp, intervalBounds } from "../src/index.js";
+
+const netAndPixels = arbNetwork().chain((net) => fc.tuple(fc.constant(net), arbPixels(net)));
+const box = [0, 255] as const;
+
+/** Random points of the ball ∩ box, corners included (where ReLU networks are extreme). */
+function samples(center: ArrayLike<number>, eps: number, count: number, seed: number): Float64Array[] {
+  const rand = prng(seed);
+  return Array.from({ length: count }, (_, k) =>
+    Float64Array.from(center as ArrayLike<number>, (c) => {
+      const u = k % 2 === 0 ? (rand() < 0.5 ? -1 : 1) : rand() * 2 - 1;
+      return Math.min(box[1], Math.max(box[0], c + u * eps));
+    }),
+  );
+}
+
+describe("ibp", () => {
+  it("every layer's interval contains that layer's output at points of the ball", () => {
+    fc.assert(
+      fc.property(netAndPixels, fc.double({ min: 0, max: 40, noNaN: true }), fc.nat(), (args, eps, seed) => {
+        const [net, px] = args;
+        const bounds = intervalBounds(net, ballBox(px, eps, box));
+        for (const x of samples(px, eps, 20, seed)) {
+          const { activations } = net.forward64(x);
+          activations.forEach((a, l) => {
+            const b = bounds[l] as { lo: Float64Array; hi: Float64Array };
+            a.forEach((v, i) => {
+              expect(v).toBeGreaterThanOrEqual(b.lo[i] as number);
+              expect(v).toBeLessThanOrEqual(b.hi[i] as number);
+            });
+          });
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("a certified ball holds no other label (sampled, corners included)", async () => {
+    let certified = 0;
+    await fc.assert(
+      fc.asyncProperty(netAndPixels, fc.nat(), async ([net, px], seed) => {
+        const label = net.predict64(px);
+        const r = await boundRho(ibp, net, px, label, { epsMax: 64, tolerance: 0.05 });
+        expect(r.lower).toBeGreaterThanOrEqual(0);
+        if (r.lower > 0) certified++;
+        for (const x of samples(px, r.lower, 30, seed)) expect(net.predict64(x)).toBe(label);
+      }),
+      { numRuns: 40 },
+    );
+    expect(certified).toBeGreaterThan(5); // the property was exercised
+  });
+
+  it("never above an attack's verified ρ̂ (pgd, lbfgs, alp-walk)", async () => {
+    await fc.assert(
+      fc.asyncProperty(netAndPixels, async ([net, px]) => {
+        const label = net.predict64(px);
+        const r = await boundRho(ibp, net, px, label, { epsMax: 255, tolerance: 0.05 });
+        for (const attack of [pgd, lbfgs, alpWalk]) {
+          const a = await attack.run({ net }, { pixels: px, label });
+          if (a.status === "adversarial") expect(r.lower).toBeLessThanOrEqual(a.rho);
+        }
+      }),
+      { numRuns: 15 },
+    );
+  }, 120_000);
+
+  it("on 2-D ReLU networks: never above the true ρ of a dense grid", async () => {
+    let compared = 0;
+    for (let seed = 1; seed <= 80; seed++) {
+      const rand = prng(seed);
+      const w = (n: number, s: number) => Float32Array.from({ length: n }, () => (rand() * 2 - 1) * s);
+      const net = new Network({
+        inputShape: [2],
+        preprocess: rawPixels(1),
+        layers: [
+          { kind: "dense", units: 8, weights: w(16, 0.1), bias: w(8, 5) },
+          { kind: "relu" },
+          { kind: "dense", units: 3, weights: w(24, 1), bias: w(3, 1) },
+        ],
+      });
+      const px = [40 + Math.floor(rand() * 175), 40 + Math.floor(rand() * 175)];
+      const label = argmax(net.forward64(px).logits);
+      const r = await boundRho(ibp, net, px, label, { epsMax: 32, tolerance: 0.01 });
+      // the true ρ: the nearest grid point with another label (step h: truth lies within h below)
+      const h = 0.25;
+      let truth = Number.POSITIVE_INFINITY;
+      for (let a = -32; a <= 32; a += h)
+        for (let b = -32; b <= 32; b += h) {
+          const x = [(px[0] as number) + a, (px[1] as number) + b];
+          if (x.some((v) => v < 0 || v > 255)) continue;
+          const d = Math.max(Math.abs(a), Math.abs(b));
+          if (d < truth && net.predict64(x) !== label) truth = d;
+        }
+      if (Number.isFinite(truth)) {
+        compared++;
+        expect(r.lower).toBeLessThanOrEqual(truth);
+      }
+    }
+    expect(compared).toBeGreaterThan(8);
+  }, 60_000);
+});

@@ -1,0 +1,75 @@
+import { boundRho, getBoundMethod } from "@rho/bounds";
+import { image } from "@rho/datasets";
+import { EXIT_OK, UsageError } from "../errors.js";
+import { checkFits, loadNetwork, loadSplit } from "../inputs.js";
+import type { Output } from "../output.js";
+
+export interface BoundCommandOptions {
+  model: string;
+  dataset: string;
+  dataDir?: string;
+  split: "train" | "test";
+  index: number;
+  method: string;
+  epsMax: number;
+  tolerance: number;
+  json: boolean;
+}
+
+/**
+ * `rho bound`: a certified lower bound ρ_lb on one point's ρ (the largest ε a sound method
+ * certifies, by bisection), and an upper bound where the method finds a verified witness.
+ */
+export async function boundCommand(o: BoundCommandOptions, out: Output): Promise<number> {
+  let method: ReturnType<typeof getBoundMethod>;
+  try {
+    method = getBoundMethod(o.method);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const net = await loadNetwork(o.model);
+  const data = loadSplit(o.dataset, o.split, o.dataDir);
+  checkFits(net, data);
+  if (!(o.index >= 0 && o.index < data.count))
+    throw new UsageError(`--index ${o.index} is not in 0..${data.count - 1} of ${o.dataset} ${o.split}`);
+  const pixels = image(data, o.index);
+  const label = data.labels[o.index] as number;
+  const predicted = net.predict64(pixels);
+  if (predicted !== label) {
+    const r = {
+      model: o.model,
+      index: o.index,
+      label,
+      predicted,
+      status: "misclassified",
+      lower: 0,
+      upper: 0,
+    };
+    if (o.json) out.json({ ...r, method: o.method, seconds: 0 });
+    else out.line(`${o.model} misclassifies #${o.index} (label ${label}, predicted ${predicted}): ρ = 0`);
+    return EXIT_OK;
+  }
+  const r = await boundRho(method, net, pixels, label, { epsMax: o.epsMax, tolerance: o.tolerance });
+  const { witness, ...rest } = r;
+  if (o.json)
+    out.json({
+      model: o.model,
+      dataset: o.dataset,
+      split: o.split,
+      index: o.index,
+      label,
+      ...rest,
+      ...(witness ? { witness: Array.from(witness) } : {}),
+    });
+  else
+    out.line(
+      [
+        `${r.method} on ${o.model}, ${o.dataset} ${o.split} #${o.index} (label ${label})`,
+        `lower      ${r.lower.toFixed(4)} pixels${r.status === "certified_beyond" ? ` (certified at --eps-max ${o.epsMax}: ρ > ${o.epsMax})` : ""}`,
+        `upper      ${r.upper === null ? "none (no witness)" : `${r.upper.toFixed(4)} pixels`}`,
+        `status     ${r.status}`,
+        `seconds    ${r.seconds.toFixed(3)} (${r.calls} certify calls)`,
+      ].join("\n"),
+    );
+  return EXIT_OK;
+}
