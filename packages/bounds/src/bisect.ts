@@ -62,9 +62,15 @@ export async function boundRho(
     seconds: (performance.now() - t0) / 1000,
     calls,
   });
-  if (await at(epsMax)) return done(epsMax, "certified_beyond");
+  // gallop from 1 pixel (bounds on real networks are pixels, not tens of them), then bisect
   let lo = 0;
-  let hi = epsMax;
+  let hi = Math.min(1, epsMax);
+  while (await at(hi)) {
+    if (hi >= epsMax) return done(epsMax, "certified_beyond");
+    lo = hi;
+    hi = Math.min(2 * hi, epsMax);
+  }
+  if (upper !== null) hi = Math.min(hi, upper);
   while (hi - lo > tolerance) {
     const mid = (lo + hi) / 2;
     if (await at(mid)) lo = mid;

@@ -15,5 +15,6 @@ export type {
   LinearPiece,
   SparseRows,
 } from "./layer-encoder.js";
+export { poolCells } from "./layers/affine.js";
 export { LAYER_ENCODERS } from "./layers/index.js";
 export { type AffineForm, formsToRows, LinearRegion, type RegionOptions } from "./region.js";

@@ -3,7 +3,7 @@ import { argmax, Network, prng, rawPixels } from "@rho/models";
 import { arbNetwork, arbPixels } from "@rho/models/testing";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ballBox, boundRho, ibp, intervalBounds } from "../src/index.js";
+import { ballBox, boundRho, crown, crownBounds, ibp, intervalBounds } from "../src/index.js";
 
 const netAndPixels = arbNetwork().chain((net) => fc.tuple(fc.constant(net), arbPixels(net)));
 const box = [0, 255] as const;
@@ -19,12 +19,15 @@ function samples(center: ArrayLike<number>, eps: number, count: number, seed: nu
   );
 }
 
-describe("ibp", () => {
+describe.each([
+  ["ibp", intervalBounds],
+  ["crown", (net: Network, pixels: Parameters<typeof intervalBounds>[1]) => crownBounds(net, pixels).bounds],
+] as const)("%s: layer bounds", (_name, boundsOf) => {
   it("every layer's interval contains that layer's output at points of the ball", () => {
     fc.assert(
       fc.property(netAndPixels, fc.double({ min: 0, max: 40, noNaN: true }), fc.nat(), (args, eps, seed) => {
         const [net, px] = args;
-        const bounds = intervalBounds(net, ballBox(px, eps, box));
+        const bounds = boundsOf(net, ballBox(px, eps, box));
         for (const x of samples(px, eps, 20, seed)) {
           const { activations } = net.forward64(x);
           activations.forEach((a, l) => {
@@ -39,13 +42,15 @@ describe("ibp", () => {
       { numRuns: 60 },
     );
   });
+});
 
+describe.each([ibp, crown].map((m) => [m.name, m] as const))("%s", (_name, method) => {
   it("a certified ball holds no other label (sampled, corners included)", async () => {
     let certified = 0;
     await fc.assert(
       fc.asyncProperty(netAndPixels, fc.nat(), async ([net, px], seed) => {
         const label = net.predict64(px);
-        const r = await boundRho(ibp, net, px, label, { epsMax: 64, tolerance: 0.05 });
+        const r = await boundRho(method, net, px, label, { epsMax: 64, tolerance: 0.05 });
         expect(r.lower).toBeGreaterThanOrEqual(0);
         if (r.lower > 0) certified++;
         for (const x of samples(px, r.lower, 30, seed)) expect(net.predict64(x)).toBe(label);
@@ -59,7 +64,7 @@ describe("ibp", () => {
     await fc.assert(
       fc.asyncProperty(netAndPixels, async ([net, px]) => {
         const label = net.predict64(px);
-        const r = await boundRho(ibp, net, px, label, { epsMax: 255, tolerance: 0.05 });
+        const r = await boundRho(method, net, px, label, { epsMax: 255, tolerance: 0.05 });
         for (const attack of [pgd, lbfgs, alpWalk]) {
           const a = await attack.run({ net }, { pixels: px, label });
           if (a.status === "adversarial") expect(r.lower).toBeLessThanOrEqual(a.rho);
@@ -85,7 +90,7 @@ describe("ibp", () => {
       });
       const px = [40 + Math.floor(rand() * 175), 40 + Math.floor(rand() * 175)];
       const label = argmax(net.forward64(px).logits);
-      const r = await boundRho(ibp, net, px, label, { epsMax: 32, tolerance: 0.01 });
+      const r = await boundRho(method, net, px, label, { epsMax: 32, tolerance: 0.01 });
       // the true ρ: the nearest grid point with another label (step h: truth lies within h below)
       const h = 0.25;
       let truth = Number.POSITIVE_INFINITY;
@@ -103,4 +108,29 @@ describe("ibp", () => {
     }
     expect(compared).toBeGreaterThan(8);
   }, 60_000);
+});
+
+describe("crown against ibp", () => {
+  it("is never looser: ρ_lb(crown) ≥ ρ_lb(ibp) up to the bisection tolerance, and its margins are never lower", async () => {
+    let tighter = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        netAndPixels,
+        fc.double({ min: 0.5, max: 30, noNaN: true }),
+        async ([net, px], eps) => {
+          const label = net.predict64(px);
+          const q = { net, center: px, label, eps, box };
+          const a = (await ibp.certify(q)).diagnostics.margin as number;
+          const b = (await crown.certify(q)).diagnostics.margin as number;
+          expect(b).toBeGreaterThanOrEqual(a);
+          const ri = await boundRho(ibp, net, px, label, { epsMax: 64, tolerance: 0.01 });
+          const rc = await boundRho(crown, net, px, label, { epsMax: 64, tolerance: 0.01 });
+          expect(rc.lower).toBeGreaterThanOrEqual(ri.lower - 0.01);
+          if (rc.lower > ri.lower + 0.01) tighter++;
+        },
+      ),
+      { numRuns: 40 },
+    );
+    expect(tighter).toBeGreaterThan(0); // CROWN's relaxations do something
+  }, 120_000);
 });

@@ -1,0 +1,250 @@
+// CROWN (Zhang et al. 2018) / DeepPoly: linear bounds propagated backwards. A lower bound on a
+// linear function Σ A·z of one layer's values is carried back layer by layer — exactly through
+// affine layers, through ReLU and max-pool by linear relaxations chosen per coefficient sign — down
+// to the pixels, where the box gives its minimum. One backward rule per layer kind; the walker
+// never special-cases one. Relaxations need bounds on every non-linear layer's input: interval
+// bounds (IBP), tightened by CROWN itself where that is cheap (small layers), layer by layer.
+//
+// Floating point: each affine layer's float32 rounding is an extra term e with |e| ≤ δ, δ the
+// widening IBP uses (rules.ts); backwards it costs Σ|A|·δ. The backward pass's own float64
+// rounding is covered by a final relative slack of 1e-9 of the bound's magnitude.
+import { LAYER_ENCODERS, poolCells } from "@rho/encoders";
+import type { Layer, LayerKind, Network, Shape } from "@rho/models";
+import type { Interval } from "../intervals/rules.js";
+import { roundingFactor } from "../intervals/rules.js";
+
+/** A batch of linear functions over one layer's values: rows[r]·z + constant[r]. */
+export interface LinearRows {
+  readonly rows: Float64Array[];
+  readonly constant: Float64Array;
+  /** Σ of |terms| dropped or bounded so far, for the final rounding slack. */
+  readonly mass: Float64Array;
+}
+
+interface BackwardContext<L extends Layer> {
+  readonly layer: L;
+  readonly inShape: Shape;
+  readonly outShape: Shape;
+  /** Bounds of the layer's input and output values. */
+  readonly input: Interval;
+  readonly output: Interval;
+}
+
+/** Carries lower-bounding linear functions of a layer's output back to its input. */
+type BackwardRule<L extends Layer> = (ctx: BackwardContext<L>, f: LinearRows) => LinearRows;
+
+const size = (s: Shape) => s.reduce((a, b) => a * b, 1);
+
+/** A layer's exact affine map as CSR (outputs × inputs) with its constant, made once per layer. */
+interface AffineMap {
+  readonly starts: Int32Array;
+  readonly indices: Int32Array;
+  readonly weights: Float64Array;
+  readonly constant: Float64Array;
+  /** Fan-in for the float32 rounding bound (0: the layer rounds nothing). */
+  readonly fanIn: number;
+}
+const maps = new WeakMap<object, AffineMap>();
+function affineMap<L extends Layer>(layer: L, inShape: Shape, outShape: Shape): AffineMap {
+  const cached = maps.get(layer);
+  if (cached) return cached;
+  const encoder = LAYER_ENCODERS[layer.kind] as unknown as (typeof LAYER_ENCODERS)["dense"];
+  const piece = encoder.linearize({
+    layer: layer as never,
+    inShape,
+    outShape,
+    input: new Float64Array(size(inShape)),
+    tol: 0,
+    ties: "first",
+  });
+  const n = size(outShape);
+  const starts = new Int32Array(n + 1);
+  const idx: number[] = [];
+  const w: number[] = [];
+  for (let o = 0; o < n; o++) {
+    piece.fanIn(o, (i, v) => {
+      if (v !== 0) {
+        idx.push(i);
+        w.push(v);
+      }
+    });
+    starts[o + 1] = idx.length;
+  }
+  const constant = piece.forward(new Float64Array(size(inShape)));
+  const kinds: Partial<Record<LayerKind, number>> = { flatten: 0, dropout: 0 };
+  const fanIn = kinds[layer.kind] ?? Math.ceil(idx.length / Math.max(1, n)) + 2;
+  const map = { starts, indices: Int32Array.from(idx), weights: Float64Array.from(w), constant, fanIn };
+  maps.set(layer, map);
+  return map;
+}
+
+const affine: BackwardRule<Layer> = ({ layer, inShape, outShape, input }, f) => {
+  const m = affineMap(layer, inShape, outShape);
+  const nIn = size(inShape);
+  const gamma = roundingFactor(m.fanIn);
+  // δ_o = γ(n)·(Σ|w|·max|x| + |c|): the float32 rounding of output o
+  let delta: Float64Array | undefined;
+  if (gamma > 0) {
+    delta = new Float64Array(m.constant.length);
+    for (let o = 0; o < delta.length; o++) {
+      let s = Math.abs(m.constant[o] as number);
+      for (let k = m.starts[o] as number; k < (m.starts[o + 1] as number); k++) {
+        const i = m.indices[k] as number;
+        s +=
+          Math.abs(m.weights[k] as number) *
+          Math.max(Math.abs(input.lo[i] as number), Math.abs(input.hi[i] as number));
+      }
+      delta[o] = gamma * s;
+    }
+  }
+  const rows = f.rows.map((a, r) => {
+    const out = new Float64Array(nIn);
+    let c = f.constant[r] as number;
+    let mass = f.mass[r] as number;
+    for (let o = 0; o < a.length; o++) {
+      const ao = a[o] as number;
+      if (ao === 0) continue;
+      for (let k = m.starts[o] as number; k < (m.starts[o + 1] as number); k++) {
+        const i = m.indices[k] as number;
+        out[i] = (out[i] as number) + ao * (m.weights[k] as number);
+      }
+      c += ao * (m.constant[o] as number);
+      if (delta) c -= Math.abs(ao) * (delta[o] as number);
+      mass += Math.abs(ao * (m.constant[o] as number));
+    }
+    f.constant[r] = c;
+    f.mass[r] = mass;
+    return out;
+  });
+  return { rows, constant: f.constant, mass: f.mass };
+};
+
+/**
+ * y = max(x, 0) with x ∈ [l, u]. Stable units pass or vanish; an unstable one is bounded below by
+ * α·x (α = 1 when u ≥ −l, else 0: CROWN's adaptive choice) and above by u(x − l)/(u − l); a
+ * positive coefficient takes the lower line, a negative one the upper.
+ */
+const relu: BackwardRule<Layer> = ({ input }, f) => {
+  const rows = f.rows.map((a, r) => {
+    const out = new Float64Array(a.length);
+    let c = f.constant[r] as number;
+    for (let i = 0; i < a.length; i++) {
+      const ai = a[i] as number;
+      if (ai === 0) continue;
+      const l = input.lo[i] as number;
+      const u = input.hi[i] as number;
+      if (l >= 0) out[i] = ai;
+      else if (u <= 0) continue;
+      else if (ai > 0) out[i] = u >= -l ? ai : 0;
+      else {
+        const s = u / (u - l);
+        out[i] = ai * s;
+        c -= ai * s * l;
+      }
+    }
+    f.constant[r] = c;
+    return out;
+  });
+  return { rows, constant: f.constant, mass: f.mass };
+};
+
+/**
+ * y = max over a window. Below, y ≥ x_k for the cell k with the largest lower bound; above, y = x_k
+ * when that cell's lower bound beats every other cell's upper bound, else y ≤ the largest upper
+ * bound (a constant). Overlapping windows simply add their contributions.
+ */
+const maxpool: BackwardRule<Extract<Layer, { kind: "maxpool" }>> = (
+  { layer, inShape, outShape, input },
+  f,
+) => {
+  const n = size(outShape);
+  const windows = Array.from({ length: n }, (_, o) => poolCells(layer, inShape, outShape, o));
+  const best = windows.map((cs) =>
+    cs.reduce((b, k) => ((input.lo[k] as number) > (input.lo[b] as number) ? k : b)),
+  );
+  const exact = windows.map((cs, o) =>
+    cs.every((k) => k === best[o] || (input.hi[k] as number) <= (input.lo[best[o] as number] as number)),
+  );
+  const upper = windows.map((cs) => Math.max(...cs.map((k) => input.hi[k] as number)));
+  const nIn = size(inShape);
+  const rows = f.rows.map((a, r) => {
+    const out = new Float64Array(nIn);
+    let c = f.constant[r] as number;
+    for (let o = 0; o < n; o++) {
+      const ao = a[o] as number;
+      if (ao === 0) continue;
+      const k = best[o] as number;
+      if (ao > 0 || exact[o]) out[k] = (out[k] as number) + ao;
+      else c += ao * (upper[o] as number);
+    }
+    f.constant[r] = c;
+    return out;
+  });
+  return { rows, constant: f.constant, mass: f.mass };
+};
+
+type Rules = { [K in LayerKind]: BackwardRule<Extract<Layer, { kind: K }>> };
+export const BACKWARD_RULES: Rules = {
+  dense: affine,
+  conv2d: affine,
+  avgpool: affine,
+  globalavgpool: affine,
+  flatten: affine,
+  dropout: affine,
+  relu,
+  maxpool,
+};
+
+/**
+ * Lower bounds of rows·z_k over the pixel box, z_k the values after `k` layers (k = 0: the
+ * preprocessed input), given bounds of every layer's values below k.
+ */
+export function lowerBounds(
+  net: Network,
+  bounds: readonly Interval[],
+  k: number,
+  rows: Float64Array[],
+  pixels: Interval,
+): Float64Array {
+  let f: LinearRows = {
+    rows,
+    constant: new Float64Array(rows.length),
+    mass: new Float64Array(rows.length),
+  };
+  for (let l = k - 1; l >= 0; l--) {
+    const layer = net.layers[l] as Layer;
+    const rule = BACKWARD_RULES[layer.kind] as BackwardRule<Layer>;
+    f = rule(
+      {
+        layer,
+        inShape: net.shapes[l] as Shape,
+        outShape: net.shapes[l + 1] as Shape,
+        input: bounds[l] as Interval,
+        output: bounds[l + 1] as Interval,
+      },
+      f,
+    );
+  }
+  // the preprocessing x0 = p·scale + shift (+ its float32 rounding), then the pixel box
+  const { scale, shift } = net.preprocess;
+  const ch = scale.length;
+  const g = roundingFactor(2);
+  return Float64Array.from(f.rows, (a, r) => {
+    let v = f.constant[r] as number;
+    let mass = (f.mass[r] as number) + Math.abs(v);
+    for (let i = 0; i < a.length; i++) {
+      const ai = a[i] as number;
+      if (ai === 0) continue;
+      const s = scale[i % ch] as number;
+      const t = shift[i % ch] as number;
+      const lo = pixels.lo[i] as number;
+      const hi = pixels.hi[i] as number;
+      const coef = ai * s;
+      const term = Math.min(coef * lo, coef * hi) + ai * t;
+      v += term;
+      v -= Math.abs(ai) * g * (Math.max(Math.abs(lo), Math.abs(hi)) * Math.abs(s) + Math.abs(t));
+      mass += Math.abs(term);
+    }
+    return v - 1e-9 * (1 + mass);
+  });
+}
