@@ -7,8 +7,11 @@ export interface RhoBound {
   readonly lower: number;
   /** A verified witness's distance (an upper bound on ρ), or null without one. */
   readonly upper: number | null;
-  /** certified_beyond: certified at epsMax (ρ > epsMax); bracket: lower (and maybe upper) found. */
-  readonly status: "certified_beyond" | "bracket";
+  /**
+   * certified_beyond: certified at epsMax (ρ > epsMax); bracket: lower (and maybe upper) found;
+   * exact: ρ itself (the MILP solved: lower is its proven bound, upper a verified witness).
+   */
+  readonly status: "certified_beyond" | "bracket" | "exact";
   readonly witness?: Float64Array;
   readonly seconds: number;
   /** Certify calls made. */
@@ -20,6 +23,8 @@ export interface BisectOptions {
   readonly epsMax?: number;
   /** Stop when the bracket of certified / not certified ε is this narrow, pixels (default 0.01). */
   readonly tolerance?: number;
+  /** Methods with a direct minimum-distance form (milp): their time limit, seconds. */
+  readonly timeLimit?: number;
   readonly box?: readonly [number, number];
 }
 
@@ -35,6 +40,7 @@ export async function boundRho(
   label: number,
   opts: BisectOptions = {},
 ): Promise<RhoBound> {
+  if (method.rho) return method.rho(net, center, label, opts);
   const t0 = performance.now();
   const box = opts.box ?? [0, 255];
   const epsMax = opts.epsMax ?? 255;

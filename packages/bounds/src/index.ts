@@ -12,10 +12,13 @@ export {
   type Query,
   registerBoundMethod,
 } from "./method.js";
+export { EXACT_TOLERANCE, exactRho, type MilpOptions, milp } from "./milp/exact.js";
 
 import { ibp } from "./intervals/ibp.js";
 import { crown } from "./linear/method.js";
 import { registerBoundMethod } from "./method.js";
+import { milp } from "./milp/exact.js";
 
 registerBoundMethod(ibp);
 registerBoundMethod(crown);
+registerBoundMethod(milp);

@@ -1,6 +1,7 @@
 // One interface for methods that certify: given the network, x*, its label and ε (the L∞ ball
 // intersected with the pixel box), is every point of the ball given the label?
 import type { Network } from "@rho/models";
+import type { RhoBound } from "./bisect.js";
 
 export interface Query {
   readonly net: Network;
@@ -32,6 +33,13 @@ export interface BoundMethod {
   readonly name: string;
   readonly description: string;
   certify(q: Query): Promise<Certificate>;
+  /** A direct minimum-distance form (the MILP's); without one, `boundRho` bisects on `certify`. */
+  rho?(
+    net: Network,
+    center: ArrayLike<number>,
+    label: number,
+    opts: { epsMax?: number; timeLimit?: number; box?: readonly [number, number] },
+  ): Promise<RhoBound>;
 }
 
 const methods = new Map<string, BoundMethod>();

@@ -250,8 +250,9 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
     .description(
       "A certified lower bound on one point's ρ: the largest ε (found by bisection) at which a sound\n" +
         "method proves that no input in the L∞ ball ∩ the pixel box gets another label, in float32 as in\n" +
-        "float64 (see the README on rounding). ibp: interval bound propagation. The upper bound is a\n" +
-        "verified witness's distance where the method finds one (null otherwise).",
+        "float64 (see the README on rounding). ibp: interval bound propagation; crown: backward linear\n" +
+        "bound propagation; milp: exact ρ by MILP (status exact, or bracket at the time limit, or\n" +
+        "certified_beyond). The upper bound is a verified witness's distance (null without one).",
     )
     .addOption(modelOption())
     .addOption(datasetOption())
@@ -265,6 +266,12 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
       "bisection stops when certified and uncertified ε are this close",
       positiveNumber,
       0.01,
+    )
+    .option(
+      "--time-limit <seconds>",
+      "milp: wall-clock limit of the MILP (then a bracket)",
+      positiveNumber,
+      60,
     )
     .option("--json", "print one JSON object on stdout", false)
     .action(async (o) => {

@@ -142,10 +142,15 @@ class HighsSession implements LpSession {
       }
       const status = STATUS[code] ?? "error";
       const iterations = Number(this.model.info.get("simplex_iteration_count"));
+      // a MILP's dual bound: what is proven about the optimum, also at a time limit
+      const bound = this.lp.integer?.some((v) => v !== 0)
+        ? Number(this.model.info.get("mip_dual_bound"))
+        : undefined;
+      const b = bound !== undefined ? { bound } : {};
       if (status !== "optimal") {
-        return { status, iterations, message: `HiGHS model status ${code}` };
+        return { status, iterations, message: `HiGHS model status ${code}`, ...b };
       }
-      return { status, iterations, primal: this.model.getSolution().colValue };
+      return { status, iterations, primal: this.model.getSolution().colValue, ...b };
     });
   }
 

@@ -23,6 +23,11 @@ export interface LpResult {
   readonly iterations?: number;
   /** Why the solve ended the way it did, for anything other than "optimal". */
   readonly message?: string;
+  /**
+   * MILPs, where the solver reports it: its proven bound on the optimum (below it when
+   * minimising), also when it stopped at a time limit. The optimum lies between it and `objective`.
+   */
+  readonly bound?: number;
 }
 
 export interface SolveOptions {

@@ -52,6 +52,7 @@ export interface RawOutcome {
   primal?: Float64Array;
   iterations?: number;
   message?: string;
+  bound?: number;
 }
 
 /**
@@ -65,7 +66,12 @@ export function finishResult(
   seconds: number,
   opts: SolveOptions = {},
 ): LpResult {
-  const base = { solver, seconds, ...(raw.iterations !== undefined ? { iterations: raw.iterations } : {}) };
+  const base = {
+    solver,
+    seconds,
+    ...(raw.iterations !== undefined ? { iterations: raw.iterations } : {}),
+    ...(raw.bound !== undefined && Number.isFinite(raw.bound) ? { bound: raw.bound } : {}),
+  };
   if (raw.status !== "optimal") {
     return { ...base, status: raw.status, ...(raw.message ? { message: raw.message } : {}) };
   }

@@ -13,6 +13,7 @@ export interface BoundCommandOptions {
   method: string;
   epsMax: number;
   tolerance: number;
+  timeLimit: number;
   json: boolean;
 }
 
@@ -49,7 +50,11 @@ export async function boundCommand(o: BoundCommandOptions, out: Output): Promise
     else out.line(`${o.model} misclassifies #${o.index} (label ${label}, predicted ${predicted}): ρ = 0`);
     return EXIT_OK;
   }
-  const r = await boundRho(method, net, pixels, label, { epsMax: o.epsMax, tolerance: o.tolerance });
+  const r = await boundRho(method, net, pixels, label, {
+    epsMax: o.epsMax,
+    tolerance: o.tolerance,
+    timeLimit: o.timeLimit,
+  });
   const { witness, ...rest } = r;
   if (o.json)
     out.json({

@@ -248,6 +248,12 @@ export function solverConformance(create: () => Promise<LpSolver>): void {
           const got = await s.solve(p);
           expect(got.status).toBe(ref.status);
           if (ref.status === "optimal") expect(got.objective).toBeCloseTo(ref.objective, 6);
+          // a reported bound is proven: on the right side of the optimum (offset included)
+          if (ref.status === "optimal" && got.bound !== undefined) {
+            const slack = 1e-6 * Math.max(1, Math.abs(ref.objective));
+            if (p.sense === "min") expect(got.bound).toBeLessThanOrEqual(ref.objective + slack);
+            else expect(got.bound).toBeGreaterThanOrEqual(ref.objective - slack);
+          }
         }),
         { numRuns: 60 },
       );

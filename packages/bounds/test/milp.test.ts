@@ -1,0 +1,81 @@
+import { alpWalk, lbfgs, pgd } from "@rho/attacks";
+import { argmax, Network, prng, rawPixels } from "@rho/models";
+import { arbNetwork, arbPixels } from "@rho/models/testing";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { boundRho, crown, EXACT_TOLERANCE, exactRho, ibp } from "../src/index.js";
+
+const netAndPixels = arbNetwork().chain((net) => fc.tuple(fc.constant(net), arbPixels(net)));
+
+describe("milp: exact ρ", () => {
+  it("ibp ≤ crown ≤ exact ≤ every attack's verified ρ̂, and the witness is verified", async () => {
+    let exact = 0;
+    await fc.assert(
+      fc.asyncProperty(netAndPixels, async ([net, px]) => {
+        const label = net.predict64(px);
+        const m = await exactRho(net, px, label, { epsMax: 255, timeLimit: 20 });
+        const i = await boundRho(ibp, net, px, label, { tolerance: 0.01 });
+        const c = await boundRho(crown, net, px, label, { tolerance: 0.01 });
+        expect(i.lower).toBeLessThanOrEqual(c.lower + 0.01);
+        if (m.status === "certified_beyond") {
+          expect(m.lower).toBe(255);
+          return;
+        }
+        if (m.upper !== null) expect(argmax(net.forward64(m.witness as Float64Array).logits)).not.toBe(label);
+        for (const attack of [pgd, lbfgs, alpWalk]) {
+          const a = await attack.run({ net }, { pixels: px, label });
+          if (a.status === "adversarial") expect(m.lower).toBeLessThanOrEqual(a.rho + 1e-6);
+        }
+        if (m.status !== "exact") return;
+        exact++;
+        const w = m.witness as Float64Array;
+        expect(argmax(net.forward64(w).logits)).not.toBe(label);
+        expect(m.lower).toBeLessThanOrEqual((m.upper as number) + 1e-9);
+        // exact means the proven bound and the verified witness agree
+        expect(m.upper as number).toBeLessThanOrEqual(m.lower * (1 + EXACT_TOLERANCE) + EXACT_TOLERANCE);
+        expect(c.lower).toBeLessThanOrEqual((m.upper as number) + 1e-6);
+      }),
+      { numRuns: 20 },
+    );
+    expect(exact).toBeGreaterThan(5);
+  }, 180_000);
+
+  it("on 2-D ReLU networks: equals the true ρ of a dense grid within the grid step", async () => {
+    let compared = 0;
+    for (let seed = 1; seed <= 80; seed++) {
+      const rand = prng(seed);
+      const w = (n: number, s: number) => Float32Array.from({ length: n }, () => (rand() * 2 - 1) * s);
+      const net = new Network({
+        inputShape: [2],
+        preprocess: rawPixels(1),
+        layers: [
+          { kind: "dense", units: 8, weights: w(16, 0.1), bias: w(8, 5) },
+          { kind: "relu" },
+          { kind: "dense", units: 3, weights: w(24, 1), bias: w(3, 1) },
+        ],
+      });
+      const px = [40 + Math.floor(rand() * 175), 40 + Math.floor(rand() * 175)];
+      const label = argmax(net.forward64(px).logits);
+      const h = 0.25;
+      let truth = Number.POSITIVE_INFINITY;
+      for (let a = -32; a <= 32; a += h)
+        for (let b = -32; b <= 32; b += h) {
+          const x = [(px[0] as number) + a, (px[1] as number) + b];
+          if (x.some((v) => v < 0 || v > 255)) continue;
+          const d = Math.max(Math.abs(a), Math.abs(b));
+          if (d < truth && net.predict64(x) !== label) truth = d;
+        }
+      const m = await exactRho(net, px, label, { epsMax: 32, timeLimit: 10 });
+      if (!Number.isFinite(truth)) {
+        // nothing on the grid within 32 pixels: the MILP finds nothing closer than a grid step
+        if (m.status === "exact") expect(m.lower).toBeGreaterThan(32 - h);
+        continue;
+      }
+      compared++;
+      expect(m.status).toBe("exact");
+      expect(m.lower).toBeLessThanOrEqual(truth + 1e-6); // the true ρ is in (truth − h, truth]
+      expect(m.upper as number).toBeGreaterThan(truth - h - 1e-6);
+    }
+    expect(compared).toBeGreaterThan(8);
+  }, 120_000);
+});
