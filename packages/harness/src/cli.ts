@@ -16,6 +16,7 @@ import { reportCommand } from "./commands/report.js";
 import { reproduceCommand } from "./commands/reproduce.js";
 import { accuracyCommand, trainCommand } from "./commands/train.js";
 import { EXIT_OK, EXIT_USAGE, UsageError } from "./errors.js";
+import { SHIPPED_MODELS } from "./inputs.js";
 import { type Output, processOutput } from "./output.js";
 import { loadPlugins } from "./plugins.js";
 import { VERSION } from "./version.js";
@@ -153,7 +154,7 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
   const modelOption = () =>
     new Option(
       "--model <dir|name>",
-      "model directory (model.json + weights), or a shipped model: lenet",
+      `model directory (model.json + weights), or a shipped model: ${Object.keys(SHIPPED_MODELS).join(", ")}`,
     ).makeOptionMandatory();
   const dataDirOption = () =>
     new Option("--data-dir <dir>", "directory with the dataset's files (MNIST is embedded)");

@@ -10,6 +10,7 @@ import type { Output } from "./output.js";
 /** Models shipped in the repository's models/ folder, usable by name. */
 export const SHIPPED_MODELS: Record<string, string> = {
   lenet: fileURLToPath(new URL("../../../models/lenet-mnist", import.meta.url)),
+  mlp: fileURLToPath(new URL("../../../models/mlp-mnist", import.meta.url)),
 };
 
 /** A model directory, or the name of a shipped model. */

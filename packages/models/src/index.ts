@@ -42,4 +42,4 @@ export {
   type TrainProgress,
   train,
 } from "./train.js";
-export { ARCHITECTURES, lenet, nin, prng } from "./zoo.js";
+export { ARCHITECTURES, lenet, mlp, nin, prng } from "./zoo.js";

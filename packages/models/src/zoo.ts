@@ -93,6 +93,25 @@ export const lenet = (seed = 1): Network =>
   );
 
 /**
+ * A small MLP for MNIST, 784-50-50-10 with ReLUs: the size where exact ρ by MILP is tractable
+ * (MIPVerify's small MNIST networks), so attacks and bounds can be checked against it.
+ */
+export const mlp = (seed = 1): Network =>
+  build(
+    "mlp",
+    [28, 28, 1],
+    [
+      fixed({ kind: "flatten", name: "flatten" }),
+      dense("fc1", 50),
+      fixed({ kind: "relu", name: "relu1" }),
+      dense("fc2", 50),
+      fixed({ kind: "relu", name: "relu2" }),
+      dense("fc3", 10),
+    ],
+    seed,
+  );
+
+/**
  * Network-in-Network for CIFAR-10 (Lin et al. 2014): three mlpconv blocks (192-160-96,
  * 192-192-192, 192-192-10) with max, average and global average pooling and dropout.
  */
@@ -135,6 +154,10 @@ export const ARCHITECTURES: Record<string, { build: (seed?: number) => Network; 
   lenet: {
     build: lenet,
     description: "LeNet (Caffe's) for 28×28×1 inputs: conv20-pool-conv50-pool-fc500-relu-fc10",
+  },
+  mlp: {
+    build: mlp,
+    description: "MLP for 28×28×1 inputs: 784-50-50-10 with ReLUs (exact ρ by MILP is tractable)",
   },
   nin: { build: nin, description: "Network-in-Network for 32×32×3 inputs (CIFAR-10)" },
 };

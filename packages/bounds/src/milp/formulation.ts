@@ -1,0 +1,227 @@
+// The MILP of "is there an input within t of x* where `target` reaches the label?", written with
+// the tight per-unit formulations of MIPVerify (Tjeng et al. 2019) rather than a generic big-M
+// lowering of C_f's disjunctions: one binary per undecided ReLU, whose LP relaxation is the
+// ReLU's convex hull over its bounds, and one binary per candidate cell of an undecided max-pool
+// window. Units the bounds decide are plain equalities. Every row holds for every real input of
+// the ball (the bounds are sound), so the MILP's optimum is at most the true distance.
+import type { LinearProgram } from "@rho/constraints";
+import { LAYER_ENCODERS, poolCells } from "@rho/encoders";
+import type { Layer, LayerKind, Network, Shape } from "@rho/models";
+import type { Interval } from "../intervals/rules.js";
+
+const size = (s: Shape) => s.reduce((a, b) => a * b, 1);
+
+class Builder {
+  readonly lo: number[] = [];
+  readonly hi: number[] = [];
+  readonly integer: number[] = [];
+  readonly starts: number[] = [0];
+  readonly indices: number[] = [];
+  readonly values: number[] = [];
+  readonly rowLo: number[] = [];
+  readonly rowHi: number[] = [];
+  col(lo: number, hi: number, integer = false): number {
+    this.lo.push(lo);
+    this.hi.push(Math.max(lo, hi));
+    this.integer.push(integer ? 1 : 0);
+    return this.lo.length - 1;
+  }
+  row(idx: readonly number[], w: readonly number[], lo: number, hi: number): void {
+    this.indices.push(...idx);
+    this.values.push(...w);
+    this.starts.push(this.indices.length);
+    this.rowLo.push(lo);
+    this.rowHi.push(hi);
+  }
+}
+
+interface RuleContext<L extends Layer> {
+  readonly layer: L;
+  readonly inShape: Shape;
+  readonly outShape: Shape;
+  /** Bounds of the layer's input values. */
+  readonly input: Interval;
+  /** Columns of the layer's input and output values. */
+  readonly x: readonly number[];
+  readonly y: readonly number[];
+}
+/** Writes one layer's rows; returns the binaries it added. */
+type MilpRule<L extends Layer> = (b: Builder, ctx: RuleContext<L>) => number;
+
+const INF = Number.POSITIVE_INFINITY;
+
+const relu: MilpRule<Layer> = (b, { input, x, y }) => {
+  let binaries = 0;
+  y.forEach((yi, i) => {
+    const xi = x[i] as number;
+    const lo = input.lo[i] as number;
+    const hi = input.hi[i] as number;
+    if (lo >= 0) b.row([yi, xi], [1, -1], 0, 0);
+    else if (hi <= 0) b.row([yi], [1], 0, 0);
+    else {
+      const a = b.col(0, 1, true);
+      binaries++;
+      b.row([yi, xi], [1, -1], 0, INF); // y ≥ x
+      b.row([yi], [1], 0, INF); // y ≥ 0
+      b.row([yi, xi, a], [1, -1, -lo], -INF, -lo); // y ≤ x − l(1 − a)
+      b.row([yi, a], [1, -hi], -INF, 0); // y ≤ u·a
+    }
+  });
+  return binaries;
+};
+
+const maxpool: MilpRule<Extract<Layer, { kind: "maxpool" }>> = (
+  b,
+  { layer, inShape, outShape, input, x, y },
+) => {
+  let binaries = 0;
+  y.forEach((yo, o) => {
+    const cells = poolCells(layer, inShape, outShape, o);
+    const floor = Math.max(...cells.map((k) => input.lo[k] as number));
+    // only cells that can reach the largest lower bound can be the maximum
+    const cand = cells.filter((k) => (input.hi[k] as number) >= floor);
+    if (cand.length === 1) {
+      b.row([yo, x[cand[0] as number] as number], [1, -1], 0, 0);
+      return;
+    }
+    const top = Math.max(...cand.map((k) => input.hi[k] as number));
+    const as = cand.map(() => b.col(0, 1, true));
+    binaries += as.length;
+    b.row(
+      as,
+      as.map(() => 1),
+      1,
+      1,
+    );
+    cand.forEach((k, j) => {
+      const xk = x[k] as number;
+      const m = top - (input.lo[k] as number);
+      b.row([yo, xk], [1, -1], 0, INF); // y ≥ x_k
+      b.row([yo, xk, as[j] as number], [1, -1, m], -INF, m); // y ≤ x_k + (u_max − l_k)(1 − a_k)
+    });
+  });
+  return binaries;
+};
+
+/** An affine layer: y_o − Σ w·x = c_o (its map from the encoders, as CROWN's). */
+const affine: MilpRule<Layer> = (b, { layer, inShape, outShape, x, y }) => {
+  const encoder = LAYER_ENCODERS[layer.kind] as unknown as (typeof LAYER_ENCODERS)["dense"];
+  const piece = encoder.linearize({
+    layer: layer as never,
+    inShape,
+    outShape,
+    input: new Float64Array(size(inShape)),
+    tol: 0,
+    ties: "first",
+  });
+  const constant = piece.forward(new Float64Array(size(inShape)));
+  y.forEach((yo, o) => {
+    const idx = [yo];
+    const w = [1];
+    piece.fanIn(o, (i, v) => {
+      if (v !== 0) {
+        idx.push(x[i] as number);
+        w.push(-v);
+      }
+    });
+    b.row(idx, w, constant[o] as number, constant[o] as number);
+  });
+  return 0;
+};
+
+const MILP_RULES: { [K in LayerKind]: MilpRule<Extract<Layer, { kind: K }>> } = {
+  dense: affine,
+  conv2d: affine,
+  avgpool: affine,
+  globalavgpool: affine,
+  flatten: affine,
+  dropout: affine,
+  relu,
+  maxpool,
+};
+
+export interface DistanceMilp {
+  readonly lp: LinearProgram;
+  /** Columns of the pixels (the witness). */
+  readonly pixels: readonly number[];
+  readonly binaries: number;
+}
+
+/**
+ * min t over the pixels of the ball ∩ box and t ∈ [tLower, epsMax], with every layer's values as
+ * columns bounded by `bounds` (index k: after k layers), and z_target − z_label ≥ margin.
+ */
+export function distanceMilp(
+  net: Network,
+  center: ArrayLike<number>,
+  label: number,
+  target: number,
+  pixels: Interval,
+  bounds: readonly Interval[],
+  tLower: number,
+  epsMax: number,
+  margin: number,
+): DistanceMilp {
+  const inf = Number.POSITIVE_INFINITY;
+  const b = new Builder();
+  const n = net.inputSize;
+  const px = Array.from({ length: n }, (_, i) => b.col(pixels.lo[i] as number, pixels.hi[i] as number));
+  const t = b.col(Math.min(tLower, epsMax), epsMax);
+  px.forEach((p, i) => {
+    const c = center[i] as number;
+    b.row([p, t], [1, -1], -inf, c); // x − t ≤ x*
+    b.row([p, t], [1, 1], c, inf); // x + t ≥ x*
+  });
+  const vars = (k: number) => {
+    const iv = bounds[k] as Interval;
+    return Array.from(iv.lo, (l, i) => b.col(l, iv.hi[i] as number));
+  };
+  // the preprocessed input x0 = p·scale + shift
+  const { scale, shift } = net.preprocess;
+  const ch = scale.length;
+  let cur = vars(0);
+  cur.forEach((v, i) => {
+    b.row(
+      [v, px[i] as number],
+      [1, -(scale[i % ch] as number)],
+      shift[i % ch] as number,
+      shift[i % ch] as number,
+    );
+  });
+  let binaries = 0;
+  net.layers.forEach((layer: Layer, l) => {
+    const out = vars(l + 1);
+    const rule = MILP_RULES[layer.kind] as MilpRule<Layer>;
+    binaries += rule(b, {
+      layer,
+      inShape: net.shapes[l] as Shape,
+      outShape: net.shapes[l + 1] as Shape,
+      input: bounds[l] as Interval,
+      x: cur,
+      y: out,
+    });
+    cur = out;
+  });
+  b.row([cur[target] as number, cur[label] as number], [1, -1], margin, inf);
+  const numCols = b.lo.length;
+  const objective = new Float64Array(numCols);
+  objective[t] = 1;
+  const lp: LinearProgram = {
+    numCols,
+    sense: "min",
+    objective,
+    objectiveOffset: 0,
+    colLower: Float64Array.from(b.lo),
+    colUpper: Float64Array.from(b.hi),
+    integer: Uint8Array.from(b.integer),
+    rows: {
+      count: b.rowLo.length,
+      starts: Int32Array.from(b.starts),
+      indices: Int32Array.from(b.indices),
+      values: Float64Array.from(b.values),
+      lower: Float64Array.from(b.rowLo),
+      upper: Float64Array.from(b.rowHi),
+    },
+  };
+  return { lp, pixels: px, binaries };
+}
