@@ -1,0 +1,147 @@
+// Benchmark: the bracket ρ_lb ≤ ρ ≤ ρ̂ on the first N MNIST test points of a shipped model — each
+// certifying method's lower bound and seconds, exact ρ by MILP where it is settled (searched
+// within the best attack's ρ̂, which the MILP can only confirm or undercut), and each attack's gap
+// to exact ρ. One point at a time on one core. Prints a table and writes JSON; per-point results
+// stream to a JSONL file. Run: npm run bench:bounds -- --help
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { getAttack, tfjsContext } from "@rho/attacks";
+import { boundRho, exactRho, getBoundMethod } from "@rho/bounds";
+import { image, loadDataset } from "@rho/datasets";
+import { loadModel, useBackend } from "@rho/models";
+import { appendJsonl, startJsonl } from "../jsonl.js";
+import { median, quantile } from "../stats.js";
+
+const { values: args } = parseArgs({
+  options: {
+    model: { type: "string", default: "mlp" },
+    points: { type: "string", default: "100" },
+    methods: { type: "string", default: "ibp,crown" },
+    attacks: { type: "string", default: "alp-walk,lbfgs,pgd" },
+    milp: { type: "boolean", default: true },
+    "time-limit": { type: "string", default: "30" },
+    out: { type: "string" },
+    help: { type: "boolean", default: false },
+  },
+});
+if (args.help) {
+  console.log(`usage: npm run bench:bounds -- [options]
+  --model mlp|lenet    a shipped model (default mlp)
+  --points N           the first N MNIST test points (default 100)
+  --methods a,b        certifying methods bisected for ρ_lb (default ibp,crown)
+  --attacks a,b        attacks whose ρ̂ gives the upper side and the gap to exact ρ (default alp-walk,lbfgs,pgd)
+  --no-milp            skip exact ρ
+  --time-limit S       MILP seconds per point (default 30)
+  --out FILE           JSON output (default benchmarks/bounds/out/<model>.json); per point: FILE with .jsonl`);
+  process.exit(0);
+}
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const dirs: Record<string, string> = { mlp: "models/mlp-mnist", lenet: "models/lenet-mnist" };
+const modelDir = dirs[args.model];
+if (!modelDir) {
+  console.error(`unknown model "${args.model}"; shipped: ${Object.keys(dirs).join(", ")}`);
+  process.exit(2);
+}
+const points = Number(args.points);
+const timeLimit = Number(args["time-limit"]);
+const methods = args.methods.split(",").filter(Boolean).map(getBoundMethod);
+const attacks = args.attacks.split(",").filter(Boolean).map(getAttack);
+const out = args.out ?? `benchmarks/bounds/out/${args.model}.json`;
+const jsonl = startJsonl(out);
+
+await useBackend("wasm");
+const net = await loadModel(join(root, modelDir));
+const ctx = await tfjsContext(net);
+const mnist = loadDataset("mnist", "test");
+
+interface Row {
+  index: number;
+  bounds: Record<string, { lower: number; seconds: number }>;
+  attacks: Record<string, number | null>;
+  milp?: { status: string; lower: number; upper: number | null; seconds: number };
+}
+const rows: Row[] = [];
+for (let i = 0; i < points; i++) {
+  const px = image(mnist, i);
+  const label = mnist.labels[i] as number;
+  if (net.predict64(px) !== label) continue;
+  const row: Row = { index: i, bounds: {}, attacks: {} };
+  for (const m of methods) {
+    const r = await boundRho(m, net, px, label, { epsMax: 64, tolerance: 0.01 });
+    row.bounds[m.name] = { lower: r.lower, seconds: r.seconds };
+  }
+  for (const a of attacks) {
+    const r = await a.run(ctx, { pixels: px, label, index: i });
+    row.attacks[a.name] = r.status === "adversarial" ? r.rho : null;
+  }
+  if (args.milp) {
+    const found = Object.values(row.attacks).filter((v): v is number => v !== null);
+    const epsMax = found.length ? Math.min(...found) * 1.001 + 0.01 : 64;
+    const r = await exactRho(net, px, label, { epsMax, timeLimit });
+    row.milp = { status: r.status, lower: r.lower, upper: r.upper, seconds: r.seconds };
+  }
+  rows.push(row);
+  appendJsonl(jsonl, row);
+  process.stderr.write(
+    `#${i}: ${Object.entries(row.bounds)
+      .map(([k, v]) => `${k} ${v.lower.toFixed(2)}`)
+      .join(
+        ", ",
+      )}; milp ${row.milp ? `${row.milp.status} [${row.milp.lower.toFixed(2)}, ${row.milp.upper?.toFixed(2) ?? "—"}] ${row.milp.seconds.toFixed(1)} s` : "—"}\n`,
+  );
+}
+
+const fmt = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : "—");
+/** Exact ρ where the MILP settled it: the verified witness's distance (it equals the bound to 0.1 %). */
+const exactOf = (r: Row) => (r.milp?.status === "exact" ? (r.milp.upper as number) : undefined);
+const withExact = rows.filter((r) => exactOf(r) !== undefined);
+const methodTable = methods.map((m) => {
+  const lowers = rows.map((r) => r.bounds[m.name]?.lower as number);
+  const secs = rows.map((r) => r.bounds[m.name]?.seconds as number);
+  const ratio = withExact.map((r) => (r.bounds[m.name]?.lower as number) / (exactOf(r) as number));
+  return {
+    method: m.name,
+    medianLower: median(lowers),
+    medianSeconds: median(secs),
+    p90Seconds: quantile(secs, 0.9),
+    medianRatioToExact: median(ratio),
+  };
+});
+const milpSecs = rows.flatMap((r) => (r.milp ? [r.milp.seconds] : []));
+const attackTable = attacks.map((a) => {
+  const ratios = withExact.flatMap((r) => {
+    const v = r.attacks[a.name];
+    return v === null || v === undefined ? [] : [v / (exactOf(r) as number)];
+  });
+  return {
+    attack: a.name,
+    found: rows.filter((r) => r.attacks[a.name] !== null).length,
+    medianRatio: median(ratios),
+    within1pct: ratios.filter((x) => x <= 1.01).length,
+    compared: ratios.length,
+  };
+});
+const summary = {
+  model: args.model,
+  points: rows.length,
+  exact: withExact.length,
+  milpMedianSeconds: median(milpSecs),
+  milpP90Seconds: quantile(milpSecs, 0.9),
+  methods: methodTable,
+  attacks: attackTable,
+};
+console.log(
+  `\n${args.model}: ${rows.length} correctly classified of the first ${points} test points; exact ρ for ${withExact.length} (MILP median ${fmt(summary.milpMedianSeconds, 1)} s, p90 ${fmt(summary.milpP90Seconds, 1)} s)\n`,
+);
+console.log("| method | median ρ_lb (px) | median ρ_lb / ρ | median s | p90 s |\n|---|---|---|---|---|");
+for (const m of methodTable)
+  console.log(
+    `| ${m.method} | ${fmt(m.medianLower)} | ${fmt(m.medianRatioToExact, 3)} | ${fmt(m.medianSeconds, 3)} | ${fmt(m.p90Seconds, 3)} |`,
+  );
+console.log("\n| attack | examples | median ρ̂ / ρ | within 1 % of ρ |\n|---|---|---|---|");
+for (const a of attackTable)
+  console.log(`| ${a.attack} | ${a.found} | ${fmt(a.medianRatio, 3)} | ${a.within1pct} of ${a.compared} |`);
+writeFileSync(out, `${JSON.stringify({ summary, rows }, null, 2)}\n`);
+console.log(`\nJSON: ${out}; per point: ${jsonl}`);
