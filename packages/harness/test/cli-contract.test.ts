@@ -1,6 +1,6 @@
 // The CLI contract, command by command: bad input is exactly one line on stderr and exit 2 —
 // never a stack trace, never "internal error" (exit 3 never answers user input).
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -141,6 +141,11 @@ describe("bad input: one line on stderr, exit 2", () => {
         ["finetune", "--model", model, "--attack", "fgsm", "--rounds", "0x2", "--out", join(dir, "f")],
         /got "0x2"/,
       ],
+      [
+        "finetune: bad option, refused before anything is written",
+        ["finetune", "--model", model, "--attack", "lbfgs", "--opt", "cSteps=abc", "--out", join(dir, "f2")],
+        /lbfgs: option cSteps must be integer ≥ 1, got "abc"/,
+      ],
       ["reproduce: 1.5 rounds", ["reproduce", "--rounds", "1.5", "--out", join(dir, "r")], /got "1.5"/],
       [
         "compare: xyz threshold",
@@ -190,6 +195,21 @@ describe("bad input: one line on stderr, exit 2", () => {
       expect(r.stderr, what).not.toMatch(/internal error|\n\s+at /);
     }
   }, 120_000);
+
+  it("a refused finetune leaves nothing behind", async () => {
+    await rho(
+      "finetune",
+      "--model",
+      model,
+      "--attack",
+      "lbfgs",
+      "--opt",
+      "cSteps=abc",
+      "--out",
+      join(dir, "f3"),
+    );
+    expect(existsSync(join(dir, "f3"))).toBe(false);
+  });
 
   it("results files of the wrong shape are named with their line", async () => {
     const good = readText(join(goodRun, "run.json"));

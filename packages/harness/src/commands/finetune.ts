@@ -4,6 +4,7 @@ import { attackNames, getAttack } from "@rho/attacks";
 import { encodeIdx, readIdx, subset } from "@rho/datasets";
 import { accuracy, type BackendName, saveModel } from "@rho/models";
 import { z } from "zod";
+import { attackOptions as checkOptions, attacksByName, parseTarget } from "../attack-options.js";
 import { EXIT_OK, UsageError } from "../errors.js";
 import { RESULTS_FILE, readResults } from "../eval/spec.js";
 import { readJsonFile, writeJsonInto } from "../files.js";
@@ -119,6 +120,17 @@ export async function runFinetune(o: FinetuneOptions, out: Output): Promise<Roun
   if (!attackNames().includes(o.attack))
     throw new UsageError(`unknown attack "${o.attack}"; known attacks: ${attackNames().join(", ")}`);
   if (!(o.rounds >= 1)) throw new UsageError(`--rounds must be at least 1, got ${o.rounds}`);
+  // the attack's options are checked now, before anything is written (each round's eval checks them again)
+  const target = parseTarget(o.target);
+  checkOptions(attacksByName([o.attack]), {
+    named: { solver: o.solver },
+    pairs: [
+      ...Object.entries(getAttack(o.attack).trainingOptions ?? {}).map(([k, v]) => `${k}=${v}`),
+      ...(o.opt ?? []),
+    ],
+    target,
+    eps: o.eps,
+  });
   const base = await loadNetwork(o.model);
   const train = loadSplit(o.dataset, "train", o.dataDir);
   const test = loadSplit(o.dataset, "test", o.dataDir);
