@@ -4,7 +4,7 @@ import { attackNames, getAttack } from "@rho/attacks";
 import { encodeIdx, readIdx, subset } from "@rho/datasets";
 import { accuracy, type BackendName, saveModel } from "@rho/models";
 import { z } from "zod";
-import { attackOptions as checkOptions, attacksByName, parseTarget } from "../attack-options.js";
+import { attacksByName, attackOptions as checkOptions, parseTarget } from "../attack-options.js";
 import { EXIT_OK, UsageError } from "../errors.js";
 import { RESULTS_FILE, readResults } from "../eval/spec.js";
 import { readJsonFile, writeJsonInto } from "../files.js";
