@@ -92,8 +92,8 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
   program
     .command("attacks")
     .description(
-      "List the registered attacks (with --plugin, yours too): family — minimum-distance (ρ̂, an upper\n" +
-        "bound on ρ; severity and Figure 3) or fixed-epsilon (adversarial within its radius eps? frequency\n" +
+      "List the registered attacks (with --plugin, yours too): family — minimum-distance (ρ̂, an upper " +
+        "bound on ρ; severity and Figure 3) or fixed-epsilon (adversarial within its radius eps? frequency " +
         "only) — and every option: type, default, allowed values, help. Give options with --opt key=value.",
     )
     .option("--json", "print one JSON object on stdout", false)
@@ -249,10 +249,10 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
   program
     .command("bound")
     .description(
-      "A certified lower bound on one point's ρ: the largest ε (found by bisection) at which a sound\n" +
-        "method proves that no input in the L∞ ball ∩ the pixel box gets another label, in float32 as in\n" +
-        "float64 (see the README on rounding). ibp: interval bound propagation; crown: backward linear\n" +
-        "bound propagation; milp: exact ρ by MILP (status exact, or bracket at the time limit, or\n" +
+      "A certified lower bound on one point's ρ: the largest ε (found by bisection) at which a sound " +
+        "method proves that no input in the L∞ ball ∩ the pixel box gets another label, in float32 as in " +
+        "float64 (see the README on rounding). ibp: interval bound propagation; crown: backward linear " +
+        "bound propagation; milp: exact ρ by MILP (status exact, or bracket at the time limit, or " +
         "certified_beyond). The upper bound is a verified witness's distance (null without one).",
     )
     .addOption(modelOption())
