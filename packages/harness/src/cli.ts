@@ -317,6 +317,12 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
     )
     .requiredOption("--out <dir>", "results directory")
     .option("--resume", "continue the run in --out (refused if it is a different run)", false)
+    .option(
+      "--bounds <list>",
+      `certifying methods run beside the attacks (${boundMethodNames().join(", ")}): per point the bracket ρ_lb ≤ ρ ≤ ρ̂, and the shares certified / proven non-robust / unknown at ε`,
+    )
+    .option("--bound-eps-max <pixels>", "bounds: the largest ε tried", positiveNumber, 64)
+    .option("--bound-time-limit <seconds>", "bounds: milp's time limit per point", positiveNumber, 60)
     .option("--workers <k>", "worker threads (default: one per core)", nonNegativeInt, defaultWorkers())
     .option(
       "--opt <key=value...>",

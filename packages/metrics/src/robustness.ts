@@ -81,3 +81,44 @@ export function cumulativeCurve(
     return { eps, count };
   });
 }
+
+/** One point's bracket ρ_lb ≤ ρ ≤ ρ̂: the best certified lower bound and smallest verified distance. */
+export interface PointBracket {
+  readonly label: number;
+  readonly predicted: number;
+  /** Largest certified radius over the bound methods (0 when none certified anything). */
+  readonly lower: number;
+  /** Smallest verified adversarial distance over attacks and bound witnesses; null when none. */
+  readonly upper: number | null;
+}
+
+export interface BracketShares {
+  readonly eps: number;
+  /** Correctly classified points: the population of the shares. */
+  readonly correct: number;
+  /** ρ_lb > ε: certified robust at ε. */
+  readonly certified: Estimate;
+  /** A verified example within ε: proven not robust at ε. */
+  readonly nonRobust: Estimate;
+  /** Neither: what no method settled. */
+  readonly unknown: Estimate;
+}
+
+/** At ε, the shares of correctly classified points certified robust, proven non-robust, and unknown. */
+export function bracketShares(
+  points: readonly PointBracket[],
+  eps: number,
+  opts: { confidence?: number } = {},
+): BracketShares {
+  const correct = points.filter((p) => p.predicted === p.label);
+  const certified = correct.filter((p) => p.lower > eps).length;
+  const nonRobust = correct.filter((p) => p.upper !== null && p.upper <= eps).length;
+  const n = correct.length;
+  return {
+    eps,
+    correct: n,
+    certified: wilson(certified, n, opts.confidence),
+    nonRobust: wilson(nonRobust, n, opts.confidence),
+    unknown: wilson(n - certified - nonRobust, n, opts.confidence),
+  };
+}

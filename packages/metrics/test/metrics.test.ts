@@ -1,6 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { bootstrapMean, cumulativeCurve, normalQuantile, robustnessStats, wilson } from "../src/index.js";
+import {
+  bootstrapMean,
+  bracketShares,
+  cumulativeCurve,
+  normalQuantile,
+  robustnessStats,
+  wilson,
+} from "../src/index.js";
 
 describe("intervals", () => {
   it("normal quantiles match tables", () => {
@@ -116,5 +123,41 @@ describe("failed points and attack families", () => {
     expect(s.frequency.value).toBeCloseTo(2 / 3, 12);
     expect(s.severity.value).toBeNaN();
     expect(robustnessStats(rows, 20).severity.value).toBe(20);
+  });
+});
+
+describe("the bracket at ε", () => {
+  it("certified, proven non-robust and unknown shares split the correctly classified points", () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc
+            .tuple(
+              fc.double({ min: 0, max: 30, noNaN: true }),
+              fc.option(fc.double({ min: 0, max: 30, noNaN: true })),
+              fc.boolean(),
+            )
+            .map(([lower, up, wrong]) => ({
+              label: 1,
+              predicted: wrong ? 2 : 1,
+              lower,
+              // a sound bracket: the verified distance is never below the certified radius
+              upper: up === null ? null : Math.max(lower, up),
+            })),
+        ),
+        fc.double({ min: 0, max: 30, noNaN: true }),
+        (points, eps) => {
+          const s = bracketShares(points, eps);
+          const correct = points.filter((p) => p.predicted === p.label);
+          expect(s.correct).toBe(correct.length);
+          if (correct.length === 0) return;
+          expect(s.certified.value * correct.length).toBeCloseTo(
+            correct.filter((p) => p.lower > eps).length,
+            9,
+          );
+          expect(s.certified.value + s.nonRobust.value + s.unknown.value).toBeCloseTo(1, 12);
+        },
+      ),
+    );
   });
 });

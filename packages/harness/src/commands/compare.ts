@@ -1,4 +1,4 @@
-import { robustnessStats } from "@rho/metrics";
+import { type Family, robustnessStats } from "@rho/metrics";
 import { EXIT_NOT_OK, EXIT_OK, UsageError } from "../errors.js";
 import { missingResults, readRun, specDifferences } from "../eval/spec.js";
 import { pct, px } from "../format.js";
@@ -40,8 +40,10 @@ export function compareCommand(oldDir: string, newDir: string, o: CompareOptions
     throw new UsageError(
       `${partial.join("; ")}: finish it with rho eval --resume, or compare anyway with --allow-partial`,
     );
-  const attacks = a.spec.attacks.map((x) => x.name);
-  const family = (name: string) => a.spec.attacks.find((x) => x.name === name)?.family ?? "minimum-distance";
+  // bound methods (rho eval --bounds) are not attacks: their brackets are not compared here
+  const attacks = a.spec.attacks.filter((x) => x.family !== "bound").map((x) => x.name);
+  const family = (name: string) =>
+    (a.spec.attacks.find((x) => x.name === name)?.family ?? "minimum-distance") as Family;
   const failures: string[] = [];
   const table = attacks.map((attack) => {
     const opts = { family: family(attack) };

@@ -2,12 +2,14 @@ import { appendFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import { type Attack, type AttackOptions, tfjsContext } from "@rho/attacks";
-import { robustnessStats } from "@rho/metrics";
+import { boundMethodNames } from "@rho/bounds";
+import { bracketShares, type Family, robustnessStats } from "@rho/metrics";
 import type { BackendName } from "@rho/models";
 import { Piscina } from "piscina";
 import { attackOptions, attacksByName, checkTarget, parseTarget } from "../attack-options.js";
 import { EXIT_OK, UsageError } from "../errors.js";
-import { failedRow, runPoint } from "../eval/run-point.js";
+import { pointBrackets } from "../eval/brackets.js";
+import { boundPoint, failedRow, runPoint } from "../eval/run-point.js";
 import {
   type AttackConfig,
   choosePoints,
@@ -52,11 +54,16 @@ export interface EvalOptions {
   json: boolean;
   /** Options under the user's, per attack (rho finetune: the attack's training options). */
   baseOptions?: (attack: Attack) => Readonly<Record<string, unknown>>;
+  /** Certifying methods run beside the attacks (comma-separated): each point's bracket. */
+  bounds?: string;
+  /** Their largest ε and, for milp, its time limit per point. */
+  boundEpsMax?: number;
+  boundTimeLimit?: number;
 }
 
 /** The summary of one attack over a run's rows (severity only for minimum-distance attacks). */
 export function attackSummary(config: AttackConfig, rows: readonly ResultRow[], eps: number) {
-  const s = robustnessStats(rows, eps, { family: config.family });
+  const s = robustnessStats(rows, eps, { family: config.family as Family });
   const failed = rows.filter((r) => r.status === "error" || r.status === "timeout").length;
   return {
     attack: config.name,
@@ -78,6 +85,18 @@ export async function evalCommand(o: EvalOptions, out: Output): Promise<number> 
   if (!(o.workers >= 1)) throw new UsageError(`--workers must be at least 1, got ${o.workers}`);
   const shard = o.shard === undefined ? null : parseShard(o.shard);
   const target = parseTarget(o.target);
+  const boundNames = (o.bounds ?? "")
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean);
+  for (const b of boundNames) {
+    if (!boundMethodNames().includes(b))
+      throw new UsageError(`unknown bound method "${b}"; known: ${boundMethodNames().join(", ")}`);
+    if (attacks.some((a) => a.name === b))
+      throw new UsageError(`"${b}" names both an attack and a bound method`);
+  }
+  if (new Set(boundNames).size !== boundNames.length) throw new UsageError("a bound method is named twice");
+  const boundOptions = { epsMax: o.boundEpsMax ?? 64, tolerance: 0.01, timeLimit: o.boundTimeLimit ?? 60 };
   const options = attackOptions(attacks, {
     named: { solver: o.solver },
     ...(o.opt ? { pairs: o.opt } : {}),
@@ -100,11 +119,14 @@ export async function evalCommand(o: EvalOptions, out: Output): Promise<number> 
       sha256: splitHash(data.images, data.labels),
       dataDir: o.dataDir ? resolve(o.dataDir) : null,
     },
-    attacks: attacks.map((a, i) => ({
-      name: a.name,
-      family: a.family,
-      options: options[i] as Record<string, unknown>,
-    })),
+    attacks: [
+      ...attacks.map((a, i) => ({
+        name: a.name,
+        family: a.family,
+        options: options[i] as Record<string, unknown>,
+      })),
+      ...boundNames.map((name) => ({ name, family: "bound" as const, options: boundOptions })),
+    ],
     target,
     eps: o.eps,
     points,
@@ -140,9 +162,15 @@ export async function evalCommand(o: EvalOptions, out: Output): Promise<number> 
     // rewritten from the rows read: a partial last line goes, and so does a repeated row
     writeFileSync(resultsFile, done.map((r) => `${JSON.stringify(r)}\n`).join(""));
     const todo = points.flatMap((index) =>
-      attacks
-        .map((a, i) => ({ attack: a.name, index, options: options[i] as AttackOptions }))
-        .filter((t) => !finished.has(key(t.attack, t.index))),
+      [
+        ...attacks.map((a, i) => ({
+          attack: a.name,
+          index,
+          options: options[i] as AttackOptions,
+          bound: false,
+        })),
+        ...boundNames.map((b) => ({ attack: b, index, options: boundOptions as AttackOptions, bound: true })),
+      ].filter((t) => !finished.has(key(t.attack, t.index))),
     );
     if (done.length) out.info(`resuming: ${done.length} results kept, ${todo.length} to go`);
 
@@ -155,7 +183,12 @@ export async function evalCommand(o: EvalOptions, out: Output): Promise<number> 
     if (o.workers === 1) {
       await initBackend(o.backend, out);
       const ctx = await tfjsContext(net);
-      for (const t of todo) record(await runPoint(ctx, data, t.attack, t.index, t.options));
+      for (const t of todo)
+        record(
+          t.bound
+            ? await boundPoint(net, data, t.attack, t.index, t.options)
+            : await runPoint(ctx, data, t.attack, t.index, t.options),
+        );
     } else {
       const setup: WorkerSetup = {
         modelDir,
@@ -191,14 +224,25 @@ export async function evalCommand(o: EvalOptions, out: Output): Promise<number> 
     bar.stop();
 
     const chosen = new Set(points);
-    const summary = spec.attacks.map((config) =>
-      attackSummary(
-        config,
-        done.filter((r) => r.attack === config.name && chosen.has(r.index)),
-        o.eps,
-      ),
-    );
-    if (o.json) out.json({ out: o.out, spec, summary });
+    const summary = spec.attacks
+      .filter((config) => config.family !== "bound")
+      .map((config) =>
+        attackSummary(
+          config,
+          done.filter((r) => r.attack === config.name && chosen.has(r.index)),
+          o.eps,
+        ),
+      );
+    const bracket = boundNames.length
+      ? bracketShares(
+          pointBrackets(
+            spec,
+            done.filter((r) => chosen.has(r.index)),
+          ),
+          o.eps,
+        )
+      : undefined;
+    if (o.json) out.json({ out: o.out, spec, summary, ...(bracket ? { bracket } : {}) });
     else {
       out.line(
         `${o.model} on ${o.dataset} ${o.split}, ${points.length} points, ε = ${o.eps}: results in ${o.out}/${RESULTS_FILE}`,
@@ -211,6 +255,11 @@ export async function evalCommand(o: EvalOptions, out: Output): Promise<number> 
               : `severity ${withInterval(s.severity, "px")} px  `) +
             `(${s.adversarial} of ${s.correct} correct points; ${s.misclassified} misclassified` +
             `${s.failed ? `; ${s.failed} failed (error or timeout)` : ""})`,
+        );
+      if (bracket)
+        out.line(
+          `bracket (${boundNames.join(", ")} and every attack) at ε = ${o.eps}: certified robust ${withInterval(bracket.certified, "pct")}, ` +
+            `proven non-robust ${withInterval(bracket.nonRobust, "pct")}, unknown ${withInterval(bracket.unknown, "pct")} of ${bracket.correct} correct points`,
         );
     }
     return EXIT_OK;

@@ -1,6 +1,8 @@
 import type { AttackContext, AttackOptions } from "@rho/attacks";
 import { getAttack } from "@rho/attacks";
+import { boundRho, getBoundMethod } from "@rho/bounds";
 import { type Dataset, image } from "@rho/datasets";
+import type { Network } from "@rho/models";
 import { encodeExample, type ResultRow } from "./spec.js";
 
 /** A row for a point whose attack could not run at all (a thrown error outside the attack's search). */
@@ -62,4 +64,46 @@ export async function runPoint(
       ? { example: encodeExample(r.adversarial), exampleLabel: r.verified.predicted }
       : {}),
   };
+}
+
+/**
+ * One certifying method on one point, as a results row: `lower` is ρ_lb, `rho` the distance of a
+ * witness verified by the float64 forward pass (null without one), status the method's (exact,
+ * bracket, certified_beyond) or misclassified or error.
+ */
+export async function boundPoint(
+  net: Network,
+  data: Dataset,
+  method: string,
+  index: number,
+  options: Readonly<Record<string, unknown>>,
+): Promise<ResultRow> {
+  const label = data.labels[index] as number;
+  const pixels = image(data, index);
+  const predicted = net.predict64(pixels);
+  const row = {
+    attack: method,
+    index,
+    label,
+    predicted,
+    target: null,
+    verified: false,
+    rounded: null,
+    stats: {},
+  };
+  if (predicted !== label) return { ...row, status: "misclassified", rho: 0, lower: 0, seconds: 0 };
+  try {
+    const r = await boundRho(getBoundMethod(method), net, pixels, label, options);
+    return {
+      ...row,
+      status: r.status,
+      rho: r.upper,
+      lower: r.lower,
+      verified: r.upper !== null,
+      seconds: r.seconds,
+      stats: { calls: r.calls },
+    };
+  } catch (e) {
+    return { ...failedRow(data, method, index, e instanceof Error ? e.message : String(e)), predicted };
+  }
 }

@@ -13,8 +13,11 @@ export const RESULTS_FILE = "results.jsonl";
 
 export interface AttackConfig {
   readonly name: string;
-  /** minimum-distance (ρ̂, severity, Figure 3) or fixed-epsilon (frequency only). */
-  readonly family: "minimum-distance" | "fixed-epsilon";
+  /**
+   * minimum-distance (ρ̂, severity, Figure 3), fixed-epsilon (frequency only), or bound: a
+   * certifying method of @rho/bounds (`rho eval --bounds`), whose rows carry ρ_lb in `lower`.
+   */
+  readonly family: "minimum-distance" | "fixed-epsilon" | "bound";
   /** Every option the attack ran with, defaults filled in. */
   readonly options: Readonly<Record<string, unknown>>;
 }
@@ -61,6 +64,8 @@ export interface ResultRow {
   readonly stats: Readonly<Record<string, number>>;
   /** Why there is no example, or why the point failed (status error or timeout): one line. */
   readonly reason?: string;
+  /** Bound rows: the certified lower bound ρ_lb, pixels (`rho` is then a witness's distance). */
+  readonly lower?: number;
   /** The verified adversarial example: float32 pixels, little-endian, base64 (for reports' Figure 2). */
   readonly example?: string;
   /** The label the float64 forward pass gives the example. */
@@ -181,7 +186,7 @@ export function choosePoints(
 // something else (null, a number, a row without its attack) is named in one line.
 const attackConfigSchema = z.object({
   name: z.string(),
-  family: z.enum(["minimum-distance", "fixed-epsilon"]),
+  family: z.enum(["minimum-distance", "fixed-epsilon", "bound"]),
   options: z.record(z.unknown()),
 });
 const runSpecSchema = z.object({
@@ -215,6 +220,7 @@ const resultRowSchema = z
     seconds: z.number(),
     stats: z.record(z.number()),
     reason: z.string().optional(),
+    lower: z.number().optional(),
     example: z.string().optional(),
     exampleLabel: z.number().optional(),
   })

@@ -4,7 +4,7 @@ import { pathToFileURL } from "node:url";
 import { type AttackContext, type AttackOptions, tfjsContext } from "@rho/attacks";
 import { type Dataset, loadDataset } from "@rho/datasets";
 import { type BackendName, loadModel, useBackend } from "@rho/models";
-import { runPoint } from "./run-point.js";
+import { boundPoint, runPoint } from "./run-point.js";
 import type { ResultRow } from "./spec.js";
 
 export interface WorkerSetup {
@@ -18,7 +18,9 @@ export interface WorkerSetup {
 
 export interface Task {
   readonly setup: WorkerSetup;
+  /** An attack's name, or a certifying method's when `bound`. */
   readonly attack: string;
+  readonly bound?: boolean;
   readonly index: number;
   readonly options: AttackOptions;
 }
@@ -35,5 +37,6 @@ async function init(setup: WorkerSetup) {
 export default async function run(task: Task): Promise<ResultRow> {
   ready ??= init(task.setup);
   const { ctx, data } = await ready;
+  if (task.bound) return boundPoint(ctx.net, data, task.attack, task.index, task.options);
   return runPoint(ctx, data, task.attack, task.index, task.options);
 }

@@ -31,7 +31,7 @@ export function readReportRuns(dirs: readonly string[], names?: readonly string[
 
 /** The attacks of all runs, in the order they first appear. */
 export const reportAttacks = (runs: readonly ReportRun[]): string[] => [
-  ...new Set(runs.flatMap((r) => r.spec.attacks.map((a) => a.name))),
+  ...new Set(runs.flatMap((r) => r.spec.attacks.filter((a) => a.family !== "bound").map((a) => a.name))),
 ];
 
 /** An attack's family as the runs recorded it (minimum-distance unless a run says otherwise). */
@@ -39,4 +39,6 @@ export const attackFamily = (
   runs: readonly ReportRun[],
   attack: string,
 ): "minimum-distance" | "fixed-epsilon" =>
-  runs.flatMap((r) => r.spec.attacks).find((a) => a.name === attack)?.family ?? "minimum-distance";
+  (runs.flatMap((r) => r.spec.attacks).find((a) => a.name === attack)?.family ?? "minimum-distance") as
+    | "minimum-distance"
+    | "fixed-epsilon";

@@ -1,6 +1,7 @@
 // Table 1: per model its accuracy and, per attack, adversarial frequency and severity at ε.
-import { type RobustnessStats, robustnessStats } from "@rho/metrics";
+import { type BracketShares, bracketShares, type RobustnessStats, robustnessStats } from "@rho/metrics";
 import { stringify } from "csv-stringify/sync";
+import { pointBrackets } from "../eval/brackets.js";
 import { withInterval } from "../format.js";
 import { attackFamily, type ReportRun } from "./runs.js";
 
@@ -10,6 +11,8 @@ export interface TableRow {
   readonly cells: ReadonlyMap<string, RobustnessStats>;
   /** Statistics of the run's first attack, for points and accuracy (the same model, the same points). */
   readonly overall: RobustnessStats;
+  /** With bound methods in the run (rho eval --bounds): certified / proven non-robust / unknown at ε. */
+  readonly bracket?: BracketShares;
 }
 
 export function table1(runs: readonly ReportRun[], attacks: readonly string[], eps: number): TableRow[] {
@@ -27,7 +30,10 @@ export function table1(runs: readonly ReportRun[], attacks: readonly string[], e
         );
     const first = run.spec.attacks[0]?.name ?? "";
     const overall = cells.get(first) ?? robustnessStats([], eps);
-    return { model: run.name, cells, overall };
+    const bracket = run.spec.attacks.some((a) => a.family === "bound")
+      ? bracketShares(pointBrackets(run.spec, run.rows), eps)
+      : undefined;
+    return { model: run.name, cells, overall, ...(bracket ? { bracket } : {}) };
   });
 }
 
@@ -41,6 +47,7 @@ export function table1Cells(
     "points",
     "accuracy",
     ...attacks.flatMap((a) => [`${a} frequency`, `${a} severity (px)`]),
+    ...(rows.some((r) => r.bracket) ? ["certified robust", "proven non-robust", "unknown"] : []),
   ];
   // a fixed-epsilon attack's distances are no estimate of ρ: it has no severity
   const severity = (s: RobustnessStats) =>
@@ -53,6 +60,11 @@ export function table1Cells(
       const s = r.cells.get(a);
       return s ? [withInterval(s.frequency, "pct"), severity(s)] : ["—", "—"];
     }),
+    ...(rows.some((x) => x.bracket)
+      ? r.bracket
+        ? [r.bracket.certified, r.bracket.nonRobust, r.bracket.unknown].map((e) => withInterval(e, "pct"))
+        : ["—", "—", "—"]
+      : []),
   ]);
   return { head, body };
 }
