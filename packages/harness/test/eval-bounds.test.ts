@@ -95,6 +95,16 @@ describe("rho eval --bounds: the bracket beside the attacks", () => {
     const report = await rho("report", dir, "--out", join(dir, "..", "report"));
     expect(report.code).toBe(0);
     expect(report.stdout).toMatch(/\| certified robust \| proven non-robust \| unknown \|/);
+    // Figure 3: in each attack's panel the not-certified curve (ρ_lb ≤ ε) lies on or above the attack's (ρ̂ ≤ ε)
+    const spec = JSON.parse(readFileSync(join(dir, "..", "report", "figure3.vl.json"), "utf8"));
+    const values = spec.data.values as { attack: string; eps: number; count: number; kind: string }[];
+    for (const attack of ["alp", "lbfgs"]) {
+      const at = (kind: string, eps: number) =>
+        values.filter((v) => v.attack === attack && v.kind === kind && v.eps <= eps).at(-1)?.count ?? 0;
+      expect(values.some((v) => v.attack === attack && v.kind === "ρ_lb ≤ ε")).toBe(true);
+      for (const v of values.filter((x) => x.attack === attack))
+        expect(at("ρ_lb ≤ ε", v.eps)).toBeGreaterThanOrEqual(at("ρ̂ ≤ ε", v.eps));
+    }
     const bad = await rho(...args(out()).map((x) => (x === "ibp,crown" ? "ibp,nope" : x)));
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/unknown bound method "nope"; known: ibp, crown, milp/);

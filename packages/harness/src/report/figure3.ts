@@ -2,9 +2,10 @@
 // attack — a Vega-Lite spec rendered to SVG by Vega and to PNG by resvg.
 
 import { Resvg } from "@resvg/resvg-js";
-import { cumulativeCurve } from "@rho/metrics";
+import { cumulativeCurve, type PointOutcome } from "@rho/metrics";
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
+import { pointBrackets } from "../eval/brackets.js";
 import type { ReportRun } from "./runs.js";
 
 export interface CurvePoint {
@@ -12,6 +13,12 @@ export interface CurvePoint {
   readonly attack: string;
   readonly eps: number;
   readonly count: number;
+  /**
+   * "ρ̂ ≤ ε" for an attack's curve (points proven non-robust: at most the truth); "ρ_lb ≤ ε" for
+   * a run with bound methods (points not certified: at least the truth). Between them lies what no
+   * method settled.
+   */
+  readonly kind: "ρ̂ ≤ ε" | "ρ_lb ≤ ε";
 }
 
 /**
@@ -23,15 +30,28 @@ export function figure3Data(
   attacks: readonly string[],
   maxEps: number,
 ): CurvePoint[] {
-  return runs.flatMap((run) =>
-    attacks.flatMap((attack) => {
+  const curve = (rows: readonly PointOutcome[]) => {
+    const steps = rows.flatMap((r) => (r.rho !== null && r.rho <= maxEps ? [r.rho] : []));
+    return cumulativeCurve(
+      rows,
+      [...new Set([0, ...steps, maxEps])].sort((a, b) => a - b),
+    );
+  };
+  return runs.flatMap((run) => {
+    // the certified side, drawn in every attack's panel: points whose best ρ_lb is ≤ ε
+    const hasBounds = run.spec.attacks.some((a) => a.family === "bound");
+    const certified = hasBounds
+      ? curve(pointBrackets(run.spec, run.rows).map((p) => ({ ...p, rho: p.lower })))
+      : [];
+    return attacks.flatMap((attack) => {
       const rows = run.rows.filter((r) => r.attack === attack);
       if (rows.length === 0) return [];
-      const steps = rows.flatMap((r) => (r.rho !== null && r.rho <= maxEps ? [r.rho] : []));
-      const grid = [...new Set([0, ...steps, maxEps])].sort((a, b) => a - b);
-      return cumulativeCurve(rows, grid).map((c) => ({ model: run.name, attack, ...c }));
-    }),
-  );
+      return [
+        ...curve(rows).map((c) => ({ model: run.name, attack, ...c, kind: "ρ̂ ≤ ε" as const })),
+        ...certified.map((c) => ({ model: run.name, attack, ...c, kind: "ρ_lb ≤ ε" as const })),
+      ];
+    });
+  });
 }
 
 /** A default x range: the largest finite ρ̂, rounded up to a multiple of 10, at least ε. */
@@ -57,8 +77,11 @@ export function figure3Spec(
           mark: { type: "line", interpolate: "step-after", strokeWidth: 2 },
           encoding: {
             x: { field: "eps", type: "quantitative", title: "ε (pixels)" },
-            y: { field: "count", type: "quantitative", title: "points with ρ̂ ≤ ε" },
+            y: { field: "count", type: "quantitative", title: "points" },
             color: { field: "model", type: "nominal", title: "model", sort: null },
+            // dashed: points not certified (ρ_lb ≤ ε), above the attack's curve
+            strokeDash: { field: "kind", type: "nominal", title: "points with", sort: ["ρ̂ ≤ ε", "ρ_lb ≤ ε"] },
+            detail: { field: "kind", type: "nominal" },
           },
         },
         {
