@@ -110,3 +110,48 @@ describe("rho eval --bounds: the bracket beside the attacks", () => {
     expect(bad.stderr).toMatch(/unknown bound method "nope"; known: ibp, crown, milp/);
   });
 });
+
+describe("rho report: each attack's gap to exact ρ", () => {
+  it("from the MILP's exact ρ: on a linear model ALP's LP over all targets is exact, lbfgs is not below it", async () => {
+    const model = await linearModel();
+    const dir = join(mkdtempSync(join(tmpdir(), "rho-gaps-")), "run");
+    const r = await rho(
+      "eval",
+      "--model",
+      model,
+      "--attacks",
+      "alp,lbfgs",
+      "--bounds",
+      "milp",
+      "--bound-eps-max",
+      "64",
+      "--target",
+      "all",
+      "--points",
+      "4",
+      "--workers",
+      "1",
+      "--backend",
+      "cpu",
+      "--out",
+      dir,
+    );
+    expect(r.code).toBe(0);
+    const exact = rows(dir).filter((x) => x.attack === "milp" && x.status === "exact");
+    expect(exact.length).toBeGreaterThan(0);
+    const report = await rho("report", dir, "--out", join(dir, "..", "report"), "--json");
+    expect(report.code).toBe(0);
+    const gaps = JSON.parse(report.stdout).gaps as {
+      attack: string;
+      medianRatio: number;
+      within1pct: number;
+      compared: number;
+    }[];
+    const alp = gaps.find((g) => g.attack === "alp");
+    expect(alp?.compared).toBeGreaterThan(0);
+    // the margin of 1e-3 logits puts ALP's example a hair past the boundary: within 1 % of ρ
+    expect(alp?.within1pct).toBe(alp?.compared);
+    for (const g of gaps) expect(g.medianRatio).toBeGreaterThanOrEqual(1 - 1e-3);
+    expect(readFileSync(join(dir, "..", "report", "gaps.md"), "utf8")).toMatch(/\| alp \|/);
+  }, 120_000);
+});

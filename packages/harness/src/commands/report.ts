@@ -4,6 +4,7 @@ import { EXIT_OK, UsageError } from "../errors.js";
 import type { Output } from "../output.js";
 import { type ExampleImage, exampleImages, runData } from "../report/figure2.js";
 import { defaultMaxEps, figure3Data, figure3Spec, renderSvg, svgToPng } from "../report/figure3.js";
+import { gapRows, gapsMarkdown } from "../report/gaps.js";
 import { reportHtml } from "../report/html.js";
 import { attackFamily, readReportRuns, reportAttacks } from "../report/runs.js";
 import { table1, table1Cells, table1Csv, table1Markdown } from "../report/table.js";
@@ -37,6 +38,7 @@ export async function reportCommand(dirs: string[], o: ReportOptions, out: Outpu
   const rows = table1(runs, attacks, eps);
   const cells = table1Cells(rows, attacks);
   const markdown = table1Markdown(cells);
+  const gaps = gapRows(runs, attacks);
   // Figure 3 plots ρ̂: minimum-distance attacks only
   const curves = attacks.filter((a) => attackFamily(runs, a) === "minimum-distance");
   const notes: string[] = [];
@@ -72,6 +74,7 @@ export async function reportCommand(dirs: string[], o: ReportOptions, out: Outpu
     writeFileSync(join(tmp, MARKER), "made by rho report; the directory is replaced by the next one\n");
     writeFileSync(join(tmp, "table1.md"), `${markdown}\n`);
     writeFileSync(join(tmp, "table1.csv"), table1Csv(rows, attacks));
+    if (gaps.length) writeFileSync(join(tmp, "gaps.md"), `${gapsMarkdown(gaps)}\n`);
     writeFileSync(join(tmp, "figure3.vl.json"), `${JSON.stringify(spec, null, 2)}\n`);
     writeFileSync(join(tmp, "figure3.svg"), svg);
     writeFileSync(join(tmp, "figure3.png"), svgToPng(svg));
@@ -98,11 +101,13 @@ export async function reportCommand(dirs: string[], o: ReportOptions, out: Outpu
         "figure3.png",
         ...examples.map((e) => `figure2/${e.file}`),
       ],
+      gaps,
       notes,
     });
   else {
     out.line(`Table 1 (ε = ${eps} pixels; 95% intervals):\n`);
     out.line(markdown);
+    if (gaps.length) out.line(`\nEach attack's gap to exact ρ (gaps.md):\n\n${gapsMarkdown(gaps)}`);
     out.line(
       `\nReport: ${join(o.out, "index.html")}\n` +
         `Figure 3: ${join(o.out, "figure3.svg")} and figure3.png; Figure 2: ${examples.length} images in ${join(o.out, "figure2")}/`,
