@@ -1,8 +1,9 @@
 import { alpWalk, lbfgs, pgd } from "@rho/attacks";
-import { argmax, Network, prng, rawPixels } from "@rho/models";
+import { argmax, type Network, prng } from "@rho/models";
 import { arbNetwork, arbPixels } from "@rho/models/testing";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { gridRho, toyNetwork } from "../../attacks/test/toy.js";
 import { ballBox, boundRho, crown, crownBounds, ibp, intervalBounds } from "../src/index.js";
 
 const netAndPixels = arbNetwork().chain((net) => fc.tuple(fc.constant(net), arbPixels(net)));
@@ -77,30 +78,14 @@ describe.each([ibp, crown].map((m) => [m.name, m] as const))("%s", (_name, metho
   it("on 2-D ReLU networks: never above the true ρ of a dense grid", async () => {
     let compared = 0;
     for (let seed = 1; seed <= 80; seed++) {
-      const rand = prng(seed);
-      const w = (n: number, s: number) => Float32Array.from({ length: n }, () => (rand() * 2 - 1) * s);
-      const net = new Network({
-        inputShape: [2],
-        preprocess: rawPixels(1),
-        layers: [
-          { kind: "dense", units: 8, weights: w(16, 0.1), bias: w(8, 5) },
-          { kind: "relu" },
-          { kind: "dense", units: 3, weights: w(24, 1), bias: w(3, 1) },
-        ],
-      });
+      const net = toyNetwork(seed);
+      const rand = prng(1000 + seed);
       const px = [40 + Math.floor(rand() * 175), 40 + Math.floor(rand() * 175)];
       const label = argmax(net.forward64(px).logits);
       const r = await boundRho(method, net, px, label, { epsMax: 32, tolerance: 0.01 });
       // the true ρ: the nearest grid point with another label (step h: truth lies within h below)
       const h = 0.25;
-      let truth = Number.POSITIVE_INFINITY;
-      for (let a = -32; a <= 32; a += h)
-        for (let b = -32; b <= 32; b += h) {
-          const x = [(px[0] as number) + a, (px[1] as number) + b];
-          if (x.some((v) => v < 0 || v > 255)) continue;
-          const d = Math.max(Math.abs(a), Math.abs(b));
-          if (d < truth && net.predict64(x) !== label) truth = d;
-        }
+      const truth = gridRho(net, px, 32, h);
       if (Number.isFinite(truth)) {
         compared++;
         expect(r.lower).toBeLessThanOrEqual(truth);

@@ -13,18 +13,18 @@ export function writeJsonInto(dir: string, name: string, value: unknown, outLabe
   }
 }
 
+/** The first problem zod found, as "path: message". */
+export const firstIssue = (e: z.ZodError): string => {
+  const i = e.issues[0];
+  return i ? `${i.path.length ? `${i.path.join(".")}: ` : ""}${i.message}` : e.message;
+};
+
 /**
- * A JSON file of rho's own (checkpoint state, round records) read and checked against its shape:
- * unreadable, not JSON, or the wrong shape (null, a number, a missing field) is one usage error
- * naming the file.
+ * JSON text of rho's own (run descriptions, checkpoint state, round records) checked against its
+ * shape: not JSON, or the wrong shape (null, a number, a missing field) is one usage error naming
+ * the file, what it should be, and `hint` if given.
  */
-export function readJsonFile<T>(file: string, schema: z.ZodType<T>, what: string): T {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
-  }
+export function parseJsonAs<T>(text: string, file: string, schema: z.ZodType<T>, what: string, hint = ""): T {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -32,11 +32,17 @@ export function readJsonFile<T>(file: string, schema: z.ZodType<T>, what: string
     throw new UsageError(`${file} is not valid JSON: ${(e as Error).message}`);
   }
   const r = schema.safeParse(value);
-  if (!r.success) {
-    const i = r.error.issues[0];
-    throw new UsageError(
-      `${file} is not ${what} (${i ? `${i.path.length ? `${i.path.join(".")}: ` : ""}${i.message}` : "wrong shape"})`,
-    );
-  }
+  if (!r.success) throw new UsageError(`${file} is not ${what} (${firstIssue(r.error)})${hint}`);
   return r.data;
+}
+
+/** parseJsonAs over a file's text; an unreadable file is a usage error too. */
+export function readJsonFile<T>(file: string, schema: z.ZodType<T>, what: string): T {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
+  }
+  return parseJsonAs(text, file, schema, what);
 }

@@ -36,7 +36,7 @@ type BackwardRule<L extends Layer> = (ctx: BackwardContext<L>, f: LinearRows) =>
 const size = (s: Shape) => s.reduce((a, b) => a * b, 1);
 
 /** A layer's exact affine map as CSR (outputs × inputs) with its constant, made once per layer. */
-interface AffineMap {
+export interface AffineMap {
   readonly starts: Int32Array;
   readonly indices: Int32Array;
   readonly weights: Float64Array;
@@ -45,7 +45,7 @@ interface AffineMap {
   readonly fanIn: number;
 }
 const maps = new WeakMap<object, AffineMap>();
-function affineMap<L extends Layer>(layer: L, inShape: Shape, outShape: Shape): AffineMap {
+export function affineMap<L extends Layer>(layer: L, inShape: Shape, outShape: Shape): AffineMap {
   const cached = maps.get(layer);
   if (cached) return cached;
   const encoder = LAYER_ENCODERS[layer.kind] as unknown as (typeof LAYER_ENCODERS)["dense"];

@@ -5,11 +5,10 @@
 // window. Units the bounds decide are plain equalities. Every row holds for every real input of
 // the ball (the bounds are sound), so the MILP's optimum is at most the true distance.
 import type { LinearProgram } from "@rho/constraints";
-import { LAYER_ENCODERS, poolCells } from "@rho/encoders";
+import { poolCells } from "@rho/encoders";
 import type { Layer, LayerKind, Network, Shape } from "@rho/models";
 import type { Interval } from "../intervals/rules.js";
-
-const size = (s: Shape) => s.reduce((a, b) => a * b, 1);
+import { affineMap } from "../linear/crown.js";
 
 class Builder {
   readonly lo: number[] = [];
@@ -103,28 +102,17 @@ const maxpool: MilpRule<Extract<Layer, { kind: "maxpool" }>> = (
   return binaries;
 };
 
-/** An affine layer: y_o − Σ w·x = c_o (its map from the encoders, as CROWN's). */
+/** An affine layer: y_o − Σ w·x = c_o (its map from the encoders, shared with CROWN). */
 const affine: MilpRule<Layer> = (b, { layer, inShape, outShape, x, y }) => {
-  const encoder = LAYER_ENCODERS[layer.kind] as unknown as (typeof LAYER_ENCODERS)["dense"];
-  const piece = encoder.linearize({
-    layer: layer as never,
-    inShape,
-    outShape,
-    input: new Float64Array(size(inShape)),
-    tol: 0,
-    ties: "first",
-  });
-  const constant = piece.forward(new Float64Array(size(inShape)));
+  const m = affineMap(layer, inShape, outShape);
   y.forEach((yo, o) => {
     const idx = [yo];
     const w = [1];
-    piece.fanIn(o, (i, v) => {
-      if (v !== 0) {
-        idx.push(x[i] as number);
-        w.push(-v);
-      }
-    });
-    b.row(idx, w, constant[o] as number, constant[o] as number);
+    for (let k = m.starts[o] as number; k < (m.starts[o + 1] as number); k++) {
+      idx.push(x[m.indices[k] as number] as number);
+      w.push(-(m.weights[k] as number));
+    }
+    b.row(idx, w, m.constant[o] as number, m.constant[o] as number);
   });
   return 0;
 };

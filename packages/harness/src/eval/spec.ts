@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { prng, RHO_METADATA } from "@rho/models";
 import { z } from "zod";
 import { UsageError } from "../errors.js";
+import { firstIssue, parseJsonAs } from "../files.js";
 import { VERSION } from "../version.js";
 
 export const RUN_FILE = "run.json";
@@ -226,25 +227,15 @@ const resultRowSchema = z
   })
   .passthrough();
 
-const firstIssue = (e: z.ZodError): string => {
-  const i = e.issues[0];
-  return i ? `${i.path.length ? `${i.path.join(".")}: ` : ""}${i.message}` : e.message;
-};
-
 /** A run.json's text as a RunSpec; anything else is a usage error naming the file. */
 export function parseRunSpec(text: string, file: string): RunSpec {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`${file} is not valid JSON: ${(e as Error).message}`);
-  }
-  const r = runSpecSchema.safeParse(value);
-  if (!r.success)
-    throw new UsageError(
-      `${file} is not a rho ${VERSION} run description (${firstIssue(r.error)}); a run of another rho version, or a damaged file`,
-    );
-  return r.data as RunSpec;
+  return parseJsonAs(
+    text,
+    file,
+    runSpecSchema,
+    `a rho ${VERSION} run description`,
+    "; a run of another rho version, or a damaged file",
+  ) as RunSpec;
 }
 
 /** A results directory: its run.json and its rows. */
