@@ -1,9 +1,9 @@
-import { argmax, Network, prng } from "@rho/models";
+import { Network } from "@rho/models";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { arbNetwork, arbPixels } from "../../models/test/arbitraries.js";
 import { alp, alpWalk } from "../src/index.js";
-import { gridRho, poolNetwork, toyNetwork } from "./toy.js";
+import { GRID_STEP, gridCases, poolNetwork, toyNetwork } from "./toy.js";
 
 const netAndPixels = arbNetwork().chain((net) => fc.tuple(fc.constant(net), arbPixels(net)));
 
@@ -153,13 +153,8 @@ describe("alp-walk", () => {
     const gaps: number[] = [];
     let missed = 0;
     let reachable = 0;
-    for (let seed = 1; seed <= 80; seed++) {
-      const net = toyNetwork(seed);
-      const rand = prng(1000 + seed);
-      const px = [40 + Math.floor(rand() * 175), 40 + Math.floor(rand() * 175)];
-      const label = argmax(net.forward64(px).logits);
-      const h = 0.25;
-      const truth = gridRho(net, px, 32, h); // the true ρ lies in (truth − h, truth]
+    const h = GRID_STEP; // the true ρ lies in (truth − h, truth]
+    for (const { net, px, label, truth } of gridCases()) {
       const w = await alpWalk.run(
         { net },
         { pixels: px, label },

@@ -30,6 +30,34 @@ export function gridRho(net: Network, px: number[], radius: number, h: number): 
   return best;
 }
 
+/** The grid's step and reach for `gridCases`: the true ρ lies in (truth − GRID_STEP, truth]. */
+export const GRID_STEP = 0.25;
+export const GRID_RADIUS = 32;
+
+export interface GridCase {
+  readonly net: Network;
+  readonly px: number[];
+  readonly label: number;
+  /** gridRho within GRID_RADIUS (∞ when no grid point there has another label). */
+  readonly truth: number;
+}
+
+let cases: GridCase[] | undefined;
+/**
+ * 80 toy networks (seeds 1..80), each with a point away from the box's edge and its grid ρ: the
+ * shared fixture of the 2-D soundness tests of attacks and bounds. The grid search is the slow
+ * part, so it runs once per test file.
+ */
+export function gridCases(): readonly GridCase[] {
+  cases ??= Array.from({ length: 80 }, (_, k) => {
+    const net = toyNetwork(k + 1);
+    const rand = prng(1000 + k + 1);
+    const px = [40 + Math.floor(rand() * 175), 40 + Math.floor(rand() * 175)];
+    return { net, px, label: net.predict64(px), truth: gridRho(net, px, GRID_RADIUS, GRID_STEP) };
+  });
+  return cases;
+}
+
 /** A 4×4 image → 2×2 max-pool → 4 maxima → dense(2): on a blank image every window ties. */
 export function poolNetwork(weights: number[], bias: [number, number]): Network {
   return new Network({

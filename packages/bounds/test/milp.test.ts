@@ -1,9 +1,9 @@
 import { alpWalk, lbfgs, pgd } from "@rho/attacks";
-import { argmax, prng } from "@rho/models";
+import { argmax } from "@rho/models";
 import { arbNetwork, arbPixels } from "@rho/models/testing";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { gridRho, toyNetwork } from "../../attacks/test/toy.js";
+import { GRID_STEP, gridCases } from "../../attacks/test/toy.js";
 import { boundRho, crown, EXACT_TOLERANCE, exactRho, ibp } from "../src/index.js";
 
 const netAndPixels = arbNetwork().chain((net) => fc.tuple(fc.constant(net), arbPixels(net)));
@@ -43,13 +43,8 @@ describe("milp: exact ρ", () => {
 
   it("on 2-D ReLU networks: brackets the true ρ of a dense grid within the grid step", async () => {
     let compared = 0;
-    for (let seed = 1; seed <= 80; seed++) {
-      const net = toyNetwork(seed);
-      const rand = prng(1000 + seed);
-      const px = [40 + Math.floor(rand() * 175), 40 + Math.floor(rand() * 175)];
-      const label = argmax(net.forward64(px).logits);
-      const h = 0.25;
-      const truth = gridRho(net, px, 32, h);
+    const h = GRID_STEP; // the true ρ lies in (truth − h, truth]
+    for (const { net, px, label, truth } of gridCases()) {
       const m = await exactRho(net, px, label, { epsMax: 32, timeLimit: 10 });
       if (!Number.isFinite(truth)) {
         // nothing on the grid within 32 pixels: the MILP finds nothing closer than a grid step

@@ -1,9 +1,9 @@
 import { alpWalk, lbfgs, pgd } from "@rho/attacks";
-import { argmax, type Network, prng } from "@rho/models";
+import { type Network, prng } from "@rho/models";
 import { arbNetwork, arbPixels } from "@rho/models/testing";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { gridRho, toyNetwork } from "../../attacks/test/toy.js";
+import { gridCases } from "../../attacks/test/toy.js";
 import { ballBox, boundRho, crown, crownBounds, ibp, intervalBounds } from "../src/index.js";
 
 const netAndPixels = arbNetwork().chain((net) => fc.tuple(fc.constant(net), arbPixels(net)));
@@ -77,15 +77,8 @@ describe.each([ibp, crown].map((m) => [m.name, m] as const))("%s", (_name, metho
 
   it("on 2-D ReLU networks: never above the true ρ of a dense grid", async () => {
     let compared = 0;
-    for (let seed = 1; seed <= 80; seed++) {
-      const net = toyNetwork(seed);
-      const rand = prng(1000 + seed);
-      const px = [40 + Math.floor(rand() * 175), 40 + Math.floor(rand() * 175)];
-      const label = argmax(net.forward64(px).logits);
+    for (const { net, px, label, truth } of gridCases()) {
       const r = await boundRho(method, net, px, label, { epsMax: 32, tolerance: 0.01 });
-      // the true ρ: the nearest grid point with another label (step h: truth lies within h below)
-      const h = 0.25;
-      const truth = gridRho(net, px, 32, h);
       if (Number.isFinite(truth)) {
         compared++;
         expect(r.lower).toBeLessThanOrEqual(truth);
