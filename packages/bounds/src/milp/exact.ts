@@ -8,6 +8,7 @@ import { argmax, type Network } from "@rho/models";
 import { getSolver } from "@rho/solvers";
 import { boundRho, type RhoBound } from "../bisect.js";
 import { ballBox } from "../intervals/ibp.js";
+import type { Interval } from "../intervals/rules.js";
 import { crown, crownBounds } from "../linear/method.js";
 import type { BoundMethod, Certificate, Query } from "../method.js";
 import { distanceMilp } from "./formulation.js";
@@ -47,10 +48,9 @@ async function solveTarget(
   tLower: number,
   margin: number,
   timeLimit: number,
-  box: readonly [number, number],
+  ball: (radius: number) => { readonly pixels: Interval; readonly bounds: Interval[] },
 ): Promise<TargetAnswer> {
-  const pixels = ballBox(center, epsMax, box);
-  const { bounds } = crownBounds(net, pixels);
+  const { pixels, bounds } = ball(epsMax);
   // CROWN's logit bounds may already rule the target out within the ball
   const logits = bounds[bounds.length - 1] as { lo: Float64Array; hi: Float64Array };
   if ((logits.hi[target] as number) - (logits.lo[label] as number) < margin)
@@ -92,6 +92,17 @@ export async function exactRho(
   const left = () => (deadline - performance.now()) / 1000;
   // CROWN's certified radius: no MILP needs to look inside it
   const floor = await boundRho(crown, net, center, label, { epsMax, tolerance: 0.01, box });
+  // the ball's box and CROWN bounds, once per radius (targets share a radius until one improves it)
+  const balls = new Map<number, { pixels: Interval; bounds: Interval[] }>();
+  const ball = (radius: number) => {
+    let b = balls.get(radius);
+    if (!b) {
+      const pixels = ballBox(center, radius, box);
+      b = { pixels, bounds: crownBounds(net, pixels).bounds };
+      balls.set(radius, b);
+    }
+    return b;
+  };
   const adversarial = (x: Float64Array) => argmax(net.forward64(x).logits) !== label;
   const z = net.forward64(center).logits;
   const targets = Array.from({ length: z.length }, (_, j) => j)
@@ -110,7 +121,7 @@ export async function exactRho(
       perTarget.push({ target, status: "not_run" });
       continue;
     }
-    const a = await solveTarget(net, center, label, target, best, floor.lower, 0, left(), box);
+    const a = await solveTarget(net, center, label, target, best, floor.lower, 0, left(), ball);
     binaries = Math.max(binaries, a.binaries);
     perTarget.push({ target, status: a.status, lower: a.lower });
     if (a.status === "error") throw new Error(`milp: target ${target}: ${a.message}`);
@@ -133,7 +144,7 @@ export async function exactRho(
     }
     if (!found && left() > 0) {
       const near = Math.min(epsMax, linf(a.witness, center) * 1.01 + 0.05);
-      const b = await solveTarget(net, center, label, target, near, a.lower, 1e-4, left(), box);
+      const b = await solveTarget(net, center, label, target, near, a.lower, 1e-4, left(), ball);
       if (b.witness && adversarial(b.witness)) found = b.witness;
     }
     if (found) {
