@@ -2,7 +2,7 @@
 // that become one line and exit code 2.
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { type Dataset, DatasetError, loadDataset } from "@rho/datasets";
+import { type Dataset, DatasetError, image, loadDataset } from "@rho/datasets";
 import { type BackendName, loadModel, ModelError, type Network, useBackend } from "@rho/models";
 import { UsageError } from "./errors.js";
 import type { Output } from "./output.js";
@@ -49,6 +49,22 @@ export function checkFits(net: Network, data: Dataset, what = "the model"): void
       `${what} takes ${net.inputShape.join("×")} inputs; ${data.name} images are ${data.height}×${data.width}×${data.channels}`,
     );
   }
+}
+
+/** The model and one point of a split, for the one-point commands (attack, bound); bad input is a usage error. */
+export async function loadPoint(o: {
+  model: string;
+  dataset: string;
+  split: "train" | "test";
+  dataDir?: string;
+  index: number;
+}): Promise<{ net: Network; data: Dataset; pixels: Uint8Array; label: number }> {
+  const net = await loadNetwork(o.model);
+  const data = loadSplit(o.dataset, o.split, o.dataDir);
+  checkFits(net, data);
+  if (!(o.index >= 0 && o.index < data.count))
+    throw new UsageError(`--index ${o.index} is not in 0..${data.count - 1} of ${o.dataset} ${o.split}`);
+  return { net, data, pixels: image(data, o.index), label: data.labels[o.index] as number };
 }
 
 export async function initBackend(name: BackendName | "auto", out: Output): Promise<void> {

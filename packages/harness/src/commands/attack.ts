@@ -1,10 +1,9 @@
 import { type AttackFamily, type AttackResult, tfjsContext } from "@rho/attacks";
-import { image } from "@rho/datasets";
 import type { BackendName } from "@rho/models";
 import { attackOptions, attacksByName, checkTarget, parseTarget } from "../attack-options.js";
 import { EXIT_NOT_OK, EXIT_OK, UsageError } from "../errors.js";
 import { writeComparisonPng } from "../images.js";
-import { checkFits, initBackend, loadNetwork, loadSplit } from "../inputs.js";
+import { initBackend, loadPoint } from "../inputs.js";
 import type { Output } from "../output.js";
 
 export interface AttackCommandOptions {
@@ -68,16 +67,10 @@ export async function attackCommand(o: AttackCommandOptions, out: Output): Promi
     ...(o.opt ? { pairs: o.opt } : {}),
     target,
   });
-  const net = await loadNetwork(o.model);
-  const data = loadSplit(o.dataset, o.split, o.dataDir);
-  checkFits(net, data);
-  if (!(o.index >= 0 && o.index < data.count))
-    throw new UsageError(`--index ${o.index} is not in 0..${data.count - 1} of ${o.dataset} ${o.split}`);
+  const { net, data, pixels, label } = await loadPoint(o);
   checkTarget(target, net.outputSize);
   await initBackend(o.backend, out);
   const ctx = await tfjsContext(net);
-  const pixels = image(data, o.index);
-  const label = data.labels[o.index] as number;
   const r: AttackResult = await attack.run(ctx, { pixels, label, index: o.index }, options);
   if (o.saveImage) {
     if (!r.adversarial) out.info(`no adversarial example: ${o.saveImage} not written`);

@@ -1,7 +1,6 @@
 import { boundRho, getBoundMethod } from "@rho/bounds";
-import { image } from "@rho/datasets";
 import { EXIT_OK, UsageError } from "../errors.js";
-import { checkFits, loadNetwork, loadSplit } from "../inputs.js";
+import { loadPoint } from "../inputs.js";
 import type { Output } from "../output.js";
 
 export interface BoundCommandOptions {
@@ -28,13 +27,7 @@ export async function boundCommand(o: BoundCommandOptions, out: Output): Promise
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const net = await loadNetwork(o.model);
-  const data = loadSplit(o.dataset, o.split, o.dataDir);
-  checkFits(net, data);
-  if (!(o.index >= 0 && o.index < data.count))
-    throw new UsageError(`--index ${o.index} is not in 0..${data.count - 1} of ${o.dataset} ${o.split}`);
-  const pixels = image(data, o.index);
-  const label = data.labels[o.index] as number;
+  const { net, pixels, label } = await loadPoint(o);
   const predicted = net.predict64(pixels);
   if (predicted !== label) {
     const r = {
