@@ -13,8 +13,6 @@ export interface OptionRequest {
   readonly target?: unknown;
   /** rho eval's ε: a fixed-epsilon attack's radius unless its eps is given. */
   readonly eps?: number;
-  /** Options under the user's (an attack's training options in rho finetune). */
-  readonly base?: (attack: Attack) => Readonly<Record<string, unknown>>;
 }
 
 /** "second" | "all" | a label, strictly ("1.5", "1e3" and "" are none of them). */
@@ -43,7 +41,7 @@ const schemaLine = (a: Attack) => `${a.name}: ${Object.keys(a.options).join(", "
 
 /** Each attack's checked options with defaults filled in, in the order given; UsageError otherwise. */
 export function attackOptions(attacks: readonly Attack[], req: OptionRequest): Record<string, unknown>[] {
-  const given = attacks.map((a) => ({ ...(req.base?.(a) ?? {}) }) as Record<string, unknown>);
+  const given = attacks.map(() => ({}) as Record<string, unknown>);
   const route = (key: string, value: (a: Attack) => unknown, what: string, only?: string) => {
     const takers = attacks.filter((a) => (only === undefined || a.name === only) && key in a.options);
     if (takers.length === 0)

@@ -1,7 +1,7 @@
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
-import { type Attack, type AttackOptions, tfjsContext } from "@rho/attacks";
+import { type AttackOptions, tfjsContext } from "@rho/attacks";
 import { boundMethodNames } from "@rho/bounds";
 import { bracketShares, type Family, robustnessStats } from "@rho/metrics";
 import type { BackendName } from "@rho/models";
@@ -52,8 +52,6 @@ export interface EvalOptions {
   opt?: string[];
   backend: BackendName | "auto";
   json: boolean;
-  /** Options under the user's, per attack (rho finetune: the attack's training options). */
-  baseOptions?: (attack: Attack) => Readonly<Record<string, unknown>>;
   /** Certifying methods run beside the attacks (comma-separated): each point's bracket. */
   bounds?: string;
   /** Their largest ε and, for milp, its time limit per point. */
@@ -102,7 +100,6 @@ export async function evalCommand(o: EvalOptions, out: Output): Promise<number> 
     ...(o.opt ? { pairs: o.opt } : {}),
     target,
     eps: o.eps,
-    ...(o.baseOptions ? { base: o.baseOptions } : {}),
   });
   const modelDir = resolveModel(o.model);
   const net = await loadNetwork(o.model);

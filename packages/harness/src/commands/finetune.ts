@@ -120,15 +120,16 @@ export async function runFinetune(o: FinetuneOptions, out: Output): Promise<Roun
   if (!attackNames().includes(o.attack))
     throw new UsageError(`unknown attack "${o.attack}"; known attacks: ${attackNames().join(", ")}`);
   if (!(o.rounds >= 1)) throw new UsageError(`--rounds must be at least 1, got ${o.rounds}`);
-  // the attack's options are checked now, before anything is written (each round's eval checks them again)
-  const target = parseTarget(o.target);
+  // the attack's training options, then the user's; checked now, before anything is written
+  // (each round's eval checks them again)
+  const attackOptions = [
+    ...Object.entries(getAttack(o.attack).trainingOptions ?? {}).map(([k, v]) => `${k}=${v}`),
+    ...(o.opt ?? []),
+  ];
   checkOptions(attacksByName([o.attack]), {
     named: { solver: o.solver },
-    pairs: [
-      ...Object.entries(getAttack(o.attack).trainingOptions ?? {}).map(([k, v]) => `${k}=${v}`),
-      ...(o.opt ?? []),
-    ],
-    target,
+    pairs: attackOptions,
+    target: parseTarget(o.target),
     eps: o.eps,
   });
   const base = await loadNetwork(o.model);
@@ -142,10 +143,6 @@ export async function runFinetune(o: FinetuneOptions, out: Output): Promise<Roun
           train,
           Array.from({ length: o.trainImages }, (_, i) => i),
         );
-  const attackOptions = [
-    ...Object.entries(getAttack(o.attack).trainingOptions ?? {}).map(([k, v]) => `${k}=${v}`),
-    ...(o.opt ?? []),
-  ];
 
   const dir = resolve(o.out);
   // what decides the models; where and how fast they are computed (workers, backend) does not
