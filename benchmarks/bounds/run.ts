@@ -3,8 +3,8 @@
 // within the best attack's ρ̂, which the MILP can only confirm or undercut), and each attack's gap
 // to exact ρ. One point at a time on one core. Prints a table and writes JSON; per-point results
 // stream to a JSONL file. Run: npm run bench:bounds -- --help
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { getAttack, tfjsContext } from "@rho/attacks";
@@ -28,7 +28,7 @@ const { values: args } = parseArgs({
 });
 if (args.help) {
   console.log(`usage: npm run bench:bounds -- [options]
-  --model mlp|lenet    a shipped model (default mlp)
+  --model mlp|lenet|DIR  a shipped model, or a model directory (default mlp)
   --points N           the first N MNIST test points (default 100)
   --methods a,b        certifying methods bisected for ρ_lb (default ibp,crown)
   --attacks a,b        attacks whose ρ̂ gives the upper side and the gap to exact ρ (default alp-walk,lbfgs,pgd)
@@ -39,20 +39,23 @@ if (args.help) {
 }
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const dirs: Record<string, string> = { mlp: "models/mlp-mnist", lenet: "models/lenet-mnist" };
-const modelDir = dirs[args.model];
+// a shipped model by name, or any model directory
+const modelDir = dirs[args.model] ?? (existsSync(join(args.model, "model.json")) ? args.model : undefined);
 if (!modelDir) {
-  console.error(`unknown model "${args.model}"; shipped: ${Object.keys(dirs).join(", ")}`);
+  console.error(
+    `unknown model "${args.model}": not a directory with model.json; shipped: ${Object.keys(dirs).join(", ")}`,
+  );
   process.exit(2);
 }
 const points = Number(args.points);
 const timeLimit = Number(args["time-limit"]);
 const methods = args.methods.split(",").filter(Boolean).map(getBoundMethod);
 const attacks = args.attacks.split(",").filter(Boolean).map(getAttack);
-const out = args.out ?? `benchmarks/bounds/out/${args.model}.json`;
+const out = args.out ?? `benchmarks/bounds/out/${dirs[args.model] ? args.model : basename(args.model)}.json`;
 const jsonl = startJsonl(out);
 
 await useBackend("wasm");
-const net = await loadModel(join(root, modelDir));
+const net = await loadModel(dirs[args.model] ? join(root, modelDir) : modelDir);
 const ctx = await tfjsContext(net);
 const mnist = loadDataset("mnist", "test");
 

@@ -93,7 +93,7 @@ export const lenet = (seed = 1): Network =>
   );
 
 /**
- * A small MLP for MNIST, 784-50-50-10 with ReLUs: the size where exact ρ by MILP is tractable
+ * A small MLP for MNIST, 784-20-20-10 with ReLUs: the size where exact ρ by MILP is tractable
  * (MIPVerify's small MNIST networks), so attacks and bounds can be checked against it.
  */
 export const mlp = (seed = 1): Network =>
@@ -102,9 +102,9 @@ export const mlp = (seed = 1): Network =>
     [28, 28, 1],
     [
       fixed({ kind: "flatten", name: "flatten" }),
-      dense("fc1", 50),
+      dense("fc1", 20),
       fixed({ kind: "relu", name: "relu1" }),
-      dense("fc2", 50),
+      dense("fc2", 20),
       fixed({ kind: "relu", name: "relu2" }),
       dense("fc3", 10),
     ],
@@ -157,7 +157,7 @@ export const ARCHITECTURES: Record<string, { build: (seed?: number) => Network; 
   },
   mlp: {
     build: mlp,
-    description: "MLP for 28×28×1 inputs: 784-50-50-10 with ReLUs (exact ρ by MILP is tractable)",
+    description: "MLP for 28×28×1 inputs: 784-20-20-10 with ReLUs (exact ρ by MILP is tractable)",
   },
   nin: { build: nin, description: "Network-in-Network for 32×32×3 inputs (CIFAR-10)" },
 };

@@ -35,6 +35,13 @@ export interface SolveOptions {
   readonly timeLimit?: number;
   /** Absolute feasibility tolerance used to check the solver's answer (default 1e-6, scaled by row size). */
   readonly feasibilityTolerance?: number;
+  /**
+   * What a MILP's time goes to. "bound": proving the optimum (branch and bound, cuts) rather than
+   * hunting incumbents with primal heuristics — for MILPs whose LP relaxation rarely rounds to a
+   * feasible point, such as a network's big-M encoding, where the heuristics' sub-MIPs can spend
+   * the whole time limit at the root. Solvers without the distinction ignore it.
+   */
+  readonly mipFocus?: "balanced" | "bound";
 }
 
 export interface SolverCapabilities {

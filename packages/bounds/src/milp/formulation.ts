@@ -132,18 +132,23 @@ export interface DistanceMilp {
   readonly lp: LinearProgram;
   /** Columns of the pixels (the witness). */
   readonly pixels: readonly number[];
+  /** Columns of every layer's values (index k: after k layers, 0 the preprocessed input). */
+  readonly layers: readonly (readonly number[])[];
+  /** Column of the distance t. */
+  readonly t: number;
   readonly binaries: number;
 }
 
 /**
  * min t over the pixels of the ball ∩ box and t ∈ [tLower, epsMax], with every layer's values as
- * columns bounded by `bounds` (index k: after k layers), and z_target − z_label ≥ margin.
+ * columns bounded by `bounds` (index k: after k layers), and z_target − z_label ≥ margin for one
+ * of `targets` (several: one binary each, a big-M row from the logits' bounds, at least one set).
  */
 export function distanceMilp(
   net: Network,
   center: ArrayLike<number>,
   label: number,
-  target: number,
+  targets: readonly number[],
   pixels: Interval,
   bounds: readonly Interval[],
   tLower: number,
@@ -168,6 +173,7 @@ export function distanceMilp(
   const { scale, shift } = net.preprocess;
   const ch = scale.length;
   let cur = vars(0);
+  const layers = [cur];
   cur.forEach((v, i) => {
     b.row(
       [v, px[i] as number],
@@ -189,8 +195,27 @@ export function distanceMilp(
       y: out,
     });
     cur = out;
+    layers.push(out);
   });
-  b.row([cur[target] as number, cur[label] as number], [1, -1], margin, inf);
+  const zl = cur[label] as number;
+  if (targets.length === 1) b.row([cur[targets[0] as number] as number, zl], [1, -1], margin, inf);
+  else {
+    const logits = bounds[net.layers.length] as Interval;
+    const picks = targets.map((j) => {
+      const pick = b.col(0, 1, true);
+      // z_j − z_l ≥ margin − M(1 − pick), M the most z_j − z_l can fall short of the margin
+      const M = Math.max(0, margin - ((logits.lo[j] as number) - (logits.hi[label] as number)));
+      b.row([cur[j] as number, zl, pick], [1, -1, -M], margin - M, inf);
+      return pick;
+    });
+    b.row(
+      picks,
+      picks.map(() => 1),
+      1,
+      inf,
+    );
+    binaries += picks.length;
+  }
   const numCols = b.lo.length;
   const objective = new Float64Array(numCols);
   objective[t] = 1;
@@ -211,5 +236,5 @@ export function distanceMilp(
       upper: Float64Array.from(b.rowHi),
     },
   };
-  return { lp, pixels: px, binaries };
+  return { lp, pixels: px, layers, t, binaries };
 }
