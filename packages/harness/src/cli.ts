@@ -1,12 +1,13 @@
 import { attackList, attackNames, describeType } from "@rho/attacks";
 import { boundMethodNames } from "@rho/bounds";
 import { datasetNames } from "@rho/datasets";
-import { ARCHITECTURES, BACKENDS } from "@rho/models";
+import { ARCHITECTURES, BACKENDS, SUPPORTED_ONNX_OPS } from "@rho/models";
 import { solverEntries, solverNames } from "@rho/solvers";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { attackCommand } from "./commands/attack.js";
 import { boundCommand } from "./commands/bound.js";
 import { compareCommand } from "./commands/compare.js";
+import { convertCommand } from "./commands/convert.js";
 import { demo } from "./commands/demo.js";
 import { defaultWorkers, evalCommand } from "./commands/eval.js";
 import { finetuneCommand } from "./commands/finetune.js";
@@ -153,8 +154,8 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
     new Option("--dataset <name>", "dataset").choices(datasetNames()).default("mnist");
   const modelOption = () =>
     new Option(
-      "--model <dir|name>",
-      `model directory (model.json + weights), or a shipped model: ${Object.keys(SHIPPED_MODELS).join(", ")}`,
+      "--model <dir|file|name>",
+      `model directory (model.json + weights), an ONNX file (.onnx, rho.json beside it for the input scale), or a shipped model: ${Object.keys(SHIPPED_MODELS).join(", ")}`,
     ).makeOptionMandatory();
   const dataDirOption = () =>
     new Option("--data-dir <dir>", "directory with the dataset's files (MNIST is embedded)");
@@ -190,6 +191,24 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
     .option("--json", "print one JSON object on stdout", false)
     .action(async (o, cmd: Command) => {
       setExit(await trainCommand({ ...o, lrGiven: cmd.getOptionValueSource("lr") === "cli" }, out));
+    });
+
+  program
+    .command("convert")
+    .description(
+      "Write a model rho loads — an ONNX file exported from PyTorch above all — in rho's own format " +
+        "(TensorFlow.js layers: model.json, weights.bin, rho.json) with a MODEL_CARD.md naming the " +
+        `source files' sha256. ONNX ops rho imports: ${SUPPORTED_ONNX_OPS.join(", ")}.`,
+    )
+    .argument("<model>", "an .onnx file, a model directory or a shipped model")
+    .requiredOption("--out <dir>", "output directory (must not hold a model)")
+    .option(
+      "--preprocess <spec>",
+      'how 0–255 pixels map to the model\'s input: unit (pixel/255, the default), raw, mean=a,b,c:std=d,e,f (on pixel/255), or {"scale": […], "shift": […]}; instead of rho.json beside the model',
+    )
+    .option("--json", "print one JSON object on stdout", false)
+    .action(async (model: string, o) => {
+      setExit(await convertCommand({ ...o, model }, out));
     });
 
   program

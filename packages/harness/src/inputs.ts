@@ -3,7 +3,14 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type Dataset, DatasetError, image, loadDataset } from "@rho/datasets";
-import { type BackendName, loadModel, ModelError, type Network, useBackend } from "@rho/models";
+import {
+  type BackendName,
+  loadModel,
+  ModelError,
+  type Network,
+  type Preprocess,
+  useBackend,
+} from "@rho/models";
 import { UsageError } from "./errors.js";
 import type { Output } from "./output.js";
 
@@ -13,20 +20,20 @@ export const SHIPPED_MODELS: Record<string, string> = {
   mlp: fileURLToPath(new URL("../../../models/mlp-mnist", import.meta.url)),
 };
 
-/** A model directory, or the name of a shipped model. */
+/** A model directory or .onnx file, or the name of a shipped model. */
 export function resolveModel(nameOrDir: string): string {
   if (existsSync(nameOrDir)) return nameOrDir;
   const shipped = SHIPPED_MODELS[nameOrDir];
   if (shipped) return shipped;
   throw new UsageError(
-    `no model directory "${nameOrDir}"; shipped models: ${Object.keys(SHIPPED_MODELS).join(", ")}`,
+    `no model directory or file "${nameOrDir}"; shipped models: ${Object.keys(SHIPPED_MODELS).join(", ")}`,
   );
 }
 
 /** Loads a model directory or shipped model; a corrupt model is a usage error. */
-export async function loadNetwork(nameOrDir: string): Promise<Network> {
+export async function loadNetwork(nameOrDir: string, preprocess?: Preprocess): Promise<Network> {
   try {
-    return await loadModel(resolveModel(nameOrDir));
+    return await loadModel(resolveModel(nameOrDir), preprocess);
   } catch (e) {
     if (e instanceof ModelError) throw new UsageError(e.message);
     throw e;

@@ -1,9 +1,12 @@
+import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { concatBytes } from "./bytes.js";
 import { ModelError } from "./errors.js";
 import { fromLayersArtifacts, type LayersArtifacts, toLayersArtifacts, type WeightSpec } from "./keras.js";
 import type { Network } from "./network.js";
+import { fromOnnx } from "./onnx/import.js";
+import { decodeModel } from "./onnx/proto.js";
 import type { Preprocess } from "./preprocess.js";
 
 /** rho's sidecar next to model.json: how raw pixels map to the model's input. */
@@ -21,6 +24,7 @@ interface ModelJson {
  * from rho.json beside it, else pixel/255.
  */
 export async function loadModel(path: string, preprocess?: Preprocess): Promise<Network> {
+  if (path.toLowerCase().endsWith(".onnx")) return loadOnnx(path, preprocess);
   const file = basename(path).endsWith(".json") ? path : join(path, "model.json");
   const dir = dirname(file);
   const json = (await readJson<ModelJson>(file, "model")) as ModelJson;
@@ -54,21 +58,76 @@ export async function loadModel(path: string, preprocess?: Preprocess): Promise<
       }
     }
   }
-  let pre = preprocess;
-  if (!pre) {
-    const meta = await readJson<{ preprocess?: Preprocess }>(join(dir, RHO_METADATA), "metadata", true);
-    pre = meta?.preprocess;
-    if (pre !== undefined && !validPreprocess(pre))
-      throw new ModelError(
-        `${join(dir, RHO_METADATA)}: "preprocess" must be {"scale": [numbers], "shift": [numbers]} of equal length`,
-      );
-  }
+  const pre = preprocess ?? (await readPreprocess(dir));
   try {
     return fromLayersArtifacts(
       { modelTopology: json.modelTopology, weightSpecs: specs, weightData: concatBytes(shards) },
       pre,
     );
   } catch (e) {
+    throw new ModelError(`${file}: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * The files a model is loaded from, each with the name it is known by: for a TensorFlow.js model
+ * model.json and its weight shards, for ONNX the .onnx and its external data files; and rho.json
+ * when present. What a run's identity hashes.
+ */
+export async function modelFiles(path: string): Promise<{ name: string; path: string }[]> {
+  const files: { name: string; path: string }[] = [];
+  let dir: string;
+  if (path.toLowerCase().endsWith(".onnx")) {
+    dir = dirname(path);
+    files.push({ name: basename(path), path });
+    const model = decodeModel(new Uint8Array(await readFile(path)), path);
+    const locations = new Set<string>();
+    for (const t of model.graph?.initializer ?? [])
+      for (const e of t.externalData ?? []) if (e.key === "location" && e.value) locations.add(e.value);
+    for (const l of [...locations].sort()) files.push({ name: l, path: join(dir, l) });
+  } else {
+    const file = basename(path).endsWith(".json") ? path : join(path, "model.json");
+    dir = dirname(file);
+    files.push({ name: "model.json", path: file });
+    const json = (await readJson<ModelJson>(file, "model")) as ModelJson;
+    for (const group of json.weightsManifest ?? [])
+      for (const p of group.paths) files.push({ name: p, path: join(dir, p) });
+  }
+  const meta = join(dir, RHO_METADATA);
+  if (existsSync(meta)) files.push({ name: RHO_METADATA, path: meta });
+  return files;
+}
+
+/** The input mapping in rho.json in `dir`, if there is one. */
+async function readPreprocess(dir: string): Promise<Preprocess | undefined> {
+  const meta = await readJson<{ preprocess?: Preprocess }>(join(dir, RHO_METADATA), "metadata", true);
+  const pre = meta?.preprocess;
+  if (pre !== undefined && !validPreprocess(pre))
+    throw new ModelError(
+      `${join(dir, RHO_METADATA)}: "preprocess" must be {"scale": [numbers], "shift": [numbers]} of equal length`,
+    );
+  return pre;
+}
+
+/**
+ * An ONNX model (what torch.onnx.export writes), with external data files beside it; rho.json in
+ * the same folder (or `preprocess`) maps pixels to its input, before any arithmetic in the model.
+ */
+async function loadOnnx(file: string, preprocess?: Preprocess): Promise<Network> {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(file));
+  } catch (e) {
+    throw new ModelError(
+      `${file}: cannot read the model file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
+  }
+  const dir = dirname(file);
+  const pre = preprocess ?? (await readPreprocess(dir));
+  try {
+    return fromOnnx(decodeModel(bytes, file), dir, file, pre);
+  } catch (e) {
+    if (e instanceof ModelError) throw e;
     throw new ModelError(`${file}: ${(e as Error).message}`);
   }
 }

@@ -109,7 +109,7 @@ export async function evalCommand(o: EvalOptions, out: Output): Promise<number> 
   const points = choosePoints(data.count, o.points, o.sample ?? null, shard);
   const spec: RunSpec = {
     rho: VERSION,
-    model: { path: o.model, sha256: modelHash(modelDir) },
+    model: { path: o.model, sha256: await modelHash(modelDir) },
     dataset: {
       name: o.dataset,
       split: o.split,

@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { prng, RHO_METADATA } from "@rho/models";
+import { modelFiles, prng } from "@rho/models";
 import { z } from "zod";
 import { UsageError } from "../errors.js";
 import { firstIssue, parseJsonAs } from "../files.js";
@@ -85,19 +85,16 @@ export function decodeExample(text: string): Float32Array {
 }
 
 /**
- * sha256 of everything a model is loaded from: model.json, its weight files and rho.json (the
- * input mapping), in a stable order, each under its name, so a changed preprocessing is another model.
+ * sha256 of everything a model is loaded from (`modelFiles`: model.json and its weight files, or
+ * the .onnx and its external data; rho.json, the input mapping), in a stable order, each under its
+ * name, so a changed preprocessing is another model.
  */
-export function modelHash(dir: string): string {
+export async function modelHash(path: string): Promise<string> {
   const h = createHash("sha256");
-  const add = (name: string, bytes: Uint8Array) => h.update(`${name}\0${bytes.length}\0`).update(bytes);
-  const topology = readFileSync(join(dir, "model.json"));
-  add("model.json", topology);
-  const manifest = JSON.parse(topology.toString("utf8")) as { weightsManifest?: { paths: string[] }[] };
-  for (const group of manifest.weightsManifest ?? [])
-    for (const p of group.paths) add(p, readFileSync(join(dir, p)));
-  const meta = join(dir, RHO_METADATA);
-  if (existsSync(meta)) add(RHO_METADATA, readFileSync(meta));
+  for (const f of await modelFiles(path)) {
+    const bytes = readFileSync(f.path);
+    h.update(`${f.name}\0${bytes.length}\0`).update(bytes);
+  }
   return h.digest("hex");
 }
 

@@ -1,0 +1,490 @@
+// ONNX graph → rho's network IR. The graph is walked in its (topological) order along the one
+// value that carries the activation; constants (initializers, Constant nodes, and what folds from
+// them) are evaluated on the way. PyTorch's NCHW becomes rho's channels-last layout: conv kernels
+// are transposed to HWIO, and a dense layer fed by a flattened image gets its input rows permuted
+// so that it sees its inputs in the order it was trained on (PyTorch flattens C, H, W).
+import { ModelError } from "../errors.js";
+import type { Layer } from "../layer.js";
+import { Network } from "../network.js";
+import type { Preprocess } from "../preprocess.js";
+import { type Padding, type Shape, window } from "../shape.js";
+import { Attributes, inputDims, type ModelProto, type NodeProto, readTensor, type Tensor } from "./proto.js";
+
+export const SUPPORTED_ONNX_OPS = [
+  "Conv",
+  "Relu",
+  "MaxPool",
+  "AveragePool",
+  "GlobalAveragePool",
+  "Gemm",
+  "MatMul",
+  "Add",
+  "Sub",
+  "Mul",
+  "Div",
+  "Flatten",
+  "Reshape",
+  "Transpose",
+  "Identity",
+  "Dropout",
+  "Pad (zero)",
+  "Softmax",
+  "LogSoftmax",
+  "Constant",
+] as const;
+
+/** The activation as PyTorch sees it: an image [C, H, W] or a vector [K]. */
+type Logical =
+  | { readonly kind: "image"; readonly c: number; readonly h: number; readonly w: number }
+  | {
+      readonly kind: "vector";
+      readonly k: number;
+      /** rho's index of PyTorch's element p (a flattened image); undefined: the same order. */
+      readonly order?: Int32Array;
+    };
+
+type Vector = Extract<Logical, { kind: "vector" }>;
+
+class Unsupported extends Error {}
+
+const prod = (d: readonly number[]) => d.reduce((a, b) => a * b, 1);
+
+/** Expands the ONNX model's local functions in place of the nodes that call them. */
+function inlineFunctions(model: ModelProto, nodes: readonly NodeProto[], depth = 0): NodeProto[] {
+  const fns = model.functions ?? [];
+  if (fns.length === 0 || depth > 16) return [...nodes];
+  const out: NodeProto[] = [];
+  nodes.forEach((node, n) => {
+    const fn = fns.find((f) => f.name === node.opType && (f.domain ?? "") === (node.domain ?? ""));
+    if (!fn) {
+      out.push(node);
+      return;
+    }
+    // rename the function's values: formal parameters to the call's, internals made unique
+    const rename = new Map<string, string>([
+      ...(fn.input ?? []).map((v, i): [string, string] => [v, node.input?.[i] ?? ""]),
+      ...(fn.output ?? []).map((v, i): [string, string] => [v, node.output?.[i] ?? ""]),
+    ]);
+    const map = (v: string) => rename.get(v) ?? (v === "" ? "" : `${node.name ?? `call${n}`}/${v}`);
+    const body = (fn.node ?? []).map((b) => ({
+      ...b,
+      input: (b.input ?? []).map(map),
+      output: (b.output ?? []).map(map),
+    }));
+    out.push(...inlineFunctions(model, body, depth + 1));
+  });
+  return out;
+}
+
+/** A conv/pool's padding in rho's terms: none, or TensorFlow's "same"; anything else is refused. */
+function padding(
+  a: Attributes,
+  h: number,
+  w: number,
+  k: readonly [number, number],
+  s: readonly [number, number],
+): Padding {
+  const auto = a.string("auto_pad", "NOTSET");
+  if (auto === "VALID") return "valid";
+  if (auto === "SAME_UPPER") return "same";
+  if (auto !== "NOTSET") throw new Unsupported(`auto_pad ${auto} (supported: NOTSET, VALID, SAME_UPPER)`);
+  const pads = a.ints("pads") ?? [0, 0, 0, 0];
+  if (pads.every((p) => p === 0)) return "valid";
+  // TensorFlow's "same": ceil(n / stride) outputs, the smaller half of the padding first
+  const same = [h, w].map((n, i) => {
+    const { out, padBefore } = window(n, k[i] as number, s[i] as number, "same");
+    const total = Math.max((out - 1) * (s[i] as number) + (k[i] as number) - n, 0);
+    return [padBefore, total - padBefore];
+  });
+  const [hb, ha] = same[0] as number[];
+  const [wb, wa] = same[1] as number[];
+  if (pads[0] === hb && pads[1] === wb && pads[2] === ha && pads[3] === wa) return "same";
+  throw new Unsupported(
+    `pads [${pads}] on a ${h}×${w} input (supported: none, or TensorFlow's "same", here [${hb},${wb},${ha},${wa}])`,
+  );
+}
+
+function pair(a: Attributes, name: string, dflt: number): [number, number] {
+  const v = a.ints(name) ?? [dflt, dflt];
+  if (v.length !== 2) throw new Unsupported(`${name} [${v}] (2-D only)`);
+  return [v[0] as number, v[1] as number];
+}
+
+/**
+ * Converts a decoded ONNX model. `preprocess` maps 0–255 pixels to the model's input (default
+ * pixel/255); arithmetic by constants at the input (a Normalize inside the model) is folded into it.
+ */
+export function fromOnnx(model: ModelProto, dir: string, file: string, preprocess?: Preprocess): Network {
+  const graph = model.graph;
+  if (!graph) throw new ModelError(`${file}: no graph`);
+  const consts = new Map<string, Tensor>();
+  for (const t of graph.initializer ?? []) consts.set(t.name ?? "", readTensor(t, dir, file));
+  const realInputs = (graph.input ?? []).filter((i) => !consts.has(i.name ?? ""));
+  if (realInputs.length !== 1)
+    throw new ModelError(
+      `${file}: the graph has ${realInputs.length} inputs besides its weights; rho needs one`,
+    );
+  const inputName = realInputs[0]?.name ?? "";
+  const dims = inputDims(model, inputName);
+  if (!dims || !(dims.length === 4 || dims.length === 2))
+    throw new ModelError(
+      `${file}: input "${inputName}" must be [N, C, H, W] or [N, K], got [${dims ?? "?"}]`,
+    );
+  if (dims.slice(1).some((d) => d === null))
+    throw new ModelError(
+      `${file}: input "${inputName}" has a dynamic dimension other than the batch: [${dims.map((d) => d ?? "?")}]`,
+    );
+  const d = dims as number[];
+  let act: Logical =
+    d.length === 4
+      ? { kind: "image", c: d[1] as number, h: d[2] as number, w: d[3] as number }
+      : { kind: "vector", k: d[1] as number };
+  const inputShape: Shape = act.kind === "image" ? [act.h, act.w, act.c] : [act.k];
+  const channels = act.kind === "image" ? act.c : 1;
+  const scale = preprocess ? [...preprocess.scale] : new Array<number>(channels).fill(1 / 255);
+  const shift = preprocess ? [...preprocess.shift] : new Array<number>(channels).fill(0);
+  if (scale.length !== channels || shift.length !== channels)
+    throw new ModelError(
+      `${file}: the preprocessing has ${scale.length} channels, the model's input ${channels}`,
+    );
+
+  const layers: Layer[] = [];
+  let current = inputName;
+  let finished = false; // a final Softmax was dropped
+  const outputs = (graph.output ?? []).map((o) => o.name ?? "");
+  const nodes = inlineFunctions(model, graph.node ?? []);
+  // layer names as TensorFlow.js accepts them (no leading "/", unique), from the ONNX node names
+  const used = new Set<string>();
+  const layerName = (raw: string, n: number) => {
+    let name = raw.replace(/[^A-Za-z0-9_.-]+/g, "_").replace(/^[^A-Za-z0-9]+/, "") || `node${n}`;
+    if (used.has(name)) name = `${name}_${n}`;
+    used.add(name);
+    return name;
+  };
+
+  nodes.forEach((node, n) => {
+    const op = node.opType ?? "";
+    const ins = node.input ?? [];
+    const out = node.output?.[0] ?? "";
+    const where = `node ${n} "${node.name || out}" (${op})`;
+    const name = layerName(node.name || out, n);
+    const a = new Attributes(node);
+    const constant = (i: number) => consts.get(ins[i] ?? "");
+    try {
+      if (op === "Constant") {
+        const t = a.tensor("value");
+        if (!t) throw new Unsupported("a Constant without a tensor value");
+        consts.set(out, readTensor(t, dir, file));
+        return;
+      }
+      // nodes on constants only are evaluated (weights transposed for MatMul, shapes for Reshape)
+      if (ins.filter(Boolean).every((v) => consts.has(v))) {
+        consts.set(
+          out,
+          foldConstant(
+            op,
+            a,
+            ins.map((v) => consts.get(v) as Tensor),
+          ),
+        );
+        return;
+      }
+      if (!ins.includes(current))
+        throw new Unsupported(`it does not read the activation "${current}" (rho takes chains of layers)`);
+      if (finished) throw new Unsupported("it comes after the final Softmax");
+      const atInput = layers.length === 0;
+      switch (op) {
+        case "Identity":
+        case "Dropout":
+          break;
+        case "Pad": {
+          // the TorchScript exporter pads before an average pool, with zeros
+          const pads = ins[1] ? constant(1)?.data : a.ints("pads");
+          if (!pads) throw new Unsupported("Pad by computed amounts");
+          if (!Array.from(pads).every((p) => p === 0))
+            throw new Unsupported(`pads [${Array.from(pads)}] (only all-zero Pad)`);
+          break;
+        }
+        case "Softmax":
+        case "LogSoftmax":
+          if (!outputs.includes(out)) throw new Unsupported(`${op} is only supported as the graph's output`);
+          finished = true;
+          break;
+        case "Relu":
+          layers.push({ kind: "relu", name });
+          break;
+        case "Add":
+        case "Sub":
+        case "Mul":
+        case "Div": {
+          const other = ins[0] === current ? constant(1) : constant(0);
+          if (!other) throw new Unsupported(`${op} of two computed values`);
+          if ((op === "Sub" || op === "Div") && ins[0] !== current)
+            throw new Unsupported(`${op} with the activation as its second operand`);
+          const last = layers[layers.length - 1];
+          if (atInput) {
+            // arithmetic on the raw input: fold into x = pixel·scale + shift, per channel
+            const per = perChannel(other, channels, act);
+            for (let c = 0; c < channels; c++) {
+              const v = per[c] as number;
+              if (op === "Add") shift[c] = (shift[c] as number) + v;
+              else if (op === "Sub") shift[c] = (shift[c] as number) - v;
+              else {
+                const f = op === "Mul" ? v : 1 / v;
+                scale[c] = (scale[c] as number) * f;
+                shift[c] = (shift[c] as number) * f;
+              }
+            }
+          } else if (op === "Add" && (last?.kind === "dense" || last?.kind === "conv2d")) {
+            // a bias after MatMul (or after a bias-less Conv)
+            const units = last.kind === "dense" ? last.units : last.filters;
+            const bias = broadcastBias(other, units, act);
+            layers[layers.length - 1] = {
+              ...last,
+              bias: Float32Array.from(last.bias, (b, i) => b + (bias[i] as number)),
+            };
+          } else
+            throw new Unsupported(
+              `${op} by a constant is supported at the input (folded into the preprocessing) and as a bias after MatMul or Conv`,
+            );
+          break;
+        }
+        case "Conv": {
+          if (act.kind !== "image") throw new Unsupported("Conv on a flat input");
+          const W = constant(1);
+          if (!W || W.dims.length !== 4)
+            throw new Unsupported("Conv weights must be a constant [F, C, kh, kw]");
+          if (a.int("group", 1) !== 1) throw new Unsupported(`group ${a.int("group", 1)} (only 1)`);
+          if ((a.ints("dilations") ?? [1, 1]).some((v) => v !== 1))
+            throw new Unsupported("dilations other than 1");
+          const [F, C, kh, kw] = W.dims as [number, number, number, number];
+          if (C !== act.c) throw new Unsupported(`weights for ${C} channels on a ${act.c}-channel input`);
+          const strides = pair(a, "strides", 1);
+          const pad = padding(a, act.h, act.w, [kh, kw], strides);
+          const weights = new Float32Array(kh * kw * C * F);
+          for (let f = 0; f < F; f++)
+            for (let c = 0; c < C; c++)
+              for (let i = 0; i < kh; i++)
+                for (let j = 0; j < kw; j++)
+                  weights[((i * kw + j) * C + c) * F + f] = W.data[((f * C + c) * kh + i) * kw + j] as number;
+          const B = ins[2] ? constant(2) : undefined;
+          if (ins[2] && !B) throw new Unsupported("Conv bias must be a constant");
+          layers.push({
+            kind: "conv2d",
+            name,
+            filters: F,
+            kernel: [kh, kw],
+            strides,
+            padding: pad,
+            weights,
+            bias: B ? Float32Array.from(B.data) : new Float32Array(F),
+          });
+          const ho = window(act.h, kh, strides[0], pad).out;
+          const wo = window(act.w, kw, strides[1], pad).out;
+          act = { kind: "image", c: F, h: ho, w: wo };
+          break;
+        }
+        case "MaxPool":
+        case "AveragePool": {
+          if (act.kind !== "image") throw new Unsupported(`${op} on a flat input`);
+          const size = pair(a, "kernel_shape", 1);
+          const strides = pair(a, "strides", 1);
+          if ((a.ints("dilations") ?? [1, 1]).some((v) => v !== 1))
+            throw new Unsupported("dilations other than 1");
+          if (a.int("storage_order", 0) !== 0) throw new Unsupported("storage_order 1");
+          const pad = padding(a, act.h, act.w, size, strides);
+          const ho = window(act.h, size[0], strides[0], pad).out;
+          const wo = window(act.w, size[1], strides[1], pad).out;
+          if (a.int("ceil_mode", 0) === 1) {
+            // ceil_mode only matters where it would add a window
+            const ceil = (n: number, k: number, s: number, p: number) => Math.ceil((n + p - k) / s) + 1;
+            const pads = a.ints("pads") ?? [0, 0, 0, 0];
+            if (
+              ceil(act.h, size[0], strides[0], (pads[0] ?? 0) + (pads[2] ?? 0)) !== ho ||
+              ceil(act.w, size[1], strides[1], (pads[1] ?? 0) + (pads[3] ?? 0)) !== wo
+            )
+              throw new Unsupported("ceil_mode 1 where it adds windows");
+          }
+          if (op === "AveragePool" && pad === "same" && a.int("count_include_pad", 0) === 1) {
+            // padded zeros counted: a convolution averaging each channel over the whole window
+            const [kh, kw] = size;
+            const C = act.c;
+            const weights = new Float32Array(kh * kw * C * C);
+            for (let i = 0; i < kh * kw; i++)
+              for (let c = 0; c < C; c++) weights[(i * C + c) * C + c] = 1 / (kh * kw);
+            layers.push({
+              kind: "conv2d",
+              name,
+              filters: C,
+              kernel: size,
+              strides,
+              padding: "same",
+              weights,
+              bias: new Float32Array(C),
+            });
+          } else
+            layers.push({
+              kind: op === "MaxPool" ? "maxpool" : "avgpool",
+              name,
+              size,
+              strides,
+              padding: pad,
+            });
+          act = { kind: "image", c: act.c, h: ho, w: wo };
+          break;
+        }
+        case "GlobalAveragePool":
+          if (act.kind !== "image") throw new Unsupported("GlobalAveragePool on a flat input");
+          layers.push({ kind: "globalavgpool", name });
+          // rho's global pool gives a vector; PyTorch's [C, 1, 1] flattens to the same order
+          act = { kind: "vector", k: act.c };
+          break;
+        case "Flatten":
+        case "Reshape": {
+          if (op === "Flatten" && a.int("axis", 1) !== 1)
+            throw new Unsupported(`axis ${a.int("axis", 1)} (only 1)`);
+          if (op === "Reshape") {
+            const shape = constant(1);
+            if (!shape) throw new Unsupported("Reshape to a computed shape");
+            const target = Array.from(shape.data);
+            const k = act.kind === "image" ? act.c * act.h * act.w : act.k;
+            const ok =
+              target.length === 2 &&
+              (target[0] === -1 || target[0] === 1 || target[0] === 0) &&
+              (target[1] === -1 || target[1] === k);
+            if (!ok)
+              throw new Unsupported(`Reshape to [${target}] (supported: flattening to [N, -1] or [N, ${k}])`);
+          }
+          act = flatten(act, layers, name);
+          break;
+        }
+        case "Transpose": {
+          const perm = a.ints("perm") ?? [];
+          const identity = perm.every((p, i) => p === i);
+          if (!identity) throw new Unsupported(`perm [${perm}] changes the data, not only its layout`);
+          break;
+        }
+        case "Gemm":
+        case "MatMul": {
+          if (op === "Gemm" && a.int("transA", 0) !== 0) throw new Unsupported("transA 1");
+          if (act.kind === "image" && !(act.h === 1 && act.w === 1))
+            throw new Unsupported(`${op} on an unflattened image`);
+          const vec = flatten(act, layers, layerName(`${name}_flatten`, n));
+          const B = constant(1);
+          if (!B || B.dims.length !== 2) throw new Unsupported(`${op} weights must be a constant matrix`);
+          const transB = op === "Gemm" && a.int("transB", 0) === 1;
+          const [rowsB, colsB] = B.dims as [number, number];
+          const inputs = transB ? colsB : rowsB;
+          const units = transB ? rowsB : colsB;
+          if (inputs !== vec.k) throw new Unsupported(`weights for ${inputs} inputs on ${vec.k}`);
+          const alpha = op === "Gemm" ? a.float("alpha", 1) : 1;
+          const beta = op === "Gemm" ? a.float("beta", 1) : 1;
+          const order = vec.order;
+          const weights = new Float32Array(inputs * units);
+          for (let p = 0; p < inputs; p++) {
+            const r = order ? (order[p] as number) : p;
+            for (let u = 0; u < units; u++)
+              weights[r * units + u] = alpha * (B.data[transB ? u * inputs + p : p * units + u] as number);
+          }
+          const C = op === "Gemm" && ins[2] ? constant(2) : undefined;
+          if (op === "Gemm" && ins[2] && !C) throw new Unsupported("Gemm's C must be a constant");
+          const bias = C ? broadcastBias(C, units, act).map((v) => beta * v) : new Float64Array(units);
+          layers.push({
+            kind: "dense",
+            name,
+            units,
+            weights,
+            bias: Float32Array.from(bias),
+          });
+          act = { kind: "vector", k: units };
+          break;
+        }
+        default:
+          throw new Unsupported("unsupported op");
+      }
+      current = out;
+    } catch (e) {
+      if (e instanceof Unsupported || e instanceof ModelError) {
+        const detail = e instanceof Unsupported && e.message === "unsupported op" ? "" : `: ${e.message}`;
+        throw new ModelError(
+          `${file}: ${where}${detail || " is not supported"}; supported ops: ${SUPPORTED_ONNX_OPS.join(", ")}`,
+        );
+      }
+      throw e;
+    }
+  });
+  if (!outputs.includes(current))
+    throw new ModelError(
+      `${file}: the graph's output [${outputs}] is not the end of its chain of layers ("${current}")`,
+    );
+  if (layers.length === 0) throw new ModelError(`${file}: the graph has no layers`);
+  return new Network({
+    name: graph.name || "onnx",
+    inputShape,
+    preprocess: { scale, shift },
+    layers,
+  });
+}
+
+/** Flattens the activation: rho flattens channels last, so the vector remembers PyTorch's order. */
+function flatten(act: Logical, layers: Layer[], name: string): Vector {
+  if (act.kind === "vector") return act;
+  const { c, h, w } = act;
+  layers.push({ kind: "flatten", name });
+  if (c === 1 || (h === 1 && w === 1)) return { kind: "vector", k: c * h * w };
+  const order = new Int32Array(c * h * w);
+  for (let ch = 0; ch < c; ch++)
+    for (let i = 0; i < h; i++)
+      for (let j = 0; j < w; j++) order[(ch * h + i) * w + j] = (i * w + j) * c + ch;
+  return { kind: "vector", k: c * h * w, order };
+}
+
+/** A constant broadcast per input channel (a scalar, [C], [C,1,1] or [1,C,1,1]). */
+function perChannel(t: Tensor, channels: number, act: Logical): number[] {
+  const n = t.data.length;
+  if (n === 1) return new Array<number>(channels).fill(t.data[0] as number);
+  const trailing = t.dims.slice(t.dims.findIndex((d) => d !== 1));
+  // [C, 1, 1] after leading ones: one value per channel of NCHW
+  const ok = act.kind === "image" && n === channels && trailing.length === 3;
+  if (!ok)
+    throw new Unsupported(
+      `a constant of shape [${t.dims}] at the input (supported: a scalar or one value per channel)`,
+    );
+  return Array.from(t.data);
+}
+
+/** A bias: a scalar or one value per unit. */
+function broadcastBias(t: Tensor, units: number, _act: Logical): Float64Array {
+  if (t.data.length === 1) return new Float64Array(units).fill(t.data[0] as number);
+  if (t.data.length === units && prod(t.dims) === units) return Float64Array.from(t.data);
+  throw new Unsupported(`a bias of shape [${t.dims}] for ${units} units`);
+}
+
+/** Evaluates a node whose inputs are all constants. */
+function foldConstant(op: string, a: Attributes, ins: readonly Tensor[]): Tensor {
+  const x = ins[0] as Tensor;
+  switch (op) {
+    case "Identity":
+      return x;
+    case "Transpose": {
+      const perm = a.ints("perm") ?? x.dims.map((_, i) => x.dims.length - 1 - i);
+      if (x.dims.length !== 2) {
+        if (perm.every((p, i) => p === i)) return x;
+        throw new Unsupported(`Transpose of a ${x.dims.length}-D constant`);
+      }
+      if (perm[0] === 0) return x;
+      const [r, c] = x.dims as [number, number];
+      const data = new Float64Array(r * c);
+      for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) data[j * r + i] = x.data[i * c + j] as number;
+      return { dims: [c, r], data };
+    }
+    case "Reshape": {
+      const shape = Array.from((ins[1] as Tensor).data);
+      const known = shape.map((s, i) => (s === 0 ? (x.dims[i] as number) : s));
+      const rest = prod(known.filter((s) => s !== -1));
+      return { dims: known.map((s) => (s === -1 ? x.data.length / rest : s)), data: x.data };
+    }
+    default:
+      throw new Unsupported("on constants (supported there: Identity, Transpose, Reshape)");
+  }
+}

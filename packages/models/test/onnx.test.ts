@@ -1,0 +1,146 @@
+// ONNX import against PyTorch: committed fixtures exported by torch (fixtures/onnx/make.py
+// regenerates them) with the logits torch computed beside them.
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import onnxProto from "onnx-proto";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  inputTensor,
+  loadModel,
+  ModelError,
+  modelFiles,
+  type Network,
+  toTfjs,
+  useBackend,
+} from "../src/index.js";
+
+const DIR = join(import.meta.dirname, "fixtures", "onnx");
+const fixture = (name: string) => join(DIR, `${name}.onnx`);
+interface Expected {
+  inputs: { pixels: number[]; logits: number[] }[];
+}
+const expected = (name: string): Expected =>
+  JSON.parse(readFileSync(join(DIR, `${name}.expected.json`), "utf8")) as Expected;
+
+/** |a − b| ≤ 1e-5 · max(1, max |logit|): float32 round-off, relative to the logits' scale. */
+function close(got: ArrayLike<number>, want: readonly number[], what: string): void {
+  const scale = Math.max(1, ...want.map(Math.abs));
+  want.forEach((v, j) => {
+    expect(Math.abs((got[j] as number) - v), `${what}, logit ${j}`).toBeLessThanOrEqual(1e-5 * scale);
+  });
+}
+
+async function tfjsLogits(net: Network, pixels: number[][]): Promise<Float32Array> {
+  const model = await toTfjs(net);
+  const x = inputTensor(net, pixels);
+  const y = model.predict(x) as tf.Tensor;
+  const out = (await y.data()) as Float32Array;
+  tf.dispose([x, y]);
+  model.dispose();
+  return out;
+}
+
+beforeAll(async () => {
+  await useBackend("cpu");
+});
+
+// [fixture, its expected logits, the layers rho builds]
+const CASES: [string, string, string][] = [
+  ["lenet", "lenet", "conv2d,maxpool,conv2d,maxpool,flatten,dense,relu,dense"],
+  ["mlp", "mlp", "flatten,dense,relu,dense,relu,dense"],
+  // Normalize folded into the preprocessing, zero Pad dropped, the final Softmax dropped
+  ["normnet", "normnet", "conv2d,relu,avgpool,conv2d,relu,maxpool,flatten,dense"],
+  ["nin", "nin", "conv2d,relu,conv2d,relu,maxpool,conv2d,relu,conv2d,globalavgpool"],
+  // the dynamo exporter's shape: Transpose + MatMul + Add in local functions, external data
+  ["mlp-functions", "mlp", "flatten,dense,relu,dense,relu,dense"],
+];
+
+describe("ONNX import (fixtures exported by PyTorch)", () => {
+  for (const [name, exp, kinds] of CASES) {
+    it(`${name}: layers ${kinds}; logits equal PyTorch's in float64 and in tfjs`, async () => {
+      const net = await loadModel(fixture(name));
+      expect(net.layers.map((l) => l.kind).join(",")).toBe(kinds);
+      const { inputs } = expected(exp);
+      for (const [i, e] of inputs.entries())
+        close(net.forward64(e.pixels).logits, e.logits, `input ${i} (float64)`);
+      const got = await tfjsLogits(
+        net,
+        inputs.map((e) => e.pixels),
+      );
+      const k = inputs[0]?.logits.length as number;
+      for (const [i, e] of inputs.entries())
+        close(got.subarray(i * k, (i + 1) * k), e.logits, `input ${i} (tfjs)`);
+    });
+  }
+
+  it("folds a Normalize inside the model into the preprocessing after rho.json's mapping", async () => {
+    const net = await loadModel(fixture("normnet"));
+    expect(net.preprocess.scale[0]).toBeCloseTo(1 / 255 / 0.3081, 7);
+    expect(net.preprocess.shift[0]).toBeCloseTo(-0.1307 / 0.3081, 6);
+    // rho.json beside the .onnx says the model takes raw pixels: the same logits on pixel · 255
+    const dir = mkdtempSync(join(tmpdir(), "rho-onnx-"));
+    copyFileSync(fixture("normnet"), join(dir, "normnet.onnx"));
+    writeFileSync(join(dir, "rho.json"), JSON.stringify({ preprocess: { scale: [1], shift: [0] } }));
+    const raw = await loadModel(join(dir, "normnet.onnx"));
+    const e = expected("normnet").inputs[1] as { pixels: number[]; logits: number[] };
+    close(raw.forward64(e.pixels.map((p) => p / 255)).logits, e.logits, "raw-pixel model");
+    expect((await modelFiles(join(dir, "normnet.onnx"))).map((f) => f.name)).toEqual([
+      "normnet.onnx",
+      "rho.json",
+    ]);
+  });
+
+  it("names the external data file among the model's files (the run identity hashes them)", async () => {
+    expect((await modelFiles(fixture("mlp-functions"))).map((f) => f.name)).toEqual([
+      "mlp-functions.onnx",
+      "mlp-functions.onnx.data",
+    ]);
+  });
+
+  const refuse = async (path: string, message: RegExp) => {
+    const err = await loadModel(path).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ModelError);
+    expect((err as Error).message).toMatch(message);
+    expect((err as Error).message).not.toContain("\n");
+  };
+
+  it("refuses unsupported ops and paddings, naming the node, the op and the supported list", async () => {
+    await refuse(
+      fixture("sigmoid"),
+      /node 2 "\/2\/Sigmoid" \(Sigmoid\) is not supported; supported ops: Conv, Relu/,
+    );
+    await refuse(fixture("pads"), /\(MaxPool\): pads \[1,1,1,1\] on a 26×26 input .*supported ops:/);
+  });
+
+  it("refuses truncated, corrupt and empty files, and a missing external data file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rho-onnx-"));
+    const bytes = readFileSync(fixture("lenet"));
+    for (const [name, data] of [
+      ["truncated.onnx", bytes.subarray(0, bytes.length >> 1)],
+      ["garbage.onnx", Buffer.from("this is not protobuf at all \x00\xff\xfe")],
+      ["empty.onnx", Buffer.alloc(0)],
+    ] as const) {
+      writeFileSync(join(dir, name), data);
+      await refuse(join(dir, name), /not (a readable )?(an )?ONNX model|tensor|node/);
+    }
+    copyFileSync(fixture("mlp-functions"), join(dir, "mlp-functions.onnx"));
+    await refuse(
+      join(dir, "mlp-functions.onnx"),
+      /external data file .*mlp-functions\.onnx\.data cannot be read/,
+    );
+  });
+
+  it("refuses a dynamic dimension other than the batch", async () => {
+    const { onnx } = onnxProto;
+    const model = onnx.ModelProto.decode(readFileSync(fixture("mlp")));
+    const dim = model.graph?.input?.[0]?.type?.tensorType?.shape?.dim?.[2];
+    if (!dim) throw new Error("fixture has no input dims");
+    dim.dimParam = "height";
+    dim.dimValue = null;
+    const dir = mkdtempSync(join(tmpdir(), "rho-onnx-"));
+    writeFileSync(join(dir, "dynamic.onnx"), onnx.ModelProto.encode(model).finish());
+    await refuse(join(dir, "dynamic.onnx"), /dynamic dimension other than the batch: \[\?,1,\?,28\]/);
+  });
+});
