@@ -49,10 +49,17 @@ beforeAll(async () => {
 // [fixture, its expected logits, the layers rho builds]
 const CASES: [string, string, string][] = [
   ["lenet", "lenet", "conv2d,maxpool,conv2d,maxpool,flatten,dense,relu,dense"],
+  ["lenet-opset9", "lenet", "conv2d,maxpool,conv2d,maxpool,flatten,dense,relu,dense"],
+  ["lenet-opset17", "lenet", "conv2d,maxpool,conv2d,maxpool,flatten,dense,relu,dense"],
   ["mlp", "mlp", "flatten,dense,relu,dense,relu,dense"],
   // Normalize folded into the preprocessing, zero Pad dropped, the final Softmax dropped
   ["normnet", "normnet", "conv2d,relu,avgpool,conv2d,relu,maxpool,flatten,dense"],
+  ["normnet-opset9", "normnet", "conv2d,relu,avgpool,conv2d,relu,maxpool,flatten,dense"],
   ["nin", "nin", "conv2d,relu,conv2d,relu,maxpool,conv2d,relu,conv2d,globalavgpool"],
+  ["nin-opset17", "nin", "conv2d,relu,conv2d,relu,maxpool,conv2d,relu,conv2d,globalavgpool"],
+  // AvgPool2d(count_include_pad=True) exported as a zero Pad + AveragePool: an averaging conv;
+  // count_include_pad=False: an AveragePool with "same" pads
+  ["avgpad", "avgpad", "conv2d,relu,conv2d,avgpool,maxpool,flatten,dense"],
   // the dynamo exporter's shape: Transpose + MatMul + Add in local functions, external data
   ["mlp-functions", "mlp", "flatten,dense,relu,dense,relu,dense"],
 ];

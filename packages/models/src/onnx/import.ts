@@ -83,12 +83,15 @@ function padding(
   w: number,
   k: readonly [number, number],
   s: readonly [number, number],
+  zeroPad?: readonly number[],
 ): Padding {
   const auto = a.string("auto_pad", "NOTSET");
+  if (zeroPad && (auto !== "NOTSET" || (a.ints("pads") ?? []).some((p) => p !== 0)))
+    throw new Unsupported("padding both by a Pad node and by the op itself");
   if (auto === "VALID") return "valid";
   if (auto === "SAME_UPPER") return "same";
   if (auto !== "NOTSET") throw new Unsupported(`auto_pad ${auto} (supported: NOTSET, VALID, SAME_UPPER)`);
-  const pads = a.ints("pads") ?? [0, 0, 0, 0];
+  const pads = zeroPad ?? a.ints("pads") ?? [0, 0, 0, 0];
   if (pads.every((p) => p === 0)) return "valid";
   // TensorFlow's "same": ceil(n / stride) outputs, the smaller half of the padding first
   const same = [h, w].map((n, i) => {
@@ -151,6 +154,7 @@ export function fromOnnx(model: ModelProto, dir: string, file: string, preproces
   const layers: Layer[] = [];
   let current = inputName;
   let finished = false; // a final Softmax was dropped
+  let zeroPad: number[] | undefined; // [top, left, bottom, right] of a Pad for the next op
   const outputs = (graph.output ?? []).map((o) => o.name ?? "");
   const nodes = inlineFunctions(model, graph.node ?? []);
   // layer names as TensorFlow.js accepts them (no leading "/", unique), from the ONNX node names
@@ -193,16 +197,27 @@ export function fromOnnx(model: ModelProto, dir: string, file: string, preproces
         throw new Unsupported(`it does not read the activation "${current}" (rho takes chains of layers)`);
       if (finished) throw new Unsupported("it comes after the final Softmax");
       const atInput = layers.length === 0;
+      const padded = zeroPad;
+      if (padded && op !== "Conv" && op !== "AveragePool")
+        throw new Unsupported("a non-zero Pad must be followed by Conv or AveragePool");
+      zeroPad = undefined;
       switch (op) {
         case "Identity":
         case "Dropout":
           break;
         case "Pad": {
-          // the TorchScript exporter pads before an average pool, with zeros
-          const pads = ins[1] ? constant(1)?.data : a.ints("pads");
-          if (!pads) throw new Unsupported("Pad by computed amounts");
-          if (!Array.from(pads).every((p) => p === 0))
-            throw new Unsupported(`pads [${Array.from(pads)}] (only all-zero Pad)`);
+          // The TorchScript exporter writes AvgPool2d(count_include_pad=True) as a zero Pad and an
+          // unpadded AveragePool: the Pad is kept for the next Conv or AveragePool, where zeros
+          // are what padding means (counted by the average).
+          const pads = Array.from((ins[1] ? constant(1)?.data : a.ints("pads")) ?? [Number.NaN]);
+          const value = ins[2] ? constant(2)?.data[0] : a.float("value", 0);
+          if (pads.some((p) => !Number.isInteger(p))) throw new Unsupported("Pad by computed amounts");
+          if (pads.every((p) => p === 0)) break;
+          if (a.string("mode", "constant") !== "constant" || value !== 0)
+            throw new Unsupported("Pad other than by zeros");
+          if (act.kind !== "image" || pads.length !== 8 || [0, 1, 4, 5].some((i) => pads[i] !== 0))
+            throw new Unsupported(`pads [${pads}] (only height and width of an image)`);
+          zeroPad = [pads[2], pads[3], pads[6], pads[7]] as number[];
           break;
         }
         case "Softmax":
@@ -260,7 +275,7 @@ export function fromOnnx(model: ModelProto, dir: string, file: string, preproces
           const [F, C, kh, kw] = W.dims as [number, number, number, number];
           if (C !== act.c) throw new Unsupported(`weights for ${C} channels on a ${act.c}-channel input`);
           const strides = pair(a, "strides", 1);
-          const pad = padding(a, act.h, act.w, [kh, kw], strides);
+          const pad = padding(a, act.h, act.w, [kh, kw], strides, padded);
           const weights = new Float32Array(kh * kw * C * F);
           for (let f = 0; f < F; f++)
             for (let c = 0; c < C; c++)
@@ -292,20 +307,20 @@ export function fromOnnx(model: ModelProto, dir: string, file: string, preproces
           if ((a.ints("dilations") ?? [1, 1]).some((v) => v !== 1))
             throw new Unsupported("dilations other than 1");
           if (a.int("storage_order", 0) !== 0) throw new Unsupported("storage_order 1");
-          const pad = padding(a, act.h, act.w, size, strides);
+          const pad = padding(a, act.h, act.w, size, strides, padded);
           const ho = window(act.h, size[0], strides[0], pad).out;
           const wo = window(act.w, size[1], strides[1], pad).out;
           if (a.int("ceil_mode", 0) === 1) {
             // ceil_mode only matters where it would add a window
             const ceil = (n: number, k: number, s: number, p: number) => Math.ceil((n + p - k) / s) + 1;
-            const pads = a.ints("pads") ?? [0, 0, 0, 0];
+            const pads = padded ?? a.ints("pads") ?? [0, 0, 0, 0];
             if (
               ceil(act.h, size[0], strides[0], (pads[0] ?? 0) + (pads[2] ?? 0)) !== ho ||
               ceil(act.w, size[1], strides[1], (pads[1] ?? 0) + (pads[3] ?? 0)) !== wo
             )
               throw new Unsupported("ceil_mode 1 where it adds windows");
           }
-          if (op === "AveragePool" && pad === "same" && a.int("count_include_pad", 0) === 1) {
+          if (op === "AveragePool" && pad === "same" && (padded || a.int("count_include_pad", 0) === 1)) {
             // padded zeros counted: a convolution averaging each channel over the whole window
             const [kh, kw] = size;
             const C = act.c;
