@@ -86,7 +86,7 @@ describe("rho train and rho accuracy", () => {
     [["train", "--dataset", "cifar10", "--out", "x"], /cifar10 is not shipped with rho/],
     [
       ["accuracy", "--model", "/nonexistent-rho/model"],
-      /no model directory "\/nonexistent-rho\/model"; shipped models: lenet, mlp/,
+      /no model directory or file "\/nonexistent-rho\/model"; shipped models: lenet, mlp/,
     ],
   ])("bad input %j exits 2 with one clear line", async (args, message) => {
     const r = await rho(...args);
