@@ -57,6 +57,7 @@ const CASES: [string, string, string][] = [
   ["normnet-opset9", "normnet", "conv2d,relu,avgpool,conv2d,relu,maxpool,flatten,dense"],
   ["nin", "nin", "conv2d,relu,conv2d,relu,maxpool,conv2d,relu,conv2d,globalavgpool"],
   ["nin-opset17", "nin", "conv2d,relu,conv2d,relu,maxpool,conv2d,relu,conv2d,globalavgpool"],
+  ["nin-reducemean", "nin", "conv2d,relu,conv2d,relu,maxpool,conv2d,relu,conv2d,globalavgpool"],
   // AvgPool2d(count_include_pad=True) exported as a zero Pad + AveragePool: an averaging conv;
   // count_include_pad=False: an AveragePool with "same" pads
   ["avgpad", "avgpad", "conv2d,relu,conv2d,avgpool,maxpool,flatten,dense"],

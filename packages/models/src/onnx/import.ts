@@ -16,6 +16,7 @@ export const SUPPORTED_ONNX_OPS = [
   "MaxPool",
   "AveragePool",
   "GlobalAveragePool",
+  "ReduceMean (over H, W)",
   "Gemm",
   "MatMul",
   "Add",
@@ -348,8 +349,17 @@ export function fromOnnx(model: ModelProto, dir: string, file: string, preproces
           act = { kind: "image", c: act.c, h: ho, w: wo };
           break;
         }
+        case "ReduceMean":
         case "GlobalAveragePool":
-          if (act.kind !== "image") throw new Unsupported("GlobalAveragePool on a flat input");
+          if (act.kind !== "image") throw new Unsupported(`${op} on a flat input`);
+          if (op === "ReduceMean") {
+            // the mean over height and width is a global average pool (axes from opset 18 on an input)
+            const axes = Array.from((ins[1] ? constant(1)?.data : a.ints("axes")) ?? []).map(
+              (x) => (x + 4) % 4,
+            );
+            if (axes.length !== 2 || !axes.includes(2) || !axes.includes(3))
+              throw new Unsupported(`axes [${axes}] (only the mean over height and width, [2, 3])`);
+          }
           layers.push({ kind: "globalavgpool", name });
           // rho's global pool gives a vector; PyTorch's [C, 1, 1] flattens to the same order
           act = { kind: "vector", k: act.c };
