@@ -1,7 +1,13 @@
 export { type BisectOptions, boundRho, type RhoBound } from "./bisect.js";
 export { ballBox, ibp, intervalBounds, intervalMargin } from "./intervals/ibp.js";
 export { INTERVAL_RULES, type Interval, type IntervalRule, roundingFactor } from "./intervals/rules.js";
-export { BACKWARD_RULES, lowerBounds } from "./linear/crown.js";
+export {
+  ADAPTIVE_SLOPE,
+  BACKWARD_RULES,
+  type LowerSlope,
+  lowerBounds,
+  SLOPE_CANDIDATES,
+} from "./linear/crown.js";
 export { crown, crownBounds } from "./linear/method.js";
 export {
   type BoundMethod,

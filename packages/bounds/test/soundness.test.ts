@@ -4,7 +4,16 @@ import { arbNetwork, arbPixels } from "@rho/models/testing";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { gridCases } from "../../attacks/test/toy.js";
-import { ballBox, boundRho, crown, crownBounds, ibp, intervalBounds } from "../src/index.js";
+import {
+  ballBox,
+  boundRho,
+  crown,
+  crownBounds,
+  ibp,
+  intervalBounds,
+  lowerBounds,
+  SLOPE_CANDIDATES,
+} from "../src/index.js";
 
 const netAndPixels = arbNetwork().chain((net) => fc.tuple(fc.constant(net), arbPixels(net)));
 const box = [0, 255] as const;
@@ -38,6 +47,60 @@ describe.each([
               expect(v).toBeLessThanOrEqual(b.hi[i] as number);
             });
           });
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe("crown's lower slopes", () => {
+  it("every candidate α is a line under the ReLU on [l, u]: α ∈ [0, 1]", () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: -100, max: -1e-6, noNaN: true }),
+        fc.double({ min: 1e-6, max: 100, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (l, u, t) => {
+          const x = l + t * (u - l);
+          for (const slope of SLOPE_CANDIDATES) {
+            const a = slope(l, u);
+            expect(a).toBeGreaterThanOrEqual(0);
+            expect(a).toBeLessThanOrEqual(1);
+            expect(a * x).toBeLessThanOrEqual(Math.max(x, 0) + 1e-12);
+          }
+        },
+      ),
+    );
+  });
+
+  it("every candidate α gives a lower bound on random linear functions of the logits that holds in the ball", () => {
+    fc.assert(
+      fc.property(netAndPixels, fc.double({ min: 0, max: 40, noNaN: true }), fc.nat(), (args, eps, seed) => {
+        const [net, px] = args;
+        const pixels = ballBox(px, eps, box);
+        const { bounds } = crownBounds(net, pixels);
+        const L = net.layers.length;
+        const k = net.shapes[L]?.reduce((a, b) => a * b, 1) as number;
+        const rand = prng(seed);
+        const rows = Array.from({ length: 3 }, () => Float64Array.from({ length: k }, () => rand() * 2 - 1));
+        const xs = samples(px, eps, 20, seed);
+        for (const slope of SLOPE_CANDIDATES) {
+          const lb = lowerBounds(
+            net,
+            bounds,
+            L,
+            rows.map((r) => Float64Array.from(r)),
+            pixels,
+            slope,
+          );
+          for (const x of xs) {
+            const z = net.forward64(x).logits;
+            rows.forEach((r, i) => {
+              const v = r.reduce((acc, w, j) => acc + w * (z[j] as number), 0);
+              expect(v).toBeGreaterThanOrEqual(lb[i] as number);
+            });
+          }
         }
       }),
       { numRuns: 60 },

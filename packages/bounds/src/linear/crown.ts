@@ -28,7 +28,25 @@ interface BackwardContext<L extends Layer> {
   /** Bounds of the layer's input and output values. */
   readonly input: Interval;
   readonly output: Interval;
+  /** The lower slope α ∈ [0, 1] of an unstable ReLU with input in [l, u]. */
+  readonly slope: LowerSlope;
 }
+
+/** A choice of the lower line α·x under an unstable ReLU; any α ∈ [0, 1] is sound. */
+export type LowerSlope = (l: number, u: number) => number;
+/** CROWN's adaptive choice: 1 when u ≥ −l, else 0 (the smaller area). */
+export const ADAPTIVE_SLOPE: LowerSlope = (l, u) => (u >= -l ? 1 : 0);
+/**
+ * Lower slopes tried per margin, the best bound kept (a candidate-set form of α-CROWN's
+ * optimised slopes): adaptive, the upper line's slope u/(u − l) (DeepPoly's parallel choice),
+ * 0 and 1.
+ */
+export const SLOPE_CANDIDATES: readonly LowerSlope[] = [
+  ADAPTIVE_SLOPE,
+  (l, u) => u / (u - l),
+  () => 0,
+  () => 1,
+];
 
 /** Carries lower-bounding linear functions of a layer's output back to its input. */
 type BackwardRule<L extends Layer> = (ctx: BackwardContext<L>, f: LinearRows) => LinearRows;
@@ -121,10 +139,10 @@ const affine: BackwardRule<Layer> = ({ layer, inShape, outShape, input }, f) => 
 
 /**
  * y = max(x, 0) with x ∈ [l, u]. Stable units pass or vanish; an unstable one is bounded below by
- * α·x (α = 1 when u ≥ −l, else 0: CROWN's adaptive choice) and above by u(x − l)/(u − l); a
+ * α·x (α from `slope`, by default CROWN's adaptive choice) and above by u(x − l)/(u − l); a
  * positive coefficient takes the lower line, a negative one the upper.
  */
-const relu: BackwardRule<Layer> = ({ input }, f) => {
+const relu: BackwardRule<Layer> = ({ input, slope }, f) => {
   const rows = f.rows.map((a, r) => {
     const out = new Float64Array(a.length);
     let c = f.constant[r] as number;
@@ -135,7 +153,7 @@ const relu: BackwardRule<Layer> = ({ input }, f) => {
       const u = input.hi[i] as number;
       if (l >= 0) out[i] = ai;
       else if (u <= 0) continue;
-      else if (ai > 0) out[i] = u >= -l ? ai : 0;
+      else if (ai > 0) out[i] = ai * slope(l, u);
       else {
         const s = u / (u - l);
         out[i] = ai * s;
@@ -205,6 +223,7 @@ export function lowerBounds(
   k: number,
   rows: Float64Array[],
   pixels: Interval,
+  slope: LowerSlope = ADAPTIVE_SLOPE,
 ): Float64Array {
   let f: LinearRows = {
     rows,
@@ -221,6 +240,7 @@ export function lowerBounds(
         outShape: net.shapes[l + 1] as Shape,
         input: bounds[l] as Interval,
         output: bounds[l + 1] as Interval,
+        slope,
       },
       f,
     );

@@ -2,7 +2,7 @@ import type { Layer, Network, Shape } from "@rho/models";
 import { ballBox, intervalBounds } from "../intervals/ibp.js";
 import { type Interval, ruleFor } from "../intervals/rules.js";
 import type { BoundMethod, Certificate, Query } from "../method.js";
-import { lowerBounds } from "./crown.js";
+import { lowerBounds, SLOPE_CANDIDATES } from "./crown.js";
 
 /** Budget of backward work (rows × layer values) spent on tightening one intermediate layer. */
 const INTERMEDIATE_BUDGET = 3e7;
@@ -79,7 +79,24 @@ export const crown: BoundMethod = {
       r[j] = -1;
       return r;
     });
+    // CROWN's adaptive slopes first; where a margin stays unproven, the other candidate lower
+    // slopes (every one is sound), each margin keeping its best bound
     const lb = lowerBounds(q.net, bounds, L, rows, pixels);
+    for (const slope of SLOPE_CANDIDATES.slice(1)) {
+      if (lb.every((v) => v > 0)) break;
+      const open = rows.flatMap((r, i) => ((lb[i] as number) > 0 ? [] : [i]));
+      const more = lowerBounds(
+        q.net,
+        bounds,
+        L,
+        open.map((i) => rows[i] as Float64Array),
+        pixels,
+        slope,
+      );
+      open.forEach((i, j) => {
+        lb[i] = Math.max(lb[i] as number, more[j] as number);
+      });
+    }
     let margin = Number.POSITIVE_INFINITY;
     others.forEach((j, r) => {
       const ibpMargin = (logits.lo[q.label] as number) - (logits.hi[j] as number);
