@@ -20,6 +20,10 @@ export interface MilpOptions {
   readonly box?: readonly [number, number];
 }
 
+/** HiGHS's default MIP gap tolerances: an optimal answer is at most this far above the optimum. */
+const MIP_REL_GAP = 1e-4;
+const MIP_ABS_GAP = 1e-6;
+
 /** Relative (and absolute, pixels) agreement of the bound and the witness for status exact. */
 export const EXACT_TOLERANCE = 1e-3;
 
@@ -70,9 +74,13 @@ async function solveBall(
   const proven = Math.max(tLower, r.bound ?? tLower);
   if (r.status === "optimal" && r.primal) {
     const witness = Float64Array.from(m.pixels, (c) => r.primal?.[c] as number);
+    // optimal means within HiGHS's gap tolerances (relative 1e-4, absolute 1e-6) of the bound; a
+    // MILP settled in presolve may report no useful dual bound, so the tolerance is the proof
+    const objective = r.objective as number;
+    const gap = Math.max(MIP_REL_GAP * Math.abs(objective), MIP_ABS_GAP);
     return {
       status: "optimal",
-      lower: Math.min(proven, r.objective as number),
+      lower: Math.min(Math.max(proven, objective - gap), objective),
       witness,
       binaries: m.binaries,
     };
