@@ -140,6 +140,38 @@ describe("ONNX import (fixtures exported by PyTorch)", () => {
     );
   });
 
+  it("refuses a Transpose that reorders an image's data (NCHW → NHWC)", async () => {
+    const { onnx } = onnxProto;
+    const model = onnx.ModelProto.decode(readFileSync(fixture("nin")));
+    const nodes = model.graph?.node ?? [];
+    const relu = nodes.findIndex((n) => n.opType === "Relu");
+    const node = nodes[relu] as { input: string[] };
+    const conv = node.input[0] as string;
+    node.input = ["nhwc"];
+    const perm = onnx.AttributeProto.create({
+      name: "perm",
+      type: onnx.AttributeProto.AttributeType.INTS,
+      ints: [0, 2, 3, 1],
+    });
+    nodes.splice(
+      relu,
+      0,
+      onnx.NodeProto.create({
+        opType: "Transpose",
+        name: "to_nhwc",
+        input: [conv],
+        output: ["nhwc"],
+        attribute: [perm],
+      }),
+    );
+    const dir = mkdtempSync(join(tmpdir(), "rho-onnx-"));
+    writeFileSync(join(dir, "nhwc.onnx"), onnx.ModelProto.encode(model).finish());
+    await refuse(
+      join(dir, "nhwc.onnx"),
+      /"to_nhwc" \(Transpose\): perm \[0,2,3,1\] changes the data, not only its layout/,
+    );
+  });
+
   it("refuses a dynamic dimension other than the batch", async () => {
     const { onnx } = onnxProto;
     const model = onnx.ModelProto.decode(readFileSync(fixture("mlp")));

@@ -384,9 +384,19 @@ export function fromOnnx(model: ModelProto, dir: string, file: string, preproces
           break;
         }
         case "Transpose": {
+          // only a layout change: the axes longer than 1 keep their order (a pooled [N, C, 1, 1]
+          // moved to [N, 1, 1, C], say), so the data, flattened, is the same
           const perm = a.ints("perm") ?? [];
-          const identity = perm.every((p, i) => p === i);
-          if (!identity) throw new Unsupported(`perm [${perm}] changes the data, not only its layout`);
+          const dims =
+            act.kind === "image"
+              ? [1, act.c, act.h, act.w]
+              : [1, act.k, ...new Array<number>(Math.max(0, perm.length - 2)).fill(1)];
+          const long = perm.filter((p) => (dims[p] ?? 1) > 1);
+          const layoutOnly =
+            perm.length === dims.length &&
+            long.every((p, i) => i === 0 || p > (long[i - 1] as number)) &&
+            (act.kind === "vector" || perm.every((p, i) => p === i));
+          if (!layoutOnly) throw new Unsupported(`perm [${perm}] changes the data, not only its layout`);
           break;
         }
         case "Gemm":
