@@ -24,6 +24,11 @@ export interface MilpOptions {
 const MIP_REL_GAP = 1e-4;
 const MIP_ABS_GAP = 1e-6;
 
+/** Ratio of one search ball's radius to the previous one's. */
+const GROWTH = 1.5;
+/** A ball within this factor of epsMax is searched as epsMax itself. */
+const SAME_BALL = 1.2;
+
 /** Relative (and absolute, pixels) agreement of the bound and the witness for status exact. */
 export const EXACT_TOLERANCE = 1e-3;
 
@@ -127,14 +132,26 @@ export async function exactRho(
   let binaries = 0;
   let calls = 0;
   let settled = false;
-  if (floor.status !== "certified_beyond" && left() > 0) {
-    const a = await solveBall(net, center, label, epsMax, floor.lower, 0, left(), ball);
-    calls++;
-    binaries = a.binaries;
-    if (a.status === "error") throw new Error(`milp: ${a.message}`);
-    settled = a.status !== "time_limit";
-    lower = Math.max(floor.lower, a.lower);
-    if (a.status === "optimal" && a.witness) {
+  // Balls growing from CROWN's radius by GROWTH up to epsMax: a small ball leaves fewer ReLUs
+  // undecided, so its MILP is cheap, and one found empty proves ρ ≥ its radius. The first ball
+  // with an optimum holds the nearest point. (With a tight epsMax, an attack's ρ̂ say, one ball.)
+  const radii: number[] = [];
+  for (let r = floor.lower * GROWTH; r < epsMax / SAME_BALL; r *= GROWTH) radii.push(r);
+  radii.push(epsMax);
+  let a: Answer | undefined;
+  if (floor.status !== "certified_beyond") {
+    for (const radius of radii) {
+      if (left() <= 0) break;
+      a = await solveBall(net, center, label, radius, lower, 0, left(), ball);
+      calls++;
+      binaries = Math.max(binaries, a.binaries);
+      if (a.status === "error") throw new Error(`milp: ${a.message}`);
+      lower = Math.max(lower, a.lower);
+      if (a.status !== "infeasible") break;
+    }
+    // settled: an optimum, or every ball up to epsMax proven empty
+    settled = a?.status === "optimal" || (a?.status === "infeasible" && lower >= epsMax);
+    if (a?.status === "optimal" && a.witness) {
       // At margin 0 the optimum sits on the decision boundary, where rounding picks either label:
       // a point just beyond it along the ray from x* (≤ 0.1 % farther) is tried first, then the
       // MILP again with another label ahead by 1e-4.
