@@ -20,7 +20,7 @@ const { values: args } = parseArgs({
     points: { type: "string", default: "100" },
     methods: { type: "string", default: "ibp,crown" },
     attacks: { type: "string", default: "alp-walk,lbfgs,pgd" },
-    milp: { type: "boolean", default: true },
+    "skip-milp": { type: "boolean", default: false },
     "time-limit": { type: "string", default: "30" },
     out: { type: "string" },
     help: { type: "boolean", default: false },
@@ -32,7 +32,7 @@ if (args.help) {
   --points N           the first N MNIST test points (default 100)
   --methods a,b        certifying methods bisected for ρ_lb (default ibp,crown)
   --attacks a,b        attacks whose ρ̂ gives the upper side and the gap to exact ρ (default alp-walk,lbfgs,pgd)
-  --no-milp            skip exact ρ
+  --skip-milp          skip exact ρ
   --time-limit S       MILP seconds per point (default 30)
   --out FILE           JSON output (default benchmarks/bounds/out/<model>.json); per point: FILE with .jsonl`);
   process.exit(0);
@@ -79,7 +79,7 @@ for (let i = 0; i < points; i++) {
     const r = await a.run(ctx, { pixels: px, label, index: i });
     row.attacks[a.name] = r.status === "adversarial" ? r.rho : null;
   }
-  if (args.milp) {
+  if (!args["skip-milp"]) {
     const found = Object.values(row.attacks).filter((v): v is number => v !== null);
     const epsMax = found.length ? Math.min(...found) * 1.001 + 0.01 : 64;
     const r = await exactRho(net, px, label, { epsMax, timeLimit });
