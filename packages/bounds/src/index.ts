@@ -8,7 +8,7 @@ export {
   lowerBounds,
   SLOPE_CANDIDATES,
 } from "./linear/crown.js";
-export { crown, crownBounds } from "./linear/method.js";
+export { crown, crownBounds, marginBounds } from "./linear/method.js";
 export {
   type BoundMethod,
   boundMethodNames,

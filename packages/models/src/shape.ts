@@ -17,9 +17,10 @@ export function window(
   k: number,
   stride: number,
   padding: Padding,
-): { out: number; padBefore: number } {
-  if (padding === "valid") return { out: Math.floor((n - k) / stride) + 1, padBefore: 0 };
+): { out: number; padBefore: number; padAfter: number } {
+  if (padding === "valid") return { out: Math.floor((n - k) / stride) + 1, padBefore: 0, padAfter: 0 };
   const out = Math.ceil(n / stride);
   const total = Math.max((out - 1) * stride + k - n, 0);
-  return { out, padBefore: Math.floor(total / 2) };
+  const padBefore = Math.floor(total / 2);
+  return { out, padBefore, padAfter: total - padBefore };
 }

@@ -80,6 +80,53 @@ export function crownBounds(net: Network, pixels: Interval): { bounds: Interval[
 }
 
 /**
+ * Lower bounds on the margins z_label − z_j over the pixel box, per label j (+∞ at the label):
+ * CROWN with its adaptive slopes; where a margin stays unproven and the backward work is small,
+ * the other candidate lower slopes too (every one is sound), each margin keeping its best bound;
+ * never below IBP's margin.
+ */
+export function marginBounds(
+  net: Network,
+  bounds: readonly Interval[],
+  pixels: Interval,
+  label: number,
+): Float64Array {
+  const L = net.layers.length;
+  const logits = bounds[L] as Interval;
+  const k = logits.lo.length;
+  const others = Array.from({ length: k }, (_, j) => j).filter((j) => j !== label);
+  const rows = others.map((j) => {
+    const r = new Float64Array(k);
+    r[label] = 1;
+    r[j] = -1;
+    return r;
+  });
+  const lb = lowerBounds(net, bounds, L, rows, pixels);
+  const search = rows.length * entriesOf(net) <= SLOPE_SEARCH_BUDGET;
+  for (const slope of search ? SLOPE_CANDIDATES.slice(1) : []) {
+    if (lb.every((v) => v > 0)) break;
+    const open = rows.flatMap((_, i) => ((lb[i] as number) > 0 ? [] : [i]));
+    const more = lowerBounds(
+      net,
+      bounds,
+      L,
+      open.map((i) => rows[i] as Float64Array),
+      pixels,
+      slope,
+    );
+    open.forEach((i, j) => {
+      lb[i] = Math.max(lb[i] as number, more[j] as number);
+    });
+  }
+  const margins = new Float64Array(k).fill(Number.POSITIVE_INFINITY);
+  others.forEach((j, r) => {
+    const ibpMargin = (logits.lo[label] as number) - (logits.hi[j] as number);
+    margins[j] = Math.max(lb[r] as number, ibpMargin);
+  });
+  return margins;
+}
+
+/**
  * CROWN: the margins z_label − z_j bounded below by backward linear propagation, over bounds from
  * `crownBounds`. Certified when every margin's bound is positive. The pixels where a margin's
  * bound is attained are tried as witnesses: one the network labels otherwise falsifies the ball.
@@ -90,40 +137,8 @@ export const crown: BoundMethod = {
   async certify(q: Query): Promise<Certificate> {
     const pixels = ballBox(q.center, q.eps, q.box);
     const { bounds, tightened } = crownBounds(q.net, pixels);
-    const L = q.net.layers.length;
-    const logits = bounds[L] as Interval;
-    const k = logits.lo.length;
-    const others = Array.from({ length: k }, (_, j) => j).filter((j) => j !== q.label);
-    const rows = others.map((j) => {
-      const r = new Float64Array(k);
-      r[q.label] = 1;
-      r[j] = -1;
-      return r;
-    });
-    // CROWN's adaptive slopes first; where a margin stays unproven, the other candidate lower
-    // slopes (every one is sound), each margin keeping its best bound
-    const lb = lowerBounds(q.net, bounds, L, rows, pixels);
-    const search = rows.length * entriesOf(q.net) <= SLOPE_SEARCH_BUDGET;
-    for (const slope of search ? SLOPE_CANDIDATES.slice(1) : []) {
-      if (lb.every((v) => v > 0)) break;
-      const open = rows.flatMap((r, i) => ((lb[i] as number) > 0 ? [] : [i]));
-      const more = lowerBounds(
-        q.net,
-        bounds,
-        L,
-        open.map((i) => rows[i] as Float64Array),
-        pixels,
-        slope,
-      );
-      open.forEach((i, j) => {
-        lb[i] = Math.max(lb[i] as number, more[j] as number);
-      });
-    }
-    let margin = Number.POSITIVE_INFINITY;
-    others.forEach((j, r) => {
-      const ibpMargin = (logits.lo[q.label] as number) - (logits.hi[j] as number);
-      margin = Math.min(margin, Math.max(lb[r] as number, ibpMargin));
-    });
+    // +∞ at the label itself
+    const margin = Math.min(...marginBounds(q.net, bounds, pixels, q.label));
     const diagnostics = { margin, tightenedLayers: tightened };
     return { status: margin > 0 ? "certified" : "unknown", diagnostics };
   },

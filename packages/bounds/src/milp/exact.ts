@@ -8,8 +8,7 @@ import { getSolver } from "@rho/solvers";
 import { boundRho, type RhoBound } from "../bisect.js";
 import { ballBox } from "../intervals/ibp.js";
 import type { Interval } from "../intervals/rules.js";
-import { lowerBounds } from "../linear/crown.js";
-import { crown, crownBounds } from "../linear/method.js";
+import { crown, crownBounds, marginBounds } from "../linear/method.js";
 import type { BoundMethod, Certificate, Query } from "../method.js";
 import { distanceMilp } from "./formulation.js";
 
@@ -165,17 +164,17 @@ export async function exactRho(
   const limit = opts.timeLimit ?? 60;
   // CROWN's certified radius: no MILP needs to look inside it
   const floor = await boundRho(crown, net, center, label, { epsMax, tolerance: 0.01, box });
-  const classes = net.forward64(center).logits.length;
-  const marginRows = Array.from({ length: classes }, (_, j) => {
-    const r = new Float64Array(classes);
-    r[label] = 1;
-    r[j] = (r[j] as number) - 1;
-    return r;
-  });
+  // the ball's box, CROWN bounds and margins, once per radius (per-label search reuses them)
+  const balls = new Map<number, Ball>();
   const ball = (radius: number): Ball => {
-    const pixels = ballBox(center, radius, box);
-    const { bounds } = crownBounds(net, pixels);
-    return { pixels, bounds, margins: lowerBounds(net, bounds, net.layers.length, marginRows, pixels) };
+    let b = balls.get(radius);
+    if (!b) {
+      const pixels = ballBox(center, radius, box);
+      const { bounds } = crownBounds(net, pixels);
+      b = { pixels, bounds, margins: marginBounds(net, bounds, pixels, label) };
+      balls.set(radius, b);
+    }
+    return b;
   };
   const adversarial = (x: Float64Array) => argmax(net.forward64(x).logits) !== label;
   let witness: Float64Array | undefined;

@@ -95,13 +95,8 @@ function padding(
   const pads = zeroPad ?? a.ints("pads") ?? [0, 0, 0, 0];
   if (pads.every((p) => p === 0)) return "valid";
   // TensorFlow's "same": ceil(n / stride) outputs, the smaller half of the padding first
-  const same = [h, w].map((n, i) => {
-    const { out, padBefore } = window(n, k[i] as number, s[i] as number, "same");
-    const total = Math.max((out - 1) * (s[i] as number) + (k[i] as number) - n, 0);
-    return [padBefore, total - padBefore];
-  });
-  const [hb, ha] = same[0] as number[];
-  const [wb, wa] = same[1] as number[];
+  const { padBefore: hb, padAfter: ha } = window(h, k[0], s[0], "same");
+  const { padBefore: wb, padAfter: wa } = window(w, k[1], s[1], "same");
   if (pads[0] === hb && pads[1] === wb && pads[2] === ha && pads[3] === wa) return "same";
   throw new Unsupported(
     `pads [${pads}] on a ${h}×${w} input (supported: none, or TensorFlow's "same", here [${hb},${wb},${ha},${wa}])`,
@@ -254,7 +249,7 @@ export function fromOnnx(model: ModelProto, dir: string, file: string, preproces
           } else if (op === "Add" && (last?.kind === "dense" || last?.kind === "conv2d")) {
             // a bias after MatMul (or after a bias-less Conv)
             const units = last.kind === "dense" ? last.units : last.filters;
-            const bias = broadcastBias(other, units, act);
+            const bias = broadcastBias(other, units);
             layers[layers.length - 1] = {
               ...last,
               bias: Float32Array.from(last.bias, (b, i) => b + (bias[i] as number)),
@@ -423,7 +418,7 @@ export function fromOnnx(model: ModelProto, dir: string, file: string, preproces
           }
           const C = op === "Gemm" && ins[2] ? constant(2) : undefined;
           if (op === "Gemm" && ins[2] && !C) throw new Unsupported("Gemm's C must be a constant");
-          const bias = C ? broadcastBias(C, units, act).map((v) => beta * v) : new Float64Array(units);
+          const bias = C ? broadcastBias(C, units).map((v) => beta * v) : new Float64Array(units);
           layers.push({
             kind: "dense",
             name,
@@ -489,9 +484,9 @@ function perChannel(t: Tensor, channels: number, act: Logical): number[] {
 }
 
 /** A bias: a scalar or one value per unit. */
-function broadcastBias(t: Tensor, units: number, _act: Logical): Float64Array {
+function broadcastBias(t: Tensor, units: number): Float64Array {
   if (t.data.length === 1) return new Float64Array(units).fill(t.data[0] as number);
-  if (t.data.length === units && prod(t.dims) === units) return Float64Array.from(t.data);
+  if (t.data.length === units) return Float64Array.from(t.data);
   throw new Unsupported(`a bias of shape [${t.dims}] for ${units} units`);
 }
 
