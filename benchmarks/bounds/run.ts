@@ -21,6 +21,7 @@ const { values: args } = parseArgs({
     methods: { type: "string", default: "ibp,crown" },
     attacks: { type: "string", default: "alp-walk,lbfgs,pgd" },
     "skip-milp": { type: "boolean", default: false },
+    "milp-form": { type: "string", default: "auto" },
     "time-limit": { type: "string", default: "30" },
     out: { type: "string" },
     help: { type: "boolean", default: false },
@@ -33,6 +34,7 @@ if (args.help) {
   --methods a,b        certifying methods bisected for ρ_lb (default ibp,crown)
   --attacks a,b        attacks whose ρ̂ gives the upper side and the gap to exact ρ (default alp-walk,lbfgs,pgd)
   --skip-milp          skip exact ρ
+  --milp-form F        auto (default), disjunction or per-target: how each ball's MILP is posed
   --time-limit S       MILP seconds per point (default 30)
   --out FILE           JSON output (default benchmarks/bounds/out/<model>.json); per point: FILE with .jsonl`);
   process.exit(0);
@@ -49,6 +51,12 @@ if (!modelDir) {
 }
 const points = Number(args.points);
 const timeLimit = Number(args["time-limit"]);
+const forms = ["auto", "disjunction", "per-target"] as const;
+const form = forms.find((f) => f === args["milp-form"]);
+if (!form) {
+  console.error(`--milp-form must be one of ${forms.join(", ")}, got "${args["milp-form"]}"`);
+  process.exit(2);
+}
 const methods = args.methods.split(",").filter(Boolean).map(getBoundMethod);
 const attacks = args.attacks.split(",").filter(Boolean).map(getAttack);
 const out = args.out ?? `benchmarks/bounds/out/${dirs[args.model] ? args.model : basename(args.model)}.json`;
@@ -82,7 +90,7 @@ for (let i = 0; i < points; i++) {
   if (!args["skip-milp"]) {
     const found = Object.values(row.attacks).filter((v): v is number => v !== null);
     const epsMax = found.length ? Math.min(...found) * 1.001 + 0.01 : 64;
-    const r = await exactRho(net, px, label, { epsMax, timeLimit });
+    const r = await exactRho(net, px, label, { epsMax, timeLimit, form });
     row.milp = { status: r.status, lower: r.lower, upper: r.upper, seconds: r.seconds };
   }
   rows.push(row);
