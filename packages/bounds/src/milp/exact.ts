@@ -63,8 +63,8 @@ interface Answer {
 
 /**
  * One MILP within the ball of radius epsMax: the nearest point where some label other than x*'s
- * reaches it by `margin` — one binary per label CROWN cannot rule out in the ball (on the shipped
- * MLP this single disjunctive MILP took 4.6–8.1 s where one MILP per target label took 9–12 s).
+ * reaches it by `margin` — one binary per label CROWN cannot rule out in the ball (`only`: that
+ * label alone).
  */
 async function solveBall(
   net: Network,
@@ -194,10 +194,8 @@ export async function exactRho(
       if (left() <= 0) break;
       if (form === "per-target") a = await solvePerTarget(net, center, label, radius, lower, 0, left, ball);
       else {
-        // auto: the disjunction settles most points fastest; one it has not settled in its share
-        // of the time goes label by label (measured on the MLP: test points 0, 2, 5 took 5.6, 5.1,
-        // 2.6 s as one disjunction and 10.4, 11.2, 9.3 s label by label; point 47 was not settled
-        // in 60 s as a disjunction and took 41 s label by label)
+        // auto: the disjunction is faster on some points, label by label settles others it stalls
+        // on (the README gives the measurements: `bench:bounds --milp-form`)
         const share = form === "auto" ? Math.min(left(), DISJUNCTION_SHARE * limit) : left();
         a = await solveBall(net, center, label, radius, lower, 0, share, ball);
         if (form === "auto" && a.status === "time_limit" && left() > 0) {
