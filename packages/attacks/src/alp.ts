@@ -7,10 +7,8 @@ import {
   LP_OPTIONS,
   type LpAttackOptions,
   lpFailure,
+  regionFormulation,
   regionLpOptions,
-  seedRows,
-  solveOverRegion,
-  targetRows,
 } from "./region-lp.js";
 import { clipToBox, linf, pickTargets } from "./verify.js";
 
@@ -49,24 +47,23 @@ export const alp = defineAttack<AlpOptions>({
     const region = new LinearRegion(net, point.pixels, { ties: opts.ties ?? "first" });
     const norm = minLinfProgram(region.center, box);
     const perTarget: Record<string, unknown>[] = [];
+    const lp = await regionLpOptions(opts);
+    const form = regionFormulation(region, lp, 1);
     const diagnostics = {
       ties: region.ties,
       regionRows: region.size,
       margin,
-      iterative: opts.iterative !== false,
-      tightRows: 0,
+      iterative: lp.iterative,
+      formulation: form.name,
       perTarget,
     };
-    const lp = await regionLpOptions(opts);
-    const seeded = seedRows(region, lp);
-    diagnostics.tightRows = seeded.ids.length;
     let best: { rho: number; target: number; x: Float64Array } | undefined;
     for (const target of pickTargets(logits, predicted, opts.target)) {
       const base: LinearProgram = {
         ...norm,
-        rows: concatRows(norm.rows, targetRows(region, target, margin)),
+        rows: concatRows(norm.rows, form.targetRows(target, margin)),
       };
-      const { result, rounds, regionRowsUsed } = await solveOverRegion(region, base, lp, seeded);
+      const { result, rounds, regionRowsUsed } = await form.solve(base, lp);
       perTarget.push({
         target,
         status: result.status,

@@ -4,7 +4,7 @@ import type { LinearProgram, RowBatch, TieRule } from "@rho/constraints";
 import { formsToRows, LinearRegion } from "@rho/encoders";
 import type { AttackContext } from "./attack.js";
 import { marginGradients } from "./gradients.js";
-import { type RegionLpOptions, seedRows, solveOverRegion, targetRows } from "./region-lp.js";
+import { type RegionLpOptions, regionFormulation } from "./region-lp.js";
 import { clipToBox } from "./verify.js";
 
 /** What every step of one attack run shares. */
@@ -113,8 +113,9 @@ export const rayStep: WalkStep = async ({ ctx, box, lp }, { at, region, target, 
 export const regionLpStep: WalkStep = async ({ ctx, box, ties, lp }, { at, target, lower, upper }) => {
   const net = ctx.net;
   const region = new LinearRegion(net, at, { ties });
-  const base = marginProgram(targetRows(region, target, 0, net.inputSize), lower, upper);
-  const { result } = await solveOverRegion(region, base, lp, seedRows(region, lp));
+  const form = regionFormulation(region, lp, 1);
+  const base = marginProgram(form.targetRows(target, 0, net.inputSize), lower, upper);
+  const { result } = await form.solve(base, lp);
   if (result.status !== "optimal" || !result.primal) return lpFailure(result);
   // the optimum lies in the region; the walk continues along the same direction beyond it
   return { to: clipToBox(result.primal.subarray(0, net.inputSize), box), exit: 1 };

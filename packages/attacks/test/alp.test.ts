@@ -86,6 +86,24 @@ describe("alp", () => {
     );
   });
 
+  it("the LP over hidden variables reaches the pixel form's optimum, iteratively and in one go", async () => {
+    await fc.assert(
+      fc.asyncProperty(netAndPixels, async ([net, px]) => {
+        const p = await run(net, px, { formulation: "pixels" });
+        const h = await run(net, px, { formulation: "hidden" });
+        const f = await run(net, px, { formulation: "hidden", iterative: false });
+        const s = await run(net, px, { formulation: "hidden", seed: "none" });
+        for (const r of [h, f, s]) {
+          expect(r.status).toBe(p.status);
+          expect(r.diagnostics.formulation).toBe("hidden");
+          if (p.status === "adversarial") expect(r.rho).toBeCloseTo(p.rho, 5);
+        }
+        expect(p.diagnostics.formulation).toBe("pixels");
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it("gives the same ρ̂ with every LP solver", async () => {
     await fc.assert(
       fc.asyncProperty(netAndPixels, async ([net, px]) => {

@@ -1,3 +1,4 @@
+export { rowActivities, rowViolations, type SparseRowsLike } from "./activity.js";
 export * from "./errors.js";
 export { DEFAULT_TOLERANCE, type SatisfiesOptions, satisfies, satisfiesFormula } from "./evaluate.js";
 export { type And, and, type Formula, forEachRow, type Or, or, type RowRef, rowRef } from "./formula.js";

@@ -1,5 +1,5 @@
 import type { RowBatch, TieRule } from "@rho/constraints";
-import { DEFAULT_TOLERANCE } from "@rho/constraints";
+import { DEFAULT_TOLERANCE, rowActivities } from "@rho/constraints";
 import type { Layer, Network, Shape } from "@rho/models";
 import type { LayerEncoder, LinearPiece } from "./layer-encoder.js";
 import { LAYER_ENCODERS } from "./layers/index.js";
@@ -52,9 +52,10 @@ export class LinearRegion {
   readonly size: number;
   /** activations[L] at x*: the preprocessed input (L = 0) and every layer's output. */
   readonly activations: readonly Float64Array[];
-  private readonly pieces: readonly LinearPiece[];
+  /** Each layer on the region: its affine map and its region inequalities over its input. */
+  readonly pieces: readonly LinearPiece[];
   /** First inequality index of each layer's constraints (length layers + 1). */
-  private readonly offsets: Int32Array;
+  readonly offsets: Int32Array;
   /** Per-activation scratch for reverse propagation, allocated on first use. */
   private readonly buffers: (Float64Array | undefined)[] = [];
   private readonly marks: (Uint8Array | undefined)[] = [];
@@ -125,20 +126,7 @@ export class LinearRegion {
     const values = new Float64Array(this.size);
     const scales = new Float64Array(this.size);
     this.pieces.forEach((p, l) => {
-      const { starts, indices, values: w } = p.constraints;
-      const a = acts[l] as Float64Array;
-      const base = this.offsets[l] as number;
-      for (let r = 0; r < p.constraints.count; r++) {
-        let s = 0;
-        let m = 0;
-        for (let k = starts[r] as number; k < (starts[r + 1] as number); k++) {
-          const t = (w[k] as number) * (a[indices[k] as number] as number);
-          s += t;
-          m = Math.max(m, Math.abs(t));
-        }
-        values[base + r] = s;
-        scales[base + r] = m;
-      }
+      rowActivities(p.constraints, acts[l] as Float64Array, values, scales, this.offsets[l] as number);
     });
     return { values, scales };
   }

@@ -9,20 +9,8 @@ import { argmax, type Network } from "@rho/models";
 import { getSolver } from "@rho/solvers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { arbNetwork, arbPixels } from "../../models/test/arbitraries.js";
-import { encodeNetwork, formsToRows, LinearRegion, labelConstraint, restrictAtPixels } from "../src/index.js";
-
-/** Pixels from a few values half the time, so max-pool windows and ReLUs tie as on MNIST. */
-const tiedPixels = (net: Network) =>
-  fc.oneof(
-    arbPixels(net),
-    fc.array(fc.constantFrom(0, 0, 0, 255), { minLength: net.inputSize, maxLength: net.inputSize }),
-  );
-const netAndPixels = arbNetwork().chain((net) => fc.tuple(fc.constant(net), tiedPixels(net)));
-
-/** A point near px: each pixel moved by at most `r`. */
-const nearby = (px: number[], steps: number[], r: number) =>
-  px.map((v, i) => v + ((steps[i % steps.length] as number) / 4) * r);
+import { encodeNetwork, LinearRegion, labelConstraint, restrictAtPixels } from "../src/index.js";
+import { nearby, netAndPixels, pixelProgram } from "./helpers.js";
 
 const dot = (idx: ArrayLike<number>, w: ArrayLike<number>, x: ArrayLike<number>) => {
   let s = 0;
@@ -146,7 +134,7 @@ describe("LinearRegion: x*'s linear region over the pixels", () => {
         const label = argmax(logits);
         const target = [0, 1, 2].filter((j) => j !== label)[pick % 2] as number;
         const lifted = await highs.solve(liftedProgram(net, px, target, margin));
-        const direct = await highs.solve(regionProgram(net, px, target, margin));
+        const direct = await highs.solve(pixelProgram(new LinearRegion(net, px), target, margin));
         expect(direct.status).toBe(lifted.status);
         if (lifted.status === "optimal") {
           expect(direct.objective as number).toBeCloseTo(lifted.objective as number, 5);
@@ -164,18 +152,6 @@ describe("LinearRegion: x*'s linear region over the pixels", () => {
     );
   });
 });
-
-function regionProgram(net: Network, px: number[], target: number, margin: number): LinearProgram {
-  const region = new LinearRegion(net, px);
-  const base = minLinfProgram(px, [0, 255]);
-  const others = [0, 1, 2].filter((j) => j !== target);
-  const out = formsToRows(
-    others.map((j) => region.combination(net.layers.length, [target, j], [1, -1])),
-    (f) => [margin - f.constant, Infinity],
-  );
-  const all = region.rows(Array.from({ length: region.size }, (_, k) => k));
-  return { ...base, rows: concatRows(concatRows(base.rows, out), all) };
-}
 
 function liftedProgram(net: Network, px: number[], target: number, margin: number): LinearProgram {
   const enc = encodeNetwork(net);

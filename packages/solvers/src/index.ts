@@ -2,10 +2,12 @@ export * from "./errors.js";
 export { createGlpkSolver } from "./glpk.js";
 export { createHighsSolver } from "./highs.js";
 export {
+  batchSource,
   type IterativeOptions,
   type IterativeResult,
   type RowOracle,
   RowPool,
+  type RowSource,
   solveIteratively,
   withAllRows,
 } from "./iterative.js";

@@ -1,4 +1,11 @@
-import { concatRows, emptyRows, type LinearProgram, type RowBatch, selectRows } from "@rho/constraints";
+import {
+  concatRows,
+  emptyRows,
+  type LinearProgram,
+  type RowBatch,
+  rowViolations,
+  selectRows,
+} from "@rho/constraints";
 import type { LpResult, LpSolver, SolveOptions } from "./types.js";
 
 /**
@@ -84,52 +91,79 @@ export async function solveIteratively(
   }
 }
 
-/** A RowOracle over a fixed, known set of candidate rows (the paper's setting: all of C is known). */
+/** Candidate rows that a RowPool hands out: how much a point violates each, and the rows themselves. */
+export interface RowSource {
+  readonly count: number;
+  /** Each candidate's violation at x in units of its magnitude (≤ 0 where it holds). */
+  violations(x: Float64Array): Float64Array;
+  /** The candidates `ids` (increasing) as rows. */
+  rows(ids: readonly number[]): RowBatch;
+}
+
+/** A row batch as a RowSource (the paper's setting: all of C is known and written out). */
+export function batchSource(rows: RowBatch): RowSource {
+  return {
+    count: rows.count,
+    violations: (x) => rowViolations(rows, x),
+    rows: (ids) => selectRows(rows, ids),
+  };
+}
+
+/**
+ * The RowOracle of iterative constraint solving over a fixed set of candidate rows: hands out
+ * the ones a point violates (the most violated first when capped), each at most once.
+ */
 export class RowPool implements RowOracle {
+  private readonly source: RowSource;
   private readonly added: Uint8Array;
-  private remaining: number;
+  private handed = 0;
+  /**
+   * `given`: candidates already in the base LP (never handed out); `maxPerRound`: at most this
+   * many rows a round.
+   */
   constructor(
-    private readonly rows: RowBatch,
+    source: RowBatch | RowSource,
     private readonly maxPerRound = Number.POSITIVE_INFINITY,
+    given: Iterable<number> = [],
   ) {
-    this.added = new Uint8Array(rows.count);
-    this.remaining = rows.count;
+    this.source = "violations" in source ? source : batchSource(source);
+    this.added = new Uint8Array(this.source.count);
+    for (const k of given) {
+      if (!this.added[k]) this.handed++;
+      this.added[k] = 1;
+    }
   }
 
   violated(x: Float64Array, tol: number): RowBatch {
-    const r = this.rows;
-    const found: { i: number; v: number }[] = [];
-    for (let i = 0; i < r.count; i++) {
-      if (this.added[i]) continue;
-      let a = 0;
-      let scale = 1;
-      for (let k = r.starts[i] as number; k < (r.starts[i + 1] as number); k++) {
-        const t = (r.values[k] as number) * (x[r.indices[k] as number] as number);
-        a += t;
-        scale = Math.max(scale, Math.abs(t));
-      }
-      const v = Math.max((r.lower[i] as number) - a, a - (r.upper[i] as number));
-      if (v > tol * scale) found.push({ i, v: v / scale });
-    }
-    if (found.length > this.maxPerRound) found.sort((p, q) => q.v - p.v).length = this.maxPerRound;
-    return this.take(found.map((f) => f.i).sort((p, q) => p - q));
+    const v = this.source.violations(x);
+    const found: number[] = [];
+    for (let i = 0; i < v.length; i++) if (!this.added[i] && (v[i] as number) > tol) found.push(i);
+    if (found.length > this.maxPerRound)
+      found.sort((p, q) => (v[q] as number) - (v[p] as number)).length = this.maxPerRound;
+    return this.take(found.sort((p, q) => p - q));
   }
 
   rest(): RowBatch {
     const ids: number[] = [];
-    for (let i = 0; i < this.rows.count; i++) if (!this.added[i]) ids.push(i);
+    for (let i = 0; i < this.added.length; i++) if (!this.added[i]) ids.push(i);
     return this.take(ids);
   }
 
+  /** Candidates not yet handed out (nor given). */
   get remainingRows(): number {
-    return this.remaining;
+    return this.added.length - this.handed;
+  }
+
+  /** Candidates in the LP so far: the given ones and those handed out. */
+  get usedRows(): number {
+    return this.handed;
   }
 
   private take(ids: number[]): RowBatch {
     if (ids.length === 0) return emptyRows();
     for (const i of ids) this.added[i] = 1;
-    this.remaining -= ids.length;
-    return selectRows(this.rows, ids);
+    this.handed += ids.length;
+    return this.source.rows(ids);
   }
 }
 

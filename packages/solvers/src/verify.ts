@@ -1,4 +1,4 @@
-import { colName, type LinearProgram, rowName } from "@rho/constraints";
+import { colName, type LinearProgram, rowActivities, rowName } from "@rho/constraints";
 import type { LpResult, LpStatus, SolveOptions } from "./types.js";
 
 export const DEFAULT_FEASIBILITY_TOLERANCE = 1e-6;
@@ -25,17 +25,14 @@ export function findViolation(
       return `integer column ${colName(lp, j)} = ${v}`;
   }
   const r = lp.rows;
+  const a = new Float64Array(r.count);
+  const m = new Float64Array(r.count);
+  rowActivities(r, x, a, m);
   for (let i = 0; i < r.count; i++) {
-    let a = 0;
-    let scale = 1;
-    for (let k = r.starts[i] as number; k < (r.starts[i + 1] as number); k++) {
-      const term = (r.values[k] as number) * (x[r.indices[k] as number] as number);
-      a += term;
-      scale = Math.max(scale, Math.abs(term));
-    }
-    const t = tol * scale;
-    if (a < (r.lower[i] as number) - t || a > (r.upper[i] as number) + t) {
-      return `row ${rowName(r, i)} = ${a} is outside [${r.lower[i]}, ${r.upper[i]}]`;
+    const t = tol * Math.max(1, m[i] as number);
+    const ai = a[i] as number;
+    if (ai < (r.lower[i] as number) - t || ai > (r.upper[i] as number) + t) {
+      return `row ${rowName(r, i)} = ${ai} is outside [${r.lower[i]}, ${r.upper[i]}]`;
     }
   }
   return undefined;

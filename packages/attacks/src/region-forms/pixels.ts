@@ -1,0 +1,92 @@
+import { concatRows, type LinearProgram, type RowBatch } from "@rho/constraints";
+import { formsToRows, type LinearRegion } from "@rho/encoders";
+import { RowPool, type RowSource, solveIteratively, withAllRows } from "@rho/solvers";
+import type { RegionFormulation, RegionLpOptions, RegionSolve } from "./form.js";
+
+/** Rows a·x ≥ lower tight at x within this tolerance (scaled by the row's magnitude) seed iterative solving. */
+export const TIGHT = 1e-9;
+
+/**
+ * The paper's form (§4): the region's inequalities and the logits composed through the network
+ * into rows over the pixels alone, built lazily by reverse passes (`LinearRegion`); iterative
+ * constraint solving checks all of them with one forward pass of the linearised network.
+ */
+export class PixelFormulation implements RegionFormulation {
+  readonly name = "pixels";
+  private seeded?: { ids: number[]; rows: RowBatch };
+  constructor(readonly region: LinearRegion) {}
+
+  targetRows(target: number, margin: number, slack?: number): RowBatch {
+    const region = this.region;
+    const layer = region.net.layers.length;
+    const others = Array.from({ length: region.net.outputSize }, (_, j) => j).filter((j) => j !== target);
+    const forms = others.map((j) => withSlack(region.combination(layer, [target, j], [1, -1]), slack));
+    return formsToRows(forms, (f) => [margin - f.constant, Number.POSITIVE_INFINITY]);
+  }
+
+  async solve(base: LinearProgram, o: RegionLpOptions): Promise<RegionSolve> {
+    const region = this.region;
+    const solveOpts = o.timeLimit !== undefined ? { timeLimit: o.timeLimit } : {};
+    if (!o.iterative) {
+      const all = region.rows(Array.from({ length: region.size }, (_, k) => k));
+      const result = await o.solver.solve(withAllRows(base, all), solveOpts);
+      return { result, rounds: 1, regionRowsUsed: region.size };
+    }
+    const seeded = this.seed(o);
+    const pool = new RowPool(this.source(), o.rowsPerRound, seeded.ids);
+    const it = await solveIteratively(
+      o.solver,
+      { ...base, rows: concatRows(base.rows, seeded.rows) },
+      pool,
+      solveOpts,
+    );
+    return { result: it.result, rounds: it.rounds, regionRowsUsed: pool.usedRows };
+  }
+
+  /** The region rows tight at x* ("tight"), built once and shared by every LP over this region. */
+  private seed(o: RegionLpOptions): { ids: number[]; rows: RowBatch } {
+    if (o.seed === "none") return { ids: [], rows: this.region.rows([]) };
+    if (!this.seeded) {
+      const { values, scales } = this.region.evaluateCenter();
+      const ids: number[] = [];
+      values.forEach((v, k) => {
+        if (v <= TIGHT * Math.max(1, scales[k] as number)) ids.push(k);
+      });
+      this.seeded = { ids, rows: this.region.rows(ids) };
+    }
+    return this.seeded;
+  }
+
+  private source(): RowSource {
+    const region = this.region;
+    const n = region.net.inputSize;
+    return {
+      count: region.size,
+      violations: (x) => {
+        const { values, scales } = region.evaluate(x.subarray(0, n));
+        return values.map((v, k) => -v / Math.max(1, scales[k] as number));
+      },
+      rows: (ids) => region.rows(ids),
+    };
+  }
+}
+
+/** a·x + c − slack (the slack column merged in at its place, so indices stay increasing). */
+export function withSlack<F extends { indices: Int32Array; values: Float64Array; constant: number }>(
+  f: F,
+  slack: number | undefined,
+): F {
+  if (slack === undefined) return f;
+  const at = f.indices.findIndex((i) => i >= slack);
+  const k = at < 0 ? f.indices.length : at;
+  if (f.indices[k] === slack) {
+    const values = f.values.slice();
+    values[k] = (values[k] as number) - 1;
+    return { ...f, values };
+  }
+  return {
+    ...f,
+    indices: Int32Array.from([...f.indices.subarray(0, k), slack, ...f.indices.subarray(k)]),
+    values: Float64Array.from([...f.values.subarray(0, k), -1, ...f.values.subarray(k)]),
+  };
+}
