@@ -4,13 +4,20 @@
 // Run: npm run bench:alp -- --help
 import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { type AlpOptions, type AttackResult, getAttack, pickTargets, tfjsContext } from "@rho/attacks";
+import {
+  type AlpOptions,
+  type AttackResult,
+  type FormulationName,
+  getAttack,
+  pickTargets,
+  tfjsContext,
+} from "@rho/attacks";
 import { concatRows, minLinfProgram } from "@rho/constraints";
 import { image, loadDataset } from "@rho/datasets";
-import { formsToRows, LinearRegion } from "@rho/encoders";
+import { formsToRows, formulationSizes, LinearRegion } from "@rho/encoders";
 import { argmax, loadModel, type Network, nin, prng, useBackend } from "@rho/models";
 import { getSolver, solverNames } from "@rho/solvers";
 import { appendJsonl, jsonlFile, readJsonl, startJsonl } from "../jsonl.js";
@@ -19,6 +26,9 @@ import { median, quantile } from "../stats.js";
 const { values: args } = parseArgs({
   options: {
     points: { type: "string", default: "100" },
+    model: { type: "string", default: "lenet" },
+    formulations: { type: "string", default: "auto" },
+    "formulation-points": { type: "string", default: "3" },
     solvers: { type: "string", default: "highs,glpk" },
     "full-points": { type: "string", default: "10" },
     "nin-points": { type: "string", default: "1" },
@@ -30,8 +40,13 @@ const { values: args } = parseArgs({
 });
 if (args.help) {
   console.log(`usage: npm run bench:alp -- [options]
-  --points N        LeNet: the first N MNIST test points, iterative solving (default 100)
-  --full-points N   LeNet: the first N points also with the full LP, for the speed-up (default 10; 0: skip)
+  --model M         lenet, mlp (the shipped models) or a model directory (default lenet)
+  --points N        the first N MNIST test points, iterative solving (default 100)
+  --full-points N   the first N points also with the full LP, for the speed-up (default 10; 0: skip)
+  --formulations F  region LP formulations, comma-separated: auto, pixels, hidden (default auto);
+                    the first runs on --points, the others on --formulation-points
+  --formulation-points N  points for the formulations after the first (default 3: hidden on LeNet
+                    takes minutes a point)
   --solvers a,b     LP solvers (default highs,glpk; jslp cannot handle LeNet-sized LPs)
   --nin-points N    NiN-sized network (seeded init, CIFAR-10 shape, seeded random pixels): time the parts
                     of ALP's first two rounds on N points (default 1; 0: skip)
@@ -47,6 +62,13 @@ for (const s of solvers)
     process.exit(2);
   }
 const points = Number(args.points);
+const formulations = args.formulations.split(",") as FormulationName[];
+for (const f of formulations)
+  if (!["auto", "pixels", "hidden"].includes(f)) {
+    console.error(`unknown formulation "${f}"; known: auto, pixels, hidden`);
+    process.exit(2);
+  }
+const formulationPoints = Number(args["formulation-points"]);
 const fullPoints = Number(args["full-points"]);
 const ninPoints = Number(args["nin-points"]);
 const timeLimit = Number(args["time-limit"]);
@@ -54,13 +76,19 @@ const jsonl = args.summarize ? jsonlFile(args.out) : startJsonl(args.out);
 
 await useBackend("wasm");
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const lenet = await loadModel(join(root, "models/lenet-mnist"));
+const shipped: Record<string, string> = { lenet: "models/lenet-mnist", mlp: "models/mlp-mnist" };
+const modelName =
+  args.model in shipped ? args.model : (args.model.replace(/\/+$/, "").split("/").at(-1) as string);
+const model = await loadModel(resolve(root, shipped[args.model] ?? args.model));
 const mnist = loadDataset("mnist", "test");
 
 interface Row {
   model: string;
   solver: string;
   mode: "iterative" | "full";
+  /** The formulation asked for, and the one used ("auto" resolves per network). */
+  formulation: string;
+  used: string;
   index: number;
   status: AttackResult["status"];
   rho: number | null;
@@ -69,6 +97,9 @@ interface Row {
   regionRows: number;
   regionRowsUsed: number;
   rounds: number;
+  /** Seconds inside the LP solver, all rounds. */
+  lpSeconds: number;
+  iterations: number | null;
 }
 
 async function runCell(
@@ -79,18 +110,25 @@ async function runCell(
   count: number,
   solver: string,
   mode: "iterative" | "full",
+  formulation: FormulationName,
 ): Promise<Row[]> {
   const ctx = await tfjsContext(net);
   const alp = getAttack("alp");
   const rows: Row[] = [];
   for (let i = 0; i < count; i++) {
-    const opts: AlpOptions = { solver, iterative: mode === "iterative", timeLimit };
+    const opts: AlpOptions = { solver, iterative: mode === "iterative", timeLimit, formulation };
     const r = await alp.run(ctx, { pixels: pixelsOf(i), label: labelOf(i), index: i }, opts);
-    const t = (r.diagnostics.perTarget as { regionRowsUsed: number; rounds: number }[] | undefined)?.[0];
+    const t = (
+      r.diagnostics.perTarget as
+        | { regionRowsUsed: number; rounds: number; lpSeconds: number; iterations?: number }[]
+        | undefined
+    )?.[0];
     const row: Row = {
       model,
       solver,
       mode,
+      formulation,
+      used: (r.diagnostics.formulation as string) ?? formulation,
       index: i,
       status: r.status,
       rho: Number.isFinite(r.rho) ? r.rho : null,
@@ -99,11 +137,13 @@ async function runCell(
       regionRows: (r.diagnostics.regionRows as number) ?? 0,
       regionRowsUsed: t?.regionRowsUsed ?? 0,
       rounds: t?.rounds ?? 0,
+      lpSeconds: t?.lpSeconds ?? 0,
+      iterations: t?.iterations ?? null,
     };
     rows.push(row);
     appendJsonl(jsonl, row);
     process.stderr.write(
-      `${model} ${solver} ${mode} #${i}: ${r.status} ρ̂=${row.rho?.toFixed(3) ?? "∞"} ${r.seconds.toFixed(2)} s, rows ${row.regionRowsUsed}/${row.regionRows}, ties ${row.ties}\n`,
+      `${model} ${solver} ${mode} ${row.used} #${i}: ${r.status} ρ̂=${row.rho?.toFixed(3) ?? "∞"} ${r.seconds.toFixed(2)} s (LP ${row.lpSeconds.toFixed(2)} s, ${row.iterations ?? "?"} iterations), rows ${row.regionRowsUsed}/${row.regionRows}, ties ${row.ties}\n`,
     );
   }
   return rows;
@@ -113,9 +153,25 @@ const all: Row[] = args.summarize ? readJsonl<Row>(args.summarize) : [];
 const mnistPixels = (i: number) => image(mnist, i);
 const mnistLabel = (i: number) => mnist.labels[i] as number;
 for (const solver of args.summarize ? [] : solvers) {
-  all.push(...(await runCell("lenet", lenet, mnistPixels, mnistLabel, points, solver, "iterative")));
+  const [first, ...others] = formulations as [FormulationName, ...FormulationName[]];
+  all.push(...(await runCell(modelName, model, mnistPixels, mnistLabel, points, solver, "iterative", first)));
   if (fullPoints > 0)
-    all.push(...(await runCell("lenet", lenet, mnistPixels, mnistLabel, fullPoints, solver, "full")));
+    all.push(
+      ...(await runCell(modelName, model, mnistPixels, mnistLabel, fullPoints, solver, "full", first)),
+    );
+  for (const f of others)
+    all.push(
+      ...(await runCell(
+        modelName,
+        model,
+        mnistPixels,
+        mnistLabel,
+        formulationPoints,
+        solver,
+        "iterative",
+        f,
+      )),
+    );
 }
 /**
  * NiN's shape with seeded Glorot weights (no CIFAR-10 here to train on) on seeded random pixels:
@@ -136,6 +192,7 @@ async function ninProbe(count: number, solverName: string): Promise<Record<strin
     let t = performance.now();
     const region = new LinearRegion(net, px);
     const regionSeconds = (performance.now() - t) / 1000;
+    const sizes = formulationSizes(region);
     t = performance.now();
     const others = Array.from({ length: 10 }, (_, j) => j).filter((j) => j !== target);
     const forms = others.map((j) => region.combination(net.layers.length, [target as number, j], [1, -1]));
@@ -166,6 +223,8 @@ async function ninProbe(count: number, solverName: string): Promise<Record<strin
       point: p,
       regionRows: region.size,
       ties: region.ties,
+      pixelNonzeros: sizes.pixelNonzeros,
+      hiddenNonzeros: sizes.hiddenNonzeros,
       regionSeconds,
       targetRowSeconds,
       firstLpSeconds: first.seconds,
@@ -190,6 +249,8 @@ interface Summary {
   model: string;
   solver: string;
   mode: string;
+  formulation: string;
+  medianLpSeconds: number;
   points: number;
   attacked: number;
   adversarial: number;
@@ -203,7 +264,7 @@ interface Summary {
 }
 const groups = new Map<string, Row[]>();
 for (const r of all) {
-  const k = `${r.model}|${r.solver}|${r.mode}`;
+  const k = `${r.model}|${r.solver}|${r.mode}|${r.formulation}`;
   groups.set(k, [...(groups.get(k) ?? []), r]);
 }
 const summary: Summary[] = [...groups.values()].map((rows) => {
@@ -212,6 +273,10 @@ const summary: Summary[] = [...groups.values()].map((rows) => {
     model: rows[0]?.model as string,
     solver: rows[0]?.solver as string,
     mode: rows[0]?.mode as string,
+    formulation: [...new Set(rows.map((r) => (r.formulation === "auto" ? `auto → ${r.used}` : r.used)))].join(
+      ", ",
+    ),
+    medianLpSeconds: median(attacked.map((r) => r.lpSeconds ?? Number.NaN)),
     points: rows.length,
     attacked: attacked.length,
     adversarial: rows.filter((r) => r.status === "adversarial").length,
@@ -229,20 +294,19 @@ const summary: Summary[] = [...groups.values()].map((rows) => {
 });
 const fmt = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : "—");
 console.log(
-  "\n| model | solver | mode | points | adversarial | no example in region | error/unverified | median s | p90 s | median region rows used / total | median ties |",
+  "\n| model | solver | mode | formulation | points | adversarial | no example in region | error/unverified | median s | p90 s | median LP s | median region rows used / total | median ties |",
 );
-console.log("|---|---|---|---|---|---|---|---|---|---|---|");
+console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
 for (const s of summary)
   console.log(
-    `| ${s.model} | ${s.solver} | ${s.mode} | ${s.points} (${s.attacked} attacked) | ${s.adversarial} | ${s.notFound} | ${s.other} | ${fmt(s.medianSeconds)} | ${fmt(s.p90Seconds)} | ${fmt(s.medianRowsUsed, 0)} / ${fmt(s.regionRows, 0)} | ${fmt(s.medianTies, 0)} |`,
+    `| ${s.model} | ${s.solver} | ${s.mode} | ${s.formulation} | ${s.points} (${s.attacked} attacked) | ${s.adversarial} | ${s.notFound} | ${s.other} | ${fmt(s.medianSeconds)} | ${fmt(s.p90Seconds)} | ${fmt(s.medianLpSeconds)} | ${fmt(s.medianRowsUsed, 0)} / ${fmt(s.regionRows, 0)} | ${fmt(s.medianTies, 0)} |`,
   );
 for (const solver of new Set(all.map((r) => r.solver))) {
-  const full = all.filter(
-    (r) => r.model === "lenet" && r.solver === solver && r.mode === "full" && r.status !== "misclassified",
-  );
+  const full = all.filter((r) => r.solver === solver && r.mode === "full" && r.status !== "misclassified");
   const same = new Set(full.map((r) => r.index));
   const it = all.filter(
-    (r) => r.model === "lenet" && r.solver === solver && r.mode === "iterative" && same.has(r.index),
+    (r) =>
+      r.solver === solver && r.mode === "iterative" && r.formulation === formulations[0] && same.has(r.index),
   );
   if (it.length && full.length)
     console.log(
@@ -251,7 +315,9 @@ for (const solver of new Set(all.map((r) => r.solver))) {
 }
 for (const r of ninRows)
   console.log(
-    `NiN-sized (seeded init) #${r.point}: ${r.regionRows} region rows, ${r.ties} ties; region ${fmt(r.regionSeconds as number)} s, ` +
+    `NiN-sized (seeded init) #${r.point}: ${r.regionRows} region rows, ${r.ties} ties; ` +
+      `LP nonzeros (estimated): ${fmt((r.pixelNonzeros as number) / 1e6, 0)} M over the pixels, ${fmt((r.hiddenNonzeros as number) / 1e6, 0)} M over hidden variables; ` +
+      `region ${fmt(r.regionSeconds as number)} s, ` +
       `${fmt(r.targetRowSeconds as number)} s per target row, first LP ${fmt(r.firstLpSeconds as number)} s, ` +
       `${r.violatedAfterFirstLp} rows violated after it at ${fmt(r.secondsPerViolatedRow as number)} s each: ` +
       `≥ ${fmt(r.projectedSecondsTwoRounds as number, 0)} s before the second LP`,

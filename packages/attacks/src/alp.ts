@@ -63,13 +63,14 @@ export const alp = defineAttack<AlpOptions>({
         ...norm,
         rows: concatRows(norm.rows, form.targetRows(target, margin)),
       };
-      const { result, rounds, regionRowsUsed } = await form.solve(base, lp);
+      const { result, rounds, regionRowsUsed, solverSeconds, iterations } = await form.solve(base, lp);
       perTarget.push({
         target,
         status: result.status,
         rounds,
         regionRowsUsed,
-        lpSeconds: result.seconds,
+        lpSeconds: solverSeconds,
+        ...(iterations !== undefined ? { iterations } : {}),
         objective: result.objective,
       });
       if (result.status === "optimal" && result.primal) {

@@ -26,7 +26,18 @@ export {
   TARGET_OPTION,
 } from "./options.js";
 export { type PgdOptions, pgd } from "./pgd.js";
-export { LP_OPTIONS, type LpAttackOptions } from "./region-lp.js";
+export {
+  chooseFormulation,
+  type FormulationName,
+  HIDDEN_ADVANTAGE,
+  LP_OPTIONS,
+  type LpAttackOptions,
+  type RegionFormulation,
+  type RegionLpOptions,
+  type RegionSolve,
+  regionFormulation,
+  regionLpOptions,
+} from "./region-lp.js";
 export { attackList, attackNames, getAttack, registerAttack } from "./registry.js";
 export { clipToBox, linf, pickTargets, verifyExample } from "./verify.js";
 

@@ -1,6 +1,6 @@
 // The LP options ALP and its region walk share, and the formulation they ask for.
 import { concatRows, type LinearProgram, minLinfProgram } from "@rho/constraints";
-import type { LinearRegion } from "@rho/encoders";
+import { formulationSizes, type LinearRegion } from "@rho/encoders";
 import { getSolver, type LpResult, solverNames } from "@rho/solvers";
 import type { AttackOptions } from "./attack.js";
 import type { OptionSchema } from "./options.js";
@@ -35,7 +35,7 @@ export interface LpAttackOptions extends AttackOptions {
   readonly seed?: "tight" | "none";
   /**
    * How the region LP is written: over the pixels alone (dense rows), over hidden variables
-   * (sparse rows, a column per mixing unit), or "auto" (default), chosen per network by size.
+   * (sparse rows, a column per mixing unit), or "auto" (default): by estimated size (`chooseFormulation`).
    */
   readonly formulation?: FormulationName;
 }
@@ -112,9 +112,17 @@ export function regionFormulation(
   return name === "hidden" ? new HiddenFormulation(region, reserved) : new PixelFormulation(region);
 }
 
-/** Measured on the shipped LeNet (benchmarks/alp): the pixel form. */
-export function chooseFormulation(_region: LinearRegion): "pixels" | "hidden" {
-  return "pixels";
+/**
+ * The hidden form pays for its sparsity with many more rows and columns: at 0.53× the pixel
+ * form's nonzeros (the shipped MLP) its LPs took 3× as long, at 2× (the shipped LeNet) 30× as
+ * long (benchmarks/alp). So it is chosen only where it is far smaller.
+ */
+export const HIDDEN_ADVANTAGE = 4;
+
+/** "auto": the hidden form where its estimated nonzeros are under 1/HIDDEN_ADVANTAGE of the pixel form's. */
+export function chooseFormulation(region: LinearRegion): "pixels" | "hidden" {
+  const { pixelNonzeros, hiddenNonzeros } = formulationSizes(region);
+  return hiddenNonzeros * HIDDEN_ADVANTAGE < pixelNonzeros ? "hidden" : "pixels";
 }
 
 /**

@@ -1,4 +1,5 @@
 import { concatRows, type LinearProgram, type RowBatch } from "@rho/constraints";
+import type { LinearPiece } from "./layer-encoder.js";
 import type { AffineForm, LinearRegion } from "./region.js";
 
 /**
@@ -252,4 +253,57 @@ class RowBuilder {
       upper: Float64Array.from(this.upper),
     };
   }
+}
+
+/** Nonzeros of the two ways to write x*'s region as an LP, estimated from one unit per layer. */
+export interface FormulationSizes {
+  /** Every region inequality as a row over the pixels (its receptive field). */
+  readonly pixelNonzeros: number;
+  /** The hidden form's equalities (fan-ins of the mixing layers) and region rows. */
+  readonly hiddenNonzeros: number;
+}
+
+/**
+ * Estimates both forms' sizes without building either: each layer's count times one middle
+ * unit's fan-in (hidden) or one middle inequality's receptive field over the pixels (pixels),
+ * found by walking the fan-ins back structurally. Milliseconds on LeNet.
+ */
+export function formulationSizes(region: LinearRegion): FormulationSizes {
+  const acts = region.activations;
+  const marks = acts.map((a) => new Uint8Array(a.length));
+  /** Pixels that units `start` of activation L depend on. */
+  const support = (layer: number, start: number[]): number => {
+    let units = start;
+    for (let l = layer; l > 0; l--) {
+      const below = marks[l - 1] as Uint8Array;
+      const next: number[] = [];
+      for (const o of units)
+        (region.pieces[l - 1] as LinearPiece).fanIn(o, (i, w) => {
+          if (w !== 0 && !below[i]) {
+            below[i] = 1;
+            next.push(i);
+          }
+        });
+      for (const i of next) below[i] = 0;
+      units = next;
+    }
+    return units.length;
+  };
+  let pixelNonzeros = 0;
+  let hiddenNonzeros = 0;
+  region.pieces.forEach((piece, l) => {
+    const size = (acts[l + 1] as Float64Array).length;
+    let fanIn = 0;
+    piece.fanIn(size >> 1, (_i, w) => {
+      if (w !== 0) fanIn++;
+    });
+    if (fanIn > 1) hiddenNonzeros += size * (fanIn + 1);
+    const c = piece.constraints;
+    if (c.count === 0) return;
+    const r = c.count >> 1;
+    const units = Array.from(c.indices.subarray(c.starts[r] as number, c.starts[r + 1] as number));
+    pixelNonzeros += c.count * support(l, units);
+    hiddenNonzeros += units.length > 1 ? c.count * units.length : 0;
+  });
+  return { pixelNonzeros, hiddenNonzeros };
 }

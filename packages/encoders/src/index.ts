@@ -6,7 +6,7 @@ export {
   labelConstraint,
   restrictAtPixels,
 } from "./encode.js";
-export { HiddenRegionForm } from "./hidden.js";
+export { type FormulationSizes, formulationSizes, HiddenRegionForm } from "./hidden.js";
 export type {
   Bounds,
   EncodeContext,

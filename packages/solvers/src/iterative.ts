@@ -36,6 +36,8 @@ export interface IterativeResult {
   readonly seconds: number;
   /** Solver iterations summed over rounds, when the solver reports them. */
   readonly iterations?: number;
+  /** Seconds inside the solver, summed over rounds (the rest is the oracle's). */
+  readonly solverSeconds: number;
 }
 
 /**
@@ -56,10 +58,12 @@ export async function solveIteratively(
   const t0 = performance.now();
   let rounds = 0;
   let iterations: number | undefined = 0;
+  let solverSeconds = 0;
   try {
     for (;;) {
       const result = await session.solve();
       rounds++;
+      solverSeconds += result.seconds;
       iterations =
         iterations === undefined || result.iterations === undefined
           ? undefined
@@ -69,6 +73,7 @@ export async function solveIteratively(
         rounds,
         rowsAdded: session.numRows - base.rows.count,
         seconds: (performance.now() - t0) / 1000,
+        solverSeconds,
         ...(iterations !== undefined ? { iterations } : {}),
       });
       let rows: RowBatch;

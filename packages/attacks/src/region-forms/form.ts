@@ -1,6 +1,6 @@
 import type { LinearProgram, RowBatch } from "@rho/constraints";
 import type { LinearRegion } from "@rho/encoders";
-import type { LpResult, LpSolver } from "@rho/solvers";
+import type { IterativeResult, LpResult, LpSolver } from "@rho/solvers";
 
 /** How an LP over a linear region is solved (the attacks' LP options, defaults filled in). */
 export interface RegionLpOptions {
@@ -21,6 +21,10 @@ export interface RegionSolve {
   readonly rounds: number;
   /** Region inequalities in the final LP, as rows or as column bounds. */
   readonly regionRowsUsed: number;
+  /** Seconds inside the LP solver over all rounds (the rest of a solve builds and checks rows). */
+  readonly solverSeconds: number;
+  /** Simplex iterations over all rounds, where the solver reports them. */
+  readonly iterations?: number;
 }
 
 /**
@@ -47,3 +51,15 @@ export interface RegionFormulation {
    */
   solve(base: LinearProgram, o: RegionLpOptions): Promise<RegionSolve>;
 }
+
+/** The solver's share of a one-shot solve. */
+export const spent = (r: LpResult): Pick<RegionSolve, "solverSeconds" | "iterations"> => ({
+  solverSeconds: r.seconds,
+  ...(r.iterations !== undefined ? { iterations: r.iterations } : {}),
+});
+
+/** The solver's share of an iterative solve. */
+export const spentIn = (it: IterativeResult): Pick<RegionSolve, "solverSeconds" | "iterations"> => ({
+  solverSeconds: it.solverSeconds,
+  ...(it.iterations !== undefined ? { iterations: it.iterations } : {}),
+});

@@ -1,7 +1,7 @@
 import { concatRows, type LinearProgram, type RowBatch, rowActivities, selectRows } from "@rho/constraints";
 import { formsToRows, HiddenRegionForm, type LinearRegion } from "@rho/encoders";
 import { RowPool, solveIteratively } from "@rho/solvers";
-import type { RegionFormulation, RegionLpOptions, RegionSolve } from "./form.js";
+import { type RegionFormulation, type RegionLpOptions, type RegionSolve, spent, spentIn } from "./form.js";
 import { TIGHT, withSlack } from "./pixels.js";
 
 /**
@@ -38,7 +38,7 @@ export class HiddenFormulation implements RegionFormulation {
     const wide = f.widen(base);
     if (!o.iterative) {
       const result = await o.solver.solve({ ...wide, rows: concatRows(wide.rows, f.regionRows) }, solveOpts);
-      return { result, rounds: 1, regionRowsUsed: f.boundCount + f.regionRows.count };
+      return { result, rounds: 1, regionRowsUsed: f.boundCount + f.regionRows.count, ...spent(result) };
     }
     const seeded = o.seed === "tight" ? this.tightRows() : [];
     const pool = new RowPool(f.regionRows, o.rowsPerRound, seeded);
@@ -48,7 +48,12 @@ export class HiddenFormulation implements RegionFormulation {
       pool,
       solveOpts,
     );
-    return { result: it.result, rounds: it.rounds, regionRowsUsed: f.boundCount + pool.usedRows };
+    return {
+      result: it.result,
+      rounds: it.rounds,
+      regionRowsUsed: f.boundCount + pool.usedRows,
+      ...spentIn(it),
+    };
   }
 
   /** Max-pool rows that x* satisfies with equality (tied windows), computed once. */

@@ -1,7 +1,7 @@
 import { concatRows, type LinearProgram, type RowBatch } from "@rho/constraints";
 import { formsToRows, type LinearRegion } from "@rho/encoders";
 import { RowPool, type RowSource, solveIteratively, withAllRows } from "@rho/solvers";
-import type { RegionFormulation, RegionLpOptions, RegionSolve } from "./form.js";
+import { type RegionFormulation, type RegionLpOptions, type RegionSolve, spent, spentIn } from "./form.js";
 
 /** Rows a·x ≥ lower tight at x within this tolerance (scaled by the row's magnitude) seed iterative solving. */
 export const TIGHT = 1e-9;
@@ -30,7 +30,7 @@ export class PixelFormulation implements RegionFormulation {
     if (!o.iterative) {
       const all = region.rows(Array.from({ length: region.size }, (_, k) => k));
       const result = await o.solver.solve(withAllRows(base, all), solveOpts);
-      return { result, rounds: 1, regionRowsUsed: region.size };
+      return { result, rounds: 1, regionRowsUsed: region.size, ...spent(result) };
     }
     const seeded = this.seed(o);
     const pool = new RowPool(this.source(), o.rowsPerRound, seeded.ids);
@@ -40,7 +40,7 @@ export class PixelFormulation implements RegionFormulation {
       pool,
       solveOpts,
     );
-    return { result: it.result, rounds: it.rounds, regionRowsUsed: pool.usedRows };
+    return { result: it.result, rounds: it.rounds, regionRowsUsed: pool.usedRows, ...spentIn(it) };
   }
 
   /** The region rows tight at x* ("tight"), built once and shared by every LP over this region. */
