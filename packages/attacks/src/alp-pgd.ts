@@ -2,6 +2,7 @@ import { LinearRegion } from "@rho/encoders";
 import { argmax } from "@rho/models";
 import { type AlpOptions, DEFAULT_MARGIN } from "./alp.js";
 import { defineAttack } from "./define.js";
+import { DESCENT_OPTIONS, descend, descentDiagnostics } from "./descent.js";
 import { PGD_SEARCH_OPTIONS, pgdAt } from "./pgd.js";
 import { LP_OPTIONS, lpFailure, nearestInRegion, regionLpOptions } from "./region-lp.js";
 import { linf } from "./verify.js";
@@ -28,7 +29,7 @@ export const alpPgd = defineAttack<AlpPgdOptions>({
   name: "alp-pgd",
   family: "minimum-distance",
   // the target is the label the gradient search reaches: no target option
-  options: { ...LP_OPTIONS, ...PGD_SEARCH_OPTIONS },
+  options: { ...LP_OPTIONS, ...DESCENT_OPTIONS, ...PGD_SEARCH_OPTIONS },
   trainingOptions: { margin: 3 },
   description:
     "ALP LP over the linear region a signed-gradient (PGD) search reaches: ρ̂ is that LP's optimum, ≤ the gradient example's distance",
@@ -69,6 +70,26 @@ export const alpPgd = defineAttack<AlpPgdOptions>({
         diagnostics: { ...diagnostics, message: "the reached region holds no example with the margin" },
       };
     if (!r.x) return { ...lpFailure("the region LP", r), diagnostics };
+    if (opts.descent) {
+      const from = { x: r.x, rho: r.rho as number };
+      const d = await descend(
+        net,
+        center,
+        box,
+        argmax(net.forward64(center).logits),
+        target,
+        margin,
+        from,
+        lp,
+        opts.ties ?? "first",
+        opts,
+      );
+      return {
+        example: d.x,
+        target,
+        diagnostics: { ...diagnostics, lpRho: r.rho, descent: descentDiagnostics(d) },
+      };
+    }
     return { example: r.x, target, diagnostics: { ...diagnostics, lpRho: r.rho } };
   },
 });

@@ -1,6 +1,7 @@
 import { LinearRegion } from "@rho/encoders";
 import { type AlpOptions, DEFAULT_MARGIN } from "./alp.js";
 import { defineAttack } from "./define.js";
+import { DESCENT_OPTIONS, descend, descentDiagnostics } from "./descent.js";
 import { batchLogits } from "./gradients.js";
 import { TARGET_OPTION } from "./options.js";
 import { LP_OPTIONS, lpFailure, nearestInRegion, regionLpOptions } from "./region-lp.js";
@@ -70,6 +71,7 @@ export const alpWalk = defineAttack<AlpWalkOptions>({
   options: {
     ...TARGET_OPTION,
     ...LP_OPTIONS,
+    ...DESCENT_OPTIONS,
     step: {
       type: "string",
       values: ["ray", "region-lp"],
@@ -282,6 +284,14 @@ export const alpWalk = defineAttack<AlpWalkOptions>({
       regionsVisited,
       perTarget,
     };
+    if (best && opts.descent) {
+      const d = await descend(net, center, box, predicted, best.target, margin, best, lp, ties, opts);
+      return {
+        example: d.x,
+        target: best.target,
+        diagnostics: { ...diagnostics, descent: descentDiagnostics(d) },
+      };
+    }
     if (best) return { example: best.x, target: best.target, diagnostics };
     return failure ? { ...failure, diagnostics } : { diagnostics };
   },

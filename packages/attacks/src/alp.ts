@@ -2,6 +2,7 @@ import type { LinearProgram, TieRule } from "@rho/constraints";
 import { concatRows, minLinfProgram } from "@rho/constraints";
 import { LinearRegion } from "@rho/encoders";
 import { defineAttack } from "./define.js";
+import { DESCENT_OPTIONS, type DescentOptions, descend, descentDiagnostics } from "./descent.js";
 import { TARGET_OPTION } from "./options.js";
 import {
   LP_OPTIONS,
@@ -24,7 +25,7 @@ import { clipToBox, linf, pickTargets } from "./verify.js";
  * strictly adversarial and raises ρ̂ a little: by 0.02 pixels on test point 18 of the shipped
  * LeNet (`npx rho attack --model lenet --index 18 --margin 0.001`, then `--margin 0.000001`).
  */
-export interface AlpOptions extends LpAttackOptions {
+export interface AlpOptions extends LpAttackOptions, DescentOptions {
   /** z_ℓ ≥ z_j + margin for every j ≠ ℓ (default 1e-3). */
   readonly margin?: number;
   /** How tied disjunctions at x* are resolved (default "first"). */
@@ -36,7 +37,7 @@ export const DEFAULT_MARGIN = 1e-3;
 export const alp = defineAttack<AlpOptions>({
   name: "alp",
   family: "minimum-distance",
-  options: { ...TARGET_OPTION, ...LP_OPTIONS },
+  options: { ...TARGET_OPTION, ...LP_OPTIONS, ...DESCENT_OPTIONS },
   // the paper fine-tunes on ALP examples found with α = 3.0 (§5)
   trainingOptions: { margin: 3 },
   description:
@@ -83,6 +84,25 @@ export const alp = defineAttack<AlpOptions>({
     }
     if (!best)
       return { diagnostics: { ...diagnostics, message: "no adversarial example in the linear region" } };
+    if (opts.descent) {
+      const d = await descend(
+        net,
+        region.center,
+        box,
+        predicted,
+        best.target,
+        margin,
+        best,
+        lp,
+        opts.ties ?? "first",
+        opts,
+      );
+      return {
+        example: d.x,
+        target: best.target,
+        diagnostics: { ...diagnostics, descent: descentDiagnostics(d) },
+      };
+    }
     return { example: best.x, target: best.target, diagnostics };
   },
 });

@@ -12,6 +12,7 @@ export type {
 } from "./attack.js";
 export { tfjsContext } from "./context.js";
 export { type AttackSpec, defineAttack, type SearchInput, type SearchResult } from "./define.js";
+export { DESCENT_OPTIONS, type Descended, type DescentOptions, descend } from "./descent.js";
 export { DEFAULT_EPS, type FgsmOptions, fgsm } from "./fgsm.js";
 export { crossEntropy, lossAndGradient, lossAwayFrom, tfModel } from "./gradients.js";
 export { type LbfgsAttackOptions, lbfgs, smoothLinf } from "./lbfgs.js";

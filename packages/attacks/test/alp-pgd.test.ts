@@ -39,6 +39,24 @@ describe("alp-pgd", () => {
     expect(both).toBeGreaterThan(0);
   }, 120_000);
 
+  it("solves the landing region's LP to the same optimum over hidden variables", async () => {
+    let both = 0;
+    await fc.assert(
+      fc.asyncProperty(netAndPixels, async ([net, px]) => {
+        const label = net.predict64(px);
+        const p = await alpPgd.run({ net }, { pixels: px, label }, { ...search, formulation: "pixels" });
+        const h = await alpPgd.run({ net }, { pixels: px, label }, { ...search, formulation: "hidden" });
+        expect(h.status).toBe(p.status);
+        if (p.status === "adversarial") {
+          both++;
+          expect(h.rho).toBeCloseTo(p.rho, 5);
+        }
+      }),
+      { numRuns: 25 },
+    );
+    expect(both).toBeGreaterThan(0);
+  }, 120_000);
+
   it("on 2-D ReLU networks: an upper bound on the true ρ of a dense grid, and how far above it", async () => {
     const gaps: number[] = [];
     for (let seed = 1; seed <= 40; seed++) {

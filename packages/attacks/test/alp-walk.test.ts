@@ -32,6 +32,20 @@ describe("alp-walk", () => {
     );
   }, 120_000);
 
+  it("walks the same path over hidden variables: the regions' LPs have the same optima", async () => {
+    await fc.assert(
+      fc.asyncProperty(netAndPixels, async ([net, px]) => {
+        const label = net.predict64(px);
+        const opts = { bisections: 1, maxRegions: 8, ownRegion: true };
+        const p = await alpWalk.run({ net }, { pixels: px, label }, { ...opts, formulation: "pixels" });
+        const h = await alpWalk.run({ net }, { pixels: px, label }, { ...opts, formulation: "hidden" });
+        expect(h.status).toBe(p.status);
+        if (p.status === "adversarial") expect(h.rho).toBeCloseTo(p.rho, 5);
+      }),
+      { numRuns: 20 },
+    );
+  }, 120_000);
+
   for (const step of ["ray", "region-lp"] as const)
     it(`${step} steps: the margin rises with every step, and each final LP is at most the walk's distance`, async () => {
       let reached = 0;

@@ -70,3 +70,30 @@ export function poolNetwork(weights: number[], bias: [number, number]): Network 
     ],
   });
 }
+
+/** A small seeded LeNet-like network (8×8 pixels → conv 4@3×3 → ReLU → max-pool → dense 12 → ReLU → 3): regions with max-pool facets. */
+export function convNetwork(seed: number): Network {
+  const rand = prng(seed);
+  const w = (n: number, s: number) => Float32Array.from({ length: n }, () => (rand() * 2 - 1) * s);
+  return new Network({
+    inputShape: [8, 8, 1],
+    preprocess: { scale: [1 / 255], shift: [0] },
+    layers: [
+      {
+        kind: "conv2d",
+        filters: 4,
+        kernel: [3, 3],
+        strides: [1, 1],
+        padding: "valid",
+        weights: w(36, 0.6),
+        bias: w(4, 0.1),
+      },
+      { kind: "relu" },
+      { kind: "maxpool", size: [2, 2], strides: [2, 2], padding: "valid" },
+      { kind: "flatten" },
+      { kind: "dense", units: 12, weights: w(36 * 12, 0.4), bias: w(12, 0.1) },
+      { kind: "relu" },
+      { kind: "dense", units: 3, weights: w(36, 0.6), bias: w(3, 0.1) },
+    ],
+  });
+}

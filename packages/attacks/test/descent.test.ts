@@ -1,0 +1,119 @@
+import { prng, useBackend } from "@rho/models";
+import fc from "fast-check";
+import { beforeAll, describe, expect, it } from "vitest";
+import { arbNetwork, arbPixels } from "../../models/test/arbitraries.js";
+import { nextRegion } from "../src/descent.js";
+import { type AttackResult, alpPgd, alpWalk } from "../src/index.js";
+import { nearestInRegion, regionLpOptions } from "../src/region-lp.js";
+import { convNetwork, GRID_STEP, gridCases } from "./toy.js";
+
+beforeAll(async () => {
+  await useBackend("cpu");
+});
+
+const netAndPixels = arbNetwork().chain((net) => fc.tuple(fc.constant(net), arbPixels(net)));
+const search = { maxEps: 64, steps: 10, bisections: 4 };
+type Path = { steps: number; rho: number[]; stop: string };
+
+/** The same run without and with descent: the path starts at the plain ρ̂, falls at every step, ends verified. */
+function checkDescent(plain: AttackResult, down: AttackResult): Path | undefined {
+  expect(down.status).toBe(plain.status);
+  if (plain.status !== "adversarial") return undefined;
+  const d = down.diagnostics.descent as Path;
+  expect(d.rho[0]).toBeCloseTo(plain.rho, 9);
+  for (let k = 1; k < d.rho.length; k++) expect(d.rho[k] as number).toBeLessThan(d.rho[k - 1] as number);
+  expect(d.steps).toBe(d.rho.length - 1);
+  expect(down.rho).toBeCloseTo(d.rho.at(-1) as number, 9);
+  expect(down.rho).toBeLessThanOrEqual(plain.rho + 1e-9);
+  expect(down.verified?.float64).toBe(true);
+  return d;
+}
+
+describe("region descent", () => {
+  it("every step lowers ρ̂, the first is the undescended ρ̂, and the final example is verified", async () => {
+    await fc.assert(
+      fc.asyncProperty(netAndPixels, async ([net, px]) => {
+        const label = net.predict64(px);
+        const plain = await alpPgd.run({ net }, { pixels: px, label }, search);
+        const down = await alpPgd.run({ net }, { pixels: px, label }, { ...search, descent: true });
+        checkDescent(plain, down);
+      }),
+      { numRuns: 30 },
+    );
+  }, 120_000);
+
+  it("on small LeNet-like networks: every step lowers ρ̂ and the example stays verified", async () => {
+    let stepped = 0;
+    let gain = 0;
+    for (let seed = 1; seed <= 30; seed++) {
+      const net = convNetwork(seed);
+      const rand = prng(500 + seed);
+      const px = Array.from({ length: 64 }, () => Math.floor(rand() * 256));
+      const label = net.predict64(px);
+      for (const attack of [alpPgd, alpWalk]) {
+        const plain = await attack.run({ net }, { pixels: px, label });
+        const down = await attack.run({ net }, { pixels: px, label }, { descent: true });
+        const d = checkDescent(plain, down);
+        if (!d) continue;
+        if (d.steps > 0) stepped++;
+        gain += 1 - down.rho / plain.rho;
+      }
+    }
+    // measured: 18 of 48 examples move, 1.5–2 % lower ρ̂ on average
+    expect(stepped).toBeGreaterThan(5);
+    expect(gain).toBeGreaterThan(0);
+  }, 300_000);
+
+  it("ends where one more step gains no more than the tolerance", async () => {
+    const lp = await regionLpOptions({});
+    let checked = 0;
+    for (const c of gridCases().slice(0, 40)) {
+      const opts = { descent: true, descentSteps: 100, descentTolerance: 1e-3 };
+      const r = await alpPgd.run({ net: c.net }, { pixels: c.px, label: c.label }, opts);
+      if (r.status !== "adversarial") continue;
+      const d = r.diagnostics.descent as Path;
+      expect(d.stop).not.toBe("steps");
+      const x = r.adversarial as Float64Array;
+      const center = Float64Array.from(c.px);
+      const again = await nearestInRegion(
+        nextRegion(c.net, { x, rho: r.rho }, center, [0, 255], "first", "at"),
+        center,
+        [0, 255],
+        r.target as number,
+        1e-3,
+        lp,
+      );
+      if (again.rho !== undefined) expect(again.rho).toBeGreaterThanOrEqual(r.rho * (1 - 1e-3) - 1e-9);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(5);
+  }, 120_000);
+
+  it("on 2-D ReLU networks: never below the grid's true ρ, and closer to it than before descent", async () => {
+    const before: number[] = [];
+    const after: number[] = [];
+    let stepped = 0;
+    for (const c of gridCases()) {
+      if (!Number.isFinite(c.truth)) continue;
+      for (const attack of [alpPgd, alpWalk]) {
+        const plain = await attack.run({ net: c.net }, { pixels: c.px, label: c.label });
+        if (plain.status !== "adversarial") continue;
+        const down = await attack.run({ net: c.net }, { pixels: c.px, label: c.label }, { descent: true });
+        expect(down.status).toBe("adversarial");
+        // a verified example at ρ̂: the true ρ is no larger, and the grid is within its step of it
+        expect(down.rho).toBeGreaterThanOrEqual(c.truth - GRID_STEP - 1e-9);
+        expect(down.rho).toBeLessThanOrEqual(plain.rho + 1e-9);
+        if ((down.diagnostics.descent as Path).steps > 0) stepped++;
+        before.push(plain.rho - c.truth);
+        after.push(down.rho - c.truth);
+      }
+    }
+    expect(before.length).toBeGreaterThan(20);
+    expect(stepped).toBeGreaterThan(0);
+    const sum = (v: number[]) => v.reduce((a, b) => a + b, 0);
+    expect(sum(after)).toBeLessThanOrEqual(sum(before));
+    console.info(
+      `descent on ${before.length} 2-D cases (${stepped} took a step): mean ρ̂ − grid ρ ${(sum(before) / before.length).toFixed(3)} → ${(sum(after) / after.length).toFixed(3)} pixels`,
+    );
+  }, 300_000);
+});
