@@ -82,6 +82,8 @@ interface Row {
   rho: number | null;
   seconds: number;
   rounded: boolean | null;
+  /** Region descent steps taken (null: no descent). */
+  descentSteps?: number | null;
 }
 const rows: Row[] = args.summarize ? readJsonl<Row>(args.summarize) : [];
 for (const spec of args.summarize ? [] : specs) {
@@ -99,6 +101,7 @@ for (const spec of args.summarize ? [] : specs) {
       rho: Number.isFinite(r.rho) ? r.rho : null,
       seconds: r.seconds,
       rounded: r.verified ? r.verified.rounded : null,
+      descentSteps: (r.diagnostics.descent as { steps: number } | undefined)?.steps ?? null,
     };
     rows.push(row);
     appendJsonl(jsonl, row);
@@ -146,9 +149,38 @@ for (const s of summary)
   console.log(
     `| ${s.attack} | ${s.points} (${s.attacked}) | ${s.adversarialAtEps} | ${fmt(s.severityAtEps ?? Number.NaN)} | ${s.adversarialAnyDistance} | ${fmt(s.medianRho ?? Number.NaN)} | ${s.roundedStillAdversarial} | ${s.unverified} / ${s.errors} | ${fmt(s.medianSeconds)} | ${fmt(s.p90Seconds)} | ${fmt(s.medianSecondsFound ?? Number.NaN)} / ${fmt(s.medianSecondsNotFound ?? Number.NaN)} |`,
   );
+// The same attack under other options, against its first spec: ρ̂ over the points both find, time.
+const pairs: Record<string, unknown>[] = [];
+for (const name of new Set(specs.map((s) => s.name))) {
+  const labels = [...new Set(rows.map((r) => r.attack))].filter((l) => l.split(":")[0] === name);
+  const [ref, ...others] = labels;
+  for (const other of others) {
+    const a = new Map(rows.filter((r) => r.attack === ref && r.rho !== null).map((r) => [r.index, r]));
+    const both = rows.filter((r) => r.attack === other && r.rho !== null && a.has(r.index));
+    if (!both.length) continue;
+    const ratio = median(both.map((r) => (r.rho as number) / (a.get(r.index)?.rho as number)));
+    const secs = (l: string) =>
+      rows.filter((r) => r.attack === l && r.status !== "misclassified").map((r) => r.seconds);
+    const steps = both.map((r) => r.descentSteps).filter((v): v is number => typeof v === "number");
+    const pair = {
+      reference: ref,
+      other,
+      bothFind: both.length,
+      medianRhoRatio: ratio,
+      medianDescentSteps: steps.length ? median(steps) : null,
+      medianSecondsRatio: median(secs(other as string)) / median(secs(ref as string)),
+      p90SecondsRatio: quantile(secs(other as string), 0.9) / quantile(secs(ref as string), 0.9),
+    };
+    pairs.push(pair);
+    console.log(
+      `${other} against ${ref}: on the ${both.length} points both find, median ρ̂ ratio ${fmt(ratio, 3)}` +
+        `${steps.length ? `, median descent steps ${fmt(median(steps), 0)}` : ""}; seconds ×${fmt(pair.medianSecondsRatio)} (median), ×${fmt(pair.p90SecondsRatio)} (p90)`,
+    );
+  }
+}
 if (!args.summarize)
   writeFileSync(
     args.out,
-    `${JSON.stringify({ date: new Date().toISOString(), cpu: cpus()[0]?.model, node: process.version, args, summary, points: rows }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), cpu: cpus()[0]?.model, node: process.version, args, summary, pairs, points: rows }, null, 2)}\n`,
   );
 if (!args.summarize) console.log(`\nJSON: ${args.out}; per point: ${jsonl}`);

@@ -18,7 +18,7 @@ export interface DescentOptions {
    * a little past x̂, away from x* ("past"). Measured on the shipped LeNet: "at" went further
    * (point 6590's alp-walk ρ̂ 9.24 → 8.72 against 9.05).
    */
-  readonly descentPick?: "past" | "at";
+  readonly descentPick?: "past" | "at" | "both";
 }
 
 /** "past": how far beyond x̂, as a fraction of ρ̂. "at": how close to its switching surface a unit at x̂ counts as tied. */
@@ -34,9 +34,9 @@ export const DESCENT_OPTIONS: OptionSchema = {
   descentSteps: { type: "integer", min: 1, default: 8, help: "descent: at most this many steps" },
   descentPick: {
     type: "string",
-    values: ["past", "at"],
+    values: ["at", "past", "both"],
     default: "at",
-    help: "descent: the next region is that of the optimum itself (near-tight units as ties), or of a point just past it",
+    help: "descent: the next region is that of the optimum itself (near-tight units as ties), of a point just past it, or the first, then the second when it gains nothing",
   },
   descentTolerance: {
     type: "number",
@@ -80,14 +80,26 @@ export async function descend(
   const tol = opts.descentTolerance ?? 1e-3;
   let cur = from;
   const path = [from.rho];
+  const pick = opts.descentPick ?? "at";
+  // "both": "at" while it gains, then "past" from the same point before giving up
+  const picks: ("at" | "past")[] = pick === "both" ? ["at", "past"] : [pick];
   for (let s = 0; s < steps; s++) {
-    const region = nextRegion(net, cur, center, box, ties, opts.descentPick ?? "at");
-    const r = await nearestInRegion(region, center, box, target, margin, lp);
-    if (!r.x || r.rho === undefined) return { ...cur, path, stop: "lp" };
-    if (!(r.rho < cur.rho * (1 - tol))) return { ...cur, path, stop: "tolerance" };
-    if (argmax(net.forward64(r.x).logits) === label) return { ...cur, path, stop: "label" };
-    cur = { x: r.x, rho: r.rho };
-    path.push(r.rho);
+    let stop: Descended["stop"] = "tolerance";
+    let next: { x: Float64Array; rho: number } | undefined;
+    for (const p of picks) {
+      const region = nextRegion(net, cur, center, box, ties, p);
+      const r = await nearestInRegion(region, center, box, target, margin, lp);
+      if (!r.x || r.rho === undefined) stop = "lp";
+      else if (!(r.rho < cur.rho * (1 - tol))) stop = "tolerance";
+      else if (argmax(net.forward64(r.x).logits) === label) stop = "label";
+      else {
+        next = { x: r.x, rho: r.rho };
+        break;
+      }
+    }
+    if (!next) return { ...cur, path, stop };
+    cur = next;
+    path.push(cur.rho);
   }
   return { ...cur, path, stop: "steps" };
 }

@@ -113,9 +113,10 @@ export function regionFormulation(
 }
 
 /**
- * The hidden form pays for its sparsity with many more rows and columns: at 0.53× the pixel
- * form's nonzeros (the shipped MLP) its LPs took 3× as long, at 2× (the shipped LeNet) 30× as
- * long (benchmarks/alp). So it is chosen only where it is far smaller.
+ * The hidden form pays for its sparsity with many more rows and columns: at 0.52× the pixel
+ * form's nonzeros (the shipped MLP) its points took 1.4× as long, at 2× (the shipped LeNet) its
+ * simplex iterations cost 13–17 ms against 0.8 ms and HiGHS stopped without a conclusion
+ * (benchmarks/alp/README.md). So it is chosen only where it is far smaller.
  */
 export const HIDDEN_ADVANTAGE = 4;
 

@@ -56,6 +56,9 @@ describe("region descent", () => {
         const d = checkDescent(plain, down);
         if (!d) continue;
         if (d.steps > 0) stepped++;
+        // "both" follows "at" until it stalls, then tries the point past the optimum: never worse
+        const both = await attack.run({ net }, { pixels: px, label }, { descent: true, descentPick: "both" });
+        expect(both.rho).toBeLessThanOrEqual(down.rho + 1e-9);
         gain += 1 - down.rho / plain.rho;
       }
     }

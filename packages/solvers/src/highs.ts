@@ -29,6 +29,16 @@ const STATUS: Record<number, LpStatus> = {
   14: "iteration_limit",
 };
 const INFEASIBLE_OR_UNBOUNDED = 9;
+// What the other codes mean, for messages (HighsModelStatus).
+const CODE_NAMES: Record<number, string> = {
+  1: "load error",
+  2: "model error",
+  3: "presolve error",
+  4: "solve error",
+  5: "postsolve error",
+  15: "unknown: the solver stopped without a conclusion, usually numerical trouble",
+  17: "interrupted",
+};
 
 // HiGHS reads any bound or cost of magnitude ≥ 1e20 as infinite (a bounded LP would come back
 // "unbounded") and refuses matrix coefficients of magnitude ≥ 1e15 ("passModel failed"). Such
@@ -160,7 +170,8 @@ class HighsSession implements LpSession {
         : undefined;
       const b = bound !== undefined ? { bound } : {};
       if (status !== "optimal") {
-        return { status, iterations, message: `HiGHS model status ${code}`, ...b };
+        const name = CODE_NAMES[code] ?? STATUS[code]?.replaceAll("_", " ");
+        return { status, iterations, message: `HiGHS model status ${code}${name ? ` (${name})` : ""}`, ...b };
       }
       return { status, iterations, primal: this.model.getSolution().colValue, ...b };
     });
