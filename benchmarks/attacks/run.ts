@@ -52,7 +52,9 @@ const specs = args.attacks.split(",").map((spec) => {
   const opts: Record<string, unknown> = attack.family === "fixed-epsilon" ? { eps } : {};
   try {
     for (const kv of rest ? rest.split("+") : []) {
-      const [k, v = ""] = kv.split("=") as [string, string | undefined];
+      // split at the first "=": a value may hold more (lpOptions=name=value)
+      const at = kv.indexOf("=");
+      const [k, v] = at < 0 ? [kv, ""] : [kv.slice(0, at), kv.slice(at + 1)];
       const option = attack.options[k];
       if (!option)
         throw new AttackOptionError(

@@ -17,6 +17,8 @@ export interface OptionSpec {
   readonly exclusiveMin?: boolean;
   /** Allowed strings; a function for lists that grow at run time (registered solvers). */
   readonly values?: readonly string[] | (() => readonly string[]);
+  /** Strings: the form they must match, and its name for messages (e.g. "name=value;…"). */
+  readonly pattern?: { readonly re: RegExp; readonly form: string };
 }
 
 export type OptionSchema = Readonly<Record<string, OptionSpec>>;
@@ -42,6 +44,7 @@ export function describeType(s: OptionSpec): string {
   const values = valuesOf(s);
   if (values) return `one of ${values.join(", ")}`;
   if (s.type === "target") return "second, all or a label";
+  if (s.pattern) return s.pattern.form;
   const range: string[] = [];
   if (s.min !== undefined) range.push(`${s.exclusiveMin ? ">" : "≥"} ${s.min}`);
   if (s.max !== undefined) range.push(`≤ ${s.max}`);
@@ -94,6 +97,7 @@ function checkValue(attack: string, key: string, spec: OptionSpec, v: unknown): 
       return;
     case "string":
       if (typeof v !== "string" || !(valuesOf(spec)?.includes(v) ?? true)) throw bad();
+      if (spec.pattern && !spec.pattern.re.test(v)) throw bad();
       return;
     case "target":
       if (v === "second" || v === "all") return;

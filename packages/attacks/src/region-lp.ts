@@ -3,7 +3,7 @@ import { concatRows, type LinearProgram, minLinfProgram } from "@rho/constraints
 import { formulationSizes, type LinearRegion } from "@rho/encoders";
 import { getSolver, type LpResult, solverNames } from "@rho/solvers";
 import type { AttackOptions } from "./attack.js";
-import type { OptionSchema } from "./options.js";
+import { AttackOptionError, type OptionSchema } from "./options.js";
 import type { FormulationName, RegionFormulation, RegionLpOptions } from "./region-forms/form.js";
 import { HiddenFormulation } from "./region-forms/hidden.js";
 import { PixelFormulation } from "./region-forms/pixels.js";
@@ -38,6 +38,8 @@ export interface LpAttackOptions extends AttackOptions {
    * (sparse rows, a column per mixing unit), or "auto" (default): by estimated size (`chooseFormulation`).
    */
   readonly formulation?: FormulationName;
+  /** The LP solver's own options, "name=value;name=value" (HiGHS option names), for measuring settings. */
+  readonly lpOptions?: string;
 }
 
 /** The options of every attack that solves LPs over linear regions (declared once, spread into each). */
@@ -73,6 +75,11 @@ export const LP_OPTIONS: OptionSchema = {
     help: "the target must beat every other logit by this much",
   },
   ties: { type: "string", values: ["first"], default: "first", help: "how tied disjunctions are resolved" },
+  lpOptions: {
+    type: "string",
+    pattern: { re: /^\s*[\w.]+\s*=[^;=]+(;\s*[\w.]+\s*=[^;=]+)*;?\s*$/, form: "name=value;name=value" },
+    help: 'the LP solver\'s own options, "name=value;name=value" (HiGHS names, e.g. simplex_scale_strategy=4)',
+  },
   formulation: {
     type: "string",
     values: ["auto", "pixels", "hidden"],
@@ -96,7 +103,31 @@ export async function regionLpOptions(opts: LpAttackOptions): Promise<RegionLpOp
     rowsPerRound: opts.rowsPerRound ?? Number.POSITIVE_INFINITY,
     formulation: opts.formulation ?? "auto",
     ...(opts.timeLimit !== undefined ? { timeLimit: opts.timeLimit } : {}),
+    ...(opts.lpOptions ? { solverOptions: parseLpOptions(opts.lpOptions) } : {}),
   };
+}
+
+/** "name=value;name=value" → options; numbers and true/false as such, the rest as strings. */
+export function parseLpOptions(text: string): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const part of text
+    .split(";")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const eq = part.indexOf("=");
+    if (eq <= 0) throw new AttackOptionError(`lpOptions: "${part}" is not name=value`);
+    const name = part.slice(0, eq).trim();
+    const raw = part.slice(eq + 1).trim();
+    out[name] =
+      raw === "true"
+        ? true
+        : raw === "false"
+          ? false
+          : raw !== "" && Number.isFinite(Number(raw))
+            ? Number(raw)
+            : raw;
+  }
+  return out;
 }
 
 /**

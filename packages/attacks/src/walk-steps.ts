@@ -4,6 +4,7 @@ import type { LinearProgram, RowBatch, TieRule } from "@rho/constraints";
 import { formsToRows, LinearRegion } from "@rho/encoders";
 import type { AttackContext } from "./attack.js";
 import { marginGradients } from "./gradients.js";
+import { solveOptions } from "./region-forms/form.js";
 import { type RegionLpOptions, regionFormulation } from "./region-lp.js";
 import { clipToBox } from "./verify.js";
 
@@ -91,10 +92,7 @@ export const rayStep: WalkStep = async ({ ctx, box, lp }, { at, region, target, 
     Float64Array.from(lower, (v, i) => Math.max(v, (at[i] as number) - reach)),
     Float64Array.from(upper, (v, i) => Math.min(v, (at[i] as number) + reach)),
   );
-  const result = await lp.solver.solve(
-    program,
-    lp.timeLimit !== undefined ? { timeLimit: lp.timeLimit } : {},
-  );
+  const result = await lp.solver.solve(program, solveOptions(lp));
   if (result.status !== "optimal" || !result.primal) return lpFailure(result);
   const to = clipToBox(result.primal.subarray(0, n), box);
   // the region's inequalities are affine along the segment: it leaves at the first one to reach 0

@@ -104,6 +104,22 @@ describe("alp", () => {
     );
   });
 
+  it("passes lpOptions to the solver: same ρ̂ under another scaling, an iteration cap shows, a malformed one is refused", async () => {
+    await fc.assert(
+      fc.asyncProperty(netAndPixels, async ([net, px]) => {
+        const a = await run(net, px);
+        const b = await run(net, px, { lpOptions: "simplex_scale_strategy=4; presolve=off" });
+        expect(b.status).toBe(a.status);
+        if (a.status === "adversarial") expect(b.rho).toBeCloseTo(a.rho, 5);
+      }),
+      { numRuns: 30 },
+    );
+    const [net, px] = fc.sample(netAndPixels, { numRuns: 1, seed: 3 })[0] as [Network, number[]];
+    const capped = await run(net, px, { lpOptions: "simplex_iteration_limit=0" });
+    if (capped.status !== "not_found") expect(capped.diagnostics.message).toMatch(/iteration_limit/);
+    await expect(run(net, px, { lpOptions: "scale" })).rejects.toThrow(/name=value/);
+  });
+
   it("gives the same ρ̂ with every LP solver", async () => {
     await fc.assert(
       fc.asyncProperty(netAndPixels, async ([net, px]) => {

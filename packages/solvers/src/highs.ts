@@ -136,6 +136,16 @@ class HighsSession implements LpSession {
     this.model.options.set({ output_flag: false });
     if (opts.timeLimit !== undefined) this.model.options.set({ time_limit: opts.timeLimit });
     if (opts.mipFocus === "bound") this.model.options.set(NO_PRIMAL_HEURISTICS);
+    for (const [name, value] of Object.entries(opts.solverOptions ?? {})) {
+      try {
+        this.model.options.set(name, value);
+      } catch (e) {
+        this.model.dispose();
+        throw new UnsupportedError(
+          `highs: cannot set option ${name} = ${value}: ${e instanceof Error ? e.message : String(e)}`,
+        );
+      }
+    }
   }
 
   get numRows(): number {

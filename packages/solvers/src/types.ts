@@ -42,6 +42,11 @@ export interface SolveOptions {
    * the whole time limit at the root. Solvers without the distinction ignore it.
    */
   readonly mipFocus?: "balanced" | "bound";
+  /**
+   * The solver's own options by its names (HiGHS: `simplex_scale_strategy`, `presolve`, …), set
+   * as given, for measuring settings; solvers without named options ignore them.
+   */
+  readonly solverOptions?: Readonly<Record<string, string | number | boolean>>;
 }
 
 export interface SolverCapabilities {

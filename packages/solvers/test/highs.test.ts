@@ -24,4 +24,17 @@ describe("highs", () => {
       session.dispose();
     }
   });
+
+  it("sets the solver's own options by name, and refuses an unknown one naming it", async () => {
+    const s = await createHighsSolver();
+    const lp = denseLp(40, 60);
+    const plain = await s.solve(lp);
+    // the iteration limit is honoured: proof the option reached HiGHS
+    const capped = await s.solve(lp, { solverOptions: { simplex_iteration_limit: 1 } });
+    expect(capped.status).toBe("iteration_limit");
+    const scaled = await s.solve(lp, { solverOptions: { simplex_scale_strategy: 4, presolve: "off" } });
+    expect(scaled.status).toBe("optimal");
+    expect(scaled.objective).toBeCloseTo(plain.objective as number, 6);
+    expect(() => s.session(lp, { solverOptions: { no_such_option: 1 } })).toThrow(/no_such_option/);
+  });
 });

@@ -11,7 +11,15 @@ export interface RegionLpOptions {
   readonly rowsPerRound: number;
   readonly timeLimit?: number;
   readonly formulation: FormulationName;
+  /** The LP solver's own options (`lpOptions`). */
+  readonly solverOptions?: Readonly<Record<string, string | number | boolean>>;
 }
+
+/** The per-solve options these LP options ask for. */
+export const solveOptions = (o: RegionLpOptions) => ({
+  ...(o.timeLimit !== undefined ? { timeLimit: o.timeLimit } : {}),
+  ...(o.solverOptions ? { solverOptions: o.solverOptions } : {}),
+});
 
 export type FormulationName = "pixels" | "hidden" | "auto";
 

@@ -1,7 +1,14 @@
 import { concatRows, type LinearProgram, type RowBatch, rowActivities, selectRows } from "@rho/constraints";
 import { formsToRows, HiddenRegionForm, type LinearRegion } from "@rho/encoders";
 import { RowPool, solveIteratively } from "@rho/solvers";
-import { type RegionFormulation, type RegionLpOptions, type RegionSolve, spent, spentIn } from "./form.js";
+import {
+  type RegionFormulation,
+  type RegionLpOptions,
+  type RegionSolve,
+  solveOptions,
+  spent,
+  spentIn,
+} from "./form.js";
 import { TIGHT, withSlack } from "./pixels.js";
 
 /**
@@ -34,7 +41,7 @@ export class HiddenFormulation implements RegionFormulation {
 
   async solve(base: LinearProgram, o: RegionLpOptions): Promise<RegionSolve> {
     const f = this.form;
-    const solveOpts = o.timeLimit !== undefined ? { timeLimit: o.timeLimit } : {};
+    const solveOpts = solveOptions(o);
     const wide = f.widen(base);
     if (!o.iterative) {
       const result = await o.solver.solve({ ...wide, rows: concatRows(wide.rows, f.regionRows) }, solveOpts);

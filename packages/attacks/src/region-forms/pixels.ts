@@ -1,7 +1,14 @@
 import { concatRows, type LinearProgram, type RowBatch } from "@rho/constraints";
 import { formsToRows, type LinearRegion } from "@rho/encoders";
 import { RowPool, type RowSource, solveIteratively, withAllRows } from "@rho/solvers";
-import { type RegionFormulation, type RegionLpOptions, type RegionSolve, spent, spentIn } from "./form.js";
+import {
+  type RegionFormulation,
+  type RegionLpOptions,
+  type RegionSolve,
+  solveOptions,
+  spent,
+  spentIn,
+} from "./form.js";
 
 /** Rows a·x ≥ lower tight at x within this tolerance (scaled by the row's magnitude) seed iterative solving. */
 export const TIGHT = 1e-9;
@@ -26,7 +33,7 @@ export class PixelFormulation implements RegionFormulation {
 
   async solve(base: LinearProgram, o: RegionLpOptions): Promise<RegionSolve> {
     const region = this.region;
-    const solveOpts = o.timeLimit !== undefined ? { timeLimit: o.timeLimit } : {};
+    const solveOpts = solveOptions(o);
     if (!o.iterative) {
       const all = region.rows(Array.from({ length: region.size }, (_, k) => k));
       const result = await o.solver.solve(withAllRows(base, all), solveOpts);
