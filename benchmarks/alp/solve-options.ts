@@ -7,7 +7,7 @@ import { cpus } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { pickTargets, regionFormulation, regionLpOptions } from "@rho/attacks";
+import { PixelFormulation, pickTargets } from "@rho/attacks";
 import { concatRows, type LinearProgram, minLinfProgram, selectRows } from "@rho/constraints";
 import { image, loadDataset } from "@rho/datasets";
 import { LinearRegion } from "@rho/encoders";
@@ -65,32 +65,15 @@ async function roundLps(index: number): Promise<[LinearProgram, LinearProgram]> 
   const px = image(mnist, index);
   const logits = net.forward64(px).logits;
   const [target] = pickTargets(logits, argmax(logits), "second");
-  const region = new LinearRegion(net, px);
-  const lp = await regionLpOptions({ formulation: "pixels" });
-  const form = regionFormulation(region, lp, 1);
-  const { values, scales } = region.evaluateCenter();
-  const tight: number[] = [];
-  values.forEach((v, k) => {
-    if (v <= 1e-9 * Math.max(1, scales[k] as number)) tight.push(k);
-  });
-  const norm = minLinfProgram(region.center, [0, 255]);
+  const form = new PixelFormulation(new LinearRegion(net, px));
+  const tight = form.tightRows();
+  const norm = minLinfProgram(form.region.center, [0, 255]);
   const first: LinearProgram = {
     ...norm,
-    rows: concatRows(concatRows(norm.rows, form.targetRows(target as number, 1e-3)), region.rows(tight)),
+    rows: concatRows(concatRows(norm.rows, form.targetRows(target as number, 1e-3)), tight.rows),
   };
   const r = await highs.solve(first);
-  const pool = new RowPool(
-    {
-      count: region.size,
-      violations: (x) => {
-        const e = region.evaluate(x.subarray(0, n));
-        return e.values.map((v, k) => -v / Math.max(1, e.scales[k] as number));
-      },
-      rows: (ids) => region.rows(ids),
-    },
-    Number.POSITIVE_INFINITY,
-    tight,
-  );
+  const pool = new RowPool(form.source(), Number.POSITIVE_INFINITY, tight.ids);
   const extra = pool.violated(r.primal as Float64Array, 1e-7);
   return [first, { ...first, rows: concatRows(first.rows, extra) }];
 }

@@ -56,3 +56,6 @@ registerAttack(alpPgd);
 registerAttack(lbfgs);
 registerAttack(fgsm);
 registerAttack(pgd);
+
+export { HiddenFormulation } from "./region-forms/hidden.js";
+export { PixelFormulation } from "./region-forms/pixels.js";

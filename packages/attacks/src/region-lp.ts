@@ -151,10 +151,22 @@ export function regionFormulation(
  */
 export const HIDDEN_ADVANTAGE = 4;
 
+/**
+ * Each network's "auto" choice, made once from its first region: the sizes follow the layers'
+ * shapes and fan-ins, which a point's ReLU states change only a little, and estimating them per
+ * LP (every descent step, every walk's final LP) repeated the same walk of the network.
+ */
+const chosen = new WeakMap<LinearRegion["net"], "pixels" | "hidden">();
+
 /** "auto": the hidden form where its estimated nonzeros are under 1/HIDDEN_ADVANTAGE of the pixel form's. */
 export function chooseFormulation(region: LinearRegion): "pixels" | "hidden" {
-  const { pixelNonzeros, hiddenNonzeros } = formulationSizes(region);
-  return hiddenNonzeros * HIDDEN_ADVANTAGE < pixelNonzeros ? "hidden" : "pixels";
+  let name = chosen.get(region.net);
+  if (!name) {
+    const { pixelNonzeros, hiddenNonzeros } = formulationSizes(region);
+    name = hiddenNonzeros * HIDDEN_ADVANTAGE < pixelNonzeros ? "hidden" : "pixels";
+    chosen.set(region.net, name);
+  }
+  return name;
 }
 
 /**

@@ -95,24 +95,18 @@ export class HiddenRegionForm {
     region.pieces.forEach((piece, l) => {
       const { count, starts, indices, values } = piece.constraints;
       for (let r = 0; r < count; r++) {
-        terms.clear();
-        let c = 0;
-        for (let k = starts[r] as number; k < (starts[r + 1] as number); k++) {
-          const i = indices[k] as number;
-          const w = values[k] as number;
-          c += w * ((consts[l] as Float64Array)[i] as number);
-          const ci = (cols[l] as Int32Array)[i] as number;
-          if (ci >= 0) terms.add(ci, w * ((coefs[l] as Float64Array)[i] as number));
-        }
-        // Σ a·col + c ≥ 0; constant inequalities hold at x*, hence everywhere
-        if (terms.size === 0) continue;
-        if (terms.size === 1) {
-          const j = terms.keys[0] as number;
-          const a = terms.valueAt(0);
-          if (a > 0) this.colLower[j] = Math.max(this.colLower[j] as number, -c / a);
-          else this.colUpper[j] = Math.min(this.colUpper[j] as number, -c / a);
+        const s = starts[r] as number;
+        const e = starts[r + 1] as number;
+        // a·col + c ≥ 0; constant inequalities hold at x*, hence everywhere
+        const f = this.combination(l, indices.subarray(s, e), values.subarray(s, e));
+        if (f.indices.length === 0) continue;
+        if (f.indices.length === 1) {
+          const j = f.indices[0] as number;
+          const a = f.values[0] as number;
+          if (a > 0) this.colLower[j] = Math.max(this.colLower[j] as number, -f.constant / a);
+          else this.colUpper[j] = Math.min(this.colUpper[j] as number, -f.constant / a);
           bounds++;
-        } else rows.pushInequality(terms, -c);
+        } else rows.pushInequality(f.indices, f.values, -f.constant);
       }
     });
     this.regionRows = rows.build();
@@ -228,12 +222,12 @@ class RowBuilder {
     this.close(c, c);
   }
 
-  /** Σ terms ≥ lower. */
-  pushInequality(terms: TermMap, lower: number): void {
-    terms.keys.forEach((j, k) => {
-      this.indices.push(j);
-      this.values.push(terms.valueAt(k));
-    });
+  /** Σ values·columns ≥ lower. */
+  pushInequality(indices: ArrayLike<number>, values: ArrayLike<number>, lower: number): void {
+    for (let k = 0; k < indices.length; k++) {
+      this.indices.push(indices[k] as number);
+      this.values.push(values[k] as number);
+    }
     this.close(lower, Number.POSITIVE_INFINITY);
   }
 
@@ -266,7 +260,7 @@ export interface FormulationSizes {
 /**
  * Estimates both forms' sizes without building either: each layer's count times one middle
  * unit's fan-in (hidden) or one middle inequality's receptive field over the pixels (pixels),
- * found by walking the fan-ins back structurally. Milliseconds on LeNet.
+ * found by walking the fan-ins back structurally.
  */
 export function formulationSizes(region: LinearRegion): FormulationSizes {
   const acts = region.activations;

@@ -39,7 +39,7 @@ export class PixelFormulation implements RegionFormulation {
       const result = await o.solver.solve(withAllRows(base, all), solveOpts);
       return { result, rounds: 1, regionRowsUsed: region.size, ...spent(result) };
     }
-    const seeded = this.seed(o);
+    const seeded = o.seed === "tight" ? this.tightRows() : { ids: [], rows: region.rows([]) };
     const pool = new RowPool(this.source(), o.rowsPerRound, seeded.ids);
     const it = await solveIteratively(
       o.solver,
@@ -50,9 +50,8 @@ export class PixelFormulation implements RegionFormulation {
     return { result: it.result, rounds: it.rounds, regionRowsUsed: pool.usedRows, ...spentIn(it) };
   }
 
-  /** The region rows tight at x* ("tight"), built once and shared by every LP over this region. */
-  private seed(o: RegionLpOptions): { ids: number[]; rows: RowBatch } {
-    if (o.seed === "none") return { ids: [], rows: this.region.rows([]) };
+  /** The region rows tight at x* (the "tight" seed), built once and shared by every LP over this region. */
+  tightRows(): { ids: number[]; rows: RowBatch } {
     if (!this.seeded) {
       const { values, scales } = this.region.evaluateCenter();
       const ids: number[] = [];
@@ -64,7 +63,8 @@ export class PixelFormulation implements RegionFormulation {
     return this.seeded;
   }
 
-  private source(): RowSource {
+  /** Every region inequality as a candidate row: violations by one forward pass, rows by reverse passes. */
+  source(): RowSource {
     const region = this.region;
     const n = region.net.inputSize;
     return {
