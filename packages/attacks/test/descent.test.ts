@@ -44,6 +44,7 @@ describe("region descent", () => {
 
   it("on small LeNet-like networks: every step lowers ρ̂ and the example stays verified", async () => {
     let stepped = 0;
+    let found = 0;
     let gain = 0;
     for (let seed = 1; seed <= 30; seed++) {
       const net = convNetwork(seed);
@@ -55,6 +56,7 @@ describe("region descent", () => {
         const down = await attack.run({ net }, { pixels: px, label }, { descent: true });
         const d = checkDescent(plain, down);
         if (!d) continue;
+        found++;
         if (d.steps > 0) stepped++;
         // "both" follows "at" until it stalls, then tries the point past the optimum: never worse
         const both = await attack.run({ net }, { pixels: px, label }, { descent: true, descentPick: "both" });
@@ -62,7 +64,9 @@ describe("region descent", () => {
         gain += 1 - down.rho / plain.rho;
       }
     }
-    // measured: 18 of 48 examples move, 1.5–2 % lower ρ̂ on average
+    console.info(
+      `descent on LeNet-like networks: ${stepped} of ${found} examples moved, ρ̂ ${((gain / found) * 100).toFixed(2)} % lower on average`,
+    );
     expect(stepped).toBeGreaterThan(5);
     expect(gain).toBeGreaterThan(0);
   }, 300_000);
