@@ -33,7 +33,7 @@ export const alpPgd = defineAttack<AlpPgdOptions>({
   trainingOptions: { margin: 3 },
   description:
     "ALP LP over the linear region a signed-gradient (PGD) search reaches: ρ̂ is that LP's optimum, ≤ the gradient example's distance",
-  async search({ ctx, point, box }, opts) {
+  async search({ ctx, point, predicted, box }, opts) {
     const net = ctx.net;
     const margin = opts.margin ?? DEFAULT_MARGIN;
     const steps = opts.steps ?? 10;
@@ -76,7 +76,7 @@ export const alpPgd = defineAttack<AlpPgdOptions>({
         net,
         center,
         box,
-        argmax(net.forward64(center).logits),
+        predicted,
         target,
         margin,
         from,
