@@ -2,7 +2,7 @@ import { LinearRegion } from "@rho/encoders";
 import { argmax } from "@rho/models";
 import { type AlpOptions, DEFAULT_MARGIN } from "./alp.js";
 import { defineAttack } from "./define.js";
-import { DESCENT_OPTIONS, descend, descentDiagnostics } from "./descent.js";
+import { descend, descentDiagnostics, descentOptions } from "./descent.js";
 import { PGD_SEARCH_OPTIONS, pgdAt } from "./pgd.js";
 import { LP_OPTIONS, lpFailure, nearestInRegion, regionLpOptions } from "./region-lp.js";
 import { linf } from "./verify.js";
@@ -29,7 +29,7 @@ export const alpPgd = defineAttack<AlpPgdOptions>({
   name: "alp-pgd",
   family: "minimum-distance",
   // the target is the label the gradient search reaches: no target option
-  options: { ...LP_OPTIONS, ...DESCENT_OPTIONS, ...PGD_SEARCH_OPTIONS },
+  options: { ...LP_OPTIONS, ...descentOptions(false), ...PGD_SEARCH_OPTIONS },
   trainingOptions: { margin: 3 },
   description:
     "ALP LP over the linear region a signed-gradient (PGD) search reaches: ρ̂ is that LP's optimum, ≤ the gradient example's distance",
@@ -71,7 +71,7 @@ export const alpPgd = defineAttack<AlpPgdOptions>({
       };
     if (!r.x) return { ...lpFailure("the region LP", r), diagnostics };
     if (opts.descent) {
-      const from = { x: r.x, rho: r.rho as number };
+      const from = { x: r.x, rho: r.rho as number, region };
       const d = await descend(
         net,
         center,

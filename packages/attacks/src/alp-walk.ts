@@ -1,7 +1,7 @@
 import { LinearRegion } from "@rho/encoders";
 import { type AlpOptions, DEFAULT_MARGIN } from "./alp.js";
 import { defineAttack } from "./define.js";
-import { DESCENT_OPTIONS, descend, descentDiagnostics } from "./descent.js";
+import { descend, descentDiagnostics, descentOptions } from "./descent.js";
 import { batchLogits } from "./gradients.js";
 import { TARGET_OPTION } from "./options.js";
 import { LP_OPTIONS, lpFailure, nearestInRegion, regionLpOptions } from "./region-lp.js";
@@ -71,7 +71,7 @@ export const alpWalk = defineAttack<AlpWalkOptions>({
   options: {
     ...TARGET_OPTION,
     ...LP_OPTIONS,
-    ...DESCENT_OPTIONS,
+    ...descentOptions(false),
     step: {
       type: "string",
       values: ["ray", "region-lp"],
@@ -209,7 +209,8 @@ export const alpWalk = defineAttack<AlpWalkOptions>({
 
     const own = opts.ownRegion ? new LinearRegion(net, center, { ties }) : undefined;
     const perTarget: Record<string, unknown>[] = [];
-    let best: { rho: number; target: number; x: Float64Array } | undefined;
+    /** The best example, and the region whose LP gave it (where descent starts). */
+    let best: { rho: number; target: number; x: Float64Array; region: LinearRegion } | undefined;
     let regionsVisited = 0;
     for (const target of pickTargets(logits, predicted, opts.target)) {
       // the paper's estimate, for comparison: ALP in x*'s own region
@@ -217,7 +218,7 @@ export const alpWalk = defineAttack<AlpWalkOptions>({
       const walks: Record<string, unknown>[] = [];
       const finals: Record<string, unknown>[] = [];
       /** The walk's best: x*'s own LP is kept apart, so it never changes where the walk goes. */
-      let found: { rho: number; x: Float64Array } | undefined;
+      let found: { rho: number; x: Float64Array; region: LinearRegion } | undefined;
       /** The ALP LP in the region around a point the walk reached; keeps the better ρ̂. */
       const finish = async (reached: Float64Array) => {
         const t0 = performance.now();
@@ -225,7 +226,8 @@ export const alpWalk = defineAttack<AlpWalkOptions>({
         alpSeconds += (performance.now() - t0) / 1000;
         const r = await alpIn(region, target);
         finals.push({ walkedTo: linf(reached, center), status: r.status, rho: r.rho ?? null });
-        if (r.x && (!found || (r.rho as number) < found.rho)) found = { rho: r.rho as number, x: r.x };
+        if (r.x && (!found || (r.rho as number) < found.rho))
+          found = { rho: r.rho as number, x: r.x, region };
         // reached lies in that region with the target winning by the margin: the LP is feasible
         else if (!r.x) failure = lpFailure("the final region's ALP LP", r);
       };
@@ -272,8 +274,10 @@ export const alpWalk = defineAttack<AlpWalkOptions>({
         finalLps: finals,
       });
       // ownRegion adds a candidate and changes nothing else: it can only lower ρ̂
-      for (const f of [found as { rho: number; x: Float64Array } | undefined, inOwn])
-        if (f?.x && (!best || (f.rho as number) < best.rho)) best = { rho: f.rho as number, target, x: f.x };
+      const walked = found as { rho: number; x: Float64Array; region: LinearRegion } | undefined;
+      for (const f of [walked, inOwn && own ? { ...inOwn, region: own } : undefined])
+        if (f?.x && (!best || (f.rho as number) < best.rho))
+          best = { rho: f.rho as number, target, x: f.x, region: f.region };
     }
     const diagnostics = {
       ...(own ? { ties: own.ties } : {}),

@@ -2,7 +2,7 @@ import type { LinearProgram, TieRule } from "@rho/constraints";
 import { concatRows, minLinfProgram } from "@rho/constraints";
 import { LinearRegion } from "@rho/encoders";
 import { defineAttack } from "./define.js";
-import { DESCENT_OPTIONS, type DescentOptions, descend, descentDiagnostics } from "./descent.js";
+import { type DescentOptions, descend, descentDiagnostics, descentOptions } from "./descent.js";
 import { TARGET_OPTION } from "./options.js";
 import {
   LP_OPTIONS,
@@ -37,7 +37,7 @@ export const DEFAULT_MARGIN = 1e-3;
 export const alp = defineAttack<AlpOptions>({
   name: "alp",
   family: "minimum-distance",
-  options: { ...TARGET_OPTION, ...LP_OPTIONS, ...DESCENT_OPTIONS },
+  options: { ...TARGET_OPTION, ...LP_OPTIONS, ...descentOptions(false) },
   // the paper fine-tunes on ALP examples found with α = 3.0 (§5)
   trainingOptions: { margin: 3 },
   description:
@@ -92,7 +92,7 @@ export const alp = defineAttack<AlpOptions>({
         predicted,
         best.target,
         margin,
-        best,
+        { ...best, region },
         lp,
         opts.ties ?? "first",
         opts,

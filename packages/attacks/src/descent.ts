@@ -4,39 +4,45 @@ import { argmax, type Network } from "@rho/models";
 import type { OptionSchema } from "./options.js";
 import { nearestInRegion, type RegionLpOptions } from "./region-lp.js";
 
-/** Region descent: the LP methods' last LP, repeated over the region of each new optimum. */
+/** Which region a descent step goes to (`DescentOptions.descentPick`). */
+export type DescentPick = "across" | "at" | "toward";
+
+/** Region descent: the LP methods' last LP, repeated over a region next to each new optimum. */
 export interface DescentOptions {
-  /** Descend after the region LP (default false: each step is a cold region LP, seconds on LeNet). */
+  /** Descend after the region LP. */
   readonly descent?: boolean;
   /** At most this many descent steps (default 8). */
   readonly descentSteps?: number;
   /** Stop when a step lowers ρ̂ by less than this fraction of it (default 1e-3). */
   readonly descentTolerance?: number;
   /**
-   * Which region a step goes to (default "at"): the region of x̂ itself, units within 1e-6 of
-   * their switching surface counted as tied and resolved by the tie rule ("at"), or of a point
-   * a little past x̂, away from x* ("past"). Measured on the shipped LeNet: "at" went further
-   * (point 6590's alp-walk ρ̂ 9.24 → 8.72 against 9.05).
+   * Which region a step goes to (default "across"): the region of x̂ with every unit tied at x̂
+   * (within 1e-6 of its switching surface, or a max-pool window with several maxima) on the other
+   * side from the region x̂ came from — across all its tight facets at once ("across"); the region
+   * of x̂ with ties resolved by the tie rule ("at", which can only switch a tied ReLU on); or the
+   * region of a point just short of x̂ towards x* ("toward": across the facets that ray crosses).
+   * Measured on the shipped LeNet (benchmarks/attacks/README.md), "across" goes furthest.
    */
-  readonly descentPick?: "past" | "at" | "both";
+  readonly descentPick?: DescentPick;
 }
 
-/** "past": how far beyond x̂, as a fraction of ρ̂. "at": how close to its switching surface a unit at x̂ counts as tied. */
-const PAST = 1e-3;
+/** "toward": how far short of x̂, as a fraction of ρ̂. Ties at x̂: units this close to switching. */
+const SHORT = 1e-3;
 const AT_TOL = 1e-6;
 
-export const DESCENT_OPTIONS: OptionSchema = {
+/** The descent options, declared once; `descentDefault` is the attack's default for `descent`. */
+export const descentOptions = (descentDefault: boolean): OptionSchema => ({
   descent: {
     type: "boolean",
-    default: false,
-    help: "after the region LP, solve it again over the linear region of each new optimum while ρ̂ falls",
+    default: descentDefault,
+    help: "after the region LP, solve it again over the region across the new optimum's tight facets while ρ̂ falls",
   },
   descentSteps: { type: "integer", min: 1, default: 8, help: "descent: at most this many steps" },
   descentPick: {
     type: "string",
-    values: ["at", "past", "both"],
-    default: "at",
-    help: "descent: the next region is that of the optimum itself (near-tight units as ties), of a point just past it, or the first, then the second when it gains nothing",
+    values: ["across", "at", "toward"],
+    default: "across",
+    help: "descent: the next region lies across every facet tight at the optimum, is the optimum's own by the tie rule, or that of a point just short of it towards x*",
   },
   descentTolerance: {
     type: "number",
@@ -44,11 +50,16 @@ export const DESCENT_OPTIONS: OptionSchema = {
     default: 1e-3,
     help: "descent: stop when a step lowers ρ̂ by less than this fraction",
   },
-};
+});
 
-export interface Descended {
+/** An LP optimum and the linear region whose LP gave it. */
+export interface RegionPoint {
   readonly x: Float64Array;
   readonly rho: number;
+  readonly region: LinearRegion;
+}
+
+export interface Descended extends RegionPoint {
   /** ρ̂ before descent, then after each step that was taken. */
   readonly path: number[];
   /** Why it stopped. */
@@ -56,13 +67,13 @@ export interface Descended {
 }
 
 /**
- * From an optimum x̂ of the ALP LP over some linear region (target winning by the margin), solves
- * the same LP over the linear region of x̂ itself — x̂ lies on that region's boundary too, where
- * the tie rule picks the side of every tight facet — and repeats from each new optimum while ρ̂
- * falls by more than the tolerance. x̂ is feasible in the next region (the network is continuous
- * and agrees with both affine maps at x̂), so each step's optimum is no larger; every step is an
- * exact LP optimum over a genuine linear region, and each new point is checked by a float64
- * forward pass before it is kept.
+ * From an optimum x̂ of the ALP LP over some linear region R (target winning by the margin),
+ * solves the same LP over a region R' next to R at x̂ (`nextRegion`) and repeats from each new
+ * optimum while ρ̂ falls by more than the tolerance. x̂ lies in R' too: every unit R' decides
+ * differently from R is at its switching surface at x̂, where both sides' affine maps agree, so
+ * every region row has the same value at x̂ under R and R', and each step's optimum is no larger.
+ * Every step is an exact LP optimum over a genuine linear region, and each new point is checked by
+ * a float64 forward pass before it is kept.
  */
 export async function descend(
   net: Network,
@@ -71,34 +82,29 @@ export async function descend(
   label: number,
   target: number,
   margin: number,
-  from: { readonly x: Float64Array; readonly rho: number },
+  from: RegionPoint,
   lp: RegionLpOptions,
   ties: TieRule,
   opts: DescentOptions,
 ): Promise<Descended> {
   const steps = opts.descentSteps ?? 8;
   const tol = opts.descentTolerance ?? 1e-3;
+  const pick = opts.descentPick ?? "across";
   let cur = from;
   const path = [from.rho];
-  const pick = opts.descentPick ?? "at";
-  // "both": "at" while it gains, then "past" from the same point before giving up
-  const picks: ("at" | "past")[] = pick === "both" ? ["at", "past"] : [pick];
   for (let s = 0; s < steps; s++) {
-    let stop: Descended["stop"] = "tolerance";
-    let next: { x: Float64Array; rho: number } | undefined;
-    for (const p of picks) {
-      const region = nextRegion(net, cur, center, box, ties, p);
-      const r = await nearestInRegion(region, center, box, target, margin, lp);
-      if (!r.x || r.rho === undefined) stop = "lp";
-      else if (!(r.rho < cur.rho * (1 - tol))) stop = "tolerance";
-      else if (argmax(net.forward64(r.x).logits) === label) stop = "label";
-      else {
-        next = { x: r.x, rho: r.rho };
-        break;
-      }
-    }
-    if (!next) return { ...cur, path, stop };
-    cur = next;
+    const region = nextRegion(net, cur, center, box, ties, pick);
+    const r = await nearestInRegion(region, center, box, target, margin, lp);
+    const stop: Descended["stop"] | undefined =
+      !r.x || r.rho === undefined
+        ? "lp"
+        : !(r.rho < cur.rho * (1 - tol))
+          ? "tolerance"
+          : argmax(net.forward64(r.x).logits) === label
+            ? "label"
+            : undefined;
+    if (stop) return { ...cur, path, stop };
+    cur = { x: r.x as Float64Array, rho: r.rho as number, region };
     path.push(cur.rho);
   }
   return { ...cur, path, stop: "steps" };
@@ -107,22 +113,22 @@ export async function descend(
 /** What a result's diagnostics say of a descent. */
 export const descentDiagnostics = (d: Descended) => ({ steps: d.path.length - 1, rho: d.path, stop: d.stop });
 
-/** The linear region a descent step from `at` solves its LP over. */
+/** The linear region a descent step from `at` (an optimum over `at.region`) solves its LP over. */
 export function nextRegion(
   net: Network,
-  at: { readonly x: Float64Array; readonly rho: number },
+  at: RegionPoint,
   center: Float64Array,
   box: readonly [number, number],
   ties: TieRule,
-  pick: "past" | "at",
+  pick: DescentPick,
 ): LinearRegion {
-  return pick === "past"
-    ? new LinearRegion(net, beyond(at.x, center, box, PAST * at.rho), { ties })
-    : new LinearRegion(net, at.x, { ties, tol: AT_TOL });
+  if (pick === "across") return new LinearRegion(net, at.x, { ties, tol: AT_TOL, across: at.region });
+  if (pick === "at") return new LinearRegion(net, at.x, { ties, tol: AT_TOL });
+  return new LinearRegion(net, shortOf(at.x, center, box, SHORT * at.rho), { ties });
 }
 
-/** x + δ·(x − c)/‖x − c‖∞, clipped to the box: a point just past x on the ray from c. */
-function beyond(
+/** x − δ·(x − c)/‖x − c‖∞, clipped to the box: a point just short of x on the ray from c. */
+function shortOf(
   x: Float64Array,
   c: Float64Array,
   box: readonly [number, number],
@@ -131,5 +137,5 @@ function beyond(
   let d = 0;
   for (let i = 0; i < x.length; i++) d = Math.max(d, Math.abs((x[i] as number) - (c[i] as number)));
   const s = d > 0 ? delta / d : 0;
-  return x.map((v, i) => Math.min(box[1], Math.max(box[0], v + s * (v - (c[i] as number)))));
+  return x.map((v, i) => Math.min(box[1], Math.max(box[0], v - s * (v - (c[i] as number)))));
 }

@@ -12,7 +12,14 @@ export type {
 } from "./attack.js";
 export { tfjsContext } from "./context.js";
 export { type AttackSpec, defineAttack, type SearchInput, type SearchResult } from "./define.js";
-export { DESCENT_OPTIONS, type Descended, type DescentOptions, descend } from "./descent.js";
+export {
+  type Descended,
+  type DescentOptions,
+  type DescentPick,
+  descend,
+  descentOptions,
+  type RegionPoint,
+} from "./descent.js";
 export { DEFAULT_EPS, type FgsmOptions, fgsm } from "./fgsm.js";
 export { crossEntropy, lossAndGradient, lossAwayFrom, tfModel } from "./gradients.js";
 export { type LbfgsAttackOptions, lbfgs, smoothLinf } from "./lbfgs.js";

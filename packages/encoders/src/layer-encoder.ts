@@ -37,6 +37,12 @@ export interface LinearizeContext<L extends Layer> {
   /** Absolute tolerance deciding which disjuncts x* satisfies (as the constraint evaluator's). */
   readonly tol: number;
   readonly ties: TieRule;
+  /**
+   * The choices of a neighbouring region's piece (`LinearPiece.choices`): a disjunction tied here
+   * takes another of its tied alternatives where it has one, so the region lies across that
+   * region's facets through this point (region descent), instead of following the tie rule.
+   */
+  readonly across?: Int32Array;
 }
 
 /** Sparse rows Σ_k values[k]·input[indices[k]] in compressed sparse row form. */
@@ -62,6 +68,8 @@ export interface LinearPiece {
   readonly constraints: SparseRows;
   /** Disjunctions where x* satisfied more than one alternative (resolved by the tie rule). */
   readonly ties: number;
+  /** The alternative kept in each disjunction (a layer with disjunctions), for `LinearizeContext.across`. */
+  readonly choices?: Int32Array;
 }
 
 /**

@@ -9,6 +9,12 @@ export interface RegionOptions {
   readonly tol?: number;
   readonly ties?: TieRule;
   /**
+   * A neighbouring region this point lies on the boundary of: every disjunction tied here (within
+   * `tol`) takes an alternative other than that region's, so this region lies across its facets
+   * through the point. Region descent moves this way from an LP optimum on a region's boundary.
+   */
+  readonly across?: LinearRegion;
+  /**
    * Stored gradient values allowed for sharing work between rows (default 2e7, ~240 MB at most):
    * shallow layers' units are memoised up to this, deeper ones are walked back per row.
    */
@@ -82,6 +88,7 @@ export class LinearRegion {
         input,
         tol,
         ties,
+        ...(opts.across?.pieces[i]?.choices ? { across: opts.across.pieces[i]?.choices } : {}),
       });
       pieces.push(piece);
       acts.push(piece.forward(input));

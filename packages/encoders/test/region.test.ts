@@ -2,14 +2,14 @@ import {
   concatRows,
   type LinearProgram,
   linfBallRows,
-  minLinfProgram,
   toLinearProgram,
 } from "@rho/constraints";
-import { argmax, type Network } from "@rho/models";
+import { argmax, type Network, type Shape } from "@rho/models";
 import { getSolver } from "@rho/solvers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { encodeNetwork, LinearRegion, labelConstraint, restrictAtPixels } from "../src/index.js";
+import { poolCells } from "../src/layers/affine.js";
 import { nearby, netAndPixels, pixelProgram } from "./helpers.js";
 
 const dot = (idx: ArrayLike<number>, w: ArrayLike<number>, x: ArrayLike<number>) => {
@@ -31,6 +31,59 @@ describe("LinearRegion: x*'s linear region over the pixels", () => {
       }),
       { numRuns: 150 },
     );
+  });
+
+  it("across a neighbouring region: every tied unit takes another side than that region, and x* stays inside", () => {
+    const tol = 1e-9;
+    let flipped = 0;
+    fc.assert(
+      fc.property(
+        netAndPixels,
+        fc.array(fc.integer({ min: -4, max: 4 }), { minLength: 1, maxLength: 9 }),
+        ([net, px], steps) => {
+          const other = new LinearRegion(net, nearby(px, steps, 3));
+          const plain = new LinearRegion(net, px);
+          const across = new LinearRegion(net, px, { across: other });
+          expect(across.size).toBe(plain.size);
+          expect(across.ties).toBe(plain.ties);
+          net.layers.forEach((layer, l) => {
+            const input = plain.activations[l] as Float64Array;
+            const mine = across.pieces[l]?.choices;
+            const theirs = other.pieces[l]?.choices as Int32Array;
+            const tieRule = plain.pieces[l]?.choices as Int32Array;
+            if (!mine) return;
+            if (layer.kind === "relu")
+              input.forEach((v, i) => {
+                const tied = Math.abs(v) <= tol;
+                expect(mine[i]).toBe(tied ? 1 - (theirs[i] as number) : tieRule[i]);
+                if (mine[i] !== tieRule[i]) flipped++;
+              });
+            if (layer.kind === "maxpool")
+              mine.forEach((c, o) => {
+                const cells = poolCells(layer, net.shapes[l] as Shape, net.shapes[l + 1] as Shape, o);
+                const m = Math.max(...cells.map((i) => input[i] as number));
+                const winners = cells.filter((i) => (input[i] as number) >= m - tol);
+                expect(winners).toContain(c); // a maximum at x*, as the tie rule's choice
+                if (winners.length > 1 && winners.includes(theirs[o] as number))
+                  expect(c).not.toBe(theirs[o]);
+                if (winners.length === 1) expect(c).toBe(tieRule[o]);
+              });
+          });
+          // x* is on the boundary of both: the region's map is the network there, its rows hold
+          const ref = net.forward64(px).logits;
+          (across.forward(px).at(-1) as Float64Array).forEach((v, i) => {
+            expect(v).toBeCloseTo(ref[i] as number, 9);
+          });
+          const { values, scales } = across.evaluate(px);
+          values.forEach((v, k) => {
+            expect(v).toBeGreaterThanOrEqual(-1e-9 * Math.max(1, scales[k] as number));
+          });
+        },
+      ),
+      { numRuns: 150 },
+    );
+    // ties are common with these pixels: the rule was exercised, not only the untied default
+    expect(flipped).toBeGreaterThan(10);
   });
 
   it("its forward pass is the network at x*, and its inequalities hold there", () => {

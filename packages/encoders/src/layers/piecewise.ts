@@ -36,12 +36,16 @@ export const relu: LayerEncoder<Relu> = {
     });
     return { outVars, outBounds };
   },
-  linearize({ input, tol }) {
-    // the first disjunct (active) is kept whenever x* satisfies it: x ≥ −tol
-    const active = Uint8Array.from(input, (v) => (v >= -tol ? 1 : 0));
+  linearize({ input, tol, across }) {
+    // the first disjunct (active) is kept whenever x* satisfies it: x ≥ −tol; across a
+    // neighbouring region, a tied unit takes the side that region does not
+    const active = Int32Array.from(input, (v, i) =>
+      Math.abs(v) <= tol && across ? 1 - (across[i] as number) : v >= -tol ? 1 : 0,
+    );
     let ties = 0;
     for (const v of input) if (Math.abs(v) <= tol) ties++;
     return {
+      choices: active,
       forward: (x) => x.map((v, i) => (active[i] ? v : 0)),
       fanIn: (o, visit) => {
         if (active[o]) visit(o, 1);
@@ -90,7 +94,7 @@ export const maxpool: LayerEncoder<MaxPool> = {
     });
     return { outVars, outBounds: { lower, upper } };
   },
-  linearize({ layer, inShape, outShape, input, tol }) {
+  linearize({ layer, inShape, outShape, input, tol, across }) {
     const count = outShape.reduce((a, b) => a * b, 1);
     const chosen = new Int32Array(count);
     const rows: [number[], number[]][] = [];
@@ -101,7 +105,8 @@ export const maxpool: LayerEncoder<MaxPool> = {
       for (const i of cs) m = Math.max(m, input[i] as number);
       // "first": the first cell within tol of the window's maximum (it satisfies its disjunct)
       const winners = cs.filter((i) => (input[i] as number) >= m - tol);
-      const c = winners[0] as number;
+      // across a neighbouring region: another tied cell than that region's winner
+      const c = (across ? winners.find((i) => i !== across[o]) : undefined) ?? (winners[0] as number);
       if (winners.length > 1) ties++;
       chosen[o] = c;
       for (const j of cs)
@@ -112,6 +117,7 @@ export const maxpool: LayerEncoder<MaxPool> = {
           ]);
     }
     return {
+      choices: chosen,
       forward: (x) => Float64Array.from(chosen, (c) => x[c] as number),
       fanIn: (o, visit) => visit(chosen[o] as number, 1),
       constraints: sparseRows(rows),
