@@ -86,6 +86,10 @@ interface Row {
   rounded: boolean | null;
   /** Region descent steps taken (null: no descent). */
   descentSteps?: number | null;
+  /** ρ̂ before descent and after each step, and the descent's seconds (absent: no descent). */
+  descentRho?: number[];
+  descentSeconds?: number;
+  descentStop?: string;
 }
 const rows: Row[] = args.summarize ? readJsonl<Row>(args.summarize) : [];
 for (const spec of args.summarize ? [] : specs) {
@@ -96,6 +100,9 @@ for (const spec of args.summarize ? [] : specs) {
       { pixels: image(mnist, i), label: mnist.labels[i] as number, index: i },
       spec.opts,
     );
+    const descent = r.diagnostics.descent as
+      | { steps: number; rho: number[]; seconds: number; stop: string }
+      | undefined;
     const row: Row = {
       attack: spec.label,
       index: i,
@@ -103,7 +110,10 @@ for (const spec of args.summarize ? [] : specs) {
       rho: Number.isFinite(r.rho) ? r.rho : null,
       seconds: r.seconds,
       rounded: r.verified ? r.verified.rounded : null,
-      descentSteps: (r.diagnostics.descent as { steps: number } | undefined)?.steps ?? null,
+      descentSteps: descent?.steps ?? null,
+      ...(descent
+        ? { descentRho: descent.rho, descentSeconds: descent.seconds, descentStop: descent.stop }
+        : {}),
     };
     rows.push(row);
     appendJsonl(jsonl, row);
@@ -173,11 +183,31 @@ for (const name of new Set(specs.map((s) => s.name))) {
       medianSecondsRatio: median(secs(other as string)) / median(secs(ref as string)),
       p90SecondsRatio: quantile(secs(other as string), 0.9) / quantile(secs(ref as string), 0.9),
     };
-    pairs.push(pair);
+    // what a smaller step cap would have given: the ratio after k steps (a path that stopped keeps its end)
+    const paths = both.filter((r) => r.descentRho?.length);
+    const longest = Math.max(0, ...paths.map((r) => (r.descentRho as number[]).length - 1));
+    const afterSteps = Array.from({ length: longest }, (_, k) => ({
+      steps: k + 1,
+      medianRhoRatio: median(
+        paths.map((r) => {
+          const p = r.descentRho as number[];
+          return (p[Math.min(k + 1, p.length - 1)] as number) / (a.get(r.index)?.rho as number);
+        }),
+      ),
+    }));
+    // every step solves one LP, and a descent that stopped early solved one more that it did not keep
+    const lps = (r: Row) => (r.descentSteps as number) + (r.descentStop === "steps" ? 0 : 1);
+    const stepSeconds = paths.length ? median(paths.map((r) => (r.descentSeconds as number) / lps(r))) : null;
+    pairs.push({ ...pair, afterSteps, medianSecondsPerDescentLp: stepSeconds });
     console.log(
       `${other} against ${ref}: on the ${both.length} points both find, median ρ̂ ratio ${fmt(ratio, 3)}` +
         `${steps.length ? `, median descent steps ${fmt(median(steps), 0)}` : ""}; seconds ×${fmt(pair.medianSecondsRatio)} (median), ×${fmt(pair.p90SecondsRatio)} (p90)`,
     );
+    if (afterSteps.length)
+      console.log(
+        `  median ρ̂ ratio after 1..${longest} steps: ${afterSteps.map((s) => fmt(s.medianRhoRatio, 3)).join(", ")}` +
+          `; median seconds per descent LP ${fmt(stepSeconds ?? Number.NaN)}`,
+      );
   }
 }
 if (!args.summarize)

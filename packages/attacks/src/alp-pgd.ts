@@ -29,7 +29,7 @@ export const alpPgd = defineAttack<AlpPgdOptions>({
   name: "alp-pgd",
   family: "minimum-distance",
   // the target is the label the gradient search reaches: no target option
-  options: { ...LP_OPTIONS, ...descentOptions(false), ...PGD_SEARCH_OPTIONS },
+  options: { ...LP_OPTIONS, ...descentOptions(true), ...PGD_SEARCH_OPTIONS },
   trainingOptions: { margin: 3 },
   description:
     "ALP LP over the linear region a signed-gradient (PGD) search reaches: ρ̂ is that LP's optimum, ≤ the gradient example's distance",

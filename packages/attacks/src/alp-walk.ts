@@ -71,7 +71,7 @@ export const alpWalk = defineAttack<AlpWalkOptions>({
   options: {
     ...TARGET_OPTION,
     ...LP_OPTIONS,
-    ...descentOptions(false),
+    ...descentOptions(true),
     step: {
       type: "string",
       values: ["ray", "region-lp"],

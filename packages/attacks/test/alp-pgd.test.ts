@@ -44,8 +44,10 @@ describe("alp-pgd", () => {
     await fc.assert(
       fc.asyncProperty(netAndPixels, async ([net, px]) => {
         const label = net.predict64(px);
-        const p = await alpPgd.run({ net }, { pixels: px, label }, { ...search, formulation: "pixels" });
-        const h = await alpPgd.run({ net }, { pixels: px, label }, { ...search, formulation: "hidden" });
+        // the landing region's LP alone: descent from either optimum (a degenerate LP's vertices differ) may part ways
+        const lpOnly = { ...search, descent: false };
+        const p = await alpPgd.run({ net }, { pixels: px, label }, { ...lpOnly, formulation: "pixels" });
+        const h = await alpPgd.run({ net }, { pixels: px, label }, { ...lpOnly, formulation: "hidden" });
         expect(h.status).toBe(p.status);
         if (p.status === "adversarial") {
           both++;

@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { arbNetwork, arbPixels } from "../../models/test/arbitraries.js";
 import { descend, nextRegion } from "../src/descent.js";
-import { type AttackResult, alpPgd, alpWalk } from "../src/index.js";
+import { type AttackResult, alp, alpPgd, alpWalk } from "../src/index.js";
 import { nearestInRegion, regionLpOptions } from "../src/region-lp.js";
 import { convNetwork, GRID_STEP, gridCases } from "./toy.js";
 
@@ -31,11 +31,23 @@ function checkDescent(plain: AttackResult, down: AttackResult): Path | undefined
 }
 
 describe("region descent", () => {
+  it("is on by default in alp-walk and alp-pgd, off in alp (the paper's single-region method)", async () => {
+    expect(alpWalk.options.descent?.default).toBe(true);
+    expect(alpPgd.options.descent?.default).toBe(true);
+    expect(alp.options.descent?.default).toBe(false);
+    const net = convNetwork(1);
+    const rand = prng(501);
+    const px = Array.from({ length: 64 }, () => Math.floor(rand() * 256));
+    const r = await alpPgd.run({ net }, { pixels: px, label: net.predict64(px) });
+    expect(r.status).toBe("adversarial");
+    expect(r.diagnostics.descent).toBeDefined();
+  });
+
   it("every step lowers ρ̂, the first is the undescended ρ̂, and the final example is verified", async () => {
     await fc.assert(
       fc.asyncProperty(netAndPixels, async ([net, px]) => {
         const label = net.predict64(px);
-        const plain = await alpPgd.run({ net }, { pixels: px, label }, search);
+        const plain = await alpPgd.run({ net }, { pixels: px, label }, { ...search, descent: false });
         const down = await alpPgd.run({ net }, { pixels: px, label }, { ...search, descent: true });
         checkDescent(plain, down);
       }),
@@ -52,7 +64,7 @@ describe("region descent", () => {
       const px = Array.from({ length: 64 }, () => Math.floor(rand() * 256));
       const label = net.predict64(px);
       for (const attack of [alpPgd, alpWalk]) {
-        const plain = await attack.run({ net }, { pixels: px, label });
+        const plain = await attack.run({ net }, { pixels: px, label }, { descent: false });
         for (const descentPick of picks) {
           const down = await attack.run({ net }, { pixels: px, label }, { descent: true, descentPick });
           const d = checkDescent(plain, down);
@@ -86,7 +98,7 @@ describe("region descent", () => {
       const rand = prng(500 + seed);
       const px = Array.from({ length: 64 }, () => Math.floor(rand() * 256));
       const c = { net, px, label: net.predict64(px) };
-      const plain = await alpPgd.run({ net: c.net }, { pixels: c.px, label: c.label });
+      const plain = await alpPgd.run({ net: c.net }, { pixels: c.px, label: c.label }, { descent: false });
       if (plain.status !== "adversarial") continue;
       // start from the LP over the region of the gradient example (it holds that example)
       const center = Float64Array.from(c.px);
@@ -123,7 +135,7 @@ describe("region descent", () => {
     for (const c of gridCases()) {
       if (!Number.isFinite(c.truth)) continue;
       for (const attack of [alpPgd, alpWalk]) {
-        const plain = await attack.run({ net: c.net }, { pixels: c.px, label: c.label });
+        const plain = await attack.run({ net: c.net }, { pixels: c.px, label: c.label }, { descent: false });
         if (plain.status !== "adversarial") continue;
         const down = await attack.run({ net: c.net }, { pixels: c.px, label: c.label }, { descent: true });
         expect(down.status).toBe("adversarial");

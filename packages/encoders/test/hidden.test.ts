@@ -1,5 +1,5 @@
 import { concatRows, type LinearProgram, minLinfProgram, rowActivities } from "@rho/constraints";
-import { argmax, } from "@rho/models";
+import { argmax } from "@rho/models";
 import { getSolver } from "@rho/solvers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";

@@ -1,9 +1,4 @@
-import {
-  concatRows,
-  type LinearProgram,
-  linfBallRows,
-  toLinearProgram,
-} from "@rho/constraints";
+import { concatRows, type LinearProgram, linfBallRows, toLinearProgram } from "@rho/constraints";
 import { argmax, type Network, type Shape } from "@rho/models";
 import { getSolver } from "@rho/solvers";
 import fc from "fast-check";

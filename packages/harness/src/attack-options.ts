@@ -39,6 +39,21 @@ export function attacksByName(names: readonly string[]): Attack[] {
 
 const schemaLine = (a: Attack) => `${a.name}: ${Object.keys(a.options).join(", ") || "none"}`;
 
+/**
+ * The `--opt` pairs some attack of `attacks` takes (`key=value` where one declares key,
+ * `attack.key=value` where that attack is one of them): for a command that runs several
+ * sub-runs over different attacks (rho reproduce), after checking every pair against them all.
+ */
+export function pairsFor(attacks: readonly Attack[], pairs: readonly string[]): string[] {
+  return pairs.filter((pair) => {
+    const left = pair.slice(0, Math.max(0, pair.indexOf("=")));
+    const dot = left.lastIndexOf(".");
+    const only = dot > 0 ? left.slice(0, dot) : undefined;
+    const key = dot > 0 ? left.slice(dot + 1) : left;
+    return attacks.some((a) => (only === undefined || a.name === only) && key in a.options);
+  });
+}
+
 /** Each attack's checked options with defaults filled in, in the order given; UsageError otherwise. */
 export function attackOptions(attacks: readonly Attack[], req: OptionRequest): Record<string, unknown>[] {
   const given = attacks.map(() => ({}) as Record<string, unknown>);

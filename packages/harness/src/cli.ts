@@ -436,6 +436,10 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
     .option("--test-points <n>", "test points evaluated (default 10000; quick 40)", nonNegativeInt)
     .option("--epochs <n>", "epochs per round (default 1)", nonNegativeInt)
     .option("--lr <rate>", "fine-tuning learning rate (default 1e-4)", positiveNumber)
+    .option(
+      "--opt <key=value...>",
+      "attack options for the fine-tuning and the measuring runs: key=value for every attack that has key, attack.key=value for one (e.g. --opt descent=false)",
+    )
     .option("--workers <k>", "worker threads (default: one per core)", nonNegativeInt, defaultWorkers())
     .addOption(backendOption())
     .option("--json", "print one JSON object on stdout", false)

@@ -138,6 +138,9 @@ describe("rho reproduce", () => {
       "6",
       "--attacks",
       "lbfgs,alp",
+      "--opt",
+      "descent=false",
+      "alp-pgd.bisections=3",
       "--workers",
       "1",
       "--backend",
@@ -147,6 +150,24 @@ describe("rho reproduce", () => {
     );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/Expected duration ≈/);
+    // --opt reaches every run whose attacks take the option, and only those
+    const optionsIn = (runJson: string) =>
+      Object.fromEntries(
+        (
+          JSON.parse(readFileSync(runJson, "utf8")).attacks as {
+            name: string;
+            options: Record<string, unknown>;
+          }[]
+        ).map((a) => [a.name, a.options]),
+      );
+    const measured = optionsIn(join(out, "eval", "original", "run.json"));
+    expect(measured.alp?.descent).toBe(false);
+    expect(measured.lbfgs).not.toHaveProperty("descent");
+    const pgdRound = optionsIn(join(out, "finetune-alp-pgd", "round-1", "examples", "run.json"));
+    expect(pgdRound["alp-pgd"]).toMatchObject({ descent: false, bisections: 3, margin: 3 });
+    expect(
+      optionsIn(join(out, "finetune-alp-walk", "round-1", "examples", "run.json"))["alp-walk"]?.descent,
+    ).toBe(false);
     const names = ["original", "lbfgs", "alp", "alp-walk", "alp-pgd"].flatMap((a) =>
       a === "original" ? [a] : [`${a} T=1`, `${a} T=2`],
     );
@@ -174,5 +195,16 @@ describe("rho reproduce", () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/unknown attack "nope"/);
     expect(existsSync(`${out}-bad`)).toBe(false);
+    // an option no attack of the experiment takes, or one aimed at an attack without it, fails before any work
+    for (const [opt, message] of [
+      ["nope=1", /no attack of this run has option "nope"/],
+      ["lbfgs.descent=false", /lbfgs has no option "descent"/],
+      ["descent=maybe", /descent/],
+    ] as const) {
+      const wrong = await rho("reproduce", "--quick", "--opt", opt, "--out", `${out}-opt`);
+      expect(wrong.code, opt).toBe(2);
+      expect(wrong.stderr).toMatch(message);
+      expect(existsSync(`${out}-opt`)).toBe(false);
+    }
   }, 300_000);
 });

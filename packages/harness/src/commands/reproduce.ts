@@ -2,6 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { attackNames } from "@rho/attacks";
 import { accuracy, type BackendName } from "@rho/models";
+import { attackOptions, attacksByName, pairsFor } from "../attack-options.js";
 import { UsageError } from "../errors.js";
 import { accuracyPct, slug } from "../format.js";
 import { initBackend, loadNetwork, loadSplit } from "../inputs.js";
@@ -22,6 +23,8 @@ export interface ReproduceOptions {
   trainPoints?: number;
   trainImages?: number;
   testPoints?: number;
+  /** Attack options for every run (`key=value` or `attack.key=value`), each run given those its attacks take. */
+  opt?: string[];
   epochs?: number;
   lr?: number;
   workers: number;
@@ -56,13 +59,14 @@ const PRESETS = {
 
 /**
  * Seconds per point on the shipped LeNet, one core (benchmarks/attacks), for the estimate: medians,
- * except alp-walk's mean (its points take ~0.4 s without an example and ~3 s with one).
+ * except alp-walk's mean (its points take ~0.4 s without an example and ~11 s with one); alp-walk
+ * and alp-pgd with region descent, their default.
  */
 const SECONDS_PER_POINT: Record<string, number> = {
   alp: 5.4,
   lbfgs: 0.85,
-  "alp-walk": 1.8,
-  "alp-pgd": 1.9,
+  "alp-walk": 5.9,
+  "alp-pgd": 11.3,
   fgsm: 0.01,
   pgd: 0.7,
 };
@@ -98,6 +102,13 @@ export async function reproduceCommand(o: ReproduceOptions, out: Output): Promis
   for (const a of [...s.finetuneAttacks, ...list(s.attacks)])
     if (!attackNames().includes(a))
       throw new UsageError(`unknown attack "${a}"; known attacks: ${attackNames().join(", ")}`);
+  // every --opt pair must fit some attack of the experiment (checked now, not after hours)
+  const pairs = o.opt ?? [];
+  attackOptions(attacksByName([...new Set([...s.finetuneAttacks, ...list(s.attacks)])]), { pairs });
+  const optFor = (names: string[]) => {
+    const mine = pairsFor(attacksByName(names), pairs);
+    return mine.length ? { opt: mine } : {};
+  };
   const models = 1 + s.finetuneAttacks.length * s.rounds;
   const perPoint = (a: string) => SECONDS_PER_POINT[a] ?? 5;
   const estimate =
@@ -140,6 +151,7 @@ export async function reproduceCommand(o: ReproduceOptions, out: Output): Promis
         batchSize: 64,
         seed: 1,
         out: dir,
+        ...optFor([attack]),
       },
       quiet,
     );
@@ -167,6 +179,7 @@ export async function reproduceCommand(o: ReproduceOptions, out: Output): Promis
         sample: 1,
         out: dir,
         resume: true,
+        ...optFor(list(s.attacks)),
       },
       quiet,
     );
