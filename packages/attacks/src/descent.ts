@@ -75,11 +75,12 @@ export interface Descended extends RegionPoint {
 /**
  * From an optimum x̂ of the ALP LP over some linear region R (target winning by the margin),
  * solves the same LP over a region R' next to R at x̂ (`nextRegion`) and repeats from each new
- * optimum while ρ̂ falls by more than the tolerance. x̂ lies in R' too: every unit R' decides
- * differently from R is at its switching surface at x̂, where both sides' affine maps agree, so
- * every region row has the same value at x̂ under R and R', and each step's optimum is no larger.
- * Every step is an exact LP optimum over a genuine linear region, and each new point is checked by
- * a float64 forward pass before it is kept.
+ * optimum while ρ̂ falls by more than the tolerance. x̂ lies in R' too ("across", "at"): every
+ * unit R' decides differently from R is at its switching surface at x̂ (to within 1e-6), where both
+ * sides' affine maps agree, so every region row has the same value at x̂ under R and R', and the
+ * step's optimum is no larger. A step that does not lower ρ̂ by the tolerance ends the descent and
+ * is not kept, so ρ̂ never rises. Every step is an exact LP optimum over a genuine linear region,
+ * and each new point is checked by a float64 forward pass before it is kept.
  */
 export async function descend(
   net: Network,
