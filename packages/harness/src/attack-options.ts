@@ -46,12 +46,19 @@ const schemaLine = (a: Attack) => `${a.name}: ${Object.keys(a.options).join(", "
  */
 export function pairsFor(attacks: readonly Attack[], pairs: readonly string[]): string[] {
   return pairs.filter((pair) => {
-    const left = pair.slice(0, Math.max(0, pair.indexOf("=")));
-    const dot = left.lastIndexOf(".");
-    const only = dot > 0 ? left.slice(0, dot) : undefined;
-    const key = dot > 0 ? left.slice(dot + 1) : left;
+    const { only, key } = splitPair(pair);
     return attacks.some((a) => (only === undefined || a.name === only) && key in a.options);
   });
+}
+
+/** `attack.key=value` or `key=value` → the attack (if named), the key and the raw value. */
+function splitPair(pair: string): { only?: string; key: string; raw: string } {
+  const eq = pair.indexOf("=");
+  if (eq <= 0) throw new UsageError(`--opt expects key=value or attack.key=value, got "${pair}"`);
+  const left = pair.slice(0, eq);
+  const dot = left.lastIndexOf(".");
+  const key = dot > 0 ? left.slice(dot + 1) : left;
+  return { ...(dot > 0 ? { only: left.slice(0, dot) } : {}), key, raw: pair.slice(eq + 1) };
 }
 
 /** Each attack's checked options with defaults filled in, in the order given; UsageError otherwise. */
@@ -71,13 +78,7 @@ export function attackOptions(attacks: readonly Attack[], req: OptionRequest): R
     for (const [key, value] of Object.entries(req.named ?? {}))
       if (value !== undefined) route(key, () => value, `--${kebab(key)}`);
     for (const pair of req.pairs ?? []) {
-      const eq = pair.indexOf("=");
-      if (eq <= 0) throw new UsageError(`--opt expects key=value or attack.key=value, got "${pair}"`);
-      const left = pair.slice(0, eq);
-      const raw = pair.slice(eq + 1);
-      const dot = left.lastIndexOf(".");
-      const only = dot > 0 ? left.slice(0, dot) : undefined;
-      const key = dot > 0 ? left.slice(dot + 1) : left;
+      const { only, key, raw } = splitPair(pair);
       if (only !== undefined && !attacks.some((a) => a.name === only))
         throw new UsageError(
           `--opt ${pair}: ${only} is not an attack of this run (${attacks.map((a) => a.name).join(", ")})`,
