@@ -1,5 +1,4 @@
 import { concatRows, type LinearProgram, type RowBatch } from "@rho/constraints";
-import type { LinearPiece } from "./layer-encoder.js";
 import type { AffineForm, LinearRegion } from "./region.js";
 
 /**
@@ -264,25 +263,6 @@ export interface FormulationSizes {
  */
 export function formulationSizes(region: LinearRegion): FormulationSizes {
   const acts = region.activations;
-  const marks = acts.map((a) => new Uint8Array(a.length));
-  /** Pixels that units `start` of activation L depend on. */
-  const support = (layer: number, start: number[]): number => {
-    let units = start;
-    for (let l = layer; l > 0; l--) {
-      const below = marks[l - 1] as Uint8Array;
-      const next: number[] = [];
-      for (const o of units)
-        (region.pieces[l - 1] as LinearPiece).fanIn(o, (i, w) => {
-          if (w !== 0 && !below[i]) {
-            below[i] = 1;
-            next.push(i);
-          }
-        });
-      for (const i of next) below[i] = 0;
-      units = next;
-    }
-    return units.length;
-  };
   let pixelNonzeros = 0;
   let hiddenNonzeros = 0;
   region.pieces.forEach((piece, l) => {
@@ -296,7 +276,7 @@ export function formulationSizes(region: LinearRegion): FormulationSizes {
     if (c.count === 0) return;
     const r = c.count >> 1;
     const units = Array.from(c.indices.subarray(c.starts[r] as number, c.starts[r + 1] as number));
-    pixelNonzeros += c.count * support(l, units);
+    pixelNonzeros += c.count * region.supportSize(l, units);
     hiddenNonzeros += units.length > 1 ? c.count * units.length : 0;
   });
   return { pixelNonzeros, hiddenNonzeros };

@@ -1,5 +1,5 @@
 import { concatRows, type LinearProgram, linfBallRows, toLinearProgram } from "@rho/constraints";
-import { argmax, type Network, type Shape } from "@rho/models";
+import { argmax, lenet, type Network, type Shape } from "@rho/models";
 import { getSolver } from "@rho/solvers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -125,11 +125,14 @@ describe("LinearRegion: x*'s linear region over the pixels", () => {
     );
   });
 
-  it("builds the same rows whether gradients are memoised or walked back per row", () => {
+  it("builds the same rows whether gradients are memoised (at any depth) or walked back per row", () => {
     fc.assert(
-      fc.property(netAndPixels, ([net, px]) => {
-        const memo = new LinearRegion(net, px);
+      fc.property(netAndPixels, fc.nat(), ([net, px], pick) => {
+        const depth = pick % (net.layers.length + 1);
+        const memo = new LinearRegion(net, px, { memoDepth: depth });
         const walk = new LinearRegion(net, px, { memoBudget: 0 });
+        expect(memo.memoDepth).toBe(depth);
+        expect(walk.memoDepth).toBe(0);
         const ids = Array.from({ length: memo.size }, (_, k) => k);
         const a = memo.rows(ids);
         const b = walk.rows(ids);
@@ -141,9 +144,30 @@ describe("LinearRegion: x*'s linear region over the pixels", () => {
         b.lower.forEach((v, k) => {
           expect(v).toBeCloseTo(a.lower[k] as number, 7);
         });
+        // the logits too (rows past the memoised layers are reverse passes)
+        const layer = net.layers.length;
+        const f = memo.combination(layer, [0], [1]);
+        const g = walk.combination(layer, [0], [1]);
+        expect(Array.from(f.indices)).toEqual(Array.from(g.indices));
+        expect(f.constant).toBeCloseTo(g.constant, 7);
       }),
       { numRuns: 100 },
     );
+  });
+
+  it("memoises the layers whose units see a small part of the input, the same depth at every point", () => {
+    // LeNet: conv1 → pool → conv2 → pool → flatten (units see ≤ 14×14 of 28×28 pixels) | dense 500
+    // (every pixel) → relu → dense 10
+    const net = lenet(3);
+    const zeros = new LinearRegion(net, new Array(net.inputSize).fill(0));
+    const rnd = new LinearRegion(
+      net,
+      Array.from({ length: net.inputSize }, (_, i) => (i * 37) % 256),
+    );
+    const flatten = net.layers.findIndex((l) => l.kind === "flatten") + 1;
+    expect(zeros.memoDepth).toBe(flatten);
+    expect(rnd.memoDepth).toBe(flatten);
+    expect(new LinearRegion(net, zeros.center, { memoBudget: 1e4 }).memoDepth).toBeLessThan(flatten);
   });
 
   it("inside the region the network is the region's affine map", () => {
