@@ -7,16 +7,10 @@ import { cpus } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import {
-  AttackOptionError,
-  attackNames,
-  coerceOption,
-  getAttack,
-  resolveOptions,
-  tfjsContext,
-} from "@rho/attacks";
+import { getAttack, tfjsContext } from "@rho/attacks";
 import { image, loadDataset } from "@rho/datasets";
 import { loadModel, useBackend } from "@rho/models";
+import { parseAttackSpecs } from "../attack-specs.js";
 import { appendJsonl, jsonlFile, readJsonl, startJsonl } from "../jsonl.js";
 import { median, quantile } from "../stats.js";
 
@@ -42,33 +36,7 @@ if (args.help) {
 }
 const eps = Number(args.eps);
 const points = Number(args.points);
-const specs = args.attacks.split(",").map((spec) => {
-  const [name, rest] = spec.split(":") as [string, string | undefined];
-  if (!attackNames().includes(name)) {
-    console.error(`unknown attack "${name}"; known: ${attackNames().join(", ")}`);
-    process.exit(2);
-  }
-  const attack = getAttack(name);
-  const opts: Record<string, unknown> = attack.family === "fixed-epsilon" ? { eps } : {};
-  try {
-    for (const kv of rest ? rest.split("+") : []) {
-      // split at the first "=": a value may hold more (lpOptions=name=value)
-      const at = kv.indexOf("=");
-      const [k, v] = at < 0 ? [kv, ""] : [kv.slice(0, at), kv.slice(at + 1)];
-      const option = attack.options[k];
-      if (!option)
-        throw new AttackOptionError(
-          `${name} has no option "${k}"; its options: ${Object.keys(attack.options).join(", ")}`,
-        );
-      opts[k] = coerceOption(name, k, option, v);
-    }
-    resolveOptions(name, attack.options, opts); // refused now, not after hours of points
-  } catch (e) {
-    console.error((e as Error).message);
-    process.exit(2);
-  }
-  return { label: spec, name, opts };
-});
+const specs = parseAttackSpecs(args.attacks, (attack) => (attack.family === "fixed-epsilon" ? { eps } : {}));
 const jsonl = args.summarize ? jsonlFile(args.out) : startJsonl(args.out);
 
 await useBackend("wasm");

@@ -11,6 +11,7 @@ import { getAttack, tfjsContext } from "@rho/attacks";
 import { boundRho, exactRho, getBoundMethod } from "@rho/bounds";
 import { image, loadDataset } from "@rho/datasets";
 import { loadModel, useBackend } from "@rho/models";
+import { parseAttackSpecs } from "../attack-specs.js";
 import { appendJsonl, startJsonl } from "../jsonl.js";
 import { median, quantile } from "../stats.js";
 
@@ -32,7 +33,8 @@ if (args.help) {
   --model mlp|lenet|DIR  a shipped model, or a model directory (default mlp)
   --points N           the first N MNIST test points (default 100)
   --methods a,b        certifying methods bisected for ρ_lb (default ibp,crown)
-  --attacks a,b        attacks whose ρ̂ gives the upper side and the gap to exact ρ (default alp-walk,lbfgs,pgd)
+  --attacks a,b:k=v    attacks whose ρ̂ gives the upper side and the gap to exact ρ, each with options
+                       after a colon (k=v, joined by +), e.g. alp-walk:descent=false (default alp-walk,lbfgs,pgd)
   --skip-milp          skip exact ρ
   --milp-form F        auto (default), disjunction or per-target: how each ball's MILP is posed
   --time-limit S       MILP seconds per point (default 30)
@@ -58,7 +60,7 @@ if (!form) {
   process.exit(2);
 }
 const methods = args.methods.split(",").filter(Boolean).map(getBoundMethod);
-const attacks = args.attacks.split(",").filter(Boolean).map(getAttack);
+const attacks = parseAttackSpecs(args.attacks).map((s) => ({ ...s, attack: getAttack(s.name) }));
 const out = args.out ?? `benchmarks/bounds/out/${dirs[args.model] ? args.model : basename(args.model)}.json`;
 const jsonl = startJsonl(out);
 
@@ -84,8 +86,8 @@ for (let i = 0; i < points; i++) {
     row.bounds[m.name] = { lower: r.lower, seconds: r.seconds };
   }
   for (const a of attacks) {
-    const r = await a.run(ctx, { pixels: px, label, index: i });
-    row.attacks[a.name] = r.status === "adversarial" ? r.rho : null;
+    const r = await a.attack.run(ctx, { pixels: px, label, index: i }, a.opts);
+    row.attacks[a.label] = r.status === "adversarial" ? r.rho : null;
   }
   if (!args["skip-milp"]) {
     const found = Object.values(row.attacks).filter((v): v is number => v !== null);
@@ -123,17 +125,36 @@ const methodTable = methods.map((m) => {
 const milpSecs = rows.flatMap((r) => (r.milp ? [r.milp.seconds] : []));
 const attackTable = attacks.map((a) => {
   const ratios = withExact.flatMap((r) => {
-    const v = r.attacks[a.name];
+    const v = r.attacks[a.label];
     return v === null || v === undefined ? [] : [v / (exactOf(r) as number)];
   });
   return {
-    attack: a.name,
-    found: rows.filter((r) => r.attacks[a.name] !== null).length,
+    attack: a.label,
+    found: rows.filter((r) => r.attacks[a.label] !== null).length,
     medianRatio: median(ratios),
     within1pct: ratios.filter((x) => x <= 1.01).length,
     compared: ratios.length,
   };
 });
+/**
+ * For two specs of one attack (e.g. alp-walk and alp-walk:descent=false): on the exact points where
+ * both found an example and the second's ρ̂ lies above ρ, the share of its gap the first closes.
+ */
+const gapClosed = attacks.flatMap((a, i) =>
+  attacks.slice(i + 1).flatMap((b) => {
+    if (a.name !== b.name) return [];
+    const shares = withExact.flatMap((r) => {
+      const [x, y, rho] = [r.attacks[a.label], r.attacks[b.label], exactOf(r) as number];
+      if (x == null || y == null) return [];
+      const [hi, lo] = x >= y ? [x, y] : [y, x];
+      return hi - rho > 1e-6 * rho ? [{ share: (hi - lo) / (hi - rho), first: x <= y }] : [];
+    });
+    const firstLower = shares.filter((s) => s.first).length;
+    const [better, worse] = firstLower >= shares.length / 2 ? [a.label, b.label] : [b.label, a.label];
+    const mine = shares.filter((s) => s.first === (better === a.label)).map((s) => s.share);
+    return [{ better, worse, points: shares.length, lowerOn: mine.length, medianShare: median(mine) }];
+  }),
+);
 const summary = {
   model: args.model,
   points: rows.length,
@@ -142,6 +163,7 @@ const summary = {
   milpP90Seconds: quantile(milpSecs, 0.9),
   methods: methodTable,
   attacks: attackTable,
+  gapClosed,
 };
 console.log(
   `\n${args.model}: ${rows.length} correctly classified of the first ${points} test points; exact ρ for ${withExact.length} (MILP median ${fmt(summary.milpMedianSeconds, 1)} s, p90 ${fmt(summary.milpP90Seconds, 1)} s)\n`,
@@ -154,5 +176,9 @@ for (const m of methodTable)
 console.log("\n| attack | examples | median ρ̂ / ρ | within 1 % of ρ |\n|---|---|---|---|");
 for (const a of attackTable)
   console.log(`| ${a.attack} | ${a.found} | ${fmt(a.medianRatio, 3)} | ${a.within1pct} of ${a.compared} |`);
+for (const g of gapClosed)
+  console.log(
+    `\n${g.better} against ${g.worse}: lower on ${g.lowerOn} of ${g.points} points where ${g.worse}'s ρ̂ lies above exact ρ; there it closes a median ${fmt(100 * g.medianShare, 1)} % of that gap`,
+  );
 writeFileSync(out, `${JSON.stringify({ summary, rows }, null, 2)}\n`);
 console.log(`\nJSON: ${out}; per point: ${jsonl}`);
