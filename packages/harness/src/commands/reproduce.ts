@@ -10,6 +10,7 @@ import { nested, type Output } from "../output.js";
 import { evalCommand } from "./eval.js";
 import { ROUND_HEAD, type RoundRecord, roundCells, roundModel, runFinetune } from "./finetune.js";
 import { reportCommand } from "./report.js";
+import { estimateSeconds } from "./reproduce-estimate.js";
 
 export interface ReproduceOptions {
   quick: boolean;
@@ -57,20 +58,6 @@ const PRESETS = {
   },
 };
 
-/**
- * Seconds per point on the shipped LeNet, one core (benchmarks/attacks), for the estimate: medians,
- * except alp-walk's mean (its points take ~0.4 s without an example and ~11 s with one); alp-walk
- * and alp-pgd with region descent, their default.
- */
-const SECONDS_PER_POINT: Record<string, number> = {
-  alp: 5.4,
-  lbfgs: 0.85,
-  "alp-walk": 5.9,
-  "alp-pgd": 11.3,
-  fgsm: 0.01,
-  pgd: 0.7,
-};
-const TRAIN_IMAGES_PER_SECOND = 500;
 /** Fewer training examples than this from a fine-tuning attack get a note: its arm is barely fine-tuned. */
 const MIN_EXAMPLES = 10;
 
@@ -104,18 +91,18 @@ export async function reproduceCommand(o: ReproduceOptions, out: Output): Promis
       throw new UsageError(`unknown attack "${a}"; known attacks: ${attackNames().join(", ")}`);
   // every --opt pair must fit some attack of the experiment (checked now, not after hours)
   const pairs = o.opt ?? [];
-  attackOptions(attacksByName([...new Set([...s.finetuneAttacks, ...list(s.attacks)])]), { pairs });
+  const everyAttack = [...new Set([...s.finetuneAttacks, ...list(s.attacks)])];
+  const resolved = attackOptions(attacksByName(everyAttack), { pairs });
   const optFor = (names: string[]) => {
     const mine = pairsFor(attacksByName(names), pairs);
     return mine.length ? { opt: mine } : {};
   };
   const models = 1 + s.finetuneAttacks.length * s.rounds;
-  const perPoint = (a: string) => SECONDS_PER_POINT[a] ?? 5;
-  const estimate =
-    (s.rounds * s.trainPoints * s.finetuneAttacks.reduce((t, a) => t + perPoint(a), 0) +
-      models * s.testPoints * list(s.attacks).reduce((t, a) => t + perPoint(a), 0)) /
-      o.workers +
-    (s.finetuneAttacks.length * s.rounds * s.epochs * s.trainImages) / TRAIN_IMAGES_PER_SECOND;
+  const estimate = estimateSeconds(
+    { ...s, attacks: list(s.attacks) },
+    (a) => resolved[everyAttack.indexOf(a)] ?? {},
+    o.workers,
+  );
   const hours = estimate / 3600;
   out.info(
     `reproduce (${o.quick ? "quick" : "full"}): ${models} models (${o.model}; fine-tuned with ${s.finetuneAttacks.join(", ")} for T = 1..${s.rounds}), ` +
