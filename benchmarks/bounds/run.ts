@@ -12,7 +12,7 @@ import { boundRho, exactRho, getBoundMethod } from "@rho/bounds";
 import { image, loadDataset } from "@rho/datasets";
 import { loadModel, useBackend } from "@rho/models";
 import { parseAttackSpecs } from "../attack-specs.js";
-import { appendJsonl, startJsonl } from "../jsonl.js";
+import { appendJsonl, jsonlFile, readJsonl, startJsonl } from "../jsonl.js";
 import { median, quantile } from "../stats.js";
 
 const { values: args } = parseArgs({
@@ -25,6 +25,7 @@ const { values: args } = parseArgs({
     "milp-form": { type: "string", default: "auto" },
     "time-limit": { type: "string", default: "30" },
     out: { type: "string" },
+    summarize: { type: "string" },
     help: { type: "boolean", default: false },
   },
 });
@@ -38,7 +39,9 @@ if (args.help) {
   --skip-milp          skip exact ρ
   --milp-form F        auto (default), disjunction or per-target: how each ball's MILP is posed
   --time-limit S       MILP seconds per point (default 30)
-  --out FILE           JSON output (default benchmarks/bounds/out/<model>.json); per point: FILE with .jsonl`);
+  --out FILE           JSON output (default benchmarks/bounds/out/<model>.json); per point: FILE with .jsonl
+  --summarize F        print the tables from a per-point JSONL file (a finished or stopped run; give the
+                       run's --methods and --attacks) and exit`);
   process.exit(0);
 }
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -62,7 +65,7 @@ if (!form) {
 const methods = args.methods.split(",").filter(Boolean).map(getBoundMethod);
 const attacks = parseAttackSpecs(args.attacks).map((s) => ({ ...s, attack: getAttack(s.name) }));
 const out = args.out ?? `benchmarks/bounds/out/${dirs[args.model] ? args.model : basename(args.model)}.json`;
-const jsonl = startJsonl(out);
+const jsonl = args.summarize ? jsonlFile(out) : startJsonl(out);
 
 await useBackend("wasm");
 const net = await loadModel(dirs[args.model] ? join(root, modelDir) : modelDir);
@@ -75,8 +78,8 @@ interface Row {
   attacks: Record<string, number | null>;
   milp?: { status: string; lower: number; upper: number | null; seconds: number };
 }
-const rows: Row[] = [];
-for (let i = 0; i < points; i++) {
+const rows: Row[] = args.summarize ? readJsonl<Row>(args.summarize) : [];
+for (let i = 0; i < (args.summarize ? 0 : points); i++) {
   const px = image(mnist, i);
   const label = mnist.labels[i] as number;
   if (net.predict64(px) !== label) continue;
@@ -137,22 +140,30 @@ const attackTable = attacks.map((a) => {
   };
 });
 /**
- * For two specs of one attack (e.g. alp-walk and alp-walk:descent=false): on the exact points where
- * both found an example and the second's ρ̂ lies above ρ, the share of its gap the first closes.
+ * For two specs of one attack (e.g. alp-walk, then alp-walk:descent=false as the reference): on
+ * the exact points where both found an example and the reference's ρ̂ lies above ρ, the share of
+ * its gap to ρ the first closes, (ρ̂_ref − ρ̂) / (ρ̂_ref − ρ) (negative where the first is higher).
  */
 const gapClosed = attacks.flatMap((a, i) =>
-  attacks.slice(i + 1).flatMap((b) => {
-    if (a.name !== b.name) return [];
+  attacks.slice(i + 1).flatMap((ref) => {
+    if (a.name !== ref.name) return [];
     const shares = withExact.flatMap((r) => {
-      const [x, y, rho] = [r.attacks[a.label], r.attacks[b.label], exactOf(r) as number];
-      if (x == null || y == null) return [];
-      const [hi, lo] = x >= y ? [x, y] : [y, x];
-      return hi - rho > 1e-6 * rho ? [{ share: (hi - lo) / (hi - rho), first: x <= y }] : [];
+      const [x, y, rho] = [r.attacks[a.label], r.attacks[ref.label], exactOf(r) as number];
+      return x == null || y == null || !(y - rho > 1e-6 * rho) ? [] : [(y - x) / (y - rho)];
     });
-    const firstLower = shares.filter((s) => s.first).length;
-    const [better, worse] = firstLower >= shares.length / 2 ? [a.label, b.label] : [b.label, a.label];
-    const mine = shares.filter((s) => s.first === (better === a.label)).map((s) => s.share);
-    return [{ better, worse, points: shares.length, lowerOn: mine.length, medianShare: median(mine) }];
+    const tie = 1e-6;
+    return [
+      {
+        attack: a.label,
+        reference: ref.label,
+        points: shares.length,
+        lower: shares.filter((v) => v > tie).length,
+        higher: shares.filter((v) => v < -tie).length,
+        medianShare: median(shares),
+        meanShare: shares.reduce((t, v) => t + v, 0) / shares.length,
+        medianShareWhereLower: median(shares.filter((v) => v > tie)),
+      },
+    ];
   }),
 );
 const summary = {
@@ -178,7 +189,7 @@ for (const a of attackTable)
   console.log(`| ${a.attack} | ${a.found} | ${fmt(a.medianRatio, 3)} | ${a.within1pct} of ${a.compared} |`);
 for (const g of gapClosed)
   console.log(
-    `\n${g.better} against ${g.worse}: lower on ${g.lowerOn} of ${g.points} points where ${g.worse}'s ρ̂ lies above exact ρ; there it closes a median ${fmt(100 * g.medianShare, 1)} % of that gap`,
+    `\n${g.attack} against ${g.reference}, on the ${g.points} points where ${g.reference}'s ρ̂ lies above exact ρ: lower on ${g.lower}, higher on ${g.higher}; share of ${g.reference}'s gap to ρ closed: median ${fmt(100 * g.medianShare, 1)} %, mean ${fmt(100 * g.meanShare, 1)} % (median ${fmt(100 * g.medianShareWhereLower, 1)} % where lower)`,
   );
 writeFileSync(out, `${JSON.stringify({ summary, rows }, null, 2)}\n`);
 console.log(`\nJSON: ${out}; per point: ${jsonl}`);
