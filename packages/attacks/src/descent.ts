@@ -108,15 +108,20 @@ export async function descend(
   });
   for (let s = 0; s < steps; s++) {
     const region = nextRegion(net, cur, center, box, ties, pick);
-    const r = await nearestInRegion(region, center, box, target, margin, lp);
+    // only a gain beyond the tolerance is taken: t bounded there (x̂ itself lies at cur.rho), an
+    // LP presolve settles far faster; infeasible means no such gain in this region
+    const cap = cur.rho * (1 - tol);
+    const r = await nearestInRegion(region, center, box, target, margin, lp, cap);
     const stop: Descended["stop"] | undefined =
-      !r.x || r.rho === undefined
-        ? "lp"
-        : !(r.rho < cur.rho * (1 - tol))
-          ? "tolerance"
-          : argmax(net.forward64(r.x).logits) === label
-            ? "label"
-            : undefined;
+      r.status === "infeasible"
+        ? "tolerance"
+        : !r.x || r.rho === undefined
+          ? "lp"
+          : !(r.rho < cap)
+            ? "tolerance"
+            : argmax(net.forward64(r.x).logits) === label
+              ? "label"
+              : undefined;
     if (stop) return end(stop);
     cur = { x: r.x as Float64Array, rho: r.rho as number, region };
     path.push(cur.rho);

@@ -173,6 +173,11 @@ export function chooseFormulation(region: LinearRegion): "pixels" | "hidden" {
  * The ALP LP over a region that need not contain x*: min ‖x − x*‖∞ over the box with `target`
  * beating every other label by `margin`, x inside the region. Its optimum is the exact distance
  * from x* to the nearest such point of that region: a valid upper bound on ρ.
+ *
+ * `maxRho` bounds t: only points that close are looked for, and "infeasible" then means none
+ * within it. Where the caller holds a point of the region at that distance with the target
+ * winning (a walk's end, the last descent step's optimum), the optimum is the same, and bounding
+ * t lets presolve bound every pixel to the ball, which settles these LPs far faster.
  */
 export async function nearestInRegion(
   region: LinearRegion,
@@ -181,8 +186,10 @@ export async function nearestInRegion(
   target: number,
   margin: number,
   lp: RegionLpOptions,
+  maxRho = Number.POSITIVE_INFINITY,
 ): Promise<{ status: LpResult["status"]; rho?: number; x?: Float64Array; rounds: number }> {
   const norm = minLinfProgram(center, box);
+  if (maxRho < Number.POSITIVE_INFINITY) norm.colUpper[center.length] = maxRho;
   const form = regionFormulation(region, lp, 1);
   const base: LinearProgram = { ...norm, rows: concatRows(norm.rows, form.targetRows(target, margin)) };
   const { result, rounds } = await form.solve(base, lp);

@@ -29,7 +29,8 @@ describe("alp", () => {
           const z = net.forward64(px).logits;
           const label = argmax(z);
           const box = [-1e7, 1e7] as const; // far enough that it never binds
-          const r = await alp.run({ net }, { pixels: px, label }, { target: "all", box });
+          // maxEps as wide as the box: the unbounded LP
+          const r = await alp.run({ net }, { pixels: px, label }, { target: "all", box, maxEps: 2e7 });
           // the closest other label by the closed form
           const W = Float32Array.from(w);
           let best = Number.POSITIVE_INFINITY;
@@ -54,7 +55,7 @@ describe("alp", () => {
     await fc.assert(
       fc.asyncProperty(arbWeights2, arbPixels2, async (w, px) => {
         const { net, label, gap, dw: norm } = linear2(w, px);
-        const r = await alp.run({ net }, { pixels: px, label }, { box: [-1e7, 1e7] });
+        const r = await alp.run({ net }, { pixels: px, label }, { box: [-1e7, 1e7], maxEps: 2e7 });
         if (norm === 0) {
           expect(r.status).toBe("not_found");
           return;
@@ -81,6 +82,29 @@ describe("alp", () => {
         }
         const used = (a.diagnostics.perTarget as { regionRowsUsed: number }[])[0]?.regionRowsUsed ?? 0;
         expect(used).toBeLessThanOrEqual(a.diagnostics.regionRows as number);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("maxEps bounds the search: the same ρ̂ as the unbounded LP (255) when it reaches that far, none (with its reason) when it does not", async () => {
+    await fc.assert(
+      fc.asyncProperty(netAndPixels, fc.double({ min: 0.05, max: 3, noNaN: true }), async ([net, px], f) => {
+        const open = await run(net, px, { descent: false, maxEps: 255 });
+        if (open.status !== "adversarial") {
+          const r = await run(net, px, { descent: false });
+          expect(r.status).toBe(open.status);
+          return;
+        }
+        const maxEps = open.rho * f;
+        const r = await run(net, px, { descent: false, maxEps });
+        if (open.rho <= maxEps * (1 - 1e-6)) {
+          expect(r.status).toBe("adversarial");
+          expect(r.rho).toBeCloseTo(open.rho, 5);
+        } else if (open.rho > maxEps * (1 + 1e-6)) {
+          expect(r.status).toBe("not_found");
+          expect(r.diagnostics.message).toMatch(`within ε = ${maxEps}`);
+        }
       }),
       { numRuns: 60 },
     );

@@ -26,10 +26,14 @@ describe("rho attack", () => {
       "--json",
       "--save-image",
       png,
+      // this linear model's nearest example lies beyond alp's default search radius (32)
+      "--opt",
+      "maxEps=255",
     );
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.attack).toBe("alp");
+    expect(j.diagnostics.maxEps).toBe(255);
     expect(j.status).toBe("adversarial");
     expect(j.rho).toBeGreaterThan(0);
     expect(j.verified).toMatchObject({ float64: true, float32: true });

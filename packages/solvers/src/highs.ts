@@ -9,7 +9,7 @@ import {
 import * as highsModule from "highs";
 import { UnsupportedError } from "./errors.js";
 import type { LpResult, LpSession, LpSolver, LpStatus, SolveOptions } from "./types.js";
-import { timed } from "./verify.js";
+import { findViolation, timed } from "./verify.js";
 
 // highs ships one .d.ts for its CommonJS and ES builds, so TypeScript (NodeNext) sees the ES
 // default export one level deeper than it is at run time.
@@ -173,7 +173,7 @@ class HighsSession implements LpSession {
         this.model.options.set({ presolve: "choose" });
       }
       const status = STATUS[code] ?? "error";
-      const iterations = Number(this.model.info.get("simplex_iteration_count"));
+      let iterations = Number(this.model.info.get("simplex_iteration_count"));
       // a MILP's dual bound: what is proven about the optimum, also at a time limit
       const bound = this.lp.integer?.some((v) => v !== 0)
         ? Number(this.model.info.get("mip_dual_bound"))
@@ -183,7 +183,23 @@ class HighsSession implements LpSession {
         const name = CODE_NAMES[code] ?? STATUS[code]?.replaceAll("_", " ");
         return { status, iterations, message: `HiGHS model status ${code}${name ? ` (${name})` : ""}`, ...b };
       }
-      return { status, iterations, primal: this.model.getSolution().colValue, ...b };
+      let primal = this.model.getSolution().colValue;
+      if (findViolation(this.lp, primal, this.opts.feasibilityTolerance) !== undefined) {
+        // HiGHS judges feasibility on its scaled, presolved model: back in rho's units a vertex
+        // can lie ~1e-6 outside a row (seen on ALP LPs with t bounded). Solving again from that
+        // basis without presolve and with a tighter tolerance cleans it up in a few iterations;
+        // still outside, the result is refused as before.
+        const before = {
+          presolve: this.model.options.get("presolve"),
+          primal_feasibility_tolerance: this.model.options.get("primal_feasibility_tolerance"),
+        };
+        this.model.options.set({ presolve: "off", primal_feasibility_tolerance: 1e-9 });
+        const again = STATUS[this.model.run().modelStatus as number];
+        this.model.options.set(before);
+        iterations += Number(this.model.info.get("simplex_iteration_count"));
+        if (again === "optimal") primal = this.model.getSolution().colValue;
+      }
+      return { status, iterations, primal, ...b };
     });
   }
 
