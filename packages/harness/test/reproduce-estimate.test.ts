@@ -6,6 +6,8 @@ describe("rho reproduce's estimate", () => {
     expect(secondsPerPoint("alp-walk", { descent: true, margin: 1e-3 })).toBe(SECONDS_PER_POINT["alp-walk"]);
     expect(secondsPerPoint("alp-walk", { descent: false })).toBe(SECONDS_PER_POINT["alp-walk descent=false"]);
     expect(secondsPerPoint("lbfgs", {})).toBe(SECONDS_PER_POINT.lbfgs);
+    expect(secondsPerPoint("alp", { maxEps: 32 })).toBe(SECONDS_PER_POINT.alp);
+    expect(secondsPerPoint("alp", { maxEps: 255 })).toBe(SECONDS_PER_POINT["alp maxEps=255"]);
     expect(secondsPerPoint("my-attack", {})).toBe(5);
     const table = { a: 1, "a x=1": 2, "a x=1 y=b": 3, "a y=b": 4 };
     expect(secondsPerPoint("a", { x: 1, y: "b" }, table)).toBe(3);
