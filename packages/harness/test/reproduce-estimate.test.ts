@@ -28,10 +28,13 @@ describe("rho reproduce's estimate", () => {
     };
     const on = estimateSeconds(shape, () => ({ descent: true }), 2);
     const off = estimateSeconds(shape, () => ({ descent: false }), 2);
-    // 5 models; per point lbfgs 0.85, alp-walk 5.9 (2.0 without descent); 4 fine-tunings of 1000 images at 500/s
+    // 5 models; per point lbfgs, alp-walk with and without descent; 4 fine-tunings of 1000 images at 500/s
+    const t = SECONDS_PER_POINT;
+    const lbfgs = t.lbfgs as number;
     const expected = (walk: number) =>
-      (2 * 10 * (0.85 + walk) + 5 * 4 * (0.85 + walk)) / 2 + (4 * 1000) / 500;
-    expect(on).toBeCloseTo(expected(5.9), 9);
-    expect(off).toBeCloseTo(expected(2.0), 9);
+      (2 * 10 * (lbfgs + walk) + 5 * 4 * (lbfgs + walk)) / 2 + (4 * 1000) / 500;
+    expect(on).toBeCloseTo(expected(t["alp-walk"] as number), 9);
+    expect(off).toBeCloseTo(expected(t["alp-walk descent=false"] as number), 9);
+    expect(off).toBeLessThan(on);
   });
 });
