@@ -32,6 +32,7 @@ const { values: args } = parseArgs({
     solvers: { type: "string", default: "highs,glpk" },
     "full-points": { type: "string", default: "10" },
     "nin-points": { type: "string", default: "1" },
+    "nin-alp": { type: "string", default: "0" },
     "time-limit": { type: "string", default: "300" },
     out: { type: "string", default: "benchmarks/alp/out/alp.json" },
     summarize: { type: "string" },
@@ -50,6 +51,8 @@ if (args.help) {
   --solvers a,b     LP solvers (default highs,glpk; jslp cannot handle LeNet-sized LPs)
   --nin-points N    NiN-sized network (seeded init, CIFAR-10 shape, seeded random pixels): time the parts
                     of ALP's first two rounds on N points (default 1; 0: skip)
+  --nin-alp N       the alp attack end to end (its defaults) on the first N of those NiN points (default 0;
+                    minutes a point)
   --time-limit S    per-LP time limit in seconds (default 300)
   --out FILE        JSON output; per-point results stream to FILE with .jsonl (default benchmarks/alp/out/alp.json)
   --summarize F     print the table from a per-point JSONL file (e.g. of a run that was stopped) and exit`);
@@ -181,11 +184,9 @@ for (const solver of args.summarize ? [] : solvers) {
  */
 async function ninProbe(count: number, solverName: string): Promise<Record<string, number>[]> {
   const net = nin(1);
-  const rand = prng(7);
   const solver = await getSolver(solverName);
   const out: Record<string, number>[] = [];
-  for (let p = 0; p < count; p++) {
-    const px = Float64Array.from({ length: net.inputSize }, () => Math.floor(rand() * 256));
+  for (const [p, px] of ninPixels(net, count).entries()) {
     const logits = net.forward64(px).logits;
     const label = argmax(logits);
     const [target] = pickTargets(logits, label, "second");
@@ -244,6 +245,43 @@ async function ninProbe(count: number, solverName: string): Promise<Record<strin
   return out;
 }
 const ninRows = ninPoints > 0 && !args.summarize ? await ninProbe(ninPoints, solvers[0] as string) : [];
+
+/** The seeded random pixels of NiN point p (the probe's and alp's). */
+function ninPixels(net: Network, count: number): Float64Array[] {
+  const rand = prng(7);
+  return Array.from({ length: count }, () =>
+    Float64Array.from({ length: net.inputSize }, () => Math.floor(rand() * 256)),
+  );
+}
+
+/** The alp attack end to end on NiN points, with its defaults (the solver aside). */
+async function ninAlp(count: number, solverName: string): Promise<Record<string, unknown>[]> {
+  const net = nin(1);
+  const alp = getAttack("alp");
+  const out: Record<string, unknown>[] = [];
+  for (const [p, px] of ninPixels(net, count).entries()) {
+    const r = await alp.run({ net }, { pixels: px, label: net.predict64(px) }, { solver: solverName });
+    const t = (r.diagnostics.perTarget as Record<string, unknown>[] | undefined)?.[0] ?? {};
+    const row = {
+      point: p,
+      status: r.status,
+      rho: Number.isFinite(r.rho) ? r.rho : null,
+      seconds: r.seconds,
+      lpSeconds: t.lpSeconds ?? null,
+      rounds: t.rounds ?? null,
+      regionRowsUsed: t.regionRowsUsed ?? null,
+      regionRows: r.diagnostics.regionRows ?? null,
+      maxEps: r.diagnostics.maxEps ?? null,
+    };
+    process.stderr.write(`nin alp #${p}: ${JSON.stringify(row)}\n`);
+    out.push(row);
+  }
+  return out;
+}
+const ninAlpRows =
+  Number(args["nin-alp"]) > 0 && !args.summarize
+    ? await ninAlp(Number(args["nin-alp"]), solvers[0] as string)
+    : [];
 
 interface Summary {
   model: string;
@@ -322,9 +360,15 @@ for (const r of ninRows)
       `${r.violatedAfterFirstLp} rows violated after it at ${fmt(r.secondsPerViolatedRow as number)} s each: ` +
       `≥ ${fmt(r.projectedSecondsTwoRounds as number, 0)} s before the second LP`,
   );
+if (ninAlpRows.length) {
+  const secs = ninAlpRows.map((r) => r.seconds as number);
+  console.log(
+    `NiN-sized alp end to end on ${ninAlpRows.length} points: ${ninAlpRows.map((r) => `${r.status} ${fmt(r.seconds as number, 0)} s (LP ${fmt(r.lpSeconds as number, 0)} s, ${r.regionRowsUsed} of ${r.regionRows} region rows)`).join("; ")}; median ${fmt(median(secs), 0)} s`,
+  );
+}
 if (!args.summarize)
   writeFileSync(
     args.out,
-    `${JSON.stringify({ date: new Date().toISOString(), cpu: cpus()[0]?.model, node: process.version, args, summary, points: all, nin: ninRows }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), cpu: cpus()[0]?.model, node: process.version, args, summary, points: all, nin: ninRows, ninAlp: ninAlpRows }, null, 2)}\n`,
   );
 if (!args.summarize) console.log(`\nJSON: ${args.out}; per point: ${jsonl}`);
