@@ -168,9 +168,7 @@ class HighsSession implements LpSession {
       let code = this.model.run().modelStatus as number;
       if (code === INFEASIBLE_OR_UNBOUNDED) {
         // Presolve could not tell which; the simplex without presolve can.
-        this.model.options.set({ presolve: "off" });
-        code = this.model.run().modelStatus as number;
-        this.model.options.set({ presolve: "choose" });
+        code = this.runWith({ presolve: "off" });
       }
       const status = STATUS[code] ?? "error";
       let iterations = Number(this.model.info.get("simplex_iteration_count"));
@@ -189,18 +187,23 @@ class HighsSession implements LpSession {
         // can lie ~1e-6 outside a row (seen on ALP LPs with t bounded). Solving again from that
         // basis without presolve and with a tighter tolerance cleans it up in a few iterations;
         // still outside, the result is refused as before.
-        const before = {
-          presolve: this.model.options.get("presolve"),
-          primal_feasibility_tolerance: this.model.options.get("primal_feasibility_tolerance"),
-        };
-        this.model.options.set({ presolve: "off", primal_feasibility_tolerance: 1e-9 });
-        const again = STATUS[this.model.run().modelStatus as number];
-        this.model.options.set(before);
+        const again = STATUS[this.runWith({ presolve: "off", primal_feasibility_tolerance: 1e-9 })];
         iterations += Number(this.model.info.get("simplex_iteration_count"));
         if (again === "optimal") primal = this.model.getSolution().colValue;
       }
       return { status, iterations, primal, ...b };
     });
+  }
+
+  /** One run with these options, their previous values (a user's own included) restored after. */
+  private runWith(options: Record<string, string | number | boolean>): number {
+    const before = Object.fromEntries(Object.keys(options).map((k) => [k, this.model.options.get(k)]));
+    this.model.options.set(options);
+    try {
+      return this.model.run().modelStatus as number;
+    } finally {
+      this.model.options.set(before);
+    }
   }
 
   dispose(): void {
