@@ -127,18 +127,11 @@ export const alpWalk = defineAttack<AlpWalkOptions>({
     /** A final LP that failed although its region holds the walk's point (a solver failure). */
     let failure: { error: string; timeout?: boolean } | undefined;
 
-    /**
-     * The ALP LP over a region around another point: min ‖x − x*‖∞ with the target winning. With
-     * `within`, a point of the region where the target wins: t is bounded by its distance (the
-     * same optimum, found faster); should rounding make that LP infeasible, it is solved unbounded.
-     */
-    const alpIn = async (region: LinearRegion, target: number, within?: Float64Array) => {
+    /** The ALP LP over a region around another point: min ‖x − x*‖∞ with the target winning. */
+    const alpIn = async (region: LinearRegion, target: number) => {
       lps++;
       const t0 = performance.now();
-      const cap = within ? linf(within, center) * (1 + 1e-6) + 1e-6 : Number.POSITIVE_INFINITY;
-      let r = await nearestInRegion(region, center, box, target, margin, lp, cap);
-      if (r.status === "infeasible" && within)
-        r = await nearestInRegion(region, center, box, target, margin, lp);
+      const r = await nearestInRegion(region, center, box, target, margin, lp);
       alpSeconds += (performance.now() - t0) / 1000;
       return r;
     };
@@ -231,7 +224,7 @@ export const alpWalk = defineAttack<AlpWalkOptions>({
         const t0 = performance.now();
         const region = new LinearRegion(net, reached, { ties });
         alpSeconds += (performance.now() - t0) / 1000;
-        const r = await alpIn(region, target, reached);
+        const r = await alpIn(region, target);
         finals.push({ walkedTo: linf(reached, center), status: r.status, rho: r.rho ?? null });
         if (r.x && (!found || (r.rho as number) < found.rho))
           found = { rho: r.rho as number, x: r.x, region };

@@ -108,8 +108,8 @@ export async function descend(
   });
   for (let s = 0; s < steps; s++) {
     const region = nextRegion(net, cur, center, box, ties, pick);
-    // only a gain beyond the tolerance is taken: t bounded there (x̂ itself lies at cur.rho), an
-    // LP presolve settles far faster; infeasible means no such gain in this region
+    // only a gain beyond the tolerance is taken, so t is bounded there (x̂ itself lies at cur.rho):
+    // infeasible then means no such gain in this region, which presolve often settles at once
     const cap = cur.rho * (1 - tol);
     const r = await nearestInRegion(region, center, box, target, margin, lp, cap);
     const stop: Descended["stop"] | undefined =

@@ -175,9 +175,9 @@ export function chooseFormulation(region: LinearRegion): "pixels" | "hidden" {
  * from x* to the nearest such point of that region: a valid upper bound on ρ.
  *
  * `maxRho` bounds t: only points that close are looked for, and "infeasible" then means none
- * within it. Where the caller holds a point of the region at that distance with the target
- * winning (a walk's end, the last descent step's optimum), the optimum is the same, and bounding
- * t lets presolve bound every pixel to the ball, which settles these LPs far faster.
+ * within it. Presolve then bounds every pixel to the ball, which settles a region with no such
+ * point from the rows' bounds, often before any simplex iteration (alp's `maxEps`, a descent
+ * step that cannot gain); a feasible LP is no faster.
  */
 export async function nearestInRegion(
   region: LinearRegion,
