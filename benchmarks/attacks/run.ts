@@ -27,7 +27,7 @@ const { values: args } = parseArgs({
 if (args.help) {
   console.log(`usage: npm run bench:attacks -- [options]
   --attacks a,b:k=v   attacks, each with options after a colon (k=v, joined by +), e.g. lbfgs:norm=l2+cSteps=8
-                      (default alp,alp-walk,lbfgs,lbfgs:norm=l2,fgsm,pgd; alp takes ~5 s a point)
+                      (default alp,alp-walk,lbfgs,lbfgs:norm=l2,fgsm,pgd; alp takes ~1 s a point, 5 s with maxEps=255)
   --points N          the first N MNIST test points (default 100)
   --eps E             ε in pixels for the frequency column (default 20; also fgsm's step)
   --out FILE          JSON output; per-point results stream to FILE with .jsonl
