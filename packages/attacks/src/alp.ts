@@ -71,11 +71,8 @@ export const alp = defineAttack<AlpOptions>({
     const net = ctx.net;
     const margin = opts.margin ?? DEFAULT_MARGIN;
     const region = new LinearRegion(net, point.pixels, { ties: opts.ties ?? "first" });
-    const norm = minLinfProgram(region.center, box);
-    // t ≤ maxEps: presolve then bounds every pixel to the ball, and a region with no example
-    // that close is found out from the row bounds, often before any simplex iteration
     const maxEps = opts.maxEps ?? MAX_EPS;
-    norm.colUpper[net.inputSize] = maxEps;
+    const norm = minLinfProgram(region.center, box, maxEps);
     const perTarget: Record<string, unknown>[] = [];
     const lp = await regionLpOptions(opts);
     const form = regionFormulation(region, lp, 1);

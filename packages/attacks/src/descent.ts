@@ -112,21 +112,24 @@ export async function descend(
     // infeasible then means no such gain in this region, which presolve often settles at once
     const cap = cur.rho * (1 - tol);
     const r = await nearestInRegion(region, center, box, target, margin, lp, cap);
-    const stop: Descended["stop"] | undefined =
-      r.status === "infeasible"
-        ? "tolerance"
-        : !r.x || r.rho === undefined
-          ? "lp"
-          : !(r.rho < cap)
-            ? "tolerance"
-            : argmax(net.forward64(r.x).logits) === label
-              ? "label"
-              : undefined;
+    const stop = stopAfter(r, cap, (x) => argmax(net.forward64(x).logits) === label);
     if (stop) return end(stop);
     cur = { x: r.x as Float64Array, rho: r.rho as number, region };
     path.push(cur.rho);
   }
   return end("steps");
+}
+
+/** Why a step's LP result ends the descent, or undefined when the step is taken. */
+function stopAfter(
+  r: { status: string; rho?: number; x?: Float64Array },
+  cap: number,
+  keepsLabel: (x: Float64Array) => boolean,
+): Descended["stop"] | undefined {
+  if (r.status === "infeasible") return "tolerance";
+  if (!r.x || r.rho === undefined) return "lp";
+  if (!(r.rho < cap)) return "tolerance";
+  return keepsLabel(r.x) ? "label" : undefined;
 }
 
 /** What a result's diagnostics say of a descent. */

@@ -174,10 +174,9 @@ export function chooseFormulation(region: LinearRegion): "pixels" | "hidden" {
  * beating every other label by `margin`, x inside the region. Its optimum is the exact distance
  * from x* to the nearest such point of that region: a valid upper bound on ρ.
  *
- * `maxRho` bounds t: only points that close are looked for, and "infeasible" then means none
- * within it. Presolve then bounds every pixel to the ball, which settles a region with no such
- * point from the rows' bounds, often before any simplex iteration (alp's `maxEps`, a descent
- * step that cannot gain); a feasible LP is no faster.
+ * `maxRho` bounds t (`minLinfProgram`): only points that close are looked for, and
+ * "infeasible" then means none within it (a descent step that cannot gain); a feasible LP is no
+ * faster for it.
  */
 export async function nearestInRegion(
   region: LinearRegion,
@@ -188,8 +187,7 @@ export async function nearestInRegion(
   lp: RegionLpOptions,
   maxRho = Number.POSITIVE_INFINITY,
 ): Promise<{ status: LpResult["status"]; rho?: number; x?: Float64Array; rounds: number }> {
-  const norm = minLinfProgram(center, box);
-  if (maxRho < Number.POSITIVE_INFINITY) norm.colUpper[center.length] = maxRho;
+  const norm = minLinfProgram(center, box, maxRho);
   const form = regionFormulation(region, lp, 1);
   const base: LinearProgram = { ...norm, rows: concatRows(norm.rows, form.targetRows(target, margin)) };
   const { result, rounds } = await form.solve(base, lp);

@@ -29,17 +29,23 @@ export function linfBallRows(
 }
 
 /**
- * min t over columns [x_0 … x_{n−1}, t] with x in the box, t ≥ 0 and ‖x − center‖∞ ≤ t: the
- * distance part of every robustness LP; callers append the rows that say where x must be.
+ * min t over columns [x_0 … x_{n−1}, t] with x in the box, 0 ≤ t ≤ maxT and ‖x − center‖∞ ≤ t:
+ * the distance part of every robustness LP; callers append the rows that say where x must be.
+ * A finite `maxT` looks only that far: presolve then bounds every x to the ball, which settles a
+ * program with no point that close from its rows' bounds, often before any simplex iteration.
  */
-export function minLinfProgram(center: ArrayLike<number>, box: readonly [number, number]): LinearProgram {
+export function minLinfProgram(
+  center: ArrayLike<number>,
+  box: readonly [number, number],
+  maxT = Number.POSITIVE_INFINITY,
+): LinearProgram {
   const n = center.length;
   const objective = new Float64Array(n + 1);
   objective[n] = 1;
   const colLower = new Float64Array(n + 1).fill(box[0]);
   const colUpper = new Float64Array(n + 1).fill(box[1]);
   colLower[n] = 0;
-  colUpper[n] = Number.POSITIVE_INFINITY;
+  colUpper[n] = maxT;
   return {
     numCols: n + 1,
     sense: "min",

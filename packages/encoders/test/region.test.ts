@@ -155,7 +155,7 @@ describe("LinearRegion: x*'s linear region over the pixels", () => {
     );
   });
 
-  it("memoises the layers whose units see a small part of the input, the same depth at every point", () => {
+  it("memoises the layers whose units see a small part of the input (a depth chosen once per network and budget)", () => {
     // LeNet: conv1 → pool → conv2 → pool → flatten (units see ≤ 14×14 of 28×28 pixels) | dense 500
     // (every pixel) → relu → dense 10
     const net = lenet(3);

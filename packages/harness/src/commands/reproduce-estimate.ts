@@ -51,6 +51,10 @@ export interface ReproduceShape {
   readonly epochs: number;
 }
 
+/** The original model and one per fine-tuning attack and round. */
+export const modelCount = (s: Pick<ReproduceShape, "finetuneAttacks" | "rounds">): number =>
+  1 + s.finetuneAttacks.length * s.rounds;
+
 /**
  * Seconds for the whole experiment on `workers` workers: attacking the training points of every
  * round, measuring every model on the test points, and fine-tuning. `options(attack)` gives each
@@ -62,7 +66,7 @@ export function estimateSeconds(
   workers: number,
 ): number {
   const perPoint = (a: string) => secondsPerPoint(a, options(a));
-  const models = 1 + s.finetuneAttacks.length * s.rounds;
+  const models = modelCount(s);
   const attacking =
     s.rounds * s.trainPoints * s.finetuneAttacks.reduce((t, a) => t + perPoint(a), 0) +
     models * s.testPoints * s.attacks.reduce((t, a) => t + perPoint(a), 0);

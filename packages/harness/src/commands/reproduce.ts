@@ -10,7 +10,7 @@ import { nested, type Output } from "../output.js";
 import { evalCommand } from "./eval.js";
 import { ROUND_HEAD, type RoundRecord, roundCells, roundModel, runFinetune } from "./finetune.js";
 import { reportCommand } from "./report.js";
-import { estimateSeconds } from "./reproduce-estimate.js";
+import { estimateSeconds, modelCount } from "./reproduce-estimate.js";
 
 export interface ReproduceOptions {
   quick: boolean;
@@ -97,7 +97,7 @@ export async function reproduceCommand(o: ReproduceOptions, out: Output): Promis
     const mine = pairsFor(attacksByName(names), pairs);
     return mine.length ? { opt: mine } : {};
   };
-  const models = 1 + s.finetuneAttacks.length * s.rounds;
+  const models = modelCount(s);
   const estimate = estimateSeconds(
     { ...s, attacks: list(s.attacks) },
     (a) => resolved[everyAttack.indexOf(a)] ?? {},
