@@ -109,6 +109,8 @@ const summary = [...new Set(rows.map((r) => r.attack))].map((label) => {
     unverified: attacked.filter((r) => r.status === "unverified").length,
     errors: attacked.filter((r) => r.status === "error").length,
     medianSeconds: median(attacked.map((r) => r.seconds)),
+    // the mean is what a long run's total follows (rho reproduce's estimate)
+    meanSeconds: attacked.reduce((t, r) => t + r.seconds, 0) / attacked.length,
     // attacks that stop early without an example have two populations of times: show both
     medianSecondsFound: found.length ? median(found.map((r) => r.seconds)) : null,
     medianSecondsNotFound:
@@ -122,12 +124,12 @@ const summary = [...new Set(rows.map((r) => r.attack))].map((label) => {
   };
 });
 console.log(
-  `\n| attack | points (attacked) | adversarial at ε = ${eps} | severity at ε (pixels) | adversarial at any ρ̂ | median ρ̂ | rounded still adversarial | unverified / errors | median s | p90 s | median s with / without example |`,
+  `\n| attack | points (attacked) | adversarial at ε = ${eps} | severity at ε (pixels) | adversarial at any ρ̂ | median ρ̂ | rounded still adversarial | unverified / errors | median s | mean s | p90 s | median s with / without example |`,
 );
-console.log("|---|---|---|---|---|---|---|---|---|---|---|");
+console.log("|---|---|---|---|---|---|---|---|---|---|---|---|");
 for (const s of summary)
   console.log(
-    `| ${s.attack} | ${s.points} (${s.attacked}) | ${s.adversarialAtEps} | ${fmt(s.severityAtEps ?? Number.NaN)} | ${s.adversarialAnyDistance} | ${fmt(s.medianRho ?? Number.NaN)} | ${s.roundedStillAdversarial} | ${s.unverified} / ${s.errors} | ${fmt(s.medianSeconds)} | ${fmt(s.p90Seconds)} | ${fmt(s.medianSecondsFound ?? Number.NaN)} / ${fmt(s.medianSecondsNotFound ?? Number.NaN)} |`,
+    `| ${s.attack} | ${s.points} (${s.attacked}) | ${s.adversarialAtEps} | ${fmt(s.severityAtEps ?? Number.NaN)} | ${s.adversarialAnyDistance} | ${fmt(s.medianRho ?? Number.NaN)} | ${s.roundedStillAdversarial} | ${s.unverified} / ${s.errors} | ${fmt(s.medianSeconds)} | ${fmt(s.meanSeconds)} | ${fmt(s.p90Seconds)} | ${fmt(s.medianSecondsFound ?? Number.NaN)} / ${fmt(s.medianSecondsNotFound ?? Number.NaN)} |`,
   );
 // The same attack under other options, against its first spec: ρ̂ over the points both find, time.
 const pairs: Record<string, unknown>[] = [];
@@ -141,7 +143,15 @@ for (const name of new Set(specs.map((s) => s.name))) {
     const ratio = median(both.map((r) => (r.rho as number) / (a.get(r.index)?.rho as number)));
     const secs = (l: string) =>
       rows.filter((r) => r.attack === l && r.status !== "misclassified").map((r) => r.seconds);
-    const steps = both.map((r) => r.descentSteps).filter((v): v is number => typeof v === "number");
+    // descent paths: the other spec's, or the reference's where only it descended (alp-walk
+    // against alp-walk:descent=false), each against the other side's ρ̂
+    const b = new Map(both.map((r) => [r.index, r]));
+    const hasPath = (r: Row) => Boolean(r.descentRho?.length);
+    const descended = both.some(hasPath)
+      ? both.filter(hasPath)
+      : both.map((r) => a.get(r.index) as Row).filter(hasPath);
+    const plainRho = (r: Row) => ((r.attack === ref ? b : a).get(r.index)?.rho as number) ?? Number.NaN;
+    const steps = descended.map((r) => r.descentSteps as number);
     const pair = {
       reference: ref,
       other,
@@ -152,20 +162,21 @@ for (const name of new Set(specs.map((s) => s.name))) {
       p90SecondsRatio: quantile(secs(other as string), 0.9) / quantile(secs(ref as string), 0.9),
     };
     // what a smaller step cap would have given: the ratio after k steps (a path that stopped keeps its end)
-    const paths = both.filter((r) => r.descentRho?.length);
-    const longest = Math.max(0, ...paths.map((r) => (r.descentRho as number[]).length - 1));
+    const longest = Math.max(0, ...descended.map((r) => (r.descentRho as number[]).length - 1));
     const afterSteps = Array.from({ length: longest }, (_, k) => ({
       steps: k + 1,
       medianRhoRatio: median(
-        paths.map((r) => {
+        descended.map((r) => {
           const p = r.descentRho as number[];
-          return (p[Math.min(k + 1, p.length - 1)] as number) / (a.get(r.index)?.rho as number);
+          return (p[Math.min(k + 1, p.length - 1)] as number) / plainRho(r);
         }),
       ),
     }));
     // every step solves one LP, and a descent that stopped early solved one more that it did not keep
     const lps = (r: Row) => (r.descentSteps as number) + (r.descentStop === "steps" ? 0 : 1);
-    const stepSeconds = paths.length ? median(paths.map((r) => (r.descentSeconds as number) / lps(r))) : null;
+    const stepSeconds = descended.length
+      ? median(descended.map((r) => (r.descentSeconds as number) / lps(r)))
+      : null;
     pairs.push({ ...pair, afterSteps, medianSecondsPerDescentLp: stepSeconds });
     console.log(
       `${other} against ${ref}: on the ${both.length} points both find, median ρ̂ ratio ${fmt(ratio, 3)}` +

@@ -139,6 +139,8 @@ const attackTable = attacks.map((a) => {
     compared: ratios.length,
   };
 });
+/** Shares within this of 0 count as neither lower nor higher. */
+const TIE = 1e-6;
 /**
  * For two specs of one attack (e.g. alp-walk, then alp-walk:descent=false as the reference): on
  * the exact points where both found an example and the reference's ρ̂ lies above ρ, the share of
@@ -151,17 +153,16 @@ const gapClosed = attacks.flatMap((a, i) =>
       const [x, y, rho] = [r.attacks[a.label], r.attacks[ref.label], exactOf(r) as number];
       return x == null || y == null || !(y - rho > 1e-6 * rho) ? [] : [(y - x) / (y - rho)];
     });
-    const tie = 1e-6;
     return [
       {
         attack: a.label,
         reference: ref.label,
         points: shares.length,
-        lower: shares.filter((v) => v > tie).length,
-        higher: shares.filter((v) => v < -tie).length,
+        lower: shares.filter((v) => v > TIE).length,
+        higher: shares.filter((v) => v < -TIE).length,
         medianShare: median(shares),
         meanShare: shares.reduce((t, v) => t + v, 0) / shares.length,
-        medianShareWhereLower: median(shares.filter((v) => v > tie)),
+        medianShareWhereLower: median(shares.filter((v) => v > TIE)),
       },
     ];
   }),
