@@ -20,6 +20,7 @@ import { image, loadDataset } from "@rho/datasets";
 import { formsToRows, formulationSizes, LinearRegion } from "@rho/encoders";
 import { argmax, loadModel, type Network, nin, prng, useBackend } from "@rho/models";
 import { getSolver, solverNames } from "@rho/solvers";
+import { parseAttackSpecs } from "../attack-specs.js";
 import { appendJsonl, jsonlFile, readJsonl, startJsonl } from "../jsonl.js";
 import { median, quantile } from "../stats.js";
 
@@ -33,6 +34,7 @@ const { values: args } = parseArgs({
     "full-points": { type: "string", default: "10" },
     "nin-points": { type: "string", default: "1" },
     "nin-alp": { type: "string", default: "0" },
+    "nin-attacks": { type: "string", default: "alp" },
     "time-limit": { type: "string", default: "300" },
     out: { type: "string", default: "benchmarks/alp/out/alp.json" },
     summarize: { type: "string" },
@@ -51,8 +53,9 @@ if (args.help) {
   --solvers a,b     LP solvers (default highs,glpk; jslp cannot handle LeNet-sized LPs)
   --nin-points N    NiN-sized network (seeded init, CIFAR-10 shape, seeded random pixels): time the parts
                     of ALP's first two rounds on N points (default 1; 0: skip)
-  --nin-alp N       the alp attack end to end (its defaults) on the first N of those NiN points (default 0;
-                    minutes a point)
+  --nin-alp N       the LP attacks end to end on the first N of those NiN points (default 0; minutes a point)
+  --nin-attacks S   which, as attack specs (default alp; e.g. alp,alp-walk:descent=false); options as given,
+                    the rest their defaults
   --time-limit S    per-LP time limit in seconds (default 300)
   --out FILE        JSON output; per-point results stream to FILE with .jsonl (default benchmarks/alp/out/alp.json)
   --summarize F     print the table from a per-point JSONL file (e.g. of a run that was stopped) and exit`);
@@ -75,6 +78,7 @@ const formulationPoints = Number(args["formulation-points"]);
 const fullPoints = Number(args["full-points"]);
 const ninPoints = Number(args["nin-points"]);
 const timeLimit = Number(args["time-limit"]);
+const ninSpecs = parseAttackSpecs(args["nin-attacks"]);
 const jsonl = args.summarize ? jsonlFile(args.out) : startJsonl(args.out);
 
 await useBackend("wasm");
@@ -152,7 +156,9 @@ async function runCell(
   return rows;
 }
 
-const all: Row[] = args.summarize ? readJsonl<Row>(args.summarize) : [];
+// a JSONL file holds the MNIST points' rows and, tagged "nin", the NiN attacks' rows
+const saved = args.summarize ? readJsonl<Row | { nin: Record<string, unknown> }>(args.summarize) : [];
+const all: Row[] = saved.filter((r): r is Row => !("nin" in r));
 const mnistPixels = (i: number) => image(mnist, i);
 const mnistLabel = (i: number) => mnist.labels[i] as number;
 for (const solver of args.summarize ? [] : solvers) {
@@ -254,33 +260,45 @@ function ninPixels(net: Network, count: number): Float64Array[] {
   );
 }
 
-/** The alp attack end to end on NiN points, with its defaults (the solver aside). */
-async function ninAlp(count: number, solverName: string): Promise<Record<string, unknown>[]> {
+/** The LP attacks end to end on NiN points, with their defaults (the solver and the spec's options aside). */
+async function ninAttacks(count: number, solverName: string): Promise<Record<string, unknown>[]> {
   const net = nin(1);
-  const alp = getAttack("alp");
   const out: Record<string, unknown>[] = [];
-  for (const [p, px] of ninPixels(net, count).entries()) {
-    const r = await alp.run({ net }, { pixels: px, label: net.predict64(px) }, { solver: solverName });
-    const t = (r.diagnostics.perTarget as Record<string, unknown>[] | undefined)?.[0] ?? {};
-    const row = {
-      point: p,
-      status: r.status,
-      rho: Number.isFinite(r.rho) ? r.rho : null,
-      seconds: r.seconds,
-      lpSeconds: t.lpSeconds ?? null,
-      rounds: t.rounds ?? null,
-      regionRowsUsed: t.regionRowsUsed ?? null,
-      regionRows: r.diagnostics.regionRows ?? null,
-      maxEps: r.diagnostics.maxEps ?? null,
-    };
-    process.stderr.write(`nin alp #${p}: ${JSON.stringify(row)}\n`);
-    out.push(row);
-  }
+  for (const spec of ninSpecs)
+    for (const [p, px] of ninPixels(net, count).entries()) {
+      const attack = getAttack(spec.name);
+      const r = await attack.run(
+        { net },
+        { pixels: px, label: net.predict64(px) },
+        { solver: solverName, ...spec.opts },
+      );
+      // alp's LP; alp-walk's diagnostics name its LPs per target instead
+      const t = (r.diagnostics.perTarget as Record<string, unknown>[] | undefined)?.[0] ?? {};
+      const row = {
+        attack: spec.label,
+        point: p,
+        status: r.status,
+        rho: Number.isFinite(r.rho) ? r.rho : null,
+        seconds: r.seconds,
+        lpSeconds: t.lpSeconds ?? null,
+        rounds: t.rounds ?? null,
+        regionRowsUsed: t.regionRowsUsed ?? null,
+        regionRows: r.diagnostics.regionRows ?? null,
+        maxEps: r.diagnostics.maxEps ?? null,
+        regionsVisited: r.diagnostics.regionsVisited ?? null,
+        lpsSolved: r.diagnostics.lpsSolved ?? null,
+        message: r.diagnostics.message ?? null,
+      };
+      process.stderr.write(`nin ${spec.label} #${p}: ${JSON.stringify(row)}\n`);
+      appendJsonl(jsonl, { nin: row });
+      out.push(row);
+    }
   return out;
 }
-const ninAlpRows =
-  Number(args["nin-alp"]) > 0 && !args.summarize
-    ? await ninAlp(Number(args["nin-alp"]), solvers[0] as string)
+const ninAlpRows = args.summarize
+  ? saved.flatMap((r) => ("nin" in r ? [r.nin] : []))
+  : Number(args["nin-alp"]) > 0
+    ? await ninAttacks(Number(args["nin-alp"]), solvers[0] as string)
     : [];
 
 interface Summary {
@@ -360,10 +378,15 @@ for (const r of ninRows)
       `${r.violatedAfterFirstLp} rows violated after it at ${fmt(r.secondsPerViolatedRow as number)} s each: ` +
       `≥ ${fmt(r.projectedSecondsTwoRounds as number, 0)} s before the second LP`,
   );
-if (ninAlpRows.length) {
-  const secs = ninAlpRows.map((r) => r.seconds as number);
+for (const label of new Set(ninAlpRows.map((r) => r.attack as string))) {
+  const mine = ninAlpRows.filter((r) => r.attack === label);
+  const secs = mine.map((r) => r.seconds as number);
+  const detail = (r: Record<string, unknown>) =>
+    r.lpSeconds !== null
+      ? `LP ${fmt(r.lpSeconds as number, 0)} s, ${r.regionRowsUsed} of ${r.regionRows} region rows`
+      : `${r.regionsVisited} regions walked, ${r.lpsSolved} LPs`;
   console.log(
-    `NiN-sized alp end to end on ${ninAlpRows.length} points: ${ninAlpRows.map((r) => `${r.status} ${fmt(r.seconds as number, 0)} s (LP ${fmt(r.lpSeconds as number, 0)} s, ${r.regionRowsUsed} of ${r.regionRows} region rows)`).join("; ")}; median ${fmt(median(secs), 0)} s`,
+    `NiN-sized ${label} end to end on ${mine.length} points: ${mine.map((r) => `${r.status}${r.rho !== null ? ` ρ̂=${fmt(r.rho as number)}` : ""} ${fmt(r.seconds as number, 0)} s (${detail(r)})`).join("; ")}; median ${fmt(median(secs), 0)} s`,
   );
 }
 if (!args.summarize)
