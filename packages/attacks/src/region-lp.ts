@@ -24,15 +24,18 @@ export interface LpAttackOptions extends AttackOptions {
   readonly iterative?: boolean;
   /** Per-LP time limit in seconds. */
   readonly timeLimit?: number;
-  /** Iterative solving adds at most this many violated rows per round, the most violated first. */
+  /**
+   * Iterative solving adds at most this many violated rows per round, the most violated first
+   * (default: over the pixels, half as many as the input has pixels — 392 on MNIST; over hidden
+   * variables, all of them).
+   */
   readonly rowsPerRound?: number;
   /**
-   * Region rows in the first LP of iterative solving: "tight" (default), those the region's centre
-   * satisfies with equality — mostly tied max-pool windows, sparse, and the ones that cut the
-   * region down — or "none" (the norm and target rows only). The optimum is the same; "tight"
-   * reaches it in fewer, cheaper rounds (about 2× on the shipped LeNet).
+   * Region rows in the first LP of iterative solving: "tight", those the region's centre satisfies
+   * with equality (mostly tied max-pool windows), or "none" (the norm and target rows only).
+   * "auto" (default): none over the pixels, tight over hidden variables. The optimum is the same.
    */
-  readonly seed?: "tight" | "none";
+  readonly seed?: RegionLpOptions["seed"];
   /**
    * How the region LP is written: over the pixels alone (dense rows), over hidden variables
    * (sparse rows, a column per mixing unit), or "auto" (default): by estimated size (`chooseFormulation`).
@@ -59,13 +62,13 @@ export const LP_OPTIONS: OptionSchema = {
   rowsPerRound: {
     type: "integer",
     min: 1,
-    help: "iterative solving adds at most this many violated rows a round (default: all)",
+    help: "iterative solving adds at most this many violated rows a round, the most violated first (default: over the pixels, half the input's pixel count; over hidden variables, all)",
   },
   seed: {
     type: "string",
-    values: ["tight", "none"],
-    default: "tight",
-    help: "region rows in the first LP: those tight at the region's centre, or none",
+    values: ["auto", "tight", "none"],
+    default: "auto",
+    help: "region rows in the first LP: those tight at the region's centre, or none; auto: none over the pixels, tight over hidden variables",
   },
   margin: {
     type: "number",
@@ -99,8 +102,8 @@ export async function regionLpOptions(opts: LpAttackOptions): Promise<RegionLpOp
   return {
     solver: await getSolver(opts.solver ?? "highs"),
     iterative: opts.iterative !== false,
-    seed: opts.seed ?? "tight",
-    rowsPerRound: opts.rowsPerRound ?? Number.POSITIVE_INFINITY,
+    seed: opts.seed ?? "auto",
+    ...(opts.rowsPerRound !== undefined ? { rowsPerRound: opts.rowsPerRound } : {}),
     formulation: opts.formulation ?? "auto",
     ...(opts.timeLimit !== undefined ? { timeLimit: opts.timeLimit } : {}),
     ...(opts.lpOptions ? { solverOptions: parseLpOptions(opts.lpOptions) } : {}),

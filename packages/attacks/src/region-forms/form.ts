@@ -7,8 +7,10 @@ export interface RegionLpOptions {
   readonly solver: LpSolver;
   /** Iterative constraint solving (true) or every region row up front. */
   readonly iterative: boolean;
-  readonly seed: "tight" | "none";
-  readonly rowsPerRound: number;
+  /** Region rows in the first LP; "auto": the formulation's choice. */
+  readonly seed: "auto" | "tight" | "none";
+  /** At most this many rows added a round; absent: the formulation's choice. */
+  readonly rowsPerRound?: number;
   readonly timeLimit?: number;
   readonly formulation: FormulationName;
   /** The LP solver's own options (`lpOptions`). */

@@ -47,8 +47,10 @@ export class HiddenFormulation implements RegionFormulation {
       const result = await o.solver.solve({ ...wide, rows: concatRows(wide.rows, f.regionRows) }, solveOpts);
       return { result, rounds: 1, regionRowsUsed: f.boundCount + f.regionRows.count, ...spent(result) };
     }
-    const seeded = o.seed === "tight" ? this.tightRows() : [];
-    const pool = new RowPool(f.regionRows, o.rowsPerRound, seeded);
+    // sparse rows: seeded with the tight ones, every violated row added (measured before the
+    // pixel form's defaults changed; the hidden form is chosen on no shipped model)
+    const seeded = o.seed !== "none" ? this.tightRows() : [];
+    const pool = new RowPool(f.regionRows, o.rowsPerRound ?? Number.POSITIVE_INFINITY, seeded);
     const it = await solveIteratively(
       o.solver,
       { ...wide, rows: concatRows(wide.rows, selectRows(f.regionRows, seeded)) },

@@ -2,13 +2,13 @@
 
 /**
  * Seconds per point on the shipped LeNet, one core (benchmarks/attacks: descent-after.json for
- * alp-walk, descent.json for alp-pgd, alp-default-100.json / alp-maxeps-100.json for alp, 100 test
+ * alp-walk, descent.json for alp-pgd, alp-rows-100.json / alp-maxeps-100.json for alp, 100 test
  * points each): medians, except alp-walk's means (its points take ~0.4 s without an example and ~11 s
  * with one). An entry "attack key=value …" is the time with those options: each attack takes the
  * most specific entry its options match, so `--opt descent=false` is estimated without descent.
  */
 export const SECONDS_PER_POINT: Readonly<Record<string, number>> = {
-  alp: 0.85,
+  alp: 0.28,
   "alp maxEps=255": 5.4,
   lbfgs: 0.85,
   "alp-walk": 5.5,
