@@ -41,6 +41,12 @@ export interface LpAttackOptions extends AttackOptions {
    * (sparse rows, a column per mixing unit), or "auto" (default): by estimated size (`chooseFormulation`).
    */
   readonly formulation?: FormulationName;
+  /**
+   * The LP algorithm: "simplex", "interior" (an interior point method, then crossover to a vertex;
+   * HiGHS has one), or "auto" (default): over the pixels, interior from 1,500 pixels up where the
+   * solver has it (`INTERIOR_FROM_PIXELS`), simplex otherwise.
+   */
+  readonly lpMethod?: RegionLpOptions["method"];
   /** The LP solver's own options, "name=value;name=value" (HiGHS option names), for measuring settings. */
   readonly lpOptions?: string;
 }
@@ -78,6 +84,12 @@ export const LP_OPTIONS: OptionSchema = {
     help: "the target must beat every other logit by this much",
   },
   ties: { type: "string", values: ["first"], default: "first", help: "how tied disjunctions are resolved" },
+  lpMethod: {
+    type: "string",
+    values: ["auto", "simplex", "interior"],
+    default: "auto",
+    help: "LP algorithm: simplex, interior point (then crossover to a vertex; highs), or auto: interior over the pixels from 1,500 pixels up, where the solver has it",
+  },
   lpOptions: {
     type: "string",
     pattern: { re: /^\s*[\w.]+\s*=[^;=]+(;\s*[\w.]+\s*=[^;=]+)*;?\s*$/, form: "name=value;name=value" },
@@ -99,10 +111,16 @@ export const lpFailure = (what: string, r: { status: LpResult["status"]; message
 
 /** The solver and strategy an LP attack's options ask for, with the defaults filled in. */
 export async function regionLpOptions(opts: LpAttackOptions): Promise<RegionLpOptions> {
+  const solver = await getSolver(opts.solver ?? "highs");
+  if (opts.lpMethod === "interior" && !solver.capabilities.interiorPoint)
+    throw new AttackOptionError(
+      `lpMethod: ${solver.name} has no interior point method (use --opt solver=highs)`,
+    );
   return {
-    solver: await getSolver(opts.solver ?? "highs"),
+    solver,
     iterative: opts.iterative !== false,
     seed: opts.seed ?? "auto",
+    method: opts.lpMethod ?? "auto",
     ...(opts.rowsPerRound !== undefined ? { rowsPerRound: opts.rowsPerRound } : {}),
     formulation: opts.formulation ?? "auto",
     ...(opts.timeLimit !== undefined ? { timeLimit: opts.timeLimit } : {}),

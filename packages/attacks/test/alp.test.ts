@@ -86,6 +86,23 @@ describe("alp", () => {
     );
   });
 
+  it("the interior point method (lpMethod=interior) reaches the simplex's optimum; a solver without one is named", async () => {
+    await fc.assert(
+      fc.asyncProperty(netAndPixels, async ([net, px]) => {
+        const a = await run(net, px, { lpMethod: "simplex" });
+        const b = await run(net, px, { lpMethod: "interior" });
+        expect(b.status).toBe(a.status);
+        if (a.status === "adversarial") expect(b.rho).toBeCloseTo(a.rho, 5);
+      }),
+      { numRuns: 40 },
+    );
+    const [net, px] = fc.sample(netAndPixels, { numRuns: 1, seed: 1 })[0] as [Network, number[]];
+    // an option the chosen solver cannot honour is the run's error, as a bad option is
+    await expect(run(net, px, { solver: "glpk", lpMethod: "interior" })).rejects.toThrow(
+      "glpk has no interior point method",
+    );
+  });
+
   it("maxEps bounds the search: the same ρ̂ as the unbounded LP (255) when it reaches that far, none (with its reason) when it does not", async () => {
     await fc.assert(
       fc.asyncProperty(netAndPixels, fc.double({ min: 0.05, max: 3, noNaN: true }), async ([net, px], f) => {

@@ -141,7 +141,7 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
       else
         for (const s of list)
           out.line(
-            `${s.name.padEnd(6)} ${s.description}\n       warm start: ${s.warmStart}, MILP: ${s.mip}, time limit: ${s.timeLimit}`,
+            `${s.name.padEnd(6)} ${s.description}\n       warm start: ${s.warmStart}, MILP: ${s.mip}, time limit: ${s.timeLimit}, interior point: ${s.interiorPoint}`,
           );
     });
 

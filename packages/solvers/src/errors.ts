@@ -18,3 +18,13 @@ export class UnknownSolverError extends SolverError {
     super(`unknown solver "${requested}"; known solvers: ${known.join(", ")}`);
   }
 }
+
+/** Refuses `method: "interior"` on a solver without an interior point method (say so, not ignore it). */
+export function checkMethod(
+  solver: string,
+  interiorPoint: boolean,
+  method: "simplex" | "interior" | undefined,
+): void {
+  if (method === "interior" && !interiorPoint)
+    throw new UnsupportedError(`${solver} has no interior point method (use highs, or method simplex)`);
+}

@@ -1,5 +1,6 @@
 import { type LinearProgram, validateProgram } from "@rho/constraints";
 import GLPK from "glpk.js/node";
+import { checkMethod } from "./errors.js";
 import { RebuildSession } from "./session.js";
 import type { LpResult, LpSession, LpSolver, LpStatus, SolveOptions } from "./types.js";
 import { timed } from "./verify.js";
@@ -52,11 +53,12 @@ function toGlpk(g: Glpk, lp: LinearProgram): GlpkLp {
 
 class GlpkSolver implements LpSolver {
   readonly name = "glpk";
-  readonly capabilities = { warmStart: false, mip: true, timeLimit: true };
+  readonly capabilities = { warmStart: false, mip: true, timeLimit: true, interiorPoint: false };
   constructor(private readonly g: Glpk) {}
 
   async solve(lp: LinearProgram, opts: SolveOptions = {}): Promise<LpResult> {
     validateProgram(lp);
+    checkMethod(this.name, this.capabilities.interiorPoint, opts.method);
     const g = this.g;
     const mip = lp.integer?.some((v) => v !== 0) ?? false;
     return timed("glpk", lp, opts, () => {

@@ -136,6 +136,9 @@ class HighsSession implements LpSession {
     this.model.options.set({ output_flag: false });
     if (opts.timeLimit !== undefined) this.model.options.set({ time_limit: opts.timeLimit });
     if (opts.mipFocus === "bound") this.model.options.set(NO_PRIMAL_HEURISTICS);
+    // HiGHS' interior point method with crossover (its default): a vertex and a basis, as the
+    // simplex gives; the rounds after it start from that basis as usual
+    if (opts.method === "interior") this.model.options.set({ solver: "ipm", run_crossover: "on" });
     for (const [name, value] of Object.entries(opts.solverOptions ?? {})) {
       try {
         this.model.options.set(name, value);
@@ -171,7 +174,7 @@ class HighsSession implements LpSession {
         code = this.runWith({ presolve: "off" });
       }
       const status = STATUS[code] ?? "error";
-      let iterations = Number(this.model.info.get("simplex_iteration_count"));
+      let iterations = this.iterationCount();
       // a MILP's dual bound: what is proven about the optimum, also at a time limit
       const bound = this.lp.integer?.some((v) => v !== 0)
         ? Number(this.model.info.get("mip_dual_bound"))
@@ -187,12 +190,21 @@ class HighsSession implements LpSession {
         // can lie ~1e-6 outside a row (seen on ALP LPs with t bounded). Solving again from that
         // basis without presolve and with a tighter tolerance cleans it up in a few iterations;
         // still outside, the result is refused as before.
-        const again = STATUS[this.runWith({ presolve: "off", primal_feasibility_tolerance: 1e-9 })];
-        iterations += Number(this.model.info.get("simplex_iteration_count"));
+        const again =
+          STATUS[this.runWith({ presolve: "off", primal_feasibility_tolerance: 1e-9, solver: "simplex" })];
+        iterations += this.iterationCount();
         if (again === "optimal") primal = this.model.getSolution().colValue;
       }
       return { status, iterations, primal, ...b };
     });
+  }
+
+  /** The last run's iterations: simplex, interior point and crossover together. */
+  private iterationCount(): number {
+    const count = (name: string) => Number(this.model.info.get(name)) || 0;
+    return (
+      count("simplex_iteration_count") + count("ipm_iteration_count") + count("crossover_iteration_count")
+    );
   }
 
   /** One run with these options, their previous values (a user's own included) restored after. */
@@ -213,7 +225,7 @@ class HighsSession implements LpSession {
 
 class HighsSolver implements LpSolver {
   readonly name = "highs";
-  readonly capabilities = { warmStart: true, mip: true, timeLimit: true };
+  readonly capabilities = { warmStart: true, mip: true, timeLimit: true, interiorPoint: true };
   constructor(private readonly highs: Highs) {}
 
   async solve(lp: LinearProgram, opts: SolveOptions = {}): Promise<LpResult> {

@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 import { type LinearProgram, validateProgram } from "@rho/constraints";
-import { UnsupportedError } from "./errors.js";
+import { checkMethod, UnsupportedError } from "./errors.js";
 import { RebuildSession } from "./session.js";
 import type { LpResult, LpSession, LpSolver, SolveOptions } from "./types.js";
 import { finishResult, type RawOutcome } from "./verify.js";
@@ -144,7 +144,7 @@ function solveInWorker(model: unknown, timeLimit?: number): Promise<WorkerAnswer
 
 class JslpSolver implements LpSolver {
   readonly name = "jslp";
-  readonly capabilities = { warmStart: false, mip: false, timeLimit: true };
+  readonly capabilities = { warmStart: false, mip: false, timeLimit: true, interiorPoint: false };
 
   async solve(lp: LinearProgram, opts: SolveOptions = {}): Promise<LpResult> {
     this.check(lp, opts);
@@ -174,6 +174,7 @@ class JslpSolver implements LpSolver {
       throw new UnsupportedError("jslp: integer columns are not supported (use highs or glpk)");
     if (opts.timeLimit !== undefined && !(opts.timeLimit > 0))
       throw new UnsupportedError(`time limit must be positive, got ${opts.timeLimit}`);
+    checkMethod("jslp", this.capabilities.interiorPoint, opts.method);
   }
 
   session(lp: LinearProgram, opts: SolveOptions = {}): LpSession {

@@ -43,6 +43,12 @@ export interface SolveOptions {
    */
   readonly mipFocus?: "balanced" | "bound";
   /**
+   * The LP algorithm: "simplex" (default) or "interior" (an interior point method, then crossover
+   * to a vertex; needs `capabilities.interiorPoint`). The optimum is the same; which is faster
+   * depends on the LP (benchmarks/alp/README.md).
+   */
+  readonly method?: "simplex" | "interior";
+  /**
    * The solver's own options by its names (HiGHS: `simplex_scale_strategy`, `presolve`, …), set
    * as given, for measuring settings; solvers without named options ignore them.
    */
@@ -56,6 +62,8 @@ export interface SolverCapabilities {
   readonly mip: boolean;
   /** `SolveOptions.timeLimit` is honoured. */
   readonly timeLimit: boolean;
+  /** `SolveOptions.method` "interior" is available. */
+  readonly interiorPoint: boolean;
 }
 
 /** An LP whose rows can grow between solves (the loop of iterative constraint solving). */
@@ -77,3 +85,4 @@ export interface LpSolver {
 export const supportsWarmStart = (s: LpSolver): boolean => s.capabilities.warmStart;
 export const supportsMip = (s: LpSolver): boolean => s.capabilities.mip;
 export const supportsTimeLimit = (s: LpSolver): boolean => s.capabilities.timeLimit;
+export const supportsInteriorPoint = (s: LpSolver): boolean => s.capabilities.interiorPoint;

@@ -53,6 +53,39 @@ describe("cross-solver agreement", () => {
   });
 });
 
+describe("interior point (method: interior)", () => {
+  it("reaches the simplex's status and objective, in one go and iteratively, with a vertex rho checked", async () => {
+    const solvers = (await all()).filter((s) => s.capabilities.interiorPoint);
+    expect(solvers.map((s) => s.name)).toContain("highs");
+    await fc.assert(
+      fc.asyncProperty(arbFeasibleLp({ maxCols: 10, maxRows: 14 }), fc.nat(), async (p, k0) => {
+        const { base, pool } = split(p, k0 % (p.rows.count + 1));
+        for (const s of solvers) {
+          const simplex = await s.solve(p);
+          const interior = await s.solve(p, { method: "interior" });
+          expect(interior.status).toBe(simplex.status);
+          if (simplex.status !== "optimal") continue;
+          // "optimal" carries a primal rho has checked against every row and bound
+          expect(interior.primal).toBeDefined();
+          expect(close(interior.objective as number, simplex.objective as number)).toBe(true);
+          const it = await solveIteratively(s, base, new RowPool(pool), { method: "interior" });
+          expect(it.result.status).toBe("optimal");
+          expect(close(it.result.objective as number, simplex.objective as number)).toBe(true);
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it("a solver without one refuses it by name instead of ignoring it", async () => {
+    const p = lp({ c: [1], lo: [0], hi: [1] });
+    for (const s of (await all()).filter((x) => !x.capabilities.interiorPoint))
+      await expect(s.solve(p, { method: "interior" })).rejects.toThrow(
+        `${s.name} has no interior point method`,
+      );
+  });
+});
+
 describe("iterative constraint solving", () => {
   it("returns the full solve's optimum, with every solver", async () => {
     const solvers = await all();

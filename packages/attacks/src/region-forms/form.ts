@@ -13,12 +13,15 @@ export interface RegionLpOptions {
   readonly rowsPerRound?: number;
   readonly timeLimit?: number;
   readonly formulation: FormulationName;
+  /** The LP algorithm; "auto": the formulation's choice. */
+  readonly method: "auto" | "simplex" | "interior";
   /** The LP solver's own options (`lpOptions`). */
   readonly solverOptions?: Readonly<Record<string, string | number | boolean>>;
 }
 
-/** The per-solve options these LP options ask for. */
-export const solveOptions = (o: RegionLpOptions) => ({
+/** The per-solve options these LP options ask for; `auto` is the formulation's choice of method for "auto". */
+export const solveOptions = (o: RegionLpOptions, auto: "simplex" | "interior" = "simplex") => ({
+  method: o.method === "auto" ? auto : o.method,
   ...(o.timeLimit !== undefined ? { timeLimit: o.timeLimit } : {}),
   ...(o.solverOptions ? { solverOptions: o.solverOptions } : {}),
 });

@@ -21,6 +21,15 @@ import {
  */
 const ROWS_PER_PIXEL = 0.5;
 
+/**
+ * "auto" LP method over the pixels: an interior point method (then crossover to a vertex) from this
+ * many pixels up, where the solver has one. Its cost grows more gently with the rows' size than
+ * the simplex's: on the shipped LeNet (784 pixels) the simplex is faster (alp median 0.28 s
+ * against 0.37 s), on a NiN-sized network (3,072) the interior point method (median 47 s against
+ * 86 s a point); benchmarks/alp/README.md.
+ */
+export const INTERIOR_FROM_PIXELS = 1500;
+
 /** Rows a·x ≥ lower tight at x within this tolerance (scaled by the row's magnitude) seed iterative solving. */
 export const TIGHT = 1e-9;
 
@@ -44,7 +53,8 @@ export class PixelFormulation implements RegionFormulation {
 
   async solve(base: LinearProgram, o: RegionLpOptions): Promise<RegionSolve> {
     const region = this.region;
-    const solveOpts = solveOptions(o);
+    const interior = region.net.inputSize >= INTERIOR_FROM_PIXELS && o.solver.capabilities.interiorPoint;
+    const solveOpts = solveOptions(o, interior ? "interior" : "simplex");
     if (!o.iterative) {
       const all = region.rows(Array.from({ length: region.size }, (_, k) => k));
       const result = await o.solver.solve(withAllRows(base, all), solveOpts);
