@@ -407,7 +407,7 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
         "with each fine-tuning attack for T = 1..rounds, every model evaluated with every attack on the same " +
         "test points; writes OUT/report (Table 1, Figure 3 with a panel per measuring attack) and " +
         "OUT/finetuning.md. The full setting uses all of MNIST and prints its expected duration first; " +
-        "--quick is estimated at about 52 min on 2 cores (20 min with --opt descent=false). Re-running continues where it stopped.",
+        "--quick is estimated at about 49 min on 2 cores (19 min with --opt descent=false). Re-running continues where it stopped.",
     )
     .option(
       "--quick",

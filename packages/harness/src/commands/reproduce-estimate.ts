@@ -1,9 +1,9 @@
 // How long `rho reproduce` will take, from per-point times measured on the shipped LeNet.
 
 /**
- * Seconds per point on the shipped LeNet, one core (benchmarks/attacks: descent-after.json for
+ * Seconds per point on the shipped LeNet, one core (benchmarks/attacks: descent-rows.json for
  * alp-walk, descent.json for alp-pgd, alp-rows-100.json / alp-maxeps-100.json for alp, 100 test
- * points each): medians, except alp-walk's means (its points take ~0.4 s without an example and ~11 s
+ * points each): medians, except alp-walk's means (its points take ~0.4 s without an example and ~9 s
  * with one). An entry "attack key=value …" is the time with those options: each attack takes the
  * most specific entry its options match, so `--opt descent=false` is estimated without descent.
  */
@@ -11,8 +11,8 @@ export const SECONDS_PER_POINT: Readonly<Record<string, number>> = {
   alp: 0.28,
   "alp maxEps=255": 5.4,
   lbfgs: 0.85,
-  "alp-walk": 5.5,
-  "alp-walk descent=false": 1.8,
+  "alp-walk": 4.8,
+  "alp-walk descent=false": 1.7,
   "alp-pgd": 11.3,
   "alp-pgd descent=false": 2.0,
   fgsm: 0.01,

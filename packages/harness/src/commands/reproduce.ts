@@ -33,7 +33,7 @@ export interface ReproduceOptions {
   json: boolean;
 }
 
-/** The two settings: the paper's (all of MNIST) and a quick one (estimated at 52 min on 2 cores). */
+/** The two settings: the paper's (all of MNIST) and a quick one (estimated at 49 min on 2 cores). */
 const PRESETS = {
   full: {
     finetuneAttacks: "lbfgs,alp,alp-walk,alp-pgd",
