@@ -1,4 +1,4 @@
-import { attackList, attackNames, describeType } from "@rho/attacks";
+import { AttackOptionError, attackList, attackNames, describeType } from "@rho/attacks";
 import { boundMethodNames } from "@rho/bounds";
 import { datasetNames } from "@rho/datasets";
 import { ARCHITECTURES, BACKENDS, SUPPORTED_ONNX_OPS } from "@rho/models";
@@ -542,7 +542,9 @@ export async function main(argv: string[], out: Output = processOutput): Promise
       // help and version exit 0; everything else commander rejects is a usage error
       return e.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
-    if (e instanceof UsageError) {
+    // an option the run's solver cannot honour is found once the attack has it (lpMethod=interior
+    // on glpk): the user's input all the same
+    if (e instanceof UsageError || e instanceof AttackOptionError) {
       out.error(`rho: ${e.message}\n`);
       return EXIT_USAGE;
     }

@@ -141,6 +141,10 @@ describe("rho attack", () => {
       [["--index", "10000"], /--index 10000 is not in 0..9999/],
       [["--target", "11"], /--target 11: the model has labels 0..9/],
       [["--target", "x"], /--target must be second, all or a label/],
+      [
+        ["--attack", "alp", "--opt", "lpMethod=interior", "--opt", "solver=glpk"],
+        /^rho: lpMethod: glpk has no interior point method/m,
+      ],
     ];
     for (const [extra, message] of cases) {
       const r = await rho("attack", "--model", model, "--index", "0", ...extra);
