@@ -155,6 +155,34 @@ describe("LinearRegion: x*'s linear region over the pixels", () => {
     );
   });
 
+  it("builds several functionals in one reverse pass as it builds each alone (any layer, any memo depth)", () => {
+    fc.assert(
+      fc.property(netAndPixels, fc.nat(), fc.nat(), ([net, px], pick, t) => {
+        const region = new LinearRegion(net, px, { memoDepth: pick % (net.layers.length + 1) });
+        const layer = 1 + (t % net.layers.length);
+        const size = (region.activations[layer] as Float64Array).length;
+        const target = t % size;
+        // the target rows' shape (target − j), and one functional over three units with repeats
+        const forms = Array.from({ length: size }, (_, j) => ({ idx: [target, j], w: [1, -1] })).filter(
+          (f) => f.idx[1] !== target,
+        );
+        forms.push({ idx: [0, size - 1, 0], w: [0.5, -2, 1.5] });
+        const together = region.combinations(layer, forms);
+        forms.forEach((f, r) => {
+          const alone = region.combination(layer, f.idx, f.w);
+          const both = together[r] as typeof alone;
+          expect(Array.from(both.indices)).toEqual(Array.from(alone.indices));
+          both.values.forEach((v, q) => {
+            const want = alone.values[q] as number;
+            expect(Math.abs(v - want)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(want)));
+          });
+          expect(both.constant).toBeCloseTo(alone.constant, 6);
+        });
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it("memoises the layers whose units see a small part of the input (a depth chosen once per network and budget)", () => {
     // LeNet: conv1 → pool → conv2 → pool → flatten (units see ≤ 14×14 of 28×28 pixels) | dense 500
     // (every pixel) → relu → dense 10

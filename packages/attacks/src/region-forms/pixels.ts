@@ -47,7 +47,13 @@ export class PixelFormulation implements RegionFormulation {
     const region = this.region;
     const layer = region.net.layers.length;
     const others = Array.from({ length: region.net.outputSize }, (_, j) => j).filter((j) => j !== target);
-    const forms = others.map((j) => withSlack(region.combination(layer, [target, j], [1, -1]), slack));
+    // one reverse pass for all of them (on NiN-sized networks each alone walks every layer)
+    const forms = region
+      .combinations(
+        layer,
+        others.map((j) => ({ idx: [target, j], w: [1, -1] })),
+      )
+      .map((f) => withSlack(f, slack));
     return formsToRows(forms, (f) => [margin - f.constant, Number.POSITIVE_INFINITY]);
   }
 
