@@ -174,43 +174,7 @@ export class LinearRegion {
    * once per region and shared by every row.
    */
   combination(layer: number, idx: ArrayLike<number>, w: ArrayLike<number>): AffineForm {
-    let units = [...new Set(Array.from(idx as ArrayLike<number>))];
-    let grad = this.scratch(layer);
-    for (let k = 0; k < idx.length; k++) {
-      const u = idx[k] as number;
-      grad[u] = (grad[u] as number) + (w[k] as number);
-    }
-    let l = layer;
-    for (; l > this.memoDepth; l--) {
-      const below = this.scratch(l - 1);
-      const mark = this.marks[l - 1] as Uint8Array;
-      const next: number[] = [];
-      const piece = this.pieces[l - 1] as LinearPiece;
-      for (const o of units) {
-        const g = grad[o] as number;
-        grad[o] = 0;
-        if (g === 0) continue;
-        piece.fanIn(o, (i, wi) => {
-          if (wi === 0) return;
-          if (!mark[i]) {
-            mark[i] = 1;
-            next.push(i);
-          }
-          below[i] = (below[i] as number) + g * wi;
-        });
-      }
-      for (const i of next) mark[i] = 0;
-      units = next;
-      grad = below;
-    }
-    for (const u of units) this.grad(l, u);
-    const touched: number[] = [];
-    for (const u of units) {
-      const g = grad[u] as number;
-      grad[u] = 0;
-      if (g !== 0) this.accumulate(this.grad(l, u), g, touched);
-    }
-    return this.formAt(layer, idx, w, this.collect(touched));
+    return this.combinations(layer, [{ idx, w }])[0] as AffineForm;
   }
 
   /**
@@ -225,9 +189,8 @@ export class LinearRegion {
     forms: readonly { readonly idx: ArrayLike<number>; readonly w: ArrayLike<number> }[],
   ): AffineForm[] {
     const k = forms.length;
-    if (k <= 1) return forms.map((f) => this.combination(layer, f.idx, f.w));
-    // grad[u·k + r]: functional r's weight on unit u of the current activation
-    let grad = new Float64Array((this.activations[layer] as Float64Array).length * k);
+    // grad[u·k + r]: functional r's weight on unit u of the current activation (scratch, kept zeroed)
+    let grad = this.scratch(layer, k);
     let units = [...new Set(forms.flatMap((f) => Array.from(f.idx)))];
     forms.forEach((f, r) => {
       for (let q = 0; q < f.idx.length; q++) {
@@ -235,17 +198,20 @@ export class LinearRegion {
         grad[at] = (grad[at] as number) + (f.w[q] as number);
       }
     });
+    const g = new Float64Array(k);
     let l = layer;
     for (; l > this.memoDepth; l--) {
-      const below = new Float64Array((this.activations[l - 1] as Float64Array).length * k);
-      const mark = new Uint8Array((this.activations[l - 1] as Float64Array).length);
+      const below = this.scratch(l - 1, k);
+      const mark = this.marks[l - 1] as Uint8Array;
       const next: number[] = [];
       const piece = this.pieces[l - 1] as LinearPiece;
-      const from = grad;
       for (const o of units) {
-        const base = o * k;
         let any = false;
-        for (let r = 0; r < k && !any; r++) any = from[base + r] !== 0;
+        for (let r = 0; r < k; r++) {
+          g[r] = grad[o * k + r] as number;
+          grad[o * k + r] = 0;
+          any ||= g[r] !== 0;
+        }
         if (!any) continue;
         piece.fanIn(o, (i, wi) => {
           if (wi === 0) return;
@@ -254,10 +220,10 @@ export class LinearRegion {
             next.push(i);
           }
           const at = i * k;
-          for (let r = 0; r < k; r++)
-            below[at + r] = (below[at + r] as number) + (from[base + r] as number) * wi;
+          for (let r = 0; r < k; r++) below[at + r] = (below[at + r] as number) + (g[r] as number) * wi;
         });
       }
+      for (const i of next) mark[i] = 0;
       units = next;
       grad = below;
     }
@@ -266,8 +232,9 @@ export class LinearRegion {
     return forms.map((f, r) => {
       const touched: number[] = [];
       for (const u of units) {
-        const g = grad[u * k + r] as number;
-        if (g !== 0) this.accumulate(this.grad(l, u), g, touched);
+        const gu = grad[u * k + r] as number;
+        grad[u * k + r] = 0;
+        if (gu !== 0) this.accumulate(this.grad(l, u), gu, touched);
       }
       return this.formAt(layer, f.idx, f.w, this.collect(touched));
     });
@@ -417,13 +384,14 @@ export class LinearRegion {
     return { idx: idx.slice(0, n), val: val.slice(0, n) };
   }
 
-  /** A zeroed buffer the size of activation L (kept zeroed between uses). */
-  private scratch(layer: number): Float64Array {
+  /** A zeroed buffer of k values per unit of activation L (kept zeroed between uses). */
+  private scratch(layer: number, k = 1): Float64Array {
+    const size = (this.activations[layer] as Float64Array).length;
     let b = this.buffers[layer];
-    if (!b) {
-      b = new Float64Array((this.activations[layer] as Float64Array).length);
+    if (!b || b.length < size * k) {
+      b = new Float64Array(size * k);
       this.buffers[layer] = b;
-      this.marks[layer] = new Uint8Array(b.length);
+      this.marks[layer] = new Uint8Array(size);
     }
     return b;
   }
