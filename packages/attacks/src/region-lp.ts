@@ -1,7 +1,7 @@
 // The LP options ALP and its region walk share, and the formulation they ask for.
 import { concatRows, type LinearProgram, minLinfProgram } from "@rho/constraints";
 import { formulationSizes, type LinearRegion } from "@rho/encoders";
-import { getSolver, type LpResult, solverNames } from "@rho/solvers";
+import { getSolver, type LpResult, solverNames, supportsInteriorPoint } from "@rho/solvers";
 import type { AttackOptions } from "./attack.js";
 import { AttackOptionError, type OptionSchema } from "./options.js";
 import type { FormulationName, RegionFormulation, RegionLpOptions } from "./region-forms/form.js";
@@ -112,7 +112,7 @@ export const lpFailure = (what: string, r: { status: LpResult["status"]; message
 /** The solver and strategy an LP attack's options ask for, with the defaults filled in. */
 export async function regionLpOptions(opts: LpAttackOptions): Promise<RegionLpOptions> {
   const solver = await getSolver(opts.solver ?? "highs");
-  if (opts.lpMethod === "interior" && !solver.capabilities.interiorPoint)
+  if (opts.lpMethod === "interior" && !supportsInteriorPoint(solver))
     throw new AttackOptionError(
       `lpMethod: ${solver.name} has no interior point method (use --opt solver=highs)`,
     );

@@ -1,6 +1,6 @@
 import { concatRows, type LinearProgram, type RowBatch } from "@rho/constraints";
 import { formsToRows, type LinearRegion } from "@rho/encoders";
-import { RowPool, type RowSource, solveIteratively, withAllRows } from "@rho/solvers";
+import { RowPool, type RowSource, solveIteratively, supportsInteriorPoint, withAllRows } from "@rho/solvers";
 import {
   type RegionFormulation,
   type RegionLpOptions,
@@ -59,7 +59,7 @@ export class PixelFormulation implements RegionFormulation {
 
   async solve(base: LinearProgram, o: RegionLpOptions): Promise<RegionSolve> {
     const region = this.region;
-    const interior = region.net.inputSize >= INTERIOR_FROM_PIXELS && o.solver.capabilities.interiorPoint;
+    const interior = region.net.inputSize >= INTERIOR_FROM_PIXELS && supportsInteriorPoint(o.solver);
     const solveOpts = solveOptions(o, interior ? "interior" : "simplex");
     if (!o.iterative) {
       const all = region.rows(Array.from({ length: region.size }, (_, k) => k));
