@@ -10,11 +10,14 @@ export interface Point {
   readonly index?: number;
 }
 
-/** What an attack may use besides the network: a float32 (TensorFlow.js) prediction for verification. */
+/** What an attack may use besides the network: the float32 (TensorFlow.js) model for verification. */
 export interface AttackContext {
   readonly net: Network;
-  /** Labels predicted by the deployed float32 model for a batch of raw-pixel images. */
-  readonly predict32?: (images: ArrayLike<number>[]) => Promise<ArrayLike<number>>;
+  /**
+   * The deployed float32 model's logits for a batch of raw-pixel images, row after row. Without
+   * it, verification builds the network's TensorFlow.js model itself: the float32 pass is never skipped.
+   */
+  readonly logits32?: (images: ArrayLike<number>[]) => Promise<ArrayLike<number>>;
   /** The float32 TensorFlow.js model on preprocessed inputs, for gradient attacks (built from net when absent). */
   readonly model?: LayersModel;
 }
@@ -58,8 +61,8 @@ export interface AttackResult {
     readonly predicted: number;
     /** The float64 forward pass labels the example differently from x*. */
     readonly float64: boolean;
-    /** The float32 model does too (when the context could check). */
-    readonly float32?: boolean;
+    /** The float32 model does too, with finite logits. */
+    readonly float32: boolean;
     /** Rounded to integer pixels (and clipped to the box) it is still adversarial in float64. */
     readonly rounded: boolean;
   };

@@ -1,7 +1,7 @@
 import { argmax } from "@rho/models";
 import type { Attack, AttackContext, AttackFamily, AttackOptions, AttackResult, Point } from "./attack.js";
 import { AttackOptionError, type OptionSchema, resolveOptions } from "./options.js";
-import { linf, verifyExample } from "./verify.js";
+import { exampleDefect, linf, verifyExample } from "./verify.js";
 import { markWrapped, wrapped } from "./wrapped.js";
 
 /** What an attack's search sees: the point, the network's logits there and the pixel box. */
@@ -46,13 +46,37 @@ const oneLine = (e: unknown): string =>
     "\n",
   )[0] as string;
 
+/** The pixel box, copied and checked (a search gets a frozen copy it cannot move). */
+function checkedBox(box: AttackOptions["box"]): readonly [number, number] {
+  const [lo, hi] = box ?? [0, 255];
+  if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi))
+    throw new AttackOptionError(`box [${lo}, ${hi}] must be two finite numbers, low ≤ high`);
+  return Object.freeze([lo, hi] as const);
+}
+
+/** A search's answer as the contract allows it, or the reason it breaks the contract. */
+function checkedResult(s: unknown): SearchResult | string {
+  if (typeof s !== "object" || s === null)
+    return `the search returned ${s === null ? "null" : typeof s}, not a result`;
+  const r = s as Partial<SearchResult>;
+  const d = r.diagnostics;
+  if (typeof d !== "object" || d === null || Array.isArray(d))
+    return "the search returned a result without diagnostics (an object, {} for none)";
+  if (r.example !== undefined && !(ArrayBuffer.isView(r.example) || Array.isArray(r.example)))
+    return "the search's example is not an array of numbers";
+  return r as SearchResult;
+}
+
 /**
  * An attack from its search alone (Foolbox's pattern: one final entry point, a small part to
  * write). The entry point checks the options against the declared schema (an AttackOptionError,
  * thrown: the caller's input), times the run, skips points the network already misclassifies,
- * turns a search that throws into status "error" with the reason, and checks the proposed example
- * by forward passes: only a verified example is reported adversarial, at ρ̂ = its L∞ distance to
- * x*; any other proposal is "unverified", never counted.
+ * and turns a search that throws, or answers outside the contract (no diagnostics, an example of
+ * the wrong length, with a non-finite value or outside the pixel box), into status "error" with
+ * the reason. The search sees a copy of x*: ρ̂ is measured from rho's own, and a search that
+ * writes into its copy changes nothing outside it. A well-formed example is checked by float64 and
+ * float32 forward passes: only a verified example is reported adversarial, at ρ̂ = its L∞
+ * distance to x*; any other is "unverified", never counted.
  */
 export function defineAttack<O extends AttackOptions>(spec: AttackSpec<O>): Attack {
   if (spec.family === "fixed-epsilon" && spec.options.eps?.type !== "number")
@@ -71,10 +95,13 @@ export function defineAttack<O extends AttackOptions>(spec: AttackSpec<O>): Atta
     options: spec.options,
     ...(trainingOptions ? { trainingOptions } : {}),
     async run(ctx: AttackContext, point: Point, given: AttackOptions = {}): Promise<AttackResult> {
-      const options = resolveOptions(spec.name, spec.options, given) as O;
+      const resolved = resolveOptions(spec.name, spec.options, given) as O;
+      const box = checkedBox(resolved.box);
+      const options = Object.freeze({ ...resolved, box }) as O;
       const t0 = performance.now();
-      const box = options.box ?? [0, 255];
-      const logits = ctx.net.forward64(point.pixels).logits;
+      // rho's own x*: every distance is measured from it, whatever the search does to its copy
+      const x0 = Float64Array.from(point.pixels as ArrayLike<number>);
+      const logits = ctx.net.forward64(x0).logits;
       const predicted = argmax(logits);
       const finish = (r: Omit<AttackResult, "attack" | "predicted" | "seconds">): AttackResult => ({
         attack: spec.name,
@@ -82,29 +109,57 @@ export function defineAttack<O extends AttackOptions>(spec: AttackSpec<O>): Atta
         seconds: (performance.now() - t0) / 1000,
         ...r,
       });
-      if (predicted !== point.label) return finish({ status: "misclassified", rho: 0, diagnostics: {} });
       const none = Number.POSITIVE_INFINITY;
-      let s: SearchResult;
+      const failure = (
+        message: string,
+        diagnostics: Readonly<Record<string, unknown>> = {},
+        timeout = false,
+      ) =>
+        finish({
+          status: timeout ? "timeout" : "error",
+          rho: none,
+          diagnostics: { ...diagnostics, message },
+        });
+      if (!logits.every(Number.isFinite))
+        return failure("the network's float64 logits at x* are not all finite");
+      if (predicted !== point.label) return finish({ status: "misclassified", rho: 0, diagnostics: {} });
+      const seen: Point = Object.freeze({
+        pixels: Float64Array.from(x0),
+        label: point.label,
+        ...(point.index === undefined ? {} : { index: point.index }),
+      });
+      let answer: SearchResult | string;
       try {
-        s = await spec.search({ ctx, point, logits, predicted, box }, options);
+        answer = checkedResult(
+          await spec.search({ ctx, point: seen, logits: Float64Array.from(logits), predicted, box }, options),
+        );
       } catch (e) {
         if (e instanceof AttackOptionError) throw e;
-        return finish({ status: "error", rho: none, diagnostics: { message: oneLine(e) } });
+        return failure(oneLine(e));
       }
-      if (s.error !== undefined)
-        return finish({
-          status: s.timeout ? "timeout" : "error",
-          rho: none,
-          diagnostics: { ...s.diagnostics, message: oneLine(s.error) },
-        });
-      if (!s.example) return finish({ status: "not_found", rho: none, diagnostics: s.diagnostics });
-      const verified = await verifyExample(ctx, point.label, s.example, box);
-      const ok = verified.float64 && verified.float32 !== false;
+      if (typeof answer === "string") return failure(answer);
+      const s = answer;
+      if (s.error !== undefined) return failure(oneLine(s.error), s.diagnostics, s.timeout === true);
+      if (s.example === undefined)
+        return finish({ status: "not_found", rho: none, diagnostics: s.diagnostics });
+      const defect = exampleDefect(s.example, x0.length, box);
+      if (defect) return failure(defect, s.diagnostics);
+      // a copy: what is verified and reported cannot change afterwards
+      const example = Float64Array.from(s.example);
+      const verified = await verifyExample(ctx, point.label, example, box);
+      const ok = verified.float64 && verified.float32;
+      const target =
+        Number.isInteger(s.target) &&
+        (s.target as number) >= 0 &&
+        (s.target as number) < logits.length &&
+        s.target !== point.label
+          ? (s.target as number)
+          : verified.predicted;
       return finish({
         status: ok ? "adversarial" : "unverified",
-        rho: ok ? linf(s.example, point.pixels) : none,
-        target: s.target ?? verified.predicted,
-        adversarial: s.example,
+        rho: ok ? linf(example, x0) : none,
+        ...(target >= 0 ? { target } : {}),
+        adversarial: example,
         verified,
         diagnostics: s.diagnostics,
       });

@@ -1,5 +1,6 @@
 import { argmax } from "@rho/models";
 import type { AttackContext, AttackOptions, AttackResult } from "./attack.js";
+import { float32Logits } from "./context.js";
 
 /** L∞ distance in pixel units. */
 export function linf(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -37,8 +38,35 @@ export function pickTargets(
 }
 
 /**
- * Checks a proposed example by forward passes: float64 (the IR), float32 (the deployed
- * TensorFlow.js model, when the context offers it) and float64 after rounding to integer pixels.
+ * Why a proposed example cannot even be checked, or undefined: it must hold one finite number per
+ * input value, each inside the pixel box (verification never clips: the example reported is the
+ * example checked).
+ */
+export function exampleDefect(
+  example: ArrayLike<number>,
+  size: number,
+  box: readonly [number, number],
+): string | undefined {
+  if (example.length !== size) return `the example has ${example.length} values, the input ${size}`;
+  for (let i = 0; i < size; i++) {
+    const v = example[i];
+    if (typeof v !== "number" || !Number.isFinite(v))
+      return `the example's value ${i} is ${String(v)}, not a finite number`;
+    if (v < box[0] || v > box[1])
+      return `the example's value ${i} = ${v} is outside the pixel box [${box[0]}, ${box[1]}]`;
+  }
+  return undefined;
+}
+
+const finiteArgmax = (logits: ArrayLike<number>): number => {
+  for (let i = 0; i < logits.length; i++) if (!Number.isFinite(logits[i] as number)) return -1;
+  return argmax(logits);
+};
+
+/**
+ * Checks a well-formed example (see exampleDefect) by forward passes: float64 (the IR), float32
+ * (the deployed TensorFlow.js model: the context's, or built from the network) and float64 after
+ * rounding to integer pixels. A pass whose logits are not all finite confirms nothing.
  */
 export async function verifyExample(
   ctx: AttackContext,
@@ -47,14 +75,14 @@ export async function verifyExample(
   box: readonly [number, number],
 ): Promise<NonNullable<AttackResult["verified"]>> {
   const net = ctx.net;
-  const predicted64 = argmax(net.forward64(example).logits);
+  const predicted64 = finiteArgmax(net.forward64(example).logits);
   const rounded = example.map((v) => Math.min(box[1], Math.max(box[0], Math.round(v))));
-  const verified = {
+  const predictedRounded = finiteArgmax(net.forward64(rounded).logits);
+  const predicted32 = finiteArgmax(await float32Logits(ctx, [example]));
+  return {
     predicted: predicted64,
-    float64: predicted64 !== label,
-    rounded: net.predict64(rounded) !== label,
+    float64: predicted64 >= 0 && predicted64 !== label,
+    float32: predicted32 >= 0 && predicted32 !== label,
+    rounded: predictedRounded >= 0 && predictedRounded !== label,
   };
-  if (!ctx.predict32) return verified;
-  const [p32] = Array.from(await ctx.predict32([example]));
-  return { ...verified, float32: p32 !== label };
 }

@@ -96,23 +96,39 @@ export interface BracketShares {
   readonly eps: number;
   /** Correctly classified points: the population of the shares. */
   readonly correct: number;
-  /** ρ_lb > ε: certified robust at ε. */
+  /** ρ_lb > ε and no verified example within ε: certified robust at ε. */
   readonly certified: Estimate;
   /** A verified example within ε: proven not robust at ε. */
   readonly nonRobust: Estimate;
   /** Neither: what no method settled. */
   readonly unknown: Estimate;
+  /**
+   * Points with a verified example within ε inside a radius a bound method certified: a bound is
+   * unsound there (counted as non-robust: the example is checked by forward passes, the bound is not).
+   */
+  readonly conflicting: number;
 }
 
-/** At ε, the shares of correctly classified points certified robust, proven non-robust, and unknown. */
+/**
+ * At ε, the shares of correctly classified points certified robust, proven non-robust, and
+ * unknown: three disjoint sets, so the shares are never negative and add up to one.
+ */
 export function bracketShares(
   points: readonly PointBracket[],
   eps: number,
   opts: { confidence?: number } = {},
 ): BracketShares {
   const correct = points.filter((p) => p.predicted === p.label);
-  const certified = correct.filter((p) => p.lower > eps).length;
-  const nonRobust = correct.filter((p) => p.upper !== null && p.upper <= eps).length;
+  let certified = 0;
+  let nonRobust = 0;
+  let conflicting = 0;
+  for (const p of correct) {
+    const provenAt = p.lower > eps; // NaN: nothing proven
+    if (p.upper !== null && p.upper <= eps) {
+      nonRobust++;
+      if (provenAt) conflicting++;
+    } else if (provenAt) certified++;
+  }
   const n = correct.length;
   return {
     eps,
@@ -120,5 +136,6 @@ export function bracketShares(
     certified: wilson(certified, n, opts.confidence),
     nonRobust: wilson(nonRobust, n, opts.confidence),
     unknown: wilson(n - certified - nonRobust, n, opts.confidence),
+    conflicting,
   };
 }

@@ -156,8 +156,52 @@ describe("the bracket at ε", () => {
             9,
           );
           expect(s.certified.value + s.nonRobust.value + s.unknown.value).toBeCloseTo(1, 12);
+          expect(s.conflicting).toBe(0);
         },
       ),
     );
+  });
+
+  it("shares stay in [0, 1] and add up to one whatever the rows say (unsound bounds, NaN, ∞)", () => {
+    const num = fc.oneof(
+      fc.double({ min: 0, max: 30, noNaN: true }),
+      fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, 0, 20),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            label: fc.constant(1),
+            predicted: fc.constantFrom(1, 2, -1),
+            lower: num,
+            upper: fc.option(num),
+          }),
+        ),
+        fc.double({ min: 0, max: 30, noNaN: true }),
+        (points, eps) => {
+          const s = bracketShares(points, eps);
+          if (s.correct === 0) return;
+          for (const e of [s.certified, s.nonRobust, s.unknown]) {
+            expect(e.value).toBeGreaterThanOrEqual(0);
+            expect(e.value).toBeLessThanOrEqual(1);
+            expect(e.lower).toBeGreaterThanOrEqual(0);
+            expect(e.upper).toBeLessThanOrEqual(1);
+          }
+          expect(s.certified.value + s.nonRobust.value + s.unknown.value).toBeCloseTo(1, 12);
+          const contradictions = points.filter(
+            (p) => p.predicted === p.label && p.lower > eps && p.upper !== null && p.upper <= eps,
+          ).length;
+          expect(s.conflicting).toBe(contradictions);
+        },
+      ),
+    );
+  });
+
+  it("a verified example inside a certified radius is non-robust and flagged, not counted twice", () => {
+    const s = bracketShares([{ label: 1, predicted: 1, lower: 1.359, upper: 0.859 }], 1);
+    expect(s.nonRobust.value).toBe(1);
+    expect(s.certified.value).toBe(0);
+    expect(s.unknown.value).toBe(0);
+    expect(s.conflicting).toBe(1);
   });
 });

@@ -41,7 +41,7 @@ function formatResult(r: AttackResult, where: string, family: AttackFamily): str
   if (r.target !== undefined) lines.push(`target     ${r.target}`);
   if (r.verified)
     lines.push(
-      `verified   float64 ${r.verified.float64}${r.verified.float32 === undefined ? "" : `, float32 ${r.verified.float32}`}, rounded to integer pixels ${r.verified.rounded}`,
+      `verified   float64 ${r.verified.float64}, float32 ${r.verified.float32}, rounded to integer pixels ${r.verified.rounded}`,
     );
   lines.push(`seconds    ${r.seconds.toFixed(3)}`);
   for (const [k, v] of Object.entries(r.diagnostics))

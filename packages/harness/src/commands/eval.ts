@@ -256,7 +256,10 @@ export async function evalCommand(o: EvalOptions, out: Output): Promise<number> 
       if (bracket)
         out.line(
           `bracket (${boundNames.join(", ")} and every attack) at ε = ${o.eps}: certified robust ${withInterval(bracket.certified, "pct")}, ` +
-            `proven non-robust ${withInterval(bracket.nonRobust, "pct")}, unknown ${withInterval(bracket.unknown, "pct")} of ${bracket.correct} correct points`,
+            `proven non-robust ${withInterval(bracket.nonRobust, "pct")}, unknown ${withInterval(bracket.unknown, "pct")} of ${bracket.correct} correct points` +
+            (bracket.conflicting
+              ? `; ${bracket.conflicting} point(s) with a verified example inside a certified radius: a bound method is unsound there`
+              : ""),
         );
     }
     return EXIT_OK;
