@@ -47,7 +47,7 @@ export {
   regionLpOptions,
 } from "./region-lp.js";
 export { attackList, attackNames, getAttack, registerAttack } from "./registry.js";
-export { clipToBox, linf, pickTargets, verifyExample } from "./verify.js";
+export { clipToBox, exampleDefect, linf, pickTargets, verifyExample } from "./verify.js";
 
 import { alp } from "./alp.js";
 import { alpPgd } from "./alp-pgd.js";

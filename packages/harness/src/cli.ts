@@ -9,7 +9,7 @@ import { boundCommand } from "./commands/bound.js";
 import { compareCommand } from "./commands/compare.js";
 import { convertCommand } from "./commands/convert.js";
 import { demo } from "./commands/demo.js";
-import { defaultWorkers, evalCommand } from "./commands/eval.js";
+import { DEFAULT_ATTACK_TIME_LIMIT, defaultWorkers, evalCommand } from "./commands/eval.js";
 import { finetuneCommand } from "./commands/finetune.js";
 import { lpSolve } from "./commands/lp.js";
 import { mergeCommand } from "./commands/merge.js";
@@ -206,6 +206,10 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
       "--preprocess <spec>",
       'how 0–255 pixels map to the model\'s input: unit (pixel/255, the default), raw, mean=a,b,c:std=d,e,f (on pixel/255), or {"scale": […], "shift": […]}; instead of rho.json beside the model',
     )
+    .option(
+      "--output <name>",
+      "ONNX: the graph output that holds the logits (required when the graph has several)",
+    )
     .option("--json", "print one JSON object on stdout", false)
     .action(async (model: string, o) => {
       setExit(await convertCommand({ ...o, model }, out));
@@ -343,6 +347,12 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
     .option("--bound-eps-max <pixels>", "bounds: the largest ε tried", positiveNumber, 64)
     .option("--bound-time-limit <seconds>", "bounds: milp's time limit per point", positiveNumber, 60)
     .option("--workers <k>", "worker threads (default: one per core)", nonNegativeInt, defaultWorkers())
+    .option(
+      "--attack-time-limit <seconds>",
+      "stop an attack (or bound) that has not answered one point within this time: a timeout row, and its worker is replaced",
+      positiveNumber,
+      DEFAULT_ATTACK_TIME_LIMIT,
+    )
     .option(
       "--opt <key=value...>",
       "attack options (rho attacks lists them): key=value for every attack that has key, attack.key=value for one",

@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { type Dataset, DatasetError, image, loadDataset } from "@rho/datasets";
 import {
   type BackendName,
+  type LoadOptions,
   loadModel,
   ModelError,
   type Network,
@@ -31,9 +32,13 @@ export function resolveModel(nameOrDir: string): string {
 }
 
 /** Loads a model directory or shipped model; a corrupt model is a usage error. */
-export async function loadNetwork(nameOrDir: string, preprocess?: Preprocess): Promise<Network> {
+export async function loadNetwork(
+  nameOrDir: string,
+  preprocess?: Preprocess,
+  opts: LoadOptions = {},
+): Promise<Network> {
   try {
-    return await loadModel(resolveModel(nameOrDir), preprocess);
+    return await loadModel(resolveModel(nameOrDir), preprocess, opts);
   } catch (e) {
     if (e instanceof ModelError) throw new UsageError(e.message);
     throw e;

@@ -29,7 +29,8 @@ export type {
   Relu,
 } from "./layer.js";
 export { LAYER_MODULES, moduleFor } from "./layers/index.js";
-export { loadModel, modelFiles, RHO_METADATA, saveModel } from "./model-io.js";
+export { fileInModelFolder, readRange } from "./model-folder.js";
+export { type LoadOptions, loadModel, modelFiles, RHO_METADATA, saveModel } from "./model-io.js";
 export { argmax, describeLayer, type Forward, Network, type NetworkSpec } from "./network.js";
 export { SUPPORTED_ONNX_OPS } from "./onnx/import.js";
 export { meanStd, type Preprocess, rawPixels, unitPixels } from "./preprocess.js";

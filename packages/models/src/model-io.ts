@@ -4,6 +4,7 @@ import { basename, dirname, join } from "node:path";
 import { concatBytes } from "./bytes.js";
 import { ModelError } from "./errors.js";
 import { fromLayersArtifacts, type LayersArtifacts, toLayersArtifacts, type WeightSpec } from "./keras.js";
+import { fileInModelFolder, readRange } from "./model-folder.js";
 import type { Network } from "./network.js";
 import { fromOnnx } from "./onnx/import.js";
 import { decodeModel } from "./onnx/proto.js";
@@ -18,13 +19,22 @@ interface ModelJson {
   weightsManifest?: { paths: string[]; weights: WeightSpec[] }[];
 }
 
+export interface LoadOptions {
+  /** ONNX: the graph output that holds the logits (needed when the graph has several). */
+  readonly output?: string;
+}
+
 /**
  * Loads a TensorFlow.js layers model (`model.json` + weight shards, what `model.save('file://…')`
  * writes) from a directory or a model.json path. The input mapping comes from `preprocess`, else
  * from rho.json beside it, else pixel/255.
  */
-export async function loadModel(path: string, preprocess?: Preprocess): Promise<Network> {
-  if (path.toLowerCase().endsWith(".onnx")) return loadOnnx(path, preprocess);
+export async function loadModel(
+  path: string,
+  preprocess?: Preprocess,
+  opts: LoadOptions = {},
+): Promise<Network> {
+  if (path.toLowerCase().endsWith(".onnx")) return loadOnnx(path, preprocess, opts);
   const file = basename(path).endsWith(".json") ? path : join(path, "model.json");
   const dir = dirname(file);
   const json = (await readJson<ModelJson>(file, "model")) as ModelJson;
@@ -51,11 +61,8 @@ export async function loadModel(path: string, preprocess?: Preprocess): Promise<
   for (const group of json.weightsManifest) {
     specs.push(...group.weights);
     for (const p of group.paths) {
-      try {
-        shards.push(new Uint8Array(await readFile(join(dir, p))));
-      } catch {
-        throw new ModelError(`${file}: weight shard ${join(dir, p)} cannot be read`);
-      }
+      const shard = fileInModelFolder(dir, p, `${file}: weight shard`);
+      shards.push(readRange(shard, 0, shard.size, `${file}: weight shard ${JSON.stringify(p)}`));
     }
   }
   const pre = preprocess ?? (await readPreprocess(dir));
@@ -84,14 +91,16 @@ export async function modelFiles(path: string): Promise<{ name: string; path: st
     const locations = new Set<string>();
     for (const t of model.graph?.initializer ?? [])
       for (const e of t.externalData ?? []) if (e.key === "location" && e.value) locations.add(e.value);
-    for (const l of [...locations].sort()) files.push({ name: l, path: join(dir, l) });
+    for (const l of [...locations].sort())
+      files.push({ name: l, path: fileInModelFolder(dir, l, `${path}: external data`).path });
   } else {
     const file = basename(path).endsWith(".json") ? path : join(path, "model.json");
     dir = dirname(file);
     files.push({ name: "model.json", path: file });
     const json = (await readJson<ModelJson>(file, "model")) as ModelJson;
     for (const group of json.weightsManifest ?? [])
-      for (const p of group.paths) files.push({ name: p, path: join(dir, p) });
+      for (const p of group.paths ?? [])
+        files.push({ name: p, path: fileInModelFolder(dir, p, `${file}: weight shard`).path });
   }
   const meta = join(dir, RHO_METADATA);
   if (existsSync(meta)) files.push({ name: RHO_METADATA, path: meta });
@@ -113,7 +122,11 @@ async function readPreprocess(dir: string): Promise<Preprocess | undefined> {
  * An ONNX model (what torch.onnx.export writes), with external data files beside it; rho.json in
  * the same folder (or `preprocess`) maps pixels to its input, before any arithmetic in the model.
  */
-async function loadOnnx(file: string, preprocess?: Preprocess): Promise<Network> {
+async function loadOnnx(
+  file: string,
+  preprocess: Preprocess | undefined,
+  opts: LoadOptions,
+): Promise<Network> {
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(await readFile(file));
@@ -125,7 +138,7 @@ async function loadOnnx(file: string, preprocess?: Preprocess): Promise<Network>
   const dir = dirname(file);
   const pre = preprocess ?? (await readPreprocess(dir));
   try {
-    return fromOnnx(decodeModel(bytes, file), dir, file, pre);
+    return fromOnnx(decodeModel(bytes, file), dir, file, pre, opts.output);
   } catch (e) {
     if (e instanceof ModelError) throw e;
     throw new ModelError(`${file}: ${(e as Error).message}`);

@@ -20,6 +20,9 @@ export interface Forward {
   readonly activations: readonly Float64Array[];
 }
 
+/** The most values one layer's output may hold (NiN's largest layer has 196,608). */
+export const MAX_ACTIVATION = 2 ** 26;
+
 export const describeLayer = (layer: Layer, index: number): string =>
   `layer ${index} (${layer.kind}${layer.name ? ` "${layer.name}"` : ""})`;
 
@@ -43,6 +46,8 @@ export class Network {
         `input shape ${JSON.stringify(input)} must be [height, width, channels] or [n] of positive integers`,
       );
     }
+    if (size(input) > MAX_ACTIVATION)
+      throw new ModelError(`input shape ${showShape(input)} has more than ${MAX_ACTIVATION} values`);
     this.inputShape = input;
     const channels = isImage(input) ? input[2] : 1;
     this.preprocess = spec.preprocess ?? unitPixels(channels);
@@ -64,11 +69,19 @@ export class Network {
           `layer ${i}: unknown layer kind ${JSON.stringify((layer as { kind?: unknown })?.kind)}`,
         );
       }
+      let shape: Shape;
       try {
-        shapes.push(moduleFor(layer).outputShape(layer, shapes[i] as Shape));
+        shape = moduleFor(layer).outputShape(layer, shapes[i] as Shape);
       } catch (e) {
         throw new ModelError(`${where}: ${(e as Error).message}`);
       }
+      // sizes are checked before any forward pass allocates or loops over them
+      const n = size(shape);
+      if (!(Number.isSafeInteger(n) && n > 0 && n <= MAX_ACTIVATION))
+        throw new ModelError(
+          `${where}: output ${showShape(shape)} ${n > 0 ? `has more than ${MAX_ACTIVATION} values` : "is empty"}`,
+        );
+      shapes.push(shape);
       if ("weights" in layer && !layer.weights.every(Number.isFinite))
         throw new ModelError(`${where}: non-finite weight`);
       if ("bias" in layer && !layer.bias.every(Number.isFinite))

@@ -18,6 +18,8 @@ export interface ConvertOptions {
   model: string;
   out: string;
   preprocess?: string;
+  /** ONNX: the graph output holding the logits, when the graph has several. */
+  output?: string;
   json: boolean;
 }
 
@@ -63,11 +65,12 @@ export function parsePreprocess(spec: string, channels: number): Preprocess {
 export async function convertCommand(o: ConvertOptions, out: Output): Promise<number> {
   if (existsSync(join(o.out, "model.json")))
     throw new UsageError(`${o.out} already holds a model (model.json); choose another --out`);
-  let net: Network = await loadNetwork(o.model);
+  const load = o.output === undefined ? {} : { output: o.output };
+  let net: Network = await loadNetwork(o.model, undefined, load);
   if (o.preprocess) {
     // the mapping comes before any arithmetic in the model itself (a Normalize inside an ONNX graph)
     const channels = net.inputShape.length === 3 ? (net.inputShape[2] as number) : 1;
-    net = await loadNetwork(o.model, parsePreprocess(o.preprocess, channels));
+    net = await loadNetwork(o.model, parsePreprocess(o.preprocess, channels), load);
   }
   await saveModel(net, o.out);
   const sources = (await modelFiles(o.model)).map((f) => ({
@@ -77,7 +80,7 @@ export async function convertCommand(o: ConvertOptions, out: Output): Promise<nu
   const card = [
     `# ${net.name} (converted by rho)`,
     "",
-    `Converted from \`${o.model}\` by \`rho convert\`. Source files and their sha256:`,
+    `Converted from \`${o.model}\` by \`rho convert\`${o.output === undefined ? "" : ` (the logits: graph output \`${o.output}\`)`}. Source files and their sha256:`,
     "",
     ...sources.map((s) => `- \`${s.name}\`: \`${s.sha256}\``),
     "",

@@ -1,7 +1,7 @@
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
-import { type AttackOptions, tfjsContext } from "@rho/attacks";
+import type { AttackOptions } from "@rho/attacks";
 import { boundMethodNames } from "@rho/bounds";
 import { bracketShares, type Family, robustnessStats } from "@rho/metrics";
 import type { BackendName } from "@rho/models";
@@ -9,7 +9,7 @@ import { Piscina } from "piscina";
 import { attackOptions, attacksByName, checkTarget, parseTarget } from "../attack-options.js";
 import { EXIT_OK, UsageError } from "../errors.js";
 import { pointBrackets } from "../eval/brackets.js";
-import { boundPoint, failedRow, runPoint } from "../eval/run-point.js";
+import { failedRow } from "../eval/run-point.js";
 import {
   type AttackConfig,
   choosePoints,
@@ -57,6 +57,8 @@ export interface EvalOptions {
   /** Their largest ε and, for milp, its time limit per point. */
   boundEpsMax?: number;
   boundTimeLimit?: number;
+  /** Seconds one attack (or bound method) may take on one point before it is stopped: a timeout row. */
+  attackTimeLimit?: number;
 }
 
 /** The summary of one attack over a run's rows (severity only for minimum-distance attacks). */
@@ -177,46 +179,58 @@ export async function evalCommand(o: EvalOptions, out: Output): Promise<number> 
       done.push(row);
       bar.increment(1, { status: `${row.attack} #${row.index}: ${row.status}` });
     };
-    if (o.workers === 1) {
-      await initBackend(o.backend, out);
-      const ctx = await tfjsContext(net);
-      for (const t of todo)
-        record(
-          t.bound
-            ? await boundPoint(net, data, t.attack, t.index, t.options)
-            : await runPoint(ctx, data, t.attack, t.index, t.options),
-        );
-    } else {
-      const setup: WorkerSetup = {
-        modelDir,
-        dataset: o.dataset,
-        split: o.split,
-        ...(o.dataDir ? { dataDir: o.dataDir } : {}),
-        backend: o.backend,
-        plugins: loadedPlugins,
+    await initBackend(o.backend, out); // refuses an unknown backend before any worker starts
+    const setup: WorkerSetup = {
+      modelDir,
+      dataset: o.dataset,
+      split: o.split,
+      ...(o.dataDir ? { dataDir: o.dataDir } : {}),
+      backend: o.backend,
+      plugins: loadedPlugins,
+    };
+    // Every attack runs in a worker thread, even with one worker: a search that never answers
+    // (or busy-loops) is stopped at the time limit by ending its thread, and one that calls
+    // process.exit() ends only its thread. Either way the pool starts a fresh worker.
+    const pool = new Piscina({
+      filename: new URL("../../dist/eval/worker.js", import.meta.url).href,
+      minThreads: o.workers,
+      maxThreads: o.workers,
+    });
+    const limit = o.attackTimeLimit ?? DEFAULT_ATTACK_TIME_LIMIT;
+    try {
+      let next = 0;
+      // one lane per worker, so a task's clock starts when a worker takes it, not in the queue
+      const lane = async () => {
+        while (next < todo.length) {
+          const t = todo[next++] as (typeof todo)[number];
+          let row: ResultRow;
+          const t0 = performance.now();
+          try {
+            row = (await pool.run({ setup, ...t } satisfies Task, {
+              signal: AbortSignal.timeout(limit * 1000),
+            })) as ResultRow;
+          } catch (e) {
+            row =
+              (e as Error).name === "AbortError"
+                ? {
+                    ...failedRow(
+                      data,
+                      t.attack,
+                      t.index,
+                      `no answer within --attack-time-limit ${limit} s: stopped, its worker replaced`,
+                    ),
+                    status: "timeout",
+                    seconds: (performance.now() - t0) / 1000,
+                  }
+                : // a worker that failed outside the attack (it could not load, or exited): a failed row
+                  failedRow(data, t.attack, t.index, `worker: ${(e as Error).message}`);
+          }
+          record(row);
+        }
       };
-      // workers run the compiled harness (the build runs before tests and with npm ci)
-      const pool = new Piscina({
-        filename: new URL("../../dist/eval/worker.js", import.meta.url).href,
-        minThreads: o.workers,
-        maxThreads: o.workers,
-      });
-      try {
-        await Promise.all(
-          todo.map(async (t) => {
-            let row: ResultRow;
-            try {
-              row = (await pool.run({ setup, ...t } satisfies Task)) as ResultRow;
-            } catch (e) {
-              // a worker that failed outside the attack (it could not load, or died): a failed row
-              row = failedRow(data, t.attack, t.index, `worker: ${(e as Error).message}`);
-            }
-            record(row);
-          }),
-        );
-      } finally {
-        await pool.destroy();
-      }
+      await Promise.all(Array.from({ length: Math.min(o.workers, todo.length) }, lane));
+    } finally {
+      await pool.destroy();
     }
     bar.stop();
 
@@ -268,5 +282,11 @@ export async function evalCommand(o: EvalOptions, out: Output): Promise<number> 
     release();
   }
 }
+
+/**
+ * An attack's time on one point before eval stops it (seconds): generous for honest attacks (alp-walk
+ * took 779 s on a NiN-sized point), finite so that a search that never answers cannot hang a run.
+ */
+export const DEFAULT_ATTACK_TIME_LIMIT = 3600;
 
 export const defaultWorkers = (): number => Math.max(1, cpus().length);

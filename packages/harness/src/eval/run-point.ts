@@ -1,5 +1,5 @@
 import type { AttackContext, AttackOptions } from "@rho/attacks";
-import { getAttack } from "@rho/attacks";
+import { exampleDefect, getAttack, verifyExample } from "@rho/attacks";
 import { boundRho, getBoundMethod } from "@rho/bounds";
 import { type Dataset, image } from "@rho/datasets";
 import type { Network } from "@rho/models";
@@ -94,12 +94,21 @@ export async function boundPoint(
   if (predicted !== label) return { ...row, status: "misclassified", rho: 0, lower: 0, seconds: 0 };
   try {
     const r = await boundRho(getBoundMethod(method), net, pixels, label, options);
+    // a witness counts on the attacks' terms: in the box, finite, and adversarial in float64 and float32
+    const box = (options.box as readonly [number, number] | undefined) ?? [0, 255];
+    const w = r.witness;
+    const checked =
+      w !== undefined && exampleDefect(w, pixels.length, box) === undefined
+        ? await verifyExample({ net }, label, w, box)
+        : undefined;
+    const upper = checked?.float64 && checked.float32 ? r.upper : null;
     return {
       ...row,
-      status: r.status,
-      rho: r.upper,
+      // "exact" rests on its witness: without a verified one it is a bracket
+      status: r.status === "exact" && upper === null ? "bracket" : r.status,
+      rho: upper,
       lower: r.lower,
-      verified: r.upper !== null,
+      verified: upper !== null,
       seconds: r.seconds,
       stats: { calls: r.calls },
     };

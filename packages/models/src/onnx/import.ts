@@ -113,9 +113,24 @@ function pair(a: Attributes, name: string, dflt: number): [number, number] {
  * Converts a decoded ONNX model. `preprocess` maps 0–255 pixels to the model's input (default
  * pixel/255); arithmetic by constants at the input (a Normalize inside the model) is folded into it.
  */
-export function fromOnnx(model: ModelProto, dir: string, file: string, preprocess?: Preprocess): Network {
+export function fromOnnx(
+  model: ModelProto,
+  dir: string,
+  file: string,
+  preprocess?: Preprocess,
+  output?: string,
+): Network {
   const graph = model.graph;
   if (!graph) throw new ModelError(`${file}: no graph`);
+  // the logits: the graph's one output, or the one named (never a guess among several)
+  const declared = (graph.output ?? []).map((o) => o.name ?? "");
+  if (output !== undefined && !declared.includes(output))
+    throw new ModelError(`${file}: the graph has no output "${output}"; its outputs: ${declared.join(", ")}`);
+  if (output === undefined && declared.length !== 1)
+    throw new ModelError(
+      `${file}: the graph has ${declared.length} outputs (${declared.join(", ")}); name the logits with --output NAME`,
+    );
+  const outputs = [output ?? (declared[0] as string)];
   const consts = new Map<string, Tensor>();
   for (const t of graph.initializer ?? []) consts.set(t.name ?? "", readTensor(t, dir, file));
   const realInputs = (graph.input ?? []).filter((i) => !consts.has(i.name ?? ""));
@@ -151,7 +166,6 @@ export function fromOnnx(model: ModelProto, dir: string, file: string, preproces
   let current = inputName;
   let finished = false; // a final Softmax was dropped
   let zeroPad: number[] | undefined; // [top, left, bottom, right] of a Pad for the next op
-  const outputs = (graph.output ?? []).map((o) => o.name ?? "");
   const nodes = inlineFunctions(model, graph.node ?? []);
   // layer names as TensorFlow.js accepts them (no leading "/", unique), from the ONNX node names
   const used = new Set<string>();

@@ -1,10 +1,9 @@
 // Reading ONNX's protobuf: the ModelProto decoded by onnx-proto (protobufjs, pure JavaScript),
 // tensors as float64 arrays whatever their storage (typed fields, raw little-endian bytes, or an
 // external data file beside the model), and node attributes by name.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import onnxProto from "onnx-proto";
 import { ModelError } from "../errors.js";
+import { fileInModelFolder, readRange } from "../model-folder.js";
 
 const { onnx } = onnxProto;
 export type ModelProto = ReturnType<typeof onnx.ModelProto.decode>;
@@ -68,28 +67,48 @@ function fromBytes(bytes: Uint8Array, type: number, count: number, what: string)
   return out;
 }
 
-/** A tensor's values; external data is read from `dir` (the model's folder). */
-export function readTensor(t: TensorProto, dir: string, file: string): Tensor {
+/**
+ * The most values (and the largest extent, zero dimensions counted as one) a tensor may have: every
+ * loop over a tensor's dimensions is bounded before it starts, whatever a crafted file declares.
+ */
+export const MAX_TENSOR_VALUES = 2 ** 28;
+
+/** A tensor's dims, checked: non-negative integers whose extent is at most MAX_TENSOR_VALUES. */
+function checkedDims(t: TensorProto, what: string): number[] {
   const dims = (t.dims ?? []).map(num);
-  const count = dims.reduce((a, b) => a * b, 1);
+  let extent = 1;
+  for (const d of dims) {
+    if (!(Number.isSafeInteger(d) && d >= 0)) throw new ModelError(`${what}: dimension ${d} in [${dims}]`);
+    extent *= Math.max(d, 1);
+    if (extent > MAX_TENSOR_VALUES)
+      throw new ModelError(`${what}: dims [${dims}] exceed ${MAX_TENSOR_VALUES} values, more than rho reads`);
+  }
+  return dims;
+}
+
+/** A tensor's values; external data is read from `dir` (the model's folder) and nowhere else. */
+export function readTensor(t: TensorProto, dir: string, file: string): Tensor {
   const what = `${file}: tensor "${t.name ?? ""}"`;
+  const dims = checkedDims(t, what);
+  const count = dims.reduce((a, b) => a * b, 1);
   const type = t.dataType ?? 0;
   if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) {
     const entry = (k: string) => t.externalData?.find((e) => e.key === k)?.value ?? undefined;
     const location = entry("location");
     if (!location) throw new ModelError(`${what}: external data without a location`);
-    const path = join(dir, location);
-    let data: Buffer;
-    try {
-      data = readFileSync(path);
-    } catch {
-      throw new ModelError(`${what}: external data file ${path} cannot be read`);
-    }
+    const width = BYTES[type];
+    if (width === undefined)
+      throw new ModelError(`${what}: unsupported tensor data type ${DT[type] ?? type}`);
+    const data = fileInModelFolder(dir, location, `${what}: external data`);
     const offset = Number(entry("offset") ?? 0);
-    const length = entry("length") !== undefined ? Number(entry("length")) : data.length - offset;
-    if (!(offset >= 0 && length >= 0 && offset + length <= data.length))
-      throw new ModelError(`${what}: external data range ${offset}+${length} is outside ${path}`);
-    return { dims, data: fromBytes(data.subarray(offset, offset + length), type, count, what) };
+    const length = entry("length") !== undefined ? Number(entry("length")) : data.size - offset;
+    // the size is checked before anything is read or allocated
+    if (length !== width * count)
+      throw new ModelError(`${what}: external data of ${length} bytes for ${count} values of ${DT[type]}`);
+    return {
+      dims,
+      data: fromBytes(readRange(data, offset, length, `${what}: external data`), type, count, what),
+    };
   }
   if (t.rawData && t.rawData.length > 0) return { dims, data: fromBytes(t.rawData, type, count, what) };
   const typed =
