@@ -30,6 +30,8 @@ export {
   type OptionSchema,
   type OptionSpec,
   type OptionType,
+  parseDecimal,
+  parseInteger,
   resolveOptions,
   TARGET_OPTION,
 } from "./options.js";

@@ -57,17 +57,32 @@ const valuesOf = (s: OptionSpec): readonly string[] | undefined =>
 const INTEGER = /^[+-]?\d+$/;
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
+/**
+ * A command-line number, strictly: digits with an optional sign, point and exponent; no blanks,
+ * hex, "Infinity" or empty string (undefined then). Every number flag and option goes through it.
+ */
+export const parseDecimal = (raw: string): number | undefined =>
+  DECIMAL.test(raw) && Number.isFinite(Number(raw)) ? Number(raw) : undefined;
+
+/** A command-line integer, strictly ("1e3", "0x10", "1.5", " 5" are none); undefined otherwise. */
+export const parseInteger = (raw: string): number | undefined =>
+  INTEGER.test(raw) && Number.isSafeInteger(Number(raw)) ? Number(raw) : undefined;
+
 /** A command-line string as the option's type (strict: "1e3" is no integer, "abc" no number). */
 export function coerceOption(attack: string, key: string, spec: OptionSpec, raw: string): unknown {
   const bad = () =>
     new AttackOptionError(`${attack}: option ${key} must be ${describeType(spec)}, got "${raw}"`);
   switch (spec.type) {
-    case "integer":
-      if (!INTEGER.test(raw)) throw bad();
-      return Number(raw);
-    case "number":
-      if (!DECIMAL.test(raw)) throw bad();
-      return Number(raw);
+    case "integer": {
+      const v = parseInteger(raw);
+      if (v === undefined) throw bad();
+      return v;
+    }
+    case "number": {
+      const v = parseDecimal(raw);
+      if (v === undefined) throw bad();
+      return v;
+    }
     case "boolean":
       if (raw !== "true" && raw !== "false") throw bad();
       return raw === "true";

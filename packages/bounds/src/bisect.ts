@@ -26,6 +26,11 @@ export interface BisectOptions {
   /** Methods with a direct minimum-distance form (milp): their time limit, seconds. */
   readonly timeLimit?: number;
   readonly box?: readonly [number, number];
+  /**
+   * performance.now() after which the bisection stops where it is (its lower bound is still
+   * certified, only less tight): a caller's time limit covering this bisection too.
+   */
+  readonly deadline?: number;
 }
 
 /**
@@ -71,14 +76,18 @@ export async function boundRho(
   // gallop from 1 pixel (bounds on real networks are pixels, not tens of them), then bisect
   let lo = 0;
   let hi = Math.min(1, epsMax);
+  const late = () => opts.deadline !== undefined && performance.now() >= opts.deadline;
   while (await at(hi)) {
     if (hi >= epsMax) return done(epsMax, "certified_beyond");
+    if (late()) return done(hi, "bracket");
     lo = hi;
     hi = Math.min(2 * hi, epsMax);
   }
   if (upper !== null) hi = Math.min(hi, upper);
   while (hi - lo > tolerance) {
     const mid = (lo + hi) / 2;
+    // below float resolution the midpoint is an end: the bracket cannot narrow any further
+    if (mid <= lo || mid >= hi || late()) break;
     if (await at(mid)) lo = mid;
     else hi = upper !== null ? Math.min(mid, upper) : mid;
   }

@@ -1,4 +1,11 @@
-import { AttackOptionError, attackList, attackNames, describeType } from "@rho/attacks";
+import {
+  AttackOptionError,
+  attackList,
+  attackNames,
+  describeType,
+  parseDecimal,
+  parseInteger,
+} from "@rho/attacks";
 import { boundMethodNames } from "@rho/bounds";
 import { datasetNames } from "@rho/datasets";
 import { ARCHITECTURES, BACKENDS, SUPPORTED_ONNX_OPS } from "@rho/models";
@@ -22,24 +29,21 @@ import { type Output, processOutput } from "./output.js";
 import { loadPlugins } from "./plugins.js";
 import { VERSION } from "./version.js";
 
-// Numbers are parsed strictly: "", "1e3" (as a count), "0x10", "1.5" (as a count) and "xyz" are refused.
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+// Numbers are parsed strictly, flags and --opt alike: "", " 5", "1e3" (as a count), "0x10", "1.5" (as a
+// count) and "xyz" are refused.
 const positiveNumber = (v: string): number => {
-  const n = Number(v);
-  if (!DECIMAL.test(v.trim()) || !Number.isFinite(n) || n <= 0)
-    throw new InvalidArgumentError(`expected a positive number, got "${v}"`);
+  const n = parseDecimal(v);
+  if (n === undefined || n <= 0) throw new InvalidArgumentError(`expected a positive number, got "${v}"`);
   return n;
 };
 const finiteNumber = (v: string): number => {
-  const n = Number(v);
-  if (!DECIMAL.test(v.trim()) || !Number.isFinite(n))
-    throw new InvalidArgumentError(`expected a number, got "${v}"`);
+  const n = parseDecimal(v);
+  if (n === undefined) throw new InvalidArgumentError(`expected a number, got "${v}"`);
   return n;
 };
 const nonNegativeInt = (v: string): number => {
-  if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`expected a non-negative integer, got "${v}"`);
-  const n = Number(v);
-  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError(`expected a non-negative integer, got "${v}"`);
+  const n = /^\d+$/.test(v) ? parseInteger(v) : undefined;
+  if (n === undefined) throw new InvalidArgumentError(`expected a non-negative integer, got "${v}"`);
   return n;
 };
 

@@ -131,6 +131,26 @@ describe("bad input: one line on stderr, exit 2", () => {
         /cSteps must be integer ≥ 1, got "abc"/,
       ],
       ["eval: bad shard", [...evalBase, "--shard", "1/x"], /--shard must be i\/n/],
+      // one strict parser for every number: blanks are refused by flags and --opt alike
+      ["eval: --eps with a leading blank", [...evalBase, "--eps", " 5"], /got " 5"/],
+      ["eval: --eps with a trailing blank", [...evalBase, "--eps", "5 "], /got "5 "/],
+      ["eval: --opt with a blank", [...evalBase, "--attacks", "fgsm", "--opt", "eps= 5"], /got " 5"/],
+      ["eval: --attack-time-limit 0", [...evalBase, "--attack-time-limit", "0"], /got "0"/],
+      [
+        "bound: --eps-max with a blank",
+        ["bound", "--model", model, "--index", "0", "--eps-max", "5 "],
+        /got "5 "/,
+      ],
+      [
+        "bound: --time-limit with a blank",
+        ["bound", "--model", model, "--index", "0", "--time-limit", " 5"],
+        /got " 5"/,
+      ],
+      [
+        "attack: --margin with a blank",
+        ["attack", "--model", model, "--index", "0", "--margin", " 1"],
+        /got " 1"/,
+      ],
       [
         "finetune: unknown attack",
         ["finetune", "--model", model, "--attack", "nope", "--out", join(dir, "f")],

@@ -6,6 +6,7 @@ import {
   rowName,
   validateProgram,
 } from "@rho/constraints";
+import { Worker } from "node:worker_threads";
 import * as highsModule from "highs";
 import { UnsupportedError } from "./errors.js";
 import type { LpResult, LpSession, LpSolver, LpStatus, SolveOptions } from "./types.js";
@@ -229,6 +230,12 @@ class HighsSolver implements LpSolver {
   constructor(private readonly highs: Highs) {}
 
   async solve(lp: LinearProgram, opts: SolveOptions = {}): Promise<LpResult> {
+    checkTimeLimit(opts);
+    if (opts.timeLimit !== undefined && lp.integer?.some((v) => v !== 0)) return solveInWorker(lp, opts);
+    return this.solveHere(lp, opts);
+  }
+
+  async solveHere(lp: LinearProgram, opts: SolveOptions): Promise<LpResult> {
     const s = this.session(lp, opts);
     try {
       return await s.solve();
@@ -238,11 +245,81 @@ class HighsSolver implements LpSolver {
   }
 
   session(lp: LinearProgram, opts: SolveOptions = {}): LpSession {
-    if (opts.timeLimit !== undefined && !(opts.timeLimit > 0)) {
-      throw new UnsupportedError(`time limit must be positive, got ${opts.timeLimit}`);
-    }
+    checkTimeLimit(opts);
     return new HighsSession(this.highs, lp, opts);
   }
+}
+
+function checkTimeLimit(opts: SolveOptions): void {
+  if (opts.timeLimit !== undefined && !(opts.timeLimit > 0))
+    throw new UnsupportedError(`time limit must be positive, got ${opts.timeLimit}`);
+}
+
+let here: Promise<HighsSolver> | undefined;
+/** A solve in this thread (what the MILP worker runs). */
+export async function solveHere(lp: LinearProgram, opts: SolveOptions): Promise<LpResult> {
+  here ??= loadHighs().then((h) => new HighsSolver(h));
+  return (await here).solveHere(lp, opts);
+}
+
+// HiGHS in the worker is given a little less than the caller's limit (loading the model and
+// answering take time too), so that it usually stops by itself, with its dual bound; the worker
+// is ended at the caller's limit.
+const innerLimit = (limit: number) => Math.max(0.05, 0.95 * limit - 0.15);
+const HARD_STOP_SLACK = 0.05;
+
+let idle: Worker | undefined;
+
+/**
+ * A MILP with a time limit, solved in a worker thread that is ended at the deadline: the limit
+ * holds even where HiGHS does not check it. Ended, the answer is time_limit with no dual bound.
+ */
+function solveInWorker(lp: LinearProgram, opts: SolveOptions): Promise<LpResult> {
+  // src/highs.ts (tests) and dist/highs.js both find the compiled worker in dist/
+  const worker = idle ?? new Worker(new URL("../dist/highs-worker.js", import.meta.url));
+  idle = undefined;
+  worker.ref();
+  const limit = opts.timeLimit as number;
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      clearTimeout(timer);
+      worker.removeAllListeners("message");
+      worker.removeAllListeners("error");
+      worker.removeAllListeners("exit");
+    };
+    const timer = setTimeout(() => {
+      done();
+      void worker.terminate();
+      resolve({
+        status: "time_limit",
+        solver: "highs",
+        seconds: (performance.now() - t0) / 1000,
+        message: `HiGHS had not stopped at the time limit of ${limit} s: ended`,
+      });
+    }, 1000 * (limit + HARD_STOP_SLACK));
+    worker.on("message", (a: { result?: LpResult; error?: { name: string; message: string } }) => {
+      done();
+      worker.unref();
+      if (idle) void worker.terminate();
+      else idle = worker;
+      if (a.result) resolve(a.result);
+      else {
+        const e = a.error?.name === "UnsupportedError" ? new UnsupportedError(a.error.message) : new Error(a.error?.message);
+        reject(e);
+      }
+    });
+    worker.on("error", (e) => {
+      done();
+      void worker.terminate();
+      reject(e);
+    });
+    worker.on("exit", (code) => {
+      done();
+      reject(new Error(`the HiGHS worker exited (code ${code})`));
+    });
+    worker.postMessage({ lp, opts: { ...opts, timeLimit: innerLimit(limit) } });
+  });
 }
 
 export async function createHighsSolver(): Promise<LpSolver> {

@@ -1,6 +1,7 @@
+import type { LinearProgram } from "@rho/constraints";
 import { solverConformance } from "@rho/solvers/testing";
 import { describe, expect, it } from "vitest";
-import { createHighsSolver } from "../src/index.js";
+import { createHighsSolver, UnsupportedError } from "../src/index.js";
 import { denseLp, sliceRows } from "./programs.js";
 
 describe("highs", () => {
@@ -36,5 +37,54 @@ describe("highs", () => {
     expect(scaled.status).toBe("optimal");
     expect(scaled.objective).toBeCloseTo(plain.objective as number, 6);
     expect(() => s.session(lp, { solverOptions: { no_such_option: 1 } })).toThrow(/no_such_option/);
+  });
+});
+
+describe("highs MILPs with a time limit (solved in a worker thread ended at the limit)", () => {
+  // max Σ v·x s.t. Σ w·x ≤ cap, x ∈ {0,1}: a knapsack, written as a minimisation
+  const knapsack = (n: number, seed: number): LinearProgram => {
+    let s = seed;
+    const r = () => {
+      s = (s * 1103515245 + 12345) % 2147483648;
+      return (s / 2147483648) * 100 + 1;
+    };
+    const w = Array.from({ length: n }, r);
+    const v = Array.from({ length: n }, r);
+    return {
+      numCols: n,
+      sense: "min",
+      objective: Float64Array.from(v, (x) => -x),
+      objectiveOffset: 0,
+      colLower: new Float64Array(n),
+      colUpper: new Float64Array(n).fill(1),
+      integer: new Uint8Array(n).fill(1),
+      rows: {
+        count: 1,
+        starts: Int32Array.of(0, n),
+        indices: Int32Array.from({ length: n }, (_, i) => i),
+        values: Float64Array.from(w),
+        lower: Float64Array.of(Number.NEGATIVE_INFINITY),
+        upper: Float64Array.of(w.reduce((a, b) => a + b, 0) / 3),
+      },
+    };
+  };
+
+  it("gives the in-thread answer", async () => {
+    const s = await createHighsSolver();
+    for (const seed of [1, 2, 3, 4]) {
+      const lp = knapsack(12, seed);
+      const here = await s.solve(lp);
+      const there = await s.solve(lp, { timeLimit: 30 });
+      expect(there.status).toBe("optimal");
+      expect(there.objective).toBeCloseTo(here.objective as number, 9);
+      expect(there.primal?.length).toBe(12);
+    }
+  });
+
+  it("keeps the solver's errors as they are", async () => {
+    const s = await createHighsSolver();
+    await expect(
+      s.solve(knapsack(5, 1), { timeLimit: 5, solverOptions: { no_such_option: 1 } }),
+    ).rejects.toThrow(UnsupportedError);
   });
 });

@@ -73,7 +73,8 @@ async function solveBall(
   epsMax: number,
   tLower: number,
   margin: number,
-  timeLimit: number,
+  /** Seconds left for this MILP, read after the ball's bounds and the model are built. */
+  timeLeft: () => number,
   ball: (radius: number) => Ball,
   only?: number,
 ): Promise<Answer> {
@@ -85,7 +86,9 @@ async function solveBall(
   if (targets.length === 0) return { status: "infeasible", lower: epsMax, binaries: 0 };
   const m = distanceMilp(net, center, label, targets, pixels, bounds, tLower, epsMax, margin);
   const highs = await getSolver("highs");
-  const r = await highs.solve(m.lp, { timeLimit: Math.max(0.1, timeLimit), mipFocus: "bound" });
+  const timeLimit = timeLeft();
+  if (timeLimit <= 0) return { status: "time_limit", lower: tLower, binaries: m.binaries };
+  const r = await highs.solve(m.lp, { timeLimit, mipFocus: "bound" });
   const proven = Math.max(tLower, r.bound ?? tLower);
   if (r.status === "optimal" && r.primal) {
     const witness = Float64Array.from(m.pixels, (c) => r.primal?.[c] as number);
@@ -131,7 +134,7 @@ async function solvePerTarget(
     // labels not searched yet are known only to lie beyond tLower
     const rest = k + 1 < order.length ? tLower : Number.POSITIVE_INFINITY;
     if (left() <= 0) return { ...best, status: "time_limit", lower: Math.min(best.lower, tLower), binaries };
-    const a = await solveBall(net, center, label, within, tLower, margin, left(), ball, j);
+    const a = await solveBall(net, center, label, within, tLower, margin, left, ball, j);
     binaries = Math.max(binaries, a.binaries);
     if (a.status === "error" || a.status === "time_limit")
       return { ...a, lower: Math.min(a.lower, best.lower, rest), binaries };
@@ -163,7 +166,7 @@ export async function exactRho(
   const form = opts.form ?? "auto";
   const limit = opts.timeLimit ?? 60;
   // CROWN's certified radius: no MILP needs to look inside it
-  const floor = await boundRho(crown, net, center, label, { epsMax, tolerance: 0.01, box });
+  const floor = await boundRho(crown, net, center, label, { epsMax, tolerance: 0.01, box, deadline });
   // the ball's box, CROWN bounds and margins, once per radius (per-label search reuses them)
   const balls = new Map<number, Ball>();
   const ball = (radius: number): Ball => {
@@ -186,7 +189,8 @@ export async function exactRho(
   // undecided, so its MILP is cheap, and one found empty proves ρ ≥ its radius. The first ball
   // with an optimum holds the nearest point. (With a tight epsMax, an attack's ρ̂ say, one ball.)
   const radii: number[] = [];
-  for (let r = floor.lower * GROWTH; r < epsMax / SAME_BALL; r *= GROWTH) radii.push(r);
+  // (from at least the bisection's tolerance: a floor of 0 would never grow)
+  for (let r = Math.max(floor.lower, 0.01) * GROWTH; r < epsMax / SAME_BALL; r *= GROWTH) radii.push(r);
   radii.push(epsMax);
   let a: Answer | undefined;
   if (floor.status !== "certified_beyond") {
@@ -196,7 +200,9 @@ export async function exactRho(
       else {
         // auto: the disjunction is faster on some points, label by label settles others it stalls
         // on (the README gives the measurements: `bench:bounds --milp-form`)
-        const share = form === "auto" ? Math.min(left(), DISJUNCTION_SHARE * limit) : left();
+        const shareEnds = performance.now() + 1000 * DISJUNCTION_SHARE * limit;
+        const share = () =>
+          form === "auto" ? Math.min(left(), (shareEnds - performance.now()) / 1000) : left();
         a = await solveBall(net, center, label, radius, lower, 0, share, ball);
         if (form === "auto" && a.status === "time_limit" && left() > 0) {
           calls++;
@@ -227,7 +233,7 @@ export async function exactRho(
       }
       if (!witness && left() > 0) {
         const near = Math.min(epsMax, linf(a.witness, center) * 1.01 + 0.05);
-        const b = await solveBall(net, center, label, near, a.lower, 1e-4, left(), ball);
+        const b = await solveBall(net, center, label, near, a.lower, 1e-4, left, ball);
         calls++;
         if (b.witness && adversarial(b.witness)) witness = b.witness;
       }
