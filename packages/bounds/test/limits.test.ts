@@ -18,12 +18,15 @@ const net = lenet(1);
 const center = new Float64Array(784).fill(0);
 
 describe("bisection", () => {
-  it.each([1e-16, 1e-300, Number.MIN_VALUE])("tolerance %s below float resolution ends", async (tolerance) => {
-    const r = await boundRho(threshold(0.3), net, center, 0, { tolerance, epsMax: 255 });
-    expect(r.lower).toBeLessThan(0.3);
-    expect(0.3 - r.lower).toBeLessThan(1e-15);
-    expect(r.calls).toBeLessThan(100);
-  });
+  it.each([1e-16, 1e-300, Number.MIN_VALUE])(
+    "tolerance %s below float resolution ends",
+    async (tolerance) => {
+      const r = await boundRho(threshold(0.3), net, center, 0, { tolerance, epsMax: 255 });
+      expect(r.lower).toBeLessThan(0.3);
+      expect(0.3 - r.lower).toBeLessThan(1e-15);
+      expect(r.calls).toBeLessThan(100);
+    },
+  );
 
   it("stops at its deadline with what it has certified", async () => {
     const t0 = performance.now();

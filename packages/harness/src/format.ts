@@ -1,4 +1,5 @@
 // How the CLI and reports print statistics: percentages and pixels, "—" for undefined values.
+import { createHash } from "node:crypto";
 import type { Estimate } from "@rho/metrics";
 
 export const pct = (v: number): string => (Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : "—");
@@ -16,3 +17,12 @@ export const accuracyPct = (v: number): string => `${(100 * v).toFixed(2)}%`;
 
 /** A name as a file or directory name: runs of other characters become "_". */
 export const slug = (name: string): string => name.replace(/[^A-Za-z0-9._-]+/g, "_");
+
+/**
+ * A name as a file name that is also safe in a URL ("/", "#", "?" and the like gone), distinct for
+ * distinct names: a name that had to change gets a short hash of itself ("a/b" and "a_b" differ).
+ */
+export const fileSlug = (name: string): string => {
+  const s = slug(name).replace(/^\.+/, "_");
+  return s === name ? s : `${s}-${createHash("sha256").update(name).digest("hex").slice(0, 8)}`;
+};

@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { rho } from "./capture.js";
 import { linearModel } from "./fixtures.js";
@@ -202,6 +203,11 @@ describe("bad input: one line on stderr, exit 2", () => {
         /got "abc"/,
       ],
       ["--plugin: missing module", ["--plugin", join(dir, "none.mjs"), "attacks"], /--plugin/],
+      [
+        "--plugin: a built-in's name",
+        ["--plugin", fileURLToPath(new URL("./fixtures/shadow-pgd.mjs", import.meta.url)), "attacks"],
+        /--plugin .*shadow-pgd.mjs: registerAttack: an attack named "pgd" is already registered/,
+      ],
     ];
   };
 

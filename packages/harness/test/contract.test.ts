@@ -1,7 +1,15 @@
 // The results contract: one writer per --out, a run's identity covers everything that changes its
 // answers, failures are rows with reasons, and no failure leaves a process running.
 import { spawn } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -78,6 +86,44 @@ describe("the results contract", () => {
     expect(lines(out)).toHaveLength(8);
     expect(readdirSync(out)).not.toContain(LOCK_FILE); // released at the end
   });
+
+  it("takes over a lock whose pid is alive as another process, or from before a reboot", async () => {
+    for (const [what, holder] of [
+      // a container restarted: the pid (here this test's own) is alive again, started at another time
+      ["pid reused", { pid: process.pid, host: hostname(), since: "2026-01-01T00:00:00Z", started: "1" }],
+      [
+        "machine rebooted",
+        { pid: process.pid, host: hostname(), since: "2026-01-01T00:00:00Z", boot: "an-old-boot" },
+      ],
+    ] as const) {
+      const out = tmp("stale");
+      mkdirSync(out, { recursive: true });
+      writeFileSync(join(out, LOCK_FILE), JSON.stringify(holder));
+      const r = await rho(...evalArgs(out, "--points", "1"));
+      expect(r.code, `${what}: ${r.stderr}`).toBe(0);
+      expect(readdirSync(out)).not.toContain(LOCK_FILE);
+    }
+  });
+
+  it.each(["SIGINT", "SIGTERM"] as const)(
+    "a run stopped by %s leaves no lock behind",
+    async (signal) => {
+      const out = tmp(`signal-${signal}`);
+      const plugin = fileURLToPath(new URL("./fixtures/hostile-attacks.mjs", import.meta.url));
+      const p = spawn(process.execPath, [BIN, "--plugin", plugin, ...evalArgs(out, "--attacks", "hang")], {
+        stdio: "ignore",
+      });
+      const closed = new Promise<number | null>((r) => p.on("close", (code) => r(code)));
+      // wait for the lock (the run has started and hangs in its attack), then stop it
+      const locked = () => existsSync(join(out, LOCK_FILE));
+      for (let i = 0; i < 400 && !locked(); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(locked()).toBe(true);
+      p.kill(signal);
+      await closed;
+      expect(locked()).toBe(false);
+    },
+    60_000,
+  );
 
   it("two processes on one --out never write a row twice", async () => {
     const out = tmp("two");

@@ -1,7 +1,7 @@
 // `rho eval` against plug-ins that misbehave (fixtures/hostile-attacks.mjs): rows that count are
 // verified, shares add up, nothing a plug-in does changes what the other attacks see, and no
 // plug-in can hang the run or end it early.
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -86,6 +86,12 @@ describe("rho eval with hostile plug-ins", () => {
     }
     expect(b.certified.value + b.nonRobust.value + b.unknown.value).toBeCloseTo(1, 12);
     expect(b.conflicting).toBe(0);
+    // run.json names the module each plug-in attack came from, with its hash; rho's own have none
+    const spec = JSON.parse(readFileSync(join(dir, "run.json"), "utf8"));
+    const nan = spec.attacks.find((a: { name: string }) => a.name === "nan-example");
+    expect(nan.plugin.path).toBe(plugin);
+    expect(nan.plugin.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(spec.attacks.find((a: { name: string }) => a.name === "fgsm").plugin).toBeUndefined();
   }, 120_000);
 
   it("an attack that never answers or never yields is stopped at --attack-time-limit; the run goes on", async () => {
@@ -113,5 +119,19 @@ describe("rho eval with hostile plug-ins", () => {
       expect(row.reason).toMatch(/worker/);
     }
     expect(JSON.parse(r.stdout).summary).toHaveLength(2);
+  }, 120_000);
+
+  it("an attack name with /, # and ? still makes a report whose files and links work", async () => {
+    const dir = out();
+    expect((await rho(...evalArgs(dir, "odd/name#1?,fgsm"))).code).toBe(0);
+    const rep = join(dir, "..", "report");
+    const r = await rho("--plugin", plugin, "report", dir, "--out", rep, "--examples", "2");
+    expect(r.code, r.stderr).toBe(0);
+    const images = readdirSync(join(rep, "figure2"));
+    const odd = images.filter((f) => f.includes("odd_name_1_-"));
+    expect(odd.length).toBeGreaterThan(0);
+    for (const f of images) expect(f).toMatch(/^[A-Za-z0-9._-]+\.png$/);
+    const html = readFileSync(join(rep, "index.html"), "utf8");
+    for (const f of odd) expect(html).toContain(`src="figure2/${f}"`);
   }, 120_000);
 });

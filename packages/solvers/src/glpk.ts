@@ -76,7 +76,7 @@ class GlpkSolver implements LpSolver {
       const hitLimit =
         opts.timeLimit !== undefined && (performance.now() - t0) / 1000 >= 0.95 * opts.timeLimit;
       let status = this.status(res.status, hitLimit);
-      if (mip && res.status === g.GLP_UNDEF) {
+      if (mip && res.status === g.GLP_UNDEF && !hitLimit) {
         // intopt gives no verdict when the relaxation has none; classify through the relaxation.
         const relaxed = run({ ...problem, generals: [] }, false);
         status =
@@ -86,6 +86,8 @@ class GlpkSolver implements LpSolver {
               ? "infeasible_or_unbounded"
               : "error";
       }
+      if (status === "time_limit")
+        return { status, message: `GLPK stopped at the time limit of ${opts.timeLimit} s` };
       if (status !== "optimal") return { status, message: `GLPK status ${res.status}` };
       return { status, primal: Float64Array.from({ length: lp.numCols }, (_, j) => res.vars[`c${j}`] ?? 0) };
     });

@@ -1,3 +1,4 @@
+import { Worker } from "node:worker_threads";
 import {
   colName,
   concatRows,
@@ -6,7 +7,6 @@ import {
   rowName,
   validateProgram,
 } from "@rho/constraints";
-import { Worker } from "node:worker_threads";
 import * as highsModule from "highs";
 import { UnsupportedError } from "./errors.js";
 import type { LpResult, LpSession, LpSolver, LpStatus, SolveOptions } from "./types.js";
@@ -288,16 +288,19 @@ function solveInWorker(lp: LinearProgram, opts: SolveOptions): Promise<LpResult>
       worker.removeAllListeners("error");
       worker.removeAllListeners("exit");
     };
-    const timer = setTimeout(() => {
-      done();
-      void worker.terminate();
-      resolve({
-        status: "time_limit",
-        solver: "highs",
-        seconds: (performance.now() - t0) / 1000,
-        message: `HiGHS had not stopped at the time limit of ${limit} s: ended`,
-      });
-    }, 1000 * (limit + HARD_STOP_SLACK));
+    const timer = setTimeout(
+      () => {
+        done();
+        void worker.terminate();
+        resolve({
+          status: "time_limit",
+          solver: "highs",
+          seconds: (performance.now() - t0) / 1000,
+          message: `HiGHS had not stopped at the time limit of ${limit} s: ended`,
+        });
+      },
+      1000 * (limit + HARD_STOP_SLACK),
+    );
     worker.on("message", (a: { result?: LpResult; error?: { name: string; message: string } }) => {
       done();
       worker.unref();
@@ -305,7 +308,10 @@ function solveInWorker(lp: LinearProgram, opts: SolveOptions): Promise<LpResult>
       else idle = worker;
       if (a.result) resolve(a.result);
       else {
-        const e = a.error?.name === "UnsupportedError" ? new UnsupportedError(a.error.message) : new Error(a.error?.message);
+        const e =
+          a.error?.name === "UnsupportedError"
+            ? new UnsupportedError(a.error.message)
+            : new Error(a.error?.message);
         reject(e);
       }
     });

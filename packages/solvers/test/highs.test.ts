@@ -1,8 +1,7 @@
-import type { LinearProgram } from "@rho/constraints";
 import { solverConformance } from "@rho/solvers/testing";
 import { describe, expect, it } from "vitest";
 import { createHighsSolver, UnsupportedError } from "../src/index.js";
-import { denseLp, sliceRows } from "./programs.js";
+import { denseLp, knapsack, marketSplit, sliceRows } from "./programs.js";
 
 describe("highs", () => {
   solverConformance(createHighsSolver);
@@ -41,34 +40,6 @@ describe("highs", () => {
 });
 
 describe("highs MILPs with a time limit (solved in a worker thread ended at the limit)", () => {
-  // max Σ v·x s.t. Σ w·x ≤ cap, x ∈ {0,1}: a knapsack, written as a minimisation
-  const knapsack = (n: number, seed: number): LinearProgram => {
-    let s = seed;
-    const r = () => {
-      s = (s * 1103515245 + 12345) % 2147483648;
-      return (s / 2147483648) * 100 + 1;
-    };
-    const w = Array.from({ length: n }, r);
-    const v = Array.from({ length: n }, r);
-    return {
-      numCols: n,
-      sense: "min",
-      objective: Float64Array.from(v, (x) => -x),
-      objectiveOffset: 0,
-      colLower: new Float64Array(n),
-      colUpper: new Float64Array(n).fill(1),
-      integer: new Uint8Array(n).fill(1),
-      rows: {
-        count: 1,
-        starts: Int32Array.of(0, n),
-        indices: Int32Array.from({ length: n }, (_, i) => i),
-        values: Float64Array.from(w),
-        lower: Float64Array.of(Number.NEGATIVE_INFINITY),
-        upper: Float64Array.of(w.reduce((a, b) => a + b, 0) / 3),
-      },
-    };
-  };
-
   it("gives the in-thread answer", async () => {
     const s = await createHighsSolver();
     for (const seed of [1, 2, 3, 4]) {
@@ -79,6 +50,13 @@ describe("highs MILPs with a time limit (solved in a worker thread ended at the 
       expect(there.objective).toBeCloseTo(here.objective as number, 9);
       expect(there.primal?.length).toBe(12);
     }
+  });
+
+  it("a MILP that needs longer stops at its limit", async () => {
+    const t0 = performance.now();
+    const r = await (await createHighsSolver()).solve(marketSplit(5, 7), { timeLimit: 0.5 });
+    expect(r.status).toBe("time_limit");
+    expect((performance.now() - t0) / 1000).toBeLessThan(0.5 * 1.1 + 0.2);
   });
 
   it("keeps the solver's errors as they are", async () => {

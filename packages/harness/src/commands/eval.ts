@@ -30,7 +30,7 @@ import { pct, withInterval } from "../format.js";
 import { checkFits, initBackend, loadNetwork, loadSplit, resolveModel } from "../inputs.js";
 import { acquireLock } from "../lock.js";
 import type { Output } from "../output.js";
-import { loadedPlugins } from "../plugins.js";
+import { loadedPlugins, pluginOf } from "../plugins.js";
 import { progressBar } from "../progress.js";
 import { VERSION } from "../version.js";
 
@@ -119,11 +119,15 @@ export async function evalCommand(o: EvalOptions, out: Output): Promise<number> 
       dataDir: o.dataDir ? resolve(o.dataDir) : null,
     },
     attacks: [
-      ...attacks.map((a, i) => ({
-        name: a.name,
-        family: a.family,
-        options: options[i] as Record<string, unknown>,
-      })),
+      ...attacks.map((a, i) => {
+        const plugin = pluginOf(a.name);
+        return {
+          name: a.name,
+          family: a.family,
+          options: options[i] as Record<string, unknown>,
+          ...(plugin ? { plugin } : {}),
+        };
+      }),
       ...boundNames.map((name) => ({ name, family: "bound" as const, options: boundOptions })),
     ],
     target,

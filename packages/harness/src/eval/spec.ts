@@ -21,6 +21,8 @@ export interface AttackConfig {
   readonly family: "minimum-distance" | "fixed-epsilon" | "bound";
   /** Every option the attack ran with, defaults filled in. */
   readonly options: Readonly<Record<string, unknown>>;
+  /** A plug-in attack: the module that registered it and its file's sha256. */
+  readonly plugin?: { readonly path: string; readonly sha256: string | null };
 }
 
 /** Everything that decides a run's results; two runs are comparable when these agree. */
@@ -135,6 +137,8 @@ export function specDifferences(
       const y = b.attacks[i] as AttackConfig;
       if (!same(x.options, y.options) || x.family !== y.family)
         out.push(`${x.name}'s options (${JSON.stringify(x.options)} vs ${JSON.stringify(y.options)})`);
+      if (x.plugin?.sha256 !== y.plugin?.sha256)
+        out.push(`${x.name}'s plug-in (${x.plugin?.path ?? "built in"} vs ${y.plugin?.path ?? "built in"})`);
     }
   if (a.eps !== b.eps) out.push(`ε (${a.eps} vs ${b.eps})`);
   if (a.target !== b.target) out.push(`--target (${a.target} vs ${b.target})`);
@@ -186,6 +190,7 @@ const attackConfigSchema = z.object({
   name: z.string(),
   family: z.enum(["minimum-distance", "fixed-epsilon", "bound"]),
   options: z.record(z.unknown()),
+  plugin: z.object({ path: z.string(), sha256: z.string().nullable() }).optional(),
 });
 const runSpecSchema = z.object({
   rho: z.string(),

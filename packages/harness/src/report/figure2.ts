@@ -1,7 +1,7 @@
 // Figure 2: original, adversarial and scaled perturbation for a few points of a run.
 import { type Dataset, image, loadDataset } from "@rho/datasets";
 import { decodeExample, type ResultRow, splitHash } from "../eval/spec.js";
-import { slug } from "../format.js";
+import { fileSlug } from "../format.js";
 import { comparisonPng } from "../images.js";
 import type { ReportRun } from "./runs.js";
 
@@ -70,7 +70,7 @@ export function exampleImages(run: ReportRun, data: Dataset, count: number): Exa
     [...rows]
       .sort((a, b) => order.indexOf(a.attack) - order.indexOf(b.attack))
       .map((r) => ({
-        file: `${slug(run.name)}-${r.index}-${r.attack}.png`,
+        file: `${fileSlug(run.name)}-${r.index}-${fileSlug(r.attack)}.png`,
         png: comparisonPng(data, image(data, r.index), decodeExample(r.example as string)),
         model: run.name,
         attack: r.attack,
