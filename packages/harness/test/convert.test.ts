@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { image, loadDataset } from "@rho/datasets";
 import { loadModel } from "@rho/models";
+import onnxProto from "onnx-proto";
 import { describe, expect, it } from "vitest";
 import { rho } from "./capture.js";
 
@@ -77,5 +78,25 @@ describe("ONNX models in the CLI, and rho convert", () => {
           .filter((l) => l.startsWith("rho:")),
       ).toHaveLength(1);
     }
+  });
+
+  it("a graph with two outputs needs --output NAME; the model card says which was taken", async () => {
+    const { onnx } = onnxProto;
+    const model = onnx.ModelProto.decode(readFileSync(join(ONNX, "mlp.onnx")));
+    const graph = model.graph as NonNullable<typeof model.graph>;
+    const logits = graph.output?.[0]?.name as string;
+    const hidden = graph.node?.find((n) => n.opType === "Relu")?.output?.[0] as string;
+    graph.output = [onnx.ValueInfoProto.create({ name: hidden }), ...(graph.output ?? [])];
+    const dir = mkdtempSync(join(tmpdir(), "rho-convert-"));
+    const two = join(dir, "two.onnx");
+    writeFileSync(two, onnx.ModelProto.encode(model).finish());
+    const refused = await rho("convert", two, "--out", join(dir, "a"));
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim().split("\n")).toHaveLength(1);
+    expect(refused.stderr).toMatch(/2 outputs .*--output NAME/);
+    expect(existsSync(join(dir, "a", "model.json"))).toBe(false);
+    const ok = await rho("convert", two, "--out", join(dir, "b"), "--output", logits);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(readFileSync(join(dir, "b", "MODEL_CARD.md"), "utf8")).toContain(`graph output \`${logits}\``);
   });
 });
