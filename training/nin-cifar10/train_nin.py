@@ -23,7 +23,7 @@ import hashlib
 import json
 import math
 import os
-import struct
+import signal
 import sys
 import time
 
@@ -197,6 +197,15 @@ def train(args):
         save_atomic({"config": config, "model": model.state_dict(), "optimizer": opt.state_dict(), "state": state,
                      "generator": gen.get_state(), "torch_rng": torch.get_rng_state(), "data_sha256": data_sha}, ckpt_path)
 
+    # SIGTERM or Ctrl-C: finish the batch, checkpoint, exit (a restart loses nothing)
+    stop = {"now": False}
+
+    def ask_stop(signum, frame):
+        stop["now"] = True
+
+    signal.signal(signal.SIGTERM, ask_stop)
+    signal.signal(signal.SIGINT, ask_stop)
+
     model.train()
     while state["epoch"] < config["epochs"]:
         epoch = state["epoch"]
@@ -229,11 +238,15 @@ def train(args):
                 rate = state["seen"] / max(state["epoch_seconds"], 1e-9)
                 print(f"epoch {epoch + 1}/{config['epochs']} batch {b + 1}/{steps_per_epoch} "
                       f"loss {state['loss_sum'] / state['seen']:.4f} {rate:.1f} images/s", flush=True)
-            if now - last_save > args.save_minutes * 60:
+            if now - last_save > args.save_minutes * 60 or stop["now"]:
                 checkpoint()
                 last_save = now
+            if stop["now"]:
+                print(f"stopped at epoch {epoch + 1}, batch {b + 1}: checkpoint saved", flush=True)
+                return
         t_eval = time.time()
-        test_acc = evaluate(model, test_x, test_y, device)
+        last = epoch + 1 == config["epochs"]
+        test_acc = evaluate(model, test_x, test_y, device) if last or (epoch + 1) % args.eval_every == 0 else None
         entry = {"epoch": epoch + 1, "lr_end": opt.param_groups[0]["lr"], "train_loss": state["loss_sum"] / state["seen"],
                  "train_accuracy": state["correct"] / state["seen"], "test_accuracy": test_acc,
                  "train_seconds": round(state["epoch_seconds"], 1), "eval_seconds": round(time.time() - t_eval, 1),
@@ -342,6 +355,7 @@ def main():
     t.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     t.add_argument("--device", default="cpu")
     t.add_argument("--save-minutes", type=float, default=10)
+    t.add_argument("--eval-every", type=int, default=5, help="test accuracy every N epochs (and after the last)")
     e = sub.add_parser("export")
     e.add_argument("--state-dir", default=HERE)
     e.add_argument("--out", required=True)

@@ -10,7 +10,7 @@ const threshold = (rho: number, ms = 0): BoundMethod => ({
   description: "certifies ε < rho",
   async certify(q) {
     if (ms) await new Promise((r) => setTimeout(r, ms));
-    return { status: q.eps < rho ? "certified" : "unknown" };
+    return { status: q.eps < rho ? "certified" : "unknown", diagnostics: {} };
   },
 });
 
