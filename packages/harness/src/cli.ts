@@ -214,6 +214,10 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
       "--output <name>",
       "ONNX: the graph output that holds the logits (required when the graph has several)",
     )
+    .option(
+      "--input-layout <nchw|nhwc>",
+      "ONNX: how a 4-D input holds its image, needed where the graph flattens it before any convolution (a convolution or a leading Transpose says it otherwise)",
+    )
     .option("--json", "print one JSON object on stdout", false)
     .action(async (model: string, o) => {
       setExit(await convertCommand({ ...o, model }, out));

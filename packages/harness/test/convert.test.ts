@@ -99,4 +99,25 @@ describe("ONNX models in the CLI, and rho convert", () => {
     expect(ok.code, ok.stderr).toBe(0);
     expect(readFileSync(join(dir, "b", "MODEL_CARD.md"), "utf8")).toContain(`graph output \`${logits}\``);
   });
+
+  it("an NHWC input flattened first is refused until --input-layout names it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rho-convert-"));
+    const onnx = join(ONNX, "mlp-nhwc.onnx");
+    const refused = await rho("convert", onnx, "--out", join(dir, "a"));
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim().split("\n")).toHaveLength(1);
+    expect(refused.stderr).toMatch(/--input-layout nchw\|nhwc/);
+    const attack = await rho("attack", "--model", onnx, "--index", "0");
+    expect(attack.code).toBe(2);
+    const bad = await rho("convert", onnx, "--out", join(dir, "b"), "--input-layout", "hwcn");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--input-layout must be nchw or nhwc, got "hwcn"/);
+    const ok = await rho("convert", onnx, "--out", join(dir, "c"), "--input-layout", "nhwc");
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(readFileSync(join(dir, "c", "MODEL_CARD.md"), "utf8")).toMatch(/input layout NHWC/);
+    const net = await loadModel(join(dir, "c"));
+    const e = JSON.parse(readFileSync(join(ONNX, "mlp-nhwc.expected.json"), "utf8")).inputs[1];
+    const got = net.forward64(e.pixels).logits;
+    e.logits.forEach((v: number, j: number) => expect(Math.abs((got[j] as number) - v)).toBeLessThan(1e-4));
+  });
 });

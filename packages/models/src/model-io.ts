@@ -6,7 +6,7 @@ import { ModelError } from "./errors.js";
 import { fromLayersArtifacts, type LayersArtifacts, toLayersArtifacts, type WeightSpec } from "./keras.js";
 import { fileInModelFolder, readRange } from "./model-folder.js";
 import type { Network } from "./network.js";
-import { fromOnnx } from "./onnx/import.js";
+import { fromOnnx, type InputLayout } from "./onnx/import.js";
 import { decodeModel } from "./onnx/proto.js";
 import type { Preprocess } from "./preprocess.js";
 
@@ -22,6 +22,8 @@ interface ModelJson {
 export interface LoadOptions {
   /** ONNX: the graph output that holds the logits (needed when the graph has several). */
   readonly output?: string;
+  /** ONNX: how a 4-D input holds its image, where the graph does not say (a Flatten first). */
+  readonly inputLayout?: InputLayout;
 }
 
 /**
@@ -138,7 +140,7 @@ async function loadOnnx(
   const dir = dirname(file);
   const pre = preprocess ?? (await readPreprocess(dir));
   try {
-    return fromOnnx(decodeModel(bytes, file), dir, file, pre, opts.output);
+    return fromOnnx(decodeModel(bytes, file), dir, file, pre, opts.output, opts.inputLayout);
   } catch (e) {
     if (e instanceof ModelError) throw e;
     throw new ModelError(`${file}: ${(e as Error).message}`);

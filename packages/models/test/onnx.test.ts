@@ -63,6 +63,10 @@ const CASES: [string, string, string][] = [
   ["avgpad", "avgpad", "conv2d,relu,conv2d,avgpool,maxpool,flatten,dense"],
   // the dynamo exporter's shape: Transpose + MatMul + Add in local functions, external data
   ["mlp-functions", "mlp", "flatten,dense,relu,dense,relu,dense"],
+  // an NHWC colour input made NCHW by a leading Transpose (tf2onnx's export): rho's own layout
+  ["conv-nhwc", "conv-nhwc", "conv2d,relu,maxpool,flatten,dense"],
+  // VNN-COMP mnistfc's input [N, 784, 1]
+  ["mlp-nd1", "mlp-nd1", "dense,relu,dense"],
 ];
 
 describe("ONNX import (fixtures exported by PyTorch)", () => {
@@ -82,6 +86,22 @@ describe("ONNX import (fixtures exported by PyTorch)", () => {
         close(got.subarray(i * k, (i + 1) * k), e.logits, `input ${i} (tfjs)`);
     });
   }
+
+  it("never guesses a layout: an NHWC input flattened first needs --input-layout, then imports right", async () => {
+    // read as NCHW, [N, 28, 28, 1] would be a 28-channel 28×1 image: every digit flattened transposed
+    await refuse(
+      fixture("mlp-nhwc"),
+      /the input \[N,28,28,1\] reaches Reshape .* does not say whether it is NCHW or NHWC; name it: rho convert --input-layout nchw\|nhwc/,
+    );
+    const net = await loadModel(fixture("mlp-nhwc"), undefined, { inputLayout: "nhwc" });
+    expect(net.inputShape).toEqual([28, 28, 1]);
+    for (const e of expected("mlp-nhwc").inputs) close(net.forward64(e.pixels).logits, e.logits, "nhwc");
+    // the graph's own word wins over a contradicting flag
+    const err = await loadModel(fixture("conv-nhwc"), undefined, { inputLayout: "nchw" }).catch((e) => e);
+    expect((err as Error).message).toMatch(/--input-layout nchw contradicts the graph: its first Transpose/);
+    // [N, 1, H, W] flattened: both readings feed the same pixels, nothing to ask
+    expect((await loadModel(fixture("mlp"))).inputShape).toEqual([28, 28, 1]);
+  });
 
   it("folds a Normalize inside the model into the preprocessing after rho.json's mapping", async () => {
     const net = await loadModel(fixture("normnet"));

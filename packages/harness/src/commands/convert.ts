@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
+  type InputLayout,
   meanStd,
   modelFiles,
   type Network,
@@ -20,6 +21,8 @@ export interface ConvertOptions {
   preprocess?: string;
   /** ONNX: the graph output holding the logits, when the graph has several. */
   output?: string;
+  /** ONNX: nchw or nhwc, for a 4-D input the graph flattens before any convolution. */
+  inputLayout?: string;
   json: boolean;
 }
 
@@ -65,7 +68,12 @@ export function parsePreprocess(spec: string, channels: number): Preprocess {
 export async function convertCommand(o: ConvertOptions, out: Output): Promise<number> {
   if (existsSync(join(o.out, "model.json")))
     throw new UsageError(`${o.out} already holds a model (model.json); choose another --out`);
-  const load = o.output === undefined ? {} : { output: o.output };
+  if (o.inputLayout !== undefined && o.inputLayout !== "nchw" && o.inputLayout !== "nhwc")
+    throw new UsageError(`--input-layout must be nchw or nhwc, got "${o.inputLayout}"`);
+  const load = {
+    ...(o.output === undefined ? {} : { output: o.output }),
+    ...(o.inputLayout === undefined ? {} : { inputLayout: o.inputLayout as InputLayout }),
+  };
   let net: Network = await loadNetwork(o.model, undefined, load);
   if (o.preprocess) {
     // the mapping comes before any arithmetic in the model itself (a Normalize inside an ONNX graph)
@@ -80,7 +88,7 @@ export async function convertCommand(o: ConvertOptions, out: Output): Promise<nu
   const card = [
     `# ${net.name} (converted by rho)`,
     "",
-    `Converted from \`${o.model}\` by \`rho convert\`${o.output === undefined ? "" : ` (the logits: graph output \`${o.output}\`)`}. Source files and their sha256:`,
+    `Converted from \`${o.model}\` by \`rho convert\`${o.output === undefined ? "" : ` (the logits: graph output \`${o.output}\`)`}${o.inputLayout === undefined ? "" : ` (input layout ${o.inputLayout.toUpperCase()}, as --input-layout said)`}. Source files and their sha256:`,
     "",
     ...sources.map((s) => `- \`${s.name}\`: \`${s.sha256}\``),
     "",

@@ -113,12 +113,16 @@ function pair(a: Attributes, name: string, dflt: number): [number, number] {
  * Converts a decoded ONNX model. `preprocess` maps 0–255 pixels to the model's input (default
  * pixel/255); arithmetic by constants at the input (a Normalize inside the model) is folded into it.
  */
+/** How a 4-D input holds an image: PyTorch's [N, C, H, W] or TensorFlow's [N, H, W, C]. */
+export type InputLayout = "nchw" | "nhwc";
+
 export function fromOnnx(
   model: ModelProto,
   dir: string,
   file: string,
   preprocess?: Preprocess,
   output?: string,
+  inputLayout?: InputLayout,
 ): Network {
   const graph = model.graph;
   if (!graph) throw new ModelError(`${file}: no graph`);
@@ -140,19 +144,25 @@ export function fromOnnx(
     );
   const inputName = realInputs[0]?.name ?? "";
   const dims = inputDims(model, inputName);
-  if (!dims || !(dims.length === 4 || dims.length === 2))
+  if (!dims || !(dims.length === 4 || dims.length === 2 || (dims.length === 3 && dims[2] === 1)))
     throw new ModelError(
-      `${file}: input "${inputName}" must be [N, C, H, W] or [N, K], got [${dims ?? "?"}]`,
+      `${file}: input "${inputName}" must be [N, C, H, W], [N, H, W, C], [N, K] or [N, K, 1], got [${dims ?? "?"}]`,
     );
   if (dims.slice(1).some((d) => d === null))
     throw new ModelError(
       `${file}: input "${inputName}" has a dynamic dimension other than the batch: [${dims.map((d) => d ?? "?")}]`,
     );
   const d = dims as number[];
+  const nodes = inlineFunctions(model, graph.node ?? []);
+  const layout = d.length === 4 ? imageLayout(nodes, inputName, consts, d, file, inputLayout) : undefined;
+  // the activation is an NHWC image until a Transpose makes it NCHW (or it is flattened)
+  let nhwc = layout === "nhwc";
   let act: Logical =
-    d.length === 4
-      ? { kind: "image", c: d[1] as number, h: d[2] as number, w: d[3] as number }
-      : { kind: "vector", k: d[1] as number };
+    layout === "nhwc"
+      ? { kind: "image", c: d[3] as number, h: d[1] as number, w: d[2] as number }
+      : layout === "nchw"
+        ? { kind: "image", c: d[1] as number, h: d[2] as number, w: d[3] as number }
+        : { kind: "vector", k: d[1] as number };
   const inputShape: Shape = act.kind === "image" ? [act.h, act.w, act.c] : [act.k];
   const channels = act.kind === "image" ? act.c : 1;
   const scale = preprocess ? [...preprocess.scale] : new Array<number>(channels).fill(1 / 255);
@@ -166,7 +176,6 @@ export function fromOnnx(
   let current = inputName;
   let finished = false; // a final Softmax was dropped
   let zeroPad: number[] | undefined; // [top, left, bottom, right] of a Pad for the next op
-  const nodes = inlineFunctions(model, graph.node ?? []);
   // layer names as TensorFlow.js accepts them (no leading "/", unique), from the ONNX node names
   const used = new Set<string>();
   const layerName = (raw: string, n: number) => {
@@ -249,7 +258,7 @@ export function fromOnnx(
           const last = layers[layers.length - 1];
           if (atInput) {
             // arithmetic on the raw input: fold into x = pixel·scale + shift, per channel
-            const per = perChannel(other, channels, act);
+            const per = perChannel(other, channels, act, nhwc);
             for (let c = 0; c < channels; c++) {
               const v = per[c] as number;
               if (op === "Add") shift[c] = (shift[c] as number) + v;
@@ -276,6 +285,7 @@ export function fromOnnx(
         }
         case "Conv": {
           if (act.kind !== "image") throw new Unsupported("Conv on a flat input");
+          if (nhwc) throw new Unsupported("Conv on the NHWC input (ONNX convolutions read NCHW)");
           const W = constant(1);
           if (!W || W.dims.length !== 4)
             throw new Unsupported("Conv weights must be a constant [F, C, kh, kw]");
@@ -312,6 +322,7 @@ export function fromOnnx(
         case "MaxPool":
         case "AveragePool": {
           if (act.kind !== "image") throw new Unsupported(`${op} on a flat input`);
+          if (nhwc) throw new Unsupported(`${op} on the NHWC input (ONNX pools read NCHW)`);
           const size = pair(a, "kernel_shape", 1);
           const strides = pair(a, "strides", 1);
           if ((a.ints("dilations") ?? [1, 1]).some((v) => v !== 1))
@@ -361,6 +372,7 @@ export function fromOnnx(
         case "ReduceMean":
         case "GlobalAveragePool":
           if (act.kind !== "image") throw new Unsupported(`${op} on a flat input`);
+          if (nhwc) throw new Unsupported(`${op} on the NHWC input`);
           if (op === "ReduceMean") {
             // the mean over height and width is a global average pool (axes from opset 18 on an input)
             const axes = Array.from((ins[1] ? constant(1)?.data : a.ints("axes")) ?? []).map(
@@ -389,13 +401,21 @@ export function fromOnnx(
             if (!ok)
               throw new Unsupported(`Reshape to [${target}] (supported: flattening to [N, -1] or [N, ${k}])`);
           }
-          act = flatten(act, layers, name);
+          act = flatten(act, layers, name, nhwc);
+          nhwc = false;
           break;
         }
         case "Transpose": {
+          const perm = a.ints("perm") ?? [];
+          if (nhwc) {
+            // the NHWC input made NCHW (tf2onnx's export): rho's own channels-last layout already
+            if (perm.join() !== "0,3,1,2")
+              throw new Unsupported(`perm [${perm}] on the NHWC input (supported: [0,3,1,2], to NCHW)`);
+            nhwc = false;
+            break;
+          }
           // only a layout change: the axes longer than 1 keep their order (a pooled [N, C, 1, 1]
           // moved to [N, 1, 1, C], say), so the data, flattened, is the same
-          const perm = a.ints("perm") ?? [];
           const dims =
             act.kind === "image"
               ? [1, act.c, act.h, act.w]
@@ -413,7 +433,8 @@ export function fromOnnx(
           if (op === "Gemm" && a.int("transA", 0) !== 0) throw new Unsupported("transA 1");
           if (act.kind === "image" && !(act.h === 1 && act.w === 1))
             throw new Unsupported(`${op} on an unflattened image`);
-          const vec = flatten(act, layers, layerName(`${name}_flatten`, n));
+          const vec = flatten(act, layers, layerName(`${name}_flatten`, n), nhwc);
+          nhwc = false;
           const B = constant(1);
           if (!B || B.dims.length !== 2) throw new Unsupported(`${op} weights must be a constant matrix`);
           const transB = op === "Gemm" && a.int("transB", 0) === 1;
@@ -470,12 +491,67 @@ export function fromOnnx(
   });
 }
 
+/** Ops that read a 4-D tensor as NCHW. */
+const NCHW_READERS = new Set(["Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "ReduceMean", "Pad"]);
+/** Ops between the input and its first reader that do not tell the layout. */
+const LAYOUT_FREE = new Set(["Identity", "Dropout", "Add", "Sub", "Mul", "Div"]);
+
+/**
+ * How the 4-D input holds its image, from the graph: NCHW when the first op that reads it is a
+ * convolution or pool, NHWC when it is a Transpose to NCHW (tf2onnx's export). A Flatten, Reshape
+ * or MatMul first cannot tell, and the two readings feed the network different pixels unless the
+ * second dimension is 1: then `given` (--input-layout) must say; rho never guesses.
+ */
+function imageLayout(
+  nodes: readonly NodeProto[],
+  input: string,
+  consts: ReadonlyMap<string, Tensor>,
+  d: readonly number[],
+  file: string,
+  given?: InputLayout,
+): InputLayout {
+  const known = new Set(consts.keys());
+  let current = input;
+  let inferred: InputLayout | undefined;
+  let reader = "";
+  for (const node of nodes) {
+    const ins = (node.input ?? []).filter(Boolean);
+    const out = node.output?.[0] ?? "";
+    if (node.opType === "Constant" || ins.every((v) => known.has(v))) {
+      known.add(out);
+      continue;
+    }
+    if (!ins.includes(current)) continue;
+    const op = node.opType ?? "";
+    if (LAYOUT_FREE.has(op)) {
+      current = out;
+      continue;
+    }
+    reader = `${op} "${node.name || out}"`;
+    if (NCHW_READERS.has(op)) inferred = "nchw";
+    else if (op === "Transpose" && new Attributes(node).ints("perm")?.join() === "0,3,1,2") inferred = "nhwc";
+    break;
+  }
+  const shown = `[${d.map((x, i) => (i === 0 ? "N" : x)).join(",")}]`;
+  if (given && inferred && given !== inferred)
+    throw new ModelError(
+      `${file}: --input-layout ${given} contradicts the graph: its first ${reader} reads the input as ${inferred.toUpperCase()}`,
+    );
+  if (inferred) return inferred;
+  if (given) return given;
+  if (d[1] === 1) return "nchw"; // [N, 1, H, W]: both readings take the pixels in the same order
+  throw new ModelError(
+    `${file}: the input ${shown} reaches ${reader || "the output"} before any convolution, so the graph does not say whether it is NCHW or NHWC; name it: rho convert --input-layout nchw|nhwc`,
+  );
+}
+
 /** Flattens the activation: rho flattens channels last, so the vector remembers PyTorch's order. */
-function flatten(act: Logical, layers: Layer[], name: string): Vector {
+function flatten(act: Logical, layers: Layer[], name: string, nhwc = false): Vector {
   if (act.kind === "vector") return act;
   const { c, h, w } = act;
   layers.push({ kind: "flatten", name });
-  if (c === 1 || (h === 1 && w === 1)) return { kind: "vector", k: c * h * w };
+  // an NHWC tensor flattens in rho's own (channels-last) order
+  if (nhwc || c === 1 || (h === 1 && w === 1)) return { kind: "vector", k: c * h * w };
   const order = new Int32Array(c * h * w);
   for (let ch = 0; ch < c; ch++)
     for (let i = 0; i < h; i++)
@@ -484,12 +560,12 @@ function flatten(act: Logical, layers: Layer[], name: string): Vector {
 }
 
 /** A constant broadcast per input channel (a scalar, [C], [C,1,1] or [1,C,1,1]). */
-function perChannel(t: Tensor, channels: number, act: Logical): number[] {
+function perChannel(t: Tensor, channels: number, act: Logical, nhwc: boolean): number[] {
   const n = t.data.length;
   if (n === 1) return new Array<number>(channels).fill(t.data[0] as number);
   const trailing = t.dims.slice(t.dims.findIndex((d) => d !== 1));
-  // [C, 1, 1] after leading ones: one value per channel of NCHW
-  const ok = act.kind === "image" && n === channels && trailing.length === 3;
+  // NCHW: [C, 1, 1] after leading ones; NHWC: [C] after leading ones
+  const ok = act.kind === "image" && n === channels && trailing.length === (nhwc ? 1 : 3);
   if (!ok)
     throw new Unsupported(
       `a constant of shape [${t.dims}] at the input (supported: a scalar or one value per channel)`,
