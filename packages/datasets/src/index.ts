@@ -10,4 +10,12 @@ export {
   loadMnist,
   MNIST_CLASSES,
 } from "./mnist.js";
-export { type DatasetEntry, datasetEntries, datasetNames, loadDataset, registerDataset } from "./registry.js";
+export {
+  type DatasetEntry,
+  type DatasetSource,
+  datasetEntries,
+  datasetEntry,
+  datasetNames,
+  loadDataset,
+  registerDataset,
+} from "./registry.js";

@@ -3,12 +3,24 @@ import type { Dataset, Split } from "./dataset.js";
 import { DatasetError } from "./errors.js";
 import { loadFashionMnist, loadMnist } from "./mnist.js";
 
+/** Where a dataset that does not ship with rho is published, and how to know the copy is right. */
+export interface DatasetSource {
+  /** The official archive (a .tar.gz). */
+  readonly url: string;
+  /** The folder inside the archive that holds the files; it becomes the --data-dir. */
+  readonly folder: string;
+  /** Every file the loader reads, with its size and the publisher's md5. */
+  readonly files: readonly { readonly name: string; readonly bytes: number; readonly md5: string }[];
+}
+
 export interface DatasetEntry {
   readonly name: string;
   readonly description: string;
   /** Whether the data ships with rho (no --data-dir needed). */
   readonly embedded: boolean;
   readonly load: (split: Split, dir?: string) => Dataset;
+  /** Where `rho data fetch` gets it, for data that does not ship with rho. */
+  readonly source?: DatasetSource;
 }
 
 const needDir =
@@ -16,7 +28,7 @@ const needDir =
   (dir: string | undefined): string => {
     if (dir === undefined)
       throw new DatasetError(
-        `${name} is not shipped with rho: give the directory holding ${what} (--data-dir)`,
+        `${name} is not shipped with rho: give the directory holding ${what} (--data-dir)${entries.get(name)?.source ? `, or download it once: npx rho data fetch ${name}` : ""}`,
       );
     return dir;
   };
@@ -28,6 +40,7 @@ export function registerDataset(entry: DatasetEntry): void {
 }
 export const datasetNames = (): string[] => [...entries.keys()];
 export const datasetEntries = (): readonly DatasetEntry[] => [...entries.values()];
+export const datasetEntry = (name: string): DatasetEntry | undefined => entries.get(name);
 
 /** Loads a registered dataset's split; `dir` overrides the embedded copy where there is one. */
 export function loadDataset(name: string, split: Split, dir?: string): Dataset {
@@ -56,4 +69,17 @@ registerDataset({
   description: "CIFAR-10, 32×32 RGB, binary version (data_batch_1..5.bin, test_batch.bin) in a directory",
   embedded: false,
   load: (split, dir) => loadCifar10(split, needDir("cifar10", "data_batch_1..5.bin and test_batch.bin")(dir)),
+  // the binary version's files and the md5 sums the dataset's page publishes for them
+  source: {
+    url: "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz",
+    folder: "cifar-10-batches-bin",
+    files: [
+      ["data_batch_1.bin", "5dd7e06a14cb22eb9f671a540d1b7c25"],
+      ["data_batch_2.bin", "5ea93a67294ea407fff1d09f752e9692"],
+      ["data_batch_3.bin", "942cd6a4bcdd0dd3c604fbe906cb4421"],
+      ["data_batch_4.bin", "ae636b3ba5c66a11e91e8cb52e771fcb"],
+      ["data_batch_5.bin", "53f37980c15c3d472c316c40844f3f0d"],
+      ["test_batch.bin", "803d5f7f4d78ea53de84dbe85f74fb6d"],
+    ].map(([name, md5]) => ({ name: name as string, bytes: 30_730_000, md5: md5 as string })),
+  },
 });

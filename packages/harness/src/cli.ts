@@ -15,6 +15,7 @@ import { attackCommand } from "./commands/attack.js";
 import { boundCommand } from "./commands/bound.js";
 import { compareCommand } from "./commands/compare.js";
 import { convertCommand } from "./commands/convert.js";
+import { dataFetchCommand } from "./commands/data.js";
 import { demo } from "./commands/demo.js";
 import { DEFAULT_ATTACK_TIME_LIMIT, defaultWorkers, evalCommand } from "./commands/eval.js";
 import { finetuneCommand } from "./commands/finetune.js";
@@ -522,6 +523,22 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
     .option("--json", "print one JSON object on stdout", false)
     .action(async (runs: string[], o) => {
       setExit(await reportCommand(runs, o, out));
+    });
+
+  const data = program.command("data").description("Datasets that do not ship with rho.");
+  data
+    .command("fetch")
+    .description(
+      "Download a dataset from its publisher (CIFAR-10: the official binary archive), check every file's " +
+        "size and md5 against the published ones, and unpack it; a cut download or a wrong checksum is " +
+        "refused (exit 2) and leaves nothing behind. Offline, give the files' folder with --data-dir instead.",
+    )
+    .argument("<name>", "the dataset (cifar10)")
+    .option("--dir <dir>", "where the files go (default: ~/.cache/rho/<folder>, or under $XDG_CACHE_HOME)")
+    .option("--url <url>", "download from this address instead (a mirror of the same archive)")
+    .option("--json", "print one JSON object on stdout", false)
+    .action(async (name: string, o) => {
+      setExit(await dataFetchCommand({ ...o, name }, out));
     });
 
   const lp = program.command("lp").description("Work with linear programs in CPLEX LP format.");
