@@ -14,6 +14,7 @@ const PACKAGES = [
   "attacks",
   "metrics",
   "bounds",
+  "verify",
 ];
 const TESTING: Record<string, string> = {
   constraints: "constraints/src/testing.ts",

@@ -1,0 +1,22 @@
+import type { SpecCase, VnnSpec } from "./vnnlib.js";
+
+/** Whether input x and output y lie in the unsafe set a spec describes (what `sat` means). */
+export function violates(spec: VnnSpec, x: ArrayLike<number>, y: ArrayLike<number>): boolean {
+  return spec.cases.some(
+    (c) => inBox(c, x) && c.outputs.some((rows) => rows.every((r) => dot(r.coef, y) <= r.bound)),
+  );
+}
+
+export function inBox(c: SpecCase, x: ArrayLike<number>): boolean {
+  for (let i = 0; i < c.lo.length; i++) {
+    const v = x[i] as number;
+    if (!(v >= (c.lo[i] as number) && v <= (c.hi[i] as number))) return false;
+  }
+  return true;
+}
+
+const dot = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i] as number) * (b[i] as number);
+  return s;
+};
