@@ -11,12 +11,16 @@ const { values } = parseArgs({
   options: { dir: { type: "string" }, repeats: { type: "string", default: "5" }, out: { type: "string" } },
 });
 if (!values.dir) {
-  console.error("usage: npm run bench:vnnlib -- --dir FOLDER_WITH_VNNLIB_FILES [--repeats 5] [--out FILE.json]");
+  console.error(
+    "usage: npm run bench:vnnlib -- --dir FOLDER_WITH_VNNLIB_FILES [--repeats 5] [--out FILE.json]",
+  );
   process.exit(2);
 }
 const dir = values.dir;
 const repeats = Number(values.repeats);
-const files = readdirSync(dir).filter((f) => f.endsWith(".vnnlib")).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith(".vnnlib"))
+  .sort();
 const rows = files.map((f) => {
   const text = readFileSync(join(dir, f), "utf8");
   const times: number[] = [];
