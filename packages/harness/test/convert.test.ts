@@ -121,4 +121,23 @@ describe("ONNX models in the CLI, and rho convert", () => {
     for (const [j, v] of (e.logits as number[]).entries())
       expect(Math.abs((got[j] as number) - v)).toBeLessThan(1e-4);
   });
+
+  it.each(["mlp-nd1", "bn", "conv-bn", "view"])(
+    "%s: imported, attacked by alp and bounded by crown, the bound below the example",
+    async (name) => {
+      const onnx = join(ONNX, `${name}.onnx`);
+      const net = await loadModel(onnx);
+      const test = loadDataset("mnist", "test");
+      const index = Array.from({ length: 100 }, (_, i) => i).find(
+        (i) => net.predict64(image(test, i)) === test.labels[i],
+      );
+      expect(index, "a point the untrained fixture gets right").toBeDefined();
+      const a = await rho("attack", "--model", onnx, "--index", String(index), "--backend", "cpu", "--json");
+      expect(a.code, a.stderr).toBe(0);
+      const b = await rho("bound", "--model", onnx, "--index", String(index), "--method", "crown", "--json");
+      expect(b.code, b.stderr).toBe(0);
+      const [attack, bound] = [JSON.parse(a.stdout), JSON.parse(b.stdout)];
+      if (attack.status === "adversarial") expect(bound.lower).toBeLessThanOrEqual(attack.rho);
+    },
+  );
 });

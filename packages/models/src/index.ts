@@ -32,7 +32,7 @@ export { LAYER_MODULES, moduleFor } from "./layers/index.js";
 export { fileInModelFolder, readRange } from "./model-folder.js";
 export { type LoadOptions, loadModel, modelFiles, RHO_METADATA, saveModel } from "./model-io.js";
 export { argmax, describeLayer, type Forward, Network, type NetworkSpec } from "./network.js";
-export { type InputLayout, SUPPORTED_ONNX_OPS } from "./onnx/import.js";
+export { foldedOnImport, type InputLayout, SUPPORTED_ONNX_OPS } from "./onnx/import.js";
 export { meanStd, type Preprocess, rawPixels, unitPixels } from "./preprocess.js";
 export { isImage, type Padding, type Shape, showShape, size, window } from "./shape.js";
 export { fromTfjs, inputTensor, toTfjs } from "./tfjs.js";

@@ -7,6 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import onnxProto from "onnx-proto";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
+  foldedOnImport,
   inputTensor,
   loadModel,
   ModelError,
@@ -67,6 +68,13 @@ const CASES: [string, string, string][] = [
   ["conv-nhwc", "conv-nhwc", "conv2d,relu,maxpool,flatten,dense"],
   // VNN-COMP mnistfc's input [N, 784, 1]
   ["mlp-nd1", "mlp-nd1", "dense,relu,dense"],
+  // batch norms folded: at the input into the preprocessing, after a Gemm into its units (torch
+  // fused the one after the Conv itself)
+  ["bn", "bn", "conv2d,relu,maxpool,flatten,dense,relu,dense"],
+  // Conv → BatchNormalization left unfused: folded into the convolution's filters
+  ["conv-bn", "conv-bn", "conv2d,relu,flatten,dense"],
+  // x.view(x.size(0), -1): Shape → Gather → Unsqueeze → Concat → Reshape folded to a flatten
+  ["view", "view", "conv2d,relu,maxpool,flatten,dense"],
 ];
 
 describe("ONNX import (fixtures exported by PyTorch)", () => {
@@ -86,6 +94,15 @@ describe("ONNX import (fixtures exported by PyTorch)", () => {
         close(got.subarray(i * k, (i + 1) * k), e.logits, `input ${i} (tfjs)`);
     });
   }
+
+  it("says what it folded: batch norms and shape arithmetic", async () => {
+    expect(foldedOnImport(await loadModel(fixture("bn")))).toEqual([
+      expect.stringMatching(/^BatchNormalization /),
+      expect.stringMatching(/^BatchNormalization /),
+    ]);
+    expect(foldedOnImport(await loadModel(fixture("view")))).toEqual([expect.stringMatching(/^Shape /)]);
+    expect(foldedOnImport(await loadModel(fixture("mlp")))).toEqual([]);
+  });
 
   it("never guesses a layout: an NHWC input flattened first needs --input-layout, then imports right", async () => {
     // read as NCHW, [N, 28, 28, 1] would be a 28-channel 28×1 image: every digit flattened transposed

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
+  foldedOnImport,
   type InputLayout,
   meanStd,
   modelFiles,
@@ -94,6 +95,9 @@ export async function convertCommand(o: ConvertOptions, out: Output): Promise<nu
     "",
     `Input ${net.inputShape.join("×")}; pixels (0–255) map to the input by x = pixel · scale + shift per channel, scale [${net.preprocess.scale.map((v) => v.toPrecision(6)).join(", ")}], shift [${net.preprocess.shift.map((v) => v.toPrecision(6)).join(", ")}] (in rho.json).`,
     "",
+    ...(foldedOnImport(net).length
+      ? [`Folded on import: ${foldedOnImport(net).join(", ")}.`, ""]
+      : []),
     "Layers (channels last):",
     "",
     ...net.layers.map(

@@ -29,6 +29,8 @@ export const SUPPORTED_ONNX_OPS = [
   "Identity",
   "Dropout",
   "Pad (zero)",
+  "BatchNormalization (folded)",
+  "Shape, Gather, Unsqueeze, Squeeze, Concat, Cast, ConstantOfShape (on shapes, folded)",
   "Softmax",
   "LogSoftmax",
   "Constant",
@@ -113,6 +115,10 @@ function pair(a: Attributes, name: string, dflt: number): [number, number] {
  * Converts a decoded ONNX model. `preprocess` maps 0–255 pixels to the model's input (default
  * pixel/255); arithmetic by constants at the input (a Normalize inside the model) is folded into it.
  */
+const importNotes = new WeakMap<Network, readonly string[]>();
+/** The nodes an ONNX import folded away (batch norms into their layers, shape arithmetic), for model cards. */
+export const foldedOnImport = (net: Network): readonly string[] => importNotes.get(net) ?? [];
+
 /** How a 4-D input holds an image: PyTorch's [N, C, H, W] or TensorFlow's [N, H, W, C]. */
 export type InputLayout = "nchw" | "nhwc";
 
@@ -173,6 +179,8 @@ export function fromOnnx(
     );
 
   const layers: Layer[] = [];
+  /** What the import folded away (batch norms, shape arithmetic), for the model card. */
+  const folded: string[] = [];
   let current = inputName;
   let finished = false; // a final Softmax was dropped
   let zeroPad: number[] | undefined; // [top, left, bottom, right] of a Pad for the next op
@@ -208,8 +216,26 @@ export function fromOnnx(
             op,
             a,
             ins.map((v) => consts.get(v) as Tensor),
+            (t) => readTensor(t, dir, file),
           ),
         );
+        return;
+      }
+      if (op === "Shape") {
+        // the activation's shape, as PyTorch's x.view(x.size(0), -1) reads it: folded to a constant
+        // whose batch entry is NaN (symbolic), which Gather/Concat carry and Reshape accepts
+        if (ins[0] !== current) throw new Unsupported("Shape of a value other than the activation");
+        const full =
+          act.kind === "vector"
+            ? [Number.NaN, act.k]
+            : nhwc
+              ? [Number.NaN, act.h, act.w, act.c]
+              : [Number.NaN, act.c, act.h, act.w];
+        const rank = full.length;
+        const at = (v: number) => Math.min(rank, Math.max(0, v < 0 ? v + rank : v));
+        const shape = full.slice(at(a.int("start", 0)), a.has("end") ? at(a.int("end", rank)) : rank);
+        consts.set(out, { dims: [shape.length], data: Float64Array.from(shape) });
+        folded.push(`${op} "${node.name || out}"`);
         return;
       }
       if (!ins.includes(current))
@@ -247,6 +273,35 @@ export function fromOnnx(
         case "Relu":
           layers.push({ kind: "relu", name });
           break;
+        case "BatchNormalization": {
+          // inference: y = γ (x − μ) / √(σ² + ε) + β per channel, folded into the affine layer just
+          // before it (a Conv's filters, a Gemm's units) or into the preprocessing at the input
+          if (a.int("training_mode", 0) !== 0) throw new Unsupported("training_mode 1");
+          const [gamma, beta, mean, variance] = [1, 2, 3, 4].map((i) => constant(i));
+          if (!gamma || !beta || !mean || !variance) throw new Unsupported("statistics that are not constants");
+          const eps = a.float("epsilon", 1e-5);
+          const n = act.kind === "image" ? act.c : act.k;
+          if ([gamma, beta, mean, variance].some((t) => t.data.length !== n))
+            throw new Unsupported(`statistics for ${gamma.data.length} channels on ${n}`);
+          const mul = Float64Array.from(gamma.data, (g, c) => g / Math.sqrt((variance.data[c] as number) + eps));
+          const add = Float64Array.from(beta.data, (b, c) => b - (mul[c] as number) * (mean.data[c] as number));
+          const last = layers[layers.length - 1];
+          if (atInput && !nhwc && act.kind === "image") {
+            for (let c = 0; c < channels; c++) {
+              scale[c] = (scale[c] as number) * (mul[c] as number);
+              shift[c] = (shift[c] as number) * (mul[c] as number) + (add[c] as number);
+            }
+          } else if (last?.kind === "conv2d" || last?.kind === "dense") {
+            const units = last.kind === "dense" ? last.units : last.filters;
+            // HWIO (conv) and input-major (dense): the output index runs fastest
+            const weights = Float32Array.from(last.weights, (w, i) => w * (mul[i % units] as number));
+            const bias = Float32Array.from(last.bias, (b, u) => b * (mul[u] as number) + (add[u] as number));
+            layers[layers.length - 1] = { ...last, weights, bias };
+          } else
+            throw new Unsupported("BatchNormalization is supported right after a Conv or Gemm, or at the input");
+          folded.push(`${op} "${node.name || out}"`);
+          break;
+        }
         case "Add":
         case "Sub":
         case "Mul":
@@ -396,7 +451,7 @@ export function fromOnnx(
             const k = act.kind === "image" ? act.c * act.h * act.w : act.k;
             const ok =
               target.length === 2 &&
-              (target[0] === -1 || target[0] === 1 || target[0] === 0) &&
+              (target[0] === -1 || target[0] === 1 || target[0] === 0 || Number.isNaN(target[0])) &&
               (target[1] === -1 || target[1] === k);
             if (!ok)
               throw new Unsupported(`Reshape to [${target}] (supported: flattening to [N, -1] or [N, ${k}])`);
@@ -483,16 +538,26 @@ export function fromOnnx(
       `${file}: the graph's output [${outputs}] is not the end of its chain of layers ("${current}")`,
     );
   if (layers.length === 0) throw new ModelError(`${file}: the graph has no layers`);
-  return new Network({
+  const net = new Network({
     name: graph.name || "onnx",
     inputShape,
     preprocess: { scale, shift },
     layers,
   });
+  importNotes.set(net, folded);
+  return net;
 }
 
 /** Ops that read a 4-D tensor as NCHW. */
-const NCHW_READERS = new Set(["Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "ReduceMean", "Pad"]);
+const NCHW_READERS = new Set([
+  "Conv",
+  "MaxPool",
+  "AveragePool",
+  "GlobalAveragePool",
+  "ReduceMean",
+  "Pad",
+  "BatchNormalization",
+]);
 /** Ops between the input and its first reader that do not tell the layout. */
 const LAYOUT_FREE = new Set(["Identity", "Dropout", "Add", "Sub", "Mul", "Div"]);
 
@@ -521,7 +586,7 @@ function imageLayout(
       known.add(out);
       continue;
     }
-    if (!ins.includes(current)) continue;
+    if (!ins.includes(current) || node.opType === "Shape") continue; // a Shape reads no values
     const op = node.opType ?? "";
     if (LAYOUT_FREE.has(op)) {
       current = out;
@@ -581,7 +646,12 @@ function broadcastBias(t: Tensor, units: number): Float64Array {
 }
 
 /** Evaluates a node whose inputs are all constants. */
-function foldConstant(op: string, a: Attributes, ins: readonly Tensor[]): Tensor {
+function foldConstant(
+  op: string,
+  a: Attributes,
+  ins: readonly Tensor[],
+  read: (t: NonNullable<ReturnType<Attributes["tensor"]>>) => Tensor,
+): Tensor {
   const x = ins[0] as Tensor;
   switch (op) {
     case "Identity":
@@ -604,7 +674,51 @@ function foldConstant(op: string, a: Attributes, ins: readonly Tensor[]): Tensor
       const rest = prod(known.filter((s) => s !== -1));
       return { dims: known.map((s) => (s === -1 ? x.data.length / rest : s)), data: x.data };
     }
+    case "Cast":
+      return x;
+    case "Unsqueeze":
+    case "Squeeze": {
+      // only the dims change; shape vectors are what these see in practice
+      const axes = Array.from((ins[1] ? ins[1].data : a.ints("axes")) ?? []);
+      const rank = x.dims.length + (op === "Unsqueeze" ? axes.length : 0);
+      const norm = new Set(axes.map((v) => (v < 0 ? v + rank : v)));
+      const dims =
+        op === "Unsqueeze"
+          ? (() => {
+              const out: number[] = [];
+              let k = 0;
+              for (let i = 0; i < rank; i++) out.push(norm.has(i) ? 1 : (x.dims[k++] as number));
+              return out;
+            })()
+          : x.dims.filter((d, i) => (norm.size ? !norm.has(i) : d !== 1));
+      return { dims, data: x.data };
+    }
+    case "Gather": {
+      if (x.dims.length !== 1 || a.int("axis", 0) !== 0) throw new Unsupported("Gather other than from a vector");
+      const idx = ins[1] as Tensor;
+      const data = Float64Array.from(idx.data, (i) => {
+        const j = i < 0 ? i + x.data.length : i;
+        if (!(Number.isInteger(j) && j >= 0 && j < x.data.length)) throw new Unsupported(`Gather index ${i}`);
+        return x.data[j] as number;
+      });
+      return { dims: idx.dims, data };
+    }
+    case "Concat": {
+      if (ins.some((t) => t.dims.length > 1)) throw new Unsupported("Concat of constants other than vectors");
+      const data = Float64Array.from(ins.flatMap((t) => Array.from(t.data)));
+      return { dims: [data.length], data };
+    }
+    case "ConstantOfShape": {
+      const shape = Array.from(x.data);
+      if (!shape.every((d) => Number.isInteger(d) && d >= 0)) throw new Unsupported(`ConstantOfShape [${shape}]`);
+      const count = prod(shape);
+      if (count > 1 << 24) throw new Unsupported(`ConstantOfShape [${shape}]: too large`);
+      const v = a.tensor("value");
+      return { dims: shape, data: new Float64Array(count).fill(v ? (read(v).data[0] ?? 0) : 0) };
+    }
     default:
-      throw new Unsupported("on constants (supported there: Identity, Transpose, Reshape)");
+      throw new Unsupported(
+        "on constants (supported there: Identity, Transpose, Reshape, Cast, Unsqueeze, Squeeze, Gather, Concat, ConstantOfShape)",
+      );
   }
 }
