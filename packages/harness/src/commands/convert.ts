@@ -95,9 +95,7 @@ export async function convertCommand(o: ConvertOptions, out: Output): Promise<nu
     "",
     `Input ${net.inputShape.join("×")}; pixels (0–255) map to the input by x = pixel · scale + shift per channel, scale [${net.preprocess.scale.map((v) => v.toPrecision(6)).join(", ")}], shift [${net.preprocess.shift.map((v) => v.toPrecision(6)).join(", ")}] (in rho.json).`,
     "",
-    ...(foldedOnImport(net).length
-      ? [`Folded on import: ${foldedOnImport(net).join(", ")}.`, ""]
-      : []),
+    ...(foldedOnImport(net).length ? [`Folded on import: ${foldedOnImport(net).join(", ")}.`, ""] : []),
     "Layers (channels last):",
     "",
     ...net.layers.map(

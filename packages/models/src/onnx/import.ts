@@ -278,13 +278,20 @@ export function fromOnnx(
           // before it (a Conv's filters, a Gemm's units) or into the preprocessing at the input
           if (a.int("training_mode", 0) !== 0) throw new Unsupported("training_mode 1");
           const [gamma, beta, mean, variance] = [1, 2, 3, 4].map((i) => constant(i));
-          if (!gamma || !beta || !mean || !variance) throw new Unsupported("statistics that are not constants");
+          if (!gamma || !beta || !mean || !variance)
+            throw new Unsupported("statistics that are not constants");
           const eps = a.float("epsilon", 1e-5);
           const n = act.kind === "image" ? act.c : act.k;
           if ([gamma, beta, mean, variance].some((t) => t.data.length !== n))
             throw new Unsupported(`statistics for ${gamma.data.length} channels on ${n}`);
-          const mul = Float64Array.from(gamma.data, (g, c) => g / Math.sqrt((variance.data[c] as number) + eps));
-          const add = Float64Array.from(beta.data, (b, c) => b - (mul[c] as number) * (mean.data[c] as number));
+          const mul = Float64Array.from(
+            gamma.data,
+            (g, c) => g / Math.sqrt((variance.data[c] as number) + eps),
+          );
+          const add = Float64Array.from(
+            beta.data,
+            (b, c) => b - (mul[c] as number) * (mean.data[c] as number),
+          );
           const last = layers[layers.length - 1];
           if (atInput && !nhwc && act.kind === "image") {
             for (let c = 0; c < channels; c++) {
@@ -298,7 +305,9 @@ export function fromOnnx(
             const bias = Float32Array.from(last.bias, (b, u) => b * (mul[u] as number) + (add[u] as number));
             layers[layers.length - 1] = { ...last, weights, bias };
           } else
-            throw new Unsupported("BatchNormalization is supported right after a Conv or Gemm, or at the input");
+            throw new Unsupported(
+              "BatchNormalization is supported right after a Conv or Gemm, or at the input",
+            );
           folded.push(`${op} "${node.name || out}"`);
           break;
         }
@@ -694,7 +703,8 @@ function foldConstant(
       return { dims, data: x.data };
     }
     case "Gather": {
-      if (x.dims.length !== 1 || a.int("axis", 0) !== 0) throw new Unsupported("Gather other than from a vector");
+      if (x.dims.length !== 1 || a.int("axis", 0) !== 0)
+        throw new Unsupported("Gather other than from a vector");
       const idx = ins[1] as Tensor;
       const data = Float64Array.from(idx.data, (i) => {
         const j = i < 0 ? i + x.data.length : i;
@@ -710,7 +720,8 @@ function foldConstant(
     }
     case "ConstantOfShape": {
       const shape = Array.from(x.data);
-      if (!shape.every((d) => Number.isInteger(d) && d >= 0)) throw new Unsupported(`ConstantOfShape [${shape}]`);
+      if (!shape.every((d) => Number.isInteger(d) && d >= 0))
+        throw new Unsupported(`ConstantOfShape [${shape}]`);
       const count = prod(shape);
       if (count > 1 << 24) throw new Unsupported(`ConstantOfShape [${shape}]: too large`);
       const v = a.tensor("value");
