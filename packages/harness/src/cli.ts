@@ -24,6 +24,7 @@ import { mergeCommand } from "./commands/merge.js";
 import { reportCommand } from "./commands/report.js";
 import { reproduceCommand } from "./commands/reproduce.js";
 import { accuracyCommand, trainCommand } from "./commands/train.js";
+import { verifyCommand } from "./commands/verify.js";
 import { EXIT_OK, EXIT_USAGE, UsageError } from "./errors.js";
 import { SHIPPED_MODELS } from "./inputs.js";
 import { type Output, processOutput } from "./output.js";
@@ -523,6 +524,24 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
     .option("--json", "print one JSON object on stdout", false)
     .action(async (runs: string[], o) => {
       setExit(await reportCommand(runs, o, out));
+    });
+
+  program
+    .command("verify")
+    .description(
+      "Decide one VNN-LIB property (VNN-COMP's format) of a network: sat with a counterexample that float64 " +
+        "and float32 forward passes both confirm, unsat when CROWN's bounds (sound for the float32 network) " +
+        "rule out every case, else unknown or timeout. The property's X_i are the network's own inputs (no " +
+        "pixel mapping). Exit 0 for sat and unsat, 1 for unknown and timeout, 2 for bad input.",
+    )
+    .requiredOption("--model <file>", "the network (an .onnx file, or a model directory)")
+    .requiredOption("--spec <file>", "the property (.vnnlib)")
+    .option("--timeout <seconds>", "time for the whole property", positiveNumber, 60)
+    .option("--counterexample <file>", "for sat: write the counterexample there, as VNN-COMP does")
+    .addOption(backendOption())
+    .option("--json", "print one JSON object on stdout", false)
+    .action(async (o) => {
+      setExit(await verifyCommand(o, out));
     });
 
   const data = program.command("data").description("Datasets that do not ship with rho.");

@@ -1,2 +1,11 @@
 export { inBox, violates } from "./semantics.js";
+export {
+  counterexampleText,
+  labelOf,
+  VerifyInputError,
+  type VerifyOptions,
+  type VerifyResult,
+  type VerifyStatus,
+  verifyProperty,
+} from "./verify.js";
 export { type OutputRow, parseVnnlib, type SpecCase, VnnlibError, type VnnSpec } from "./vnnlib.js";

@@ -1,0 +1,97 @@
+// rho verify on an ONNX network with VNN-LIB properties written here (VNN-COMP's mnistfc form).
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { loadModel, rawPixels } from "@rho/models";
+import { describe, expect, it } from "vitest";
+import { rho } from "./capture.js";
+
+const ONNX = fileURLToPath(new URL("../../models/test/fixtures/onnx/mlp-nd1.onnx", import.meta.url));
+
+/** mnistfc's property: the box x ± eps in [0, 1]; unsafe if some other output reaches `label`'s. */
+function property(x: readonly number[], eps: number, label: number): string {
+  const lines = x.map((_, i) => `(declare-const X_${i} Real)`);
+  for (let j = 0; j < 10; j++) lines.push(`(declare-const Y_${j} Real)`);
+  x.forEach((v, i) => {
+    lines.push(
+      `(assert (<= X_${i} ${Math.min(1, v + eps)}))`,
+      `(assert (>= X_${i} ${Math.max(0, v - eps)}))`,
+    );
+  });
+  const others = Array.from({ length: 10 }, (_, j) => j).filter((j) => j !== label);
+  lines.push(`(assert (or ${others.map((j) => `(and (>= Y_${j} Y_${label}))`).join(" ")}))`);
+  return lines.join("\n");
+}
+
+describe("rho verify", () => {
+  const dir = mkdtempSync(join(tmpdir(), "rho-verify-"));
+  const write = (name: string, text: string) => {
+    writeFileSync(join(dir, name), text);
+    return join(dir, name);
+  };
+
+  it("unsat for a tiny box, sat with a replayable counterexample for the whole input space", async () => {
+    const net = await loadModel(ONNX, rawPixels(1));
+    const x = Array.from({ length: 784 }, (_, i) => ((i * 37) % 101) / 100);
+    const label = net.predict64(x);
+    const tiny = await rho(
+      "verify",
+      "--model",
+      ONNX,
+      "--spec",
+      write("tiny.vnnlib", property(x, 1e-6, label)),
+      "--backend",
+      "cpu",
+      "--json",
+    );
+    expect(tiny.code, tiny.stderr).toBe(0);
+    expect(JSON.parse(tiny.stdout)).toMatchObject({ status: "unsat", stage: "crown" });
+    const ce = join(dir, "ce.txt");
+    const all = await rho(
+      "verify",
+      "--model",
+      ONNX,
+      "--spec",
+      write("all.vnnlib", property(x, 1, label)),
+      "--counterexample",
+      ce,
+      "--backend",
+      "cpu",
+    );
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.stdout).toMatch(/^sat/);
+    // the counterexample file replays: its X gives its Y, and another output reaches the label's
+    const text = readFileSync(ce, "utf8");
+    expect(text.startsWith("sat\n((X_0 ")).toBe(true);
+    const values = [...text.matchAll(/\((X|Y)_(\d+) ([^)]+)\)/g)];
+    const cx = values.filter((m) => m[1] === "X").map((m) => Number(m[3]));
+    const cy = values.filter((m) => m[1] === "Y").map((m) => Number(m[3]));
+    expect(cx).toHaveLength(784);
+    const y = net.forward64(cx).logits;
+    for (const [j, v] of cy.entries()) expect(v).toBeCloseTo(y[j] as number, 9);
+    expect(cy.some((v, j) => j !== label && v >= (cy[label] as number))).toBe(true);
+  }, 120_000);
+
+  it("refuses a malformed spec with its line and column, and a spec of another size", async () => {
+    const bad = await rho(
+      "verify",
+      "--model",
+      ONNX,
+      "--spec",
+      write("bad.vnnlib", "(declare-const X_0 Real)\n(assert (< X_0 1))"),
+    );
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/bad.vnnlib:2:10: "<" is not supported/);
+    const small = write(
+      "small.vnnlib",
+      "(declare-const X_0 Real) (declare-const Y_0 Real) (assert (>= X_0 0)) (assert (<= X_0 1))",
+    );
+    const other = await rho("verify", "--model", ONNX, "--spec", small);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/1 inputs, the network 784/);
+    expect((await rho("verify", "--model", ONNX, "--spec", join(dir, "none.vnnlib"))).stderr).toMatch(
+      /cannot read/,
+    );
+  });
+});
