@@ -30,6 +30,11 @@ const STATUS: Record<number, LpStatus> = {
   14: "iteration_limit",
 };
 const INFEASIBLE_OR_UNBOUNDED = 9;
+const UNKNOWN = 15;
+const UNKNOWN_RETRIES: readonly Record<string, string | number>[] = [
+  { solver: "simplex", simplex_scale_strategy: 0 },
+  { solver: "simplex", simplex_strategy: 4 },
+];
 // What the other codes mean, for messages (HighsModelStatus).
 const CODE_NAMES: Record<number, string> = {
   1: "load error",
@@ -170,6 +175,14 @@ class HighsSession implements LpSession {
       if (this.lp.numCols === 0) return { status: "optimal", primal: new Float64Array(0) };
       this.model.zeroAllClocks(); // time_limit is cumulative across runs otherwise
       let code = this.model.run().modelStatus as number;
+      // HiGHS can stop without a conclusion (status 15) on a region LP its scaling makes worse
+      // (seen on 32×32×3 inputs, by the interior point method and the dual simplex alike, where
+      // GLPK settles the LP): the dual simplex unscaled, then the primal simplex, settle them
+      for (const retry of UNKNOWN_RETRIES)
+        if (code === UNKNOWN) {
+          this.model.clearSolver(); // from scratch: the failed run's basis is part of the trouble
+          code = this.runWith(retry);
+        }
       if (code === INFEASIBLE_OR_UNBOUNDED) {
         // Presolve could not tell which; the simplex without presolve can.
         code = this.runWith({ presolve: "off" });
