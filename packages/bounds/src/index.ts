@@ -19,6 +19,7 @@ export {
   registerBoundMethod,
 } from "./method.js";
 export { EXACT_TOLERANCE, exactRho, type MilpOptions, milp } from "./milp/exact.js";
+export { propertyMilp } from "./milp/formulation.js";
 
 import { ibp } from "./intervals/ibp.js";
 import { crown } from "./linear/method.js";

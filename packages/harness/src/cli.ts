@@ -25,6 +25,7 @@ import { reportCommand } from "./commands/report.js";
 import { reproduceCommand } from "./commands/reproduce.js";
 import { accuracyCommand, trainCommand } from "./commands/train.js";
 import { verifyCommand } from "./commands/verify.js";
+import { verifyInstancesCommand } from "./commands/verify-instances.js";
 import { EXIT_OK, EXIT_USAGE, UsageError } from "./errors.js";
 import { SHIPPED_MODELS } from "./inputs.js";
 import { type Output, processOutput } from "./output.js";
@@ -534,14 +535,32 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
         "rule out every case, else unknown or timeout. The property's X_i are the network's own inputs (no " +
         "pixel mapping). Exit 0 for sat and unsat, 1 for unknown and timeout, 2 for bad input.",
     )
-    .requiredOption("--model <file>", "the network (an .onnx file, or a model directory)")
-    .requiredOption("--spec <file>", "the property (.vnnlib)")
+    .option("--model <file>", "the network (an .onnx file, or a model directory)")
+    .option("--spec <file>", "the property (.vnnlib)")
     .option("--timeout <seconds>", "time for the whole property", positiveNumber, 60)
     .option("--counterexample <file>", "for sat: write the counterexample there, as VNN-COMP does")
+    .option(
+      "--instances <file.csv>",
+      "instead of --model/--spec: a benchmark's instances (network, property, seconds per row, paths relative to the csv)",
+    )
+    .option(
+      "--out <results.csv>",
+      "with --instances: one row per instance (network, property, result, seconds, stage)",
+    )
+    .option("--resume", "with --instances: continue the results in --out", false)
     .addOption(backendOption())
     .option("--json", "print one JSON object on stdout", false)
     .action(async (o) => {
-      setExit(await verifyCommand(o, out));
+      if (o.instances !== undefined) {
+        if (o.model !== undefined || o.spec !== undefined)
+          throw new UsageError("give --instances, or --model and --spec, not both");
+        if (o.out === undefined) throw new UsageError("--instances needs --out RESULTS.csv");
+        setExit(await verifyInstancesCommand(o, out));
+      } else {
+        if (o.model === undefined || o.spec === undefined)
+          throw new UsageError("give --model and --spec (or --instances and --out)");
+        setExit(await verifyCommand(o, out));
+      }
     });
 
   const data = program.command("data").description("Datasets that do not ship with rho.");

@@ -1,5 +1,5 @@
 // rho verify on an ONNX network with VNN-LIB properties written here (VNN-COMP's mnistfc form).
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -94,4 +94,52 @@ describe("rho verify", () => {
       /cannot read/,
     );
   });
+
+  it("--instances runs a benchmark folder into a results csv; --resume neither repeats nor drops one", async () => {
+    const bench = mkdtempSync(join(tmpdir(), "rho-verify-bench-"));
+    copyFileSync(ONNX, join(bench, "net.onnx"));
+    const net = await loadModel(ONNX, rawPixels(1));
+    const x = Array.from({ length: 784 }, (_, i) => ((i * 53) % 97) / 96);
+    const label = net.predict64(x);
+    writeFileSync(join(bench, "tiny.vnnlib"), property(x, 1e-6, label));
+    writeFileSync(join(bench, "all.vnnlib"), property(x, 1, label));
+    writeFileSync(join(bench, "broken.vnnlib"), "(declare-const X_0 Real");
+    writeFileSync(
+      join(bench, "instances.csv"),
+      "net.onnx,tiny.vnnlib,30\nnet.onnx,all.vnnlib,30\nnet.onnx,broken.vnnlib,30\n",
+    );
+    const results = join(bench, "results.csv");
+    const run = (...extra: string[]) =>
+      rho(
+        "verify",
+        "--instances",
+        join(bench, "instances.csv"),
+        "--out",
+        results,
+        "--backend",
+        "cpu",
+        ...extra,
+      );
+    const first = await run();
+    expect(first.code, first.stderr).toBe(0);
+    const rows = () =>
+      readFileSync(results, "utf8")
+        .trim()
+        .split("\n")
+        .slice(1)
+        .map((l) => l.split(","));
+    expect(rows().map((r) => [r[1], r[2]])).toEqual([
+      ["tiny.vnnlib", "unsat"],
+      ["all.vnnlib", "sat"],
+      ["broken.vnnlib", "error"],
+    ]);
+    expect((await run()).code).toBe(2); // a second run needs --resume
+    // killed after the first row, in the middle of writing the second
+    const lines = readFileSync(results, "utf8").split("\n");
+    writeFileSync(results, `${lines[0]}\n${lines[1]}\nnet.onnx,all.vn`);
+    const resumed = await run("--resume");
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/resuming: 1 results kept, 2 to go/);
+    expect(rows().map((r) => r[1])).toEqual(["tiny.vnnlib", "all.vnnlib", "broken.vnnlib"]);
+  }, 120_000);
 });

@@ -144,27 +144,21 @@ export interface DistanceMilp {
  * columns bounded by `bounds` (index k: after k layers), and z_target − z_label ≥ margin for one
  * of `targets` (several: one binary each, a big-M row from the logits' bounds, at least one set).
  */
-export function distanceMilp(
+/**
+ * The network on the builder: the pixel columns (bounded by `pixels`), the preprocessed input and
+ * every layer's values as columns bounded by `bounds`, tied by each layer's MILP rule.
+ */
+function networkRows(
+  b: Builder,
   net: Network,
-  center: ArrayLike<number>,
-  label: number,
-  targets: readonly number[],
   pixels: Interval,
   bounds: readonly Interval[],
-  tLower: number,
-  epsMax: number,
-  margin: number,
-): DistanceMilp {
-  const inf = Number.POSITIVE_INFINITY;
-  const b = new Builder();
+  /** Called with the pixel columns before any layer's (distanceMilp's t and rows: its column order). */
+  afterPixels: (px: number[]) => void = () => {},
+): { px: number[]; layers: number[][]; binaries: number } {
   const n = net.inputSize;
   const px = Array.from({ length: n }, (_, i) => b.col(pixels.lo[i] as number, pixels.hi[i] as number));
-  const t = b.col(Math.min(tLower, epsMax), epsMax);
-  px.forEach((p, i) => {
-    const c = center[i] as number;
-    b.row([p, t], [1, -1], -inf, c); // x − t ≤ x*
-    b.row([p, t], [1, 1], c, inf); // x + t ≥ x*
-  });
+  afterPixels(px);
   const vars = (k: number) => {
     const iv = bounds[k] as Interval;
     return Array.from(iv.lo, (l, i) => b.col(l, iv.hi[i] as number));
@@ -197,6 +191,82 @@ export function distanceMilp(
     cur = out;
     layers.push(out);
   });
+  return { px, layers, binaries };
+}
+
+function toProgram(b: Builder, objective: Float64Array): LinearProgram {
+  return {
+    numCols: b.lo.length,
+    sense: "min",
+    objective,
+    objectiveOffset: 0,
+    colLower: Float64Array.from(b.lo),
+    colUpper: Float64Array.from(b.hi),
+    integer: Uint8Array.from(b.integer),
+    rows: {
+      count: b.rowLo.length,
+      starts: Int32Array.from(b.starts),
+      indices: Int32Array.from(b.indices),
+      values: Float64Array.from(b.values),
+      lower: Float64Array.from(b.rowLo),
+      upper: Float64Array.from(b.rowHi),
+    },
+  };
+}
+
+/**
+ * Is there an input in the box `pixels` whose logits y satisfy every row (coef·y ≤ bound)? A
+ * feasibility MILP (objective 0) over the network's exact MILP encoding: infeasible proves there is
+ * none in real arithmetic; a solution is a candidate to check by forward passes.
+ */
+export function propertyMilp(
+  net: Network,
+  pixels: Interval,
+  bounds: readonly Interval[],
+  rows: readonly { readonly coef: ArrayLike<number>; readonly bound: number }[],
+): { lp: LinearProgram; pixels: readonly number[]; binaries: number } {
+  const b = new Builder();
+  const { px, layers, binaries } = networkRows(b, net, pixels, bounds);
+  const y = layers[layers.length - 1] as number[];
+  for (const r of rows) {
+    const idx: number[] = [];
+    const w: number[] = [];
+    for (let j = 0; j < r.coef.length; j++)
+      if ((r.coef[j] as number) !== 0) {
+        idx.push(y[j] as number);
+        w.push(r.coef[j] as number);
+      }
+    b.row(idx, w, Number.NEGATIVE_INFINITY, r.bound);
+  }
+  return { lp: toProgram(b, new Float64Array(b.lo.length)), pixels: px, binaries };
+}
+
+export function distanceMilp(
+  net: Network,
+  center: ArrayLike<number>,
+  label: number,
+  targets: readonly number[],
+  pixels: Interval,
+  bounds: readonly Interval[],
+  tLower: number,
+  epsMax: number,
+  margin: number,
+): DistanceMilp {
+  const inf = Number.POSITIVE_INFINITY;
+  const b = new Builder();
+  let t = -1;
+  const network = networkRows(b, net, pixels, bounds, (px) => {
+    t = b.col(Math.min(tLower, epsMax), epsMax);
+    px.forEach((p, i) => {
+      const c = center[i] as number;
+      b.row([p, t], [1, -1], -inf, c); // x − t ≤ x*
+      b.row([p, t], [1, 1], c, inf); // x + t ≥ x*
+    });
+  });
+  const px = network.px;
+  const layers = network.layers;
+  let binaries = network.binaries;
+  const cur = layers[layers.length - 1] as number[];
   const zl = cur[label] as number;
   if (targets.length === 1) b.row([cur[targets[0] as number] as number, zl], [1, -1], margin, inf);
   else {
@@ -216,25 +286,8 @@ export function distanceMilp(
     );
     binaries += picks.length;
   }
-  const numCols = b.lo.length;
-  const objective = new Float64Array(numCols);
+  const objective = new Float64Array(b.lo.length);
   objective[t] = 1;
-  const lp: LinearProgram = {
-    numCols,
-    sense: "min",
-    objective,
-    objectiveOffset: 0,
-    colLower: Float64Array.from(b.lo),
-    colUpper: Float64Array.from(b.hi),
-    integer: Uint8Array.from(b.integer),
-    rows: {
-      count: b.rowLo.length,
-      starts: Int32Array.from(b.starts),
-      indices: Int32Array.from(b.indices),
-      values: Float64Array.from(b.values),
-      lower: Float64Array.from(b.rowLo),
-      upper: Float64Array.from(b.rowHi),
-    },
-  };
+  const lp = toProgram(b, objective);
   return { lp, pixels: px, layers, t, binaries };
 }

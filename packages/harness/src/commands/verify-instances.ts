@@ -1,0 +1,129 @@
+// `rho verify --instances FILE.csv --out RESULTS.csv`: a VNN-COMP benchmark folder's instances
+// (network, property, time limit per row, paths relative to the csv), one result row appended to
+// RESULTS.csv as each finishes, so --resume continues a killed run without repeating or dropping one.
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import type { Network } from "@rho/models";
+import { rawPixels } from "@rho/models";
+import { parseVnnlib, VerifyInputError, VnnlibError, verifyProperty } from "@rho/verify";
+import { parse } from "csv-parse/sync";
+import { EXIT_OK, UsageError } from "../errors.js";
+import { initBackend, loadNetwork } from "../inputs.js";
+import type { Output } from "../output.js";
+import { progressBar } from "../progress.js";
+
+export interface VerifyInstancesOptions {
+  instances: string;
+  out: string;
+  resume: boolean;
+  backend: "auto" | "wasm" | "cpu" | "tensorflow";
+  json: boolean;
+}
+
+const HEADER = "network,property,result,seconds,stage";
+
+interface Instance {
+  readonly network: string;
+  readonly property: string;
+  readonly timeout: number;
+}
+
+function readInstances(file: string): Instance[] {
+  let rows: string[][];
+  try {
+    rows = parse(readFileSync(file, "utf8"), { skipEmptyLines: true, trim: true, relaxColumnCount: true });
+  } catch (e) {
+    throw new UsageError(`${file}: cannot read the instances (${(e as Error).message.split("\n")[0]})`);
+  }
+  return rows.map((r, i) => {
+    const [network, property, timeout] = r;
+    const t = Number(timeout);
+    if (!network || !property || !(t > 0))
+      throw new UsageError(
+        `${file}:${i + 1}: expected "network.onnx,property.vnnlib,seconds", got "${r.join(",")}"`,
+      );
+    return { network, property, timeout: t };
+  });
+}
+
+/** The rows already in RESULTS.csv, by "network,property" (a partial last line is dropped). */
+function doneRows(file: string): Map<string, string> {
+  const done = new Map<string, string>();
+  if (!existsSync(file)) return done;
+  const text = readFileSync(file, "utf8");
+  const lines = text.split("\n");
+  if (lines[0] !== HEADER)
+    throw new UsageError(`${file} is not a rho verify results file (its first line is not "${HEADER}")`);
+  for (const line of lines.slice(1, text.endsWith("\n") ? -1 : lines.length - 1)) {
+    const parts = line.split(",");
+    if (parts.length === 5) done.set(`${parts[0]},${parts[1]}`, line);
+  }
+  return done;
+}
+
+export async function verifyInstancesCommand(o: VerifyInstancesOptions, out: Output): Promise<number> {
+  const instances = readInstances(o.instances);
+  const base = dirname(resolve(o.instances));
+  if (existsSync(o.out) && !o.resume)
+    throw new UsageError(`${o.out} already holds results: --resume continues the run, or choose a new --out`);
+  const done = doneRows(o.out);
+  // rewritten from the rows read: a partial last line goes
+  writeFileSync(o.out, `${[HEADER, ...done.values()].join("\n")}\n`);
+  await initBackend(o.backend, out);
+  const todo = instances.filter((x) => !done.has(`${x.network},${x.property}`));
+  if (done.size) out.info(`resuming: ${done.size} results kept, ${todo.length} to go`);
+  const nets = new Map<string, Network>();
+  const net = async (file: string) => {
+    let n = nets.get(file);
+    if (!n) {
+      const first = await loadNetwork(file);
+      const c = first.inputShape.length === 3 ? (first.inputShape[2] as number) : 1;
+      if (c > 1)
+        throw new UsageError(`${file}: ${c}-channel image inputs are not supported by rho verify yet`);
+      n = await loadNetwork(file, rawPixels(c));
+      nets.set(file, n);
+    }
+    return n;
+  };
+  const bar = progressBar("verify");
+  bar.start(todo.length, 0, { status: "" });
+  const counts: Record<string, number> = {};
+  try {
+    for (const x of todo) {
+      let result: string;
+      let seconds = 0;
+      let stage = "";
+      try {
+        const text = readFileSync(resolve(base, x.property), "utf8");
+        const r = await verifyProperty(await net(resolve(base, x.network)), parseVnnlib(text, x.property), {
+          timeout: x.timeout,
+        });
+        [result, seconds, stage] = [r.status, r.seconds, r.stage ?? ""];
+      } catch (e) {
+        // a row per instance whatever happens; a bad file is this instance's error, not the run's
+        if (!(e instanceof UsageError || e instanceof VnnlibError || e instanceof VerifyInputError)) throw e;
+        result = "error";
+        out.info(`${x.network} ${x.property}: ${e.message}`);
+      }
+      counts[result] = (counts[result] ?? 0) + 1;
+      appendFileSync(o.out, `${x.network},${x.property},${result},${seconds.toFixed(3)},${stage}\n`);
+      bar.increment(1, { status: `${x.property}: ${result}` });
+    }
+  } finally {
+    bar.stop();
+  }
+  const all = doneRows(o.out);
+  const tally: Record<string, number> = {};
+  for (const line of all.values()) {
+    const r = line.split(",")[2] as string;
+    tally[r] = (tally[r] ?? 0) + 1;
+  }
+  if (o.json) out.json({ instances: instances.length, out: o.out, results: tally });
+  else
+    out.line(
+      `${instances.length} instances: ${Object.entries(tally)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(", ")}; rows in ${o.out}`,
+    );
+  return EXIT_OK;
+}
