@@ -20,6 +20,7 @@ export {
 } from "./method.js";
 export { EXACT_TOLERANCE, exactRho, type MilpOptions, milp } from "./milp/exact.js";
 export { propertyMilp } from "./milp/formulation.js";
+export { float32ErrorBound } from "./rounding-error.js";
 
 import { ibp } from "./intervals/ibp.js";
 import { crown } from "./linear/method.js";

@@ -2,6 +2,7 @@ export { inBox, violates } from "./semantics.js";
 export {
   counterexampleText,
   labelOf,
+  type Stage,
   VerifyInputError,
   type VerifyOptions,
   type VerifyResult,

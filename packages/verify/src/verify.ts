@@ -3,18 +3,20 @@
 // unknown / timeout. The input X is the network's own input: load the model with an identity
 // preprocessing (rho verify does) so that pixels are the property's X_i.
 import { type AttackContext, lossAndGradient, tfjsContext } from "@rho/attacks";
-import { crownBounds, lowerBounds } from "@rho/bounds";
+import { crownBounds, float32ErrorBound, type Interval, lowerBounds, propertyMilp } from "@rho/bounds";
 import { argmax, type Network, prng } from "@rho/models";
+import { getSolver } from "@rho/solvers";
 import type * as tf from "@tensorflow/tfjs";
 import { inBox } from "./semantics.js";
 import type { OutputRow, SpecCase, VnnSpec } from "./vnnlib.js";
 
 export type VerifyStatus = "sat" | "unsat" | "unknown" | "timeout";
+export type Stage = "sample" | "pgd" | "crown" | "milp";
 
 export interface VerifyResult {
   readonly status: VerifyStatus;
-  /** What decided: sampling or pgd (sat), crown (unsat); absent for unknown and timeout. */
-  readonly stage?: "sample" | "pgd" | "crown";
+  /** What decided: sampling, pgd or milp (sat), crown or milp (unsat); absent for unknown and timeout. */
+  readonly stage?: Stage;
   /** sat: the counterexample and the float64 outputs it gives. */
   readonly x?: Float64Array;
   readonly y?: Float64Array;
@@ -32,6 +34,8 @@ export interface VerifyOptions {
   /** Seconds for the whole property (default 60). */
   readonly timeout?: number;
   readonly seed?: number;
+  /** Networks up to this many ReLUs get the MILP stage (default 2,000: mnistfc's 256×6 has 1,536). */
+  readonly milpUnits?: number;
   /** PGD: restarts per unrefuted conjunction and steps per restart (defaults 5 and 100). */
   readonly restarts?: number;
   readonly steps?: number;
@@ -90,7 +94,7 @@ export async function verifyProperty(
     conjunctions,
     ...extra,
   });
-  const sat = (stage: "sample" | "pgd", x: Float64Array, y: Float64Array, refuted: number) =>
+  const sat = (stage: "sample" | "pgd" | "milp", x: Float64Array, y: Float64Array, refuted: number) =>
     done("sat", refuted, { stage, x, y });
 
   // 1. cheap samples: each box's centre and a few random points
@@ -106,7 +110,7 @@ export async function verifyProperty(
   }
 
   // 2. CROWN: a conjunction is ruled out when one of its rows is bounded above its right-hand side
-  const open: { c: SpecCase; rows: readonly OutputRow[] }[] = [];
+  const open: { c: SpecCase; rows: readonly OutputRow[]; bounds: Interval[] }[] = [];
   let refuted = 0;
   const L = net.layers.length;
   for (const c of spec.cases) {
@@ -134,7 +138,7 @@ export async function verifyProperty(
         return Math.max(ibp, lb[i] as number) > r.bound;
       });
       if (out) refuted++;
-      else open.push({ c, rows });
+      else open.push({ c, rows, bounds });
     }
   }
   if (open.length === 0) return done("unsat", refuted, { stage: "crown" });
@@ -167,6 +171,63 @@ export async function verifyProperty(
       const y = await confirmed(net, ctx, c, rows, x);
       if (y) return sat("pgd", x, y, refuted);
     }
+  }
+  // 4. the MILP on small networks, each open conjunction with the time left shared out. Unsat needs
+  // every real-arithmetic output at least float32's error (a bound propagated through the network)
+  // beyond the rows, so that it holds for the float32 network too; a solution is a candidate only
+  const units = net.layers.reduce(
+    (n, layer, l) => n + (layer.kind === "relu" ? (net.shapes[l + 1]?.reduce((a, b) => a * b, 1) ?? 0) : 0),
+    0,
+  );
+  if (units <= (opts.milpUnits ?? 2000)) {
+    const highs = await getSolver("highs");
+    let left = open.length;
+    let closed = 0;
+    for (const { c, rows, bounds } of open) {
+      const secondsLeft = (deadline - performance.now()) / 1000;
+      if (secondsLeft <= 0.05) break;
+      const pixels = { lo: c.lo, hi: c.hi };
+      const err = float32ErrorBound(net, bounds, pixels);
+      const slack = (r: OutputRow) => {
+        let s = 0;
+        for (let j = 0; j < r.coef.length; j++) s += Math.abs(r.coef[j] as number) * (err[j] as number);
+        // and the MILP solver's feasibility tolerance, relative to the logits' size
+        const logits = bounds[L] as Interval;
+        let scale = 1;
+        for (let j = 0; j < r.coef.length; j++)
+          scale +=
+            Math.abs(r.coef[j] as number) *
+            Math.max(Math.abs(logits.lo[j] as number), Math.abs(logits.hi[j] as number));
+        return s + 1e-6 * scale;
+      };
+      const widened = rows.map((r) => ({ coef: r.coef, bound: r.bound + slack(r) }));
+      const m = propertyMilp(net, pixels, bounds, widened);
+      const res = await highs.solve(m.lp, { timeLimit: Math.max(0.05, secondsLeft / left) });
+      left--;
+      if (res.status === "infeasible") {
+        refuted++;
+        closed++;
+        continue;
+      }
+      if (res.status === "optimal" && res.primal) {
+        // the widened rows let in points just outside the real ones: try the point, then the MILP
+        // with the rows narrowed by the same slack, whose points satisfy the rows in float32 too
+        const x = Float64Array.from(m.pixels, (col) => res.primal?.[col] as number);
+        const y = await confirmed(net, ctx, c, rows, x);
+        if (y) return sat("milp", x, y, refuted);
+        const narrowed = rows.map((r) => ({ coef: r.coef, bound: r.bound - slack(r) }));
+        const n = propertyMilp(net, pixels, bounds, narrowed);
+        const again = await highs.solve(n.lp, {
+          timeLimit: Math.max(0.05, (deadline - performance.now()) / 1000 / (left + 1)),
+        });
+        if (again.status === "optimal" && again.primal) {
+          const x2 = Float64Array.from(n.pixels, (col) => again.primal?.[col] as number);
+          const y2 = await confirmed(net, ctx, c, rows, x2);
+          if (y2) return sat("milp", x2, y2, refuted);
+        }
+      }
+    }
+    if (closed === open.length) return done("unsat", refuted, { stage: "milp" });
   }
   return done(late() ? "timeout" : "unknown", refuted);
 }
