@@ -1,0 +1,109 @@
+// rho's verifier on a VNN-COMP benchmark folder (its instances.csv), one instance at a time on
+// one core, each within its time limit (× --timeout-scale): per network the counts of sat / unsat /
+// unknown / timeout, the median seconds of the decided instances and which stage decided them.
+// Each instance's row streams to OUT.jsonl; the table is reprinted from it with --summarize.
+//   npm run bench:verify -- --dir ../shared/benchmarks/vnncomp2021/mnistfc [--timeout-scale 1]
+//       [--networks mnist-net_256x2.onnx] [--out benchmarks/verify/out/mnistfc.json]
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { parseArgs } from "node:util";
+import { loadModel, type Network, rawPixels, useBackend } from "@rho/models";
+import { parseVnnlib, verifyProperty } from "@rho/verify";
+import { median } from "../stats.js";
+
+const { values } = parseArgs({
+  options: {
+    dir: { type: "string" },
+    csv: { type: "string", default: "" },
+    "timeout-scale": { type: "string", default: "1" },
+    networks: { type: "string", default: "" },
+    out: { type: "string", default: "benchmarks/verify/out/verify.json" },
+    summarize: { type: "string" },
+    help: { type: "boolean", default: false },
+  },
+});
+if (values.help || (!values.dir && !values.summarize)) {
+  console.log(`npm run bench:verify -- --dir BENCHMARK_FOLDER [--csv NAME.csv] [--timeout-scale S]
+    [--networks a.onnx,b.onnx] [--out FILE.json] | --summarize FILE.jsonl`);
+  process.exit(values.help ? 0 : 2);
+}
+
+interface Row {
+  network: string;
+  property: string;
+  timeout: number;
+  result: string;
+  stage: string | null;
+  seconds: number;
+}
+
+function table(rows: readonly Row[]): string {
+  const nets = [...new Set(rows.map((r) => r.network))];
+  const lines = [
+    "| network | instances | sat | unsat | unknown | timeout | median s (decided) | decided by |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- |",
+  ];
+  for (const n of nets) {
+    const mine = rows.filter((r) => r.network === n);
+    const count = (s: string) => mine.filter((r) => r.result === s).length;
+    const decided = mine.filter((r) => r.result === "sat" || r.result === "unsat");
+    const stages = [...new Set(decided.map((r) => r.stage))]
+      .map((s) => `${s} ${decided.filter((r) => r.stage === s).length}`)
+      .join(", ");
+    lines.push(
+      `| ${n} | ${mine.length} | ${count("sat")} | ${count("unsat")} | ${count("unknown")} | ${count("timeout")} | ${median(decided.map((r) => r.seconds)).toFixed(2)} | ${stages} |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+if (values.summarize) {
+  const rows = readFileSync(values.summarize, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Row);
+  console.log(table(rows));
+  process.exit(0);
+}
+
+const dir = values.dir as string;
+const csvName =
+  values.csv ||
+  (existsSync(join(dir, `${dir.split("/").filter(Boolean).pop()}_instances.csv`))
+    ? `${dir.split("/").filter(Boolean).pop()}_instances.csv`
+    : "instances.csv");
+const scale = Number(values["timeout-scale"]);
+const only = new Set(values.networks.split(",").filter(Boolean));
+const instances = readFileSync(join(dir, csvName), "utf8")
+  .split("\n")
+  .filter((l) => l.trim())
+  .map((l) => {
+    const [network, property, timeout] = l.split(",").map((s) => s.trim());
+    return { network: network as string, property: property as string, timeout: Number(timeout) * scale };
+  })
+  .filter((x) => only.size === 0 || only.has(x.network));
+
+await useBackend("auto");
+const out = values.out;
+mkdirSync(dirname(out), { recursive: true });
+const jsonl = out.replace(/\.json$/, ".jsonl");
+writeFileSync(jsonl, "");
+const nets = new Map<string, Network>();
+const rows: Row[] = [];
+for (const x of instances) {
+  let net = nets.get(x.network);
+  if (!net) {
+    net = await loadModel(join(dir, x.network), rawPixels(1));
+    nets.set(x.network, net);
+  }
+  const spec = parseVnnlib(readFileSync(join(dir, x.property), "utf8"), x.property);
+  const r = await verifyProperty(net, spec, { timeout: x.timeout });
+  const row: Row = { ...x, result: r.status, stage: r.stage ?? null, seconds: r.seconds };
+  rows.push(row);
+  appendFileSync(jsonl, `${JSON.stringify(row)}\n`);
+  console.error(
+    `${x.network} ${x.property}: ${r.status}${r.stage ? ` (${r.stage})` : ""} in ${r.seconds.toFixed(2)} s`,
+  );
+}
+console.log(table(rows));
+writeFileSync(out, `${JSON.stringify({ dir, csv: csvName, timeoutScale: scale, rows }, null, 2)}\n`);
