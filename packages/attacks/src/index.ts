@@ -11,6 +11,7 @@ export type {
   Point,
 } from "./attack.js";
 export { tfjsContext } from "./context.js";
+export { type DeepFoolOptions, deepfool } from "./deepfool.js";
 export { type AttackSpec, defineAttack, type SearchInput, type SearchResult } from "./define.js";
 export {
   type Descended,
@@ -54,6 +55,7 @@ export { clipToBox, exampleDefect, linf, pickTargets, verifyExample } from "./ve
 import { alp } from "./alp.js";
 import { alpPgd } from "./alp-pgd.js";
 import { alpWalk } from "./alp-walk.js";
+import { deepfool } from "./deepfool.js";
 import { fgsm } from "./fgsm.js";
 import { lbfgs } from "./lbfgs.js";
 import { pgd } from "./pgd.js";
@@ -65,6 +67,7 @@ registerAttack(alpPgd);
 registerAttack(lbfgs);
 registerAttack(fgsm);
 registerAttack(pgd);
+registerAttack(deepfool);
 
 export { HiddenFormulation } from "./region-forms/hidden.js";
 export { PixelFormulation } from "./region-forms/pixels.js";

@@ -1,8 +1,8 @@
 import { useBackend } from "@rho/models";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { fgsm, lbfgs, linf, smoothLinf } from "../src/index.js";
-import { arbWeights2, linear2 } from "./linear.js";
+import { deepfool, fgsm, lbfgs, linf, smoothLinf } from "../src/index.js";
+import { arbPixels2, arbWeights2, linear2 } from "./linear.js";
 
 beforeAll(async () => {
   await useBackend("cpu");
@@ -85,6 +85,23 @@ describe("lbfgs", () => {
     expect(r.diagnostics.norm).toBe("l2");
     await expect(lbfgs.run({ net }, { pixels: [100, 120], label }, { norm: "l1" })).rejects.toThrow(
       /option norm must be one of linf, l2, got "l1"/,
+    );
+  });
+});
+
+describe("deepfool", () => {
+  it("on two-label linear classifiers it lands on ρ = gap / ‖w₀ − w₁‖₁ (the line search removes the overshoot)", async () => {
+    await fc.assert(
+      fc.asyncProperty(arbWeights2, arbPixels2, async (w, px) => {
+        const { net, label, rho } = linear2(w, px);
+        const r = await deepfool.run({ net }, { pixels: px, label });
+        if (r.status !== "adversarial") return;
+        expect(r.rho).toBeGreaterThanOrEqual(rho - 1e-9);
+        // one linearised step is exact on a linear model; the box can only make it longer
+        if (Number.isFinite(rho) && px.every((v) => v > rho + 1 && v < 254 - rho))
+          expect(r.rho).toBeLessThanOrEqual(rho * (1 + 1e-4) + 1e-3);
+      }),
+      { numRuns: 40 },
     );
   });
 });

@@ -1,0 +1,100 @@
+// DeepFool for L∞ (Moosavi-Dezfooli et al. 2016): at x, linearise every margin z_k − z_ℓ and step
+// to the nearest of the linearised boundaries — in L∞ the distance to {f_k + w_k·r = 0} is
+// |f_k| / ‖w_k‖₁, reached by r = |f_k| / ‖w_k‖₁ · sign(w_k) — until the label changes. A line search
+// on the segment from x* then takes back the overshoot the last step may carry.
+import type * as tf from "@tensorflow/tfjs";
+import type { AttackOptions } from "./attack.js";
+import { defineAttack } from "./define.js";
+import { lossAndGradient } from "./gradients.js";
+import { clipToBox } from "./verify.js";
+
+export interface DeepFoolOptions extends AttackOptions {
+  /** Linearisation steps at most (default 50). */
+  readonly maxIters?: number;
+  /** Each step goes this much further than the linearised boundary (default 0.02). */
+  readonly overshoot?: number;
+  /** Bisection steps of the line search from x* to the example (default 20; 0: none). */
+  readonly lineSearch?: number;
+}
+
+export const deepfool = defineAttack<DeepFoolOptions>({
+  name: "deepfool",
+  family: "minimum-distance",
+  description:
+    "DeepFool in L∞: steps to the nearest linearised decision boundary until the label changes, then a line search back towards x*",
+  options: {
+    maxIters: { type: "integer", min: 1, default: 50, help: "linearisation steps at most" },
+    overshoot: {
+      type: "number",
+      min: 0,
+      default: 0.02,
+      help: "how much further than the linearised boundary each step goes",
+    },
+    lineSearch: {
+      type: "integer",
+      min: 0,
+      default: 20,
+      help: "bisection steps from x* towards the example (0: none)",
+    },
+  },
+  async search({ ctx, point, box, logits }, opts) {
+    const label = point.label;
+    const x0 = Float64Array.from(point.pixels as ArrayLike<number>);
+    const k = logits.length;
+    const overshoot = opts.overshoot ?? 0.02;
+    const total = new Float64Array(x0.length);
+    let x: Float64Array = x0;
+    let iterations = 0;
+    for (; iterations < (opts.maxIters ?? 50); iterations++) {
+      if (ctx.net.predict64(x) !== label) break;
+      let best: { dist: number; step: Float64Array } | undefined;
+      for (let j = 0; j < k; j++) {
+        if (j === label) continue;
+        // f_j = z_j − z_ℓ (< 0 while ℓ wins) and its gradient w_j
+        const { value, grad } = await lossAndGradient(ctx, x, (z) =>
+          z
+            .gather([j])
+            .sub(z.gather([label]))
+            .sum(),
+        );
+        let l1 = 0;
+        for (const g of grad) l1 += Math.abs(g);
+        if (l1 === 0) continue;
+        const dist = (Math.abs(value) + 1e-4) / l1;
+        if (!best || dist < best.dist) best = { dist, step: grad.map((g) => dist * Math.sign(g)) };
+      }
+      if (!best) return { diagnostics: { iterations, reason: "every margin's gradient is zero" } };
+      for (let i = 0; i < total.length; i++) total[i] = (total[i] as number) + (best.step[i] as number);
+      x = clipToBox(
+        x0.map((v, i) => v + (1 + overshoot) * (total[i] as number)),
+        box,
+      );
+    }
+    if (ctx.net.predict64(x) === label) return { diagnostics: { iterations } };
+    // the smallest scale of x − x* on the segment that still changes the label
+    let lo = 0;
+    let hi = 1;
+    const at = (t: number) => x0.map((v, i) => v + t * ((x[i] as number) - v));
+    for (let s = 0; s < (opts.lineSearch ?? 20); s++) {
+      const mid = (lo + hi) / 2;
+      if (ctx.net.predict64(at(mid)) !== label) hi = mid;
+      else lo = mid;
+    }
+    // the bisection ends on the float64 boundary, where float32 may still give the label: the
+    // first point a little further out that both passes label otherwise
+    const others = (z: tf.Tensor1D): tf.Scalar => {
+      const mask = Array.from({ length: k }, (_, j) => (j === label ? -1e30 : 0));
+      return z
+        .add(mask)
+        .max()
+        .sub(z.gather([label]).sum()) as tf.Scalar;
+    };
+    for (const t of [hi, hi * (1 + 1e-6), hi * (1 + 1e-4), hi * (1 + 1e-3), hi * (1 + 1e-2), 1]) {
+      const candidate = clipToBox(at(Math.min(1, t)), box);
+      if (ctx.net.predict64(candidate) === label) continue;
+      if ((await lossAndGradient(ctx, candidate, others)).value > 0)
+        return { example: candidate, diagnostics: { iterations, scale: Math.min(1, t) } };
+    }
+    return { example: x, diagnostics: { iterations, scale: 1 } };
+  },
+});
