@@ -42,7 +42,6 @@ export const deepfool = defineAttack<DeepFoolOptions>({
     const x0 = Float64Array.from(point.pixels as ArrayLike<number>);
     const k = logits.length;
     const overshoot = opts.overshoot ?? 0.02;
-    const total = new Float64Array(x0.length);
     let x: Float64Array = x0;
     let iterations = 0;
     for (; iterations < (opts.maxIters ?? 50); iterations++) {
@@ -50,23 +49,26 @@ export const deepfool = defineAttack<DeepFoolOptions>({
       let best: { dist: number; step: Float64Array } | undefined;
       for (let j = 0; j < k; j++) {
         if (j === label) continue;
-        // f_j = z_j − z_ℓ (< 0 while ℓ wins) and its gradient w_j
-        const { value, grad } = await lossAndGradient(ctx, x, (z) =>
-          z
-            .gather([j])
-            .sub(z.gather([label]))
-            .sum(),
+        // f_j = z_j − z_ℓ (< 0 while ℓ wins) and its gradient w_j, by a ±1 mask (the wasm
+        // backend has no gradient for gather)
+        const pick = Array.from({ length: k }, (_, i) => (i === j ? 1 : i === label ? -1 : 0));
+        const { value, grad } = await lossAndGradient(ctx, x, (z) => z.mul(pick).sum() as tf.Scalar);
+        // only pixels that can move the way the gradient points count (a pixel at a bound of the
+        // box stays there): the boundary's distance over the box's free directions
+        const free = grad.map((g, i) =>
+          (g > 0 && (x[i] as number) < box[1]) || (g < 0 && (x[i] as number) > box[0]) ? g : 0,
         );
         let l1 = 0;
-        for (const g of grad) l1 += Math.abs(g);
+        for (const g of free) l1 += Math.abs(g);
         if (l1 === 0) continue;
         const dist = (Math.abs(value) + 1e-4) / l1;
-        if (!best || dist < best.dist) best = { dist, step: grad.map((g) => dist * Math.sign(g)) };
+        if (!best || dist < best.dist) best = { dist, step: free.map((g) => dist * Math.sign(g)) };
       }
-      if (!best) return { diagnostics: { iterations, reason: "every margin's gradient is zero" } };
-      for (let i = 0; i < total.length; i++) total[i] = (total[i] as number) + (best.step[i] as number);
+      if (!best) return { diagnostics: { iterations, reason: "no margin can move within the box" } };
+      const step = best.step;
+      const current = x;
       x = clipToBox(
-        x0.map((v, i) => v + (1 + overshoot) * (total[i] as number)),
+        current.map((v, i) => v + (1 + overshoot) * (step[i] as number)),
         box,
       );
     }
@@ -84,10 +86,8 @@ export const deepfool = defineAttack<DeepFoolOptions>({
     // first point a little further out that both passes label otherwise
     const others = (z: tf.Tensor1D): tf.Scalar => {
       const mask = Array.from({ length: k }, (_, j) => (j === label ? -1e30 : 0));
-      return z
-        .add(mask)
-        .max()
-        .sub(z.gather([label]).sum()) as tf.Scalar;
+      const own = Array.from({ length: k }, (_, i) => (i === label ? 1 : 0));
+      return z.add(mask).max().sub(z.mul(own).sum()) as tf.Scalar;
     };
     for (const t of [hi, hi * (1 + 1e-6), hi * (1 + 1e-4), hi * (1 + 1e-3), hi * (1 + 1e-2), 1]) {
       const candidate = clipToBox(at(Math.min(1, t)), box);

@@ -1,6 +1,6 @@
 import { useBackend } from "@rho/models";
 import fc from "fast-check";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deepfool, fgsm, lbfgs, linf, smoothLinf } from "../src/index.js";
 import { arbPixels2, arbWeights2, linear2 } from "./linear.js";
 
@@ -103,5 +103,20 @@ describe("deepfool", () => {
       }),
       { numRuns: 40 },
     );
+  });
+});
+
+describe("deepfool on the wasm backend (rho's default), where gather has no gradient", () => {
+  beforeAll(async () => {
+    await useBackend("wasm");
+  });
+  afterAll(async () => {
+    await useBackend("cpu");
+  });
+  it("finds the linear classifier's example", async () => {
+    const { net, label } = linear2([1, -1, -1, 1], [100, 100]);
+    const r = await deepfool.run({ net }, { pixels: [103, 100], label: net.predict64([103, 100]) });
+    expect(label).toBeDefined();
+    expect(r.status, String(r.diagnostics.message)).toBe("adversarial");
   });
 });
