@@ -72,6 +72,14 @@ describe("rho attack", () => {
     }
   });
 
+  it("lbfgs's examples stay inside the box exactly (L-BFGS-B's steps once ended at −2.8e-17)", async () => {
+    const r = await rho("attack", "--model", "lenet", "--index", "4558", "--attack", "lbfgs", "--json");
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.status, j.diagnostics?.message).toBe("adversarial");
+    expect(j.adversarial.every((v: number) => v >= 0 && v <= 255)).toBe(true);
+  }, 60_000);
+
   it("loads a plugin attack and runs it by name", async () => {
     const plugin = fileURLToPath(new URL("./fixtures/give-up-attack.mjs", import.meta.url));
     const r = await rho(
