@@ -359,7 +359,18 @@ export async function lbfgsb(
       const slope = dot(d, g);
       if (slope < 0) {
         const first = mem.k === 0 ? Math.min(1, 1 / Math.sqrt(dot(d, d))) : 1;
-        step = await lineSearch(evaluate, x, f, g, d, slope, first, maxEvaluations - evaluations, lower, upper);
+        step = await lineSearch(
+          evaluate,
+          x,
+          f,
+          g,
+          d,
+          slope,
+          first,
+          maxEvaluations - evaluations,
+          lower,
+          upper,
+        );
         if (step.ok || mem.k === 0) break;
       } else if (mem.k === 0) {
         return done("converged", "no descent direction from the projected gradient path");
