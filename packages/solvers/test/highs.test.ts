@@ -56,7 +56,9 @@ describe("highs MILPs with a time limit (solved in a worker thread ended at the 
     const t0 = performance.now();
     const r = await (await createHighsSolver()).solve(marketSplit(5, 7), { timeLimit: 0.5 });
     expect(r.status).toBe("time_limit");
-    expect((performance.now() - t0) / 1000).toBeLessThan(0.5 * 1.1 + 0.2);
+    // the worker's start and the model's transfer count too (more on a busy machine); without the
+    // limit this MILP runs for minutes
+    expect((performance.now() - t0) / 1000).toBeLessThan(0.5 * 1.1 + 1.5);
   });
 
   it("keeps the solver's errors as they are", async () => {

@@ -78,6 +78,8 @@ async function solveBall(
   ball: (radius: number) => Ball,
   only?: number,
 ): Promise<Answer> {
+  // the ball's bounds are work too: none begun once the time is up
+  if (timeLeft() <= 0) return { status: "time_limit", lower: tLower, binaries: 0 };
   const { pixels, bounds, margins } = ball(epsMax);
   // CROWN's bound on z_label − z_j may already rule label j out within the ball
   const targets = Array.from(margins.keys()).filter(
