@@ -2,8 +2,10 @@
 // to the nearest of the linearised boundaries — in L∞ the distance to {f_k + w_k·r = 0} is
 // |f_k| / ‖w_k‖₁, reached by r = |f_k| / ‖w_k‖₁ · sign(w_k) — until the label changes. A line search
 // on the segment from x* then takes back the overshoot the last step may carry.
+import { argmax } from "@rho/models";
 import type * as tf from "@tensorflow/tfjs";
 import type { AttackOptions } from "./attack.js";
+import { float32Logits } from "./context.js";
 import { defineAttack } from "./define.js";
 import { lossAndGradient } from "./gradients.js";
 import { clipToBox } from "./verify.js";
@@ -84,16 +86,25 @@ export const deepfool = defineAttack<DeepFoolOptions>({
     }
     // the bisection ends on the float64 boundary, where float32 may still give the label: the
     // first point a little further out that both passes label otherwise
-    const others = (z: tf.Tensor1D): tf.Scalar => {
-      const mask = Array.from({ length: k }, (_, j) => (j === label ? -1e30 : 0));
-      const own = Array.from({ length: k }, (_, i) => (i === label ? 1 : 0));
-      return z.add(mask).max().sub(z.mul(own).sum()) as tf.Scalar;
-    };
-    for (const t of [hi, hi * (1 + 1e-6), hi * (1 + 1e-4), hi * (1 + 1e-3), hi * (1 + 1e-2), 1]) {
-      const candidate = clipToBox(at(Math.min(1, t)), box);
+    // (past the last step too: a step that barely crossed in float64 may not have in float32)
+    for (const t of [
+      hi,
+      hi * (1 + 1e-6),
+      hi * (1 + 1e-4),
+      hi * (1 + 1e-3),
+      hi * (1 + 1e-2),
+      1,
+      1.05,
+      1.25,
+      1.5,
+      2,
+    ]) {
+      const candidate = clipToBox(at(t), box);
       if (ctx.net.predict64(candidate) === label) continue;
-      if ((await lossAndGradient(ctx, candidate, others)).value > 0)
-        return { example: candidate, diagnostics: { iterations, scale: Math.min(1, t) } };
+      // the verification's own float32 pass (the gradient graph's preprocessing rounds otherwise)
+      const z32 = await float32Logits(ctx, [candidate]);
+      if (z32.every(Number.isFinite) && argmax(z32) !== label)
+        return { example: candidate, diagnostics: { iterations, scale: t } };
     }
     return { example: x, diagnostics: { iterations, scale: 1 } };
   },
