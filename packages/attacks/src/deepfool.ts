@@ -3,11 +3,10 @@
 // |f_k| / ‖w_k‖₁, reached by r = |f_k| / ‖w_k‖₁ · sign(w_k) — until the label changes. A line search
 // on the segment from x* then takes back the overshoot the last step may carry.
 import { argmax } from "@rho/models";
-import type * as tf from "@tensorflow/tfjs";
 import type { AttackOptions } from "./attack.js";
 import { float32Logits } from "./context.js";
 import { defineAttack } from "./define.js";
-import { lossAndGradient } from "./gradients.js";
+import { batchLogits, marginGradients } from "./gradients.js";
 import { clipToBox } from "./verify.js";
 
 export interface DeepFoolOptions extends AttackOptions {
@@ -49,12 +48,13 @@ export const deepfool = defineAttack<DeepFoolOptions>({
     for (; iterations < (opts.maxIters ?? 50); iterations++) {
       if (ctx.net.predict64(x) !== label) break;
       let best: { dist: number; step: Float64Array } | undefined;
-      for (let j = 0; j < k; j++) {
-        if (j === label) continue;
-        // f_j = z_j − z_ℓ (< 0 while ℓ wins) and its gradient w_j, by a ±1 mask (the wasm
-        // backend has no gradient for gather)
-        const pick = Array.from({ length: k }, (_, i) => (i === j ? 1 : i === label ? -1 : 0));
-        const { value, grad } = await lossAndGradient(ctx, x, (z) => z.mul(pick).sum() as tf.Scalar);
+      // every margin z_ℓ − z_j's gradient in one batched backward pass, f_j = z_j − z_ℓ (< 0 while
+      // ℓ wins) from the same float32 model; w_j = ∇f_j is the negated gradient
+      const others = Array.from({ length: k }, (_, j) => j).filter((j) => j !== label);
+      const [grads, [z]] = await Promise.all([marginGradients(ctx, x, label, others), batchLogits(ctx, [x])]);
+      for (const [r, j] of others.entries()) {
+        const value = (z?.[j] as number) - (z?.[label] as number);
+        const grad = (grads[r] as Float64Array).map((g) => -g);
         // only pixels that can move the way the gradient points count (a pixel at a bound of the
         // box stays there): the boundary's distance over the box's free directions
         const free = grad.map((g, i) =>

@@ -10,7 +10,7 @@ export type {
   AttackStatus,
   Point,
 } from "./attack.js";
-export { tfjsContext } from "./context.js";
+export { float32Logits, tfjsContext } from "./context.js";
 export { type DeepFoolOptions, deepfool } from "./deepfool.js";
 export { type AttackSpec, defineAttack, type SearchInput, type SearchResult } from "./define.js";
 export {

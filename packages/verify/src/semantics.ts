@@ -1,11 +1,13 @@
-import type { SpecCase, VnnSpec } from "./vnnlib.js";
+import type { OutputRow, SpecCase, VnnSpec } from "./vnnlib.js";
 
 /** Whether input x and output y lie in the unsafe set a spec describes (what `sat` means). */
 export function violates(spec: VnnSpec, x: ArrayLike<number>, y: ArrayLike<number>): boolean {
-  return spec.cases.some(
-    (c) => inBox(c, x) && c.outputs.some((rows) => rows.every((r) => dot(r.coef, y) <= r.bound)),
-  );
+  return spec.cases.some((c) => inBox(c, x) && c.outputs.some((rows) => satisfies(rows, y)));
 }
+
+/** Whether outputs y satisfy every row of a conjunction (coef·y ≤ bound). */
+export const satisfies = (rows: readonly OutputRow[], y: ArrayLike<number>): boolean =>
+  rows.every((r) => dot(r.coef, y) <= r.bound);
 
 export function inBox(c: SpecCase, x: ArrayLike<number>): boolean {
   for (let i = 0; i < c.lo.length; i++) {

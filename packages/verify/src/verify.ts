@@ -2,12 +2,12 @@
 // forward passes), unsat (CROWN's bounds, sound for the float32 network, rule out every case), or
 // unknown / timeout. The input X is the network's own input: load the model with an identity
 // preprocessing (rho verify does) so that pixels are the property's X_i.
-import { type AttackContext, lossAndGradient, tfjsContext } from "@rho/attacks";
+import { type AttackContext, float32Logits, lossAndGradient } from "@rho/attacks";
 import { crownBounds, float32ErrorBound, type Interval, lowerBounds, propertyMilp } from "@rho/bounds";
 import { argmax, type Network, prng } from "@rho/models";
 import { getSolver } from "@rho/solvers";
 import type * as tf from "@tensorflow/tfjs";
-import { inBox } from "./semantics.js";
+import { inBox, satisfies } from "./semantics.js";
 import type { OutputRow, SpecCase, VnnSpec } from "./vnnlib.js";
 
 export type VerifyStatus = "sat" | "unsat" | "unknown" | "timeout";
@@ -39,16 +39,9 @@ export interface VerifyOptions {
   /** PGD: restarts per unrefuted conjunction and steps per restart (defaults 5 and 100). */
   readonly restarts?: number;
   readonly steps?: number;
-  /** The float32 check's context (default: the network's TensorFlow.js model). */
+  /** The float32 check's context (default: the network's TensorFlow.js model, made once per network). */
   readonly ctx?: AttackContext;
 }
-
-const satisfies = (rows: readonly OutputRow[], y: ArrayLike<number>): boolean =>
-  rows.every((r) => {
-    let s = 0;
-    for (let j = 0; j < r.coef.length; j++) s += (r.coef[j] as number) * (y[j] as number);
-    return s <= r.bound;
-  });
 
 /**
  * A counterexample for `rows` in case `c`, checked: inside the box exactly, every logit finite,
@@ -65,7 +58,7 @@ async function confirmed(
   if (!inBox(c, x)) return undefined;
   const y64 = net.forward64(x).logits;
   if (!y64.every(Number.isFinite) || !satisfies(rows, y64)) return undefined;
-  const y32 = Float64Array.from(await (ctx.logits32 as NonNullable<AttackContext["logits32"]>)([x]));
+  const y32 = await float32Logits(ctx, [x]);
   if (!y32.every(Number.isFinite) || !satisfies(rows, y32)) return undefined;
   return y64;
 }
@@ -83,7 +76,8 @@ export async function verifyProperty(
     throw new VerifyInputError(`the property has ${spec.outputs} outputs, the network ${net.outputSize}`);
   const deadline = t0 + 1000 * (opts.timeout ?? 60);
   const late = () => performance.now() >= deadline;
-  const ctx = opts.ctx?.logits32 ? opts.ctx : await tfjsContext(net);
+  // the float32 passes and gradients use one TensorFlow.js model per network, made once
+  const ctx: AttackContext = opts.ctx ?? { net };
   const rand = prng(opts.seed ?? 1);
   const seconds = () => (performance.now() - t0) / 1000;
   const conjunctions = spec.cases.reduce((n, c) => n + c.outputs.length, 0);

@@ -2,7 +2,6 @@ import type { AttackContext, AttackOptions } from "@rho/attacks";
 import { exampleDefect, getAttack, verifyExample } from "@rho/attacks";
 import { boundRho, getBoundMethod } from "@rho/bounds";
 import { type Dataset, image } from "@rho/datasets";
-import type { Network } from "@rho/models";
 import { encodeExample, type ResultRow } from "./spec.js";
 
 /** A row for a point whose attack could not run at all (a thrown error outside the attack's search). */
@@ -68,16 +67,17 @@ export async function runPoint(
 
 /**
  * One certifying method on one point, as a results row: `lower` is ρ_lb, `rho` the distance of a
- * witness verified by the float64 forward pass (null without one), status the method's (exact,
- * bracket, certified_beyond) or misclassified or error.
+ * witness that passes the attacks' checks (in the box, float64 and float32 passes of the context;
+ * null without one), status the method's (exact, bracket, certified_beyond) or misclassified or error.
  */
 export async function boundPoint(
-  net: Network,
+  ctx: AttackContext,
   data: Dataset,
   method: string,
   index: number,
   options: Readonly<Record<string, unknown>>,
 ): Promise<ResultRow> {
+  const net = ctx.net;
   const label = data.labels[index] as number;
   const pixels = image(data, index);
   const predicted = net.predict64(pixels);
@@ -99,7 +99,7 @@ export async function boundPoint(
     const w = r.witness;
     const checked =
       w !== undefined && exampleDefect(w, pixels.length, box) === undefined
-        ? await verifyExample({ net }, label, w, box)
+        ? await verifyExample(ctx, label, w, box)
         : undefined;
     const upper = checked?.float64 && checked.float32 ? r.upper : null;
     return {

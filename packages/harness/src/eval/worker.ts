@@ -37,6 +37,6 @@ async function init(setup: WorkerSetup) {
 export default async function run(task: Task): Promise<ResultRow> {
   ready ??= init(task.setup);
   const { ctx, data } = await ready;
-  if (task.bound) return boundPoint(ctx.net, data, task.attack, task.index, task.options);
+  if (task.bound) return boundPoint(ctx, data, task.attack, task.index, task.options);
   return runPoint(ctx, data, task.attack, task.index, task.options);
 }
