@@ -46,14 +46,6 @@ const oneLine = (e: unknown): string =>
     "\n",
   )[0] as string;
 
-/** The pixel box, copied and checked (a search gets a frozen copy it cannot move). */
-function checkedBox(box: AttackOptions["box"]): readonly [number, number] {
-  const [lo, hi] = box ?? [0, 255];
-  if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi))
-    throw new AttackOptionError(`box [${lo}, ${hi}] must be two finite numbers, low ≤ high`);
-  return Object.freeze([lo, hi] as const);
-}
-
 /** A search's answer as the contract allows it, or the reason it breaks the contract. */
 function checkedResult(s: unknown): SearchResult | string {
   if (typeof s !== "object" || s === null)
@@ -95,8 +87,9 @@ export function defineAttack<O extends AttackOptions>(spec: AttackSpec<O>): Atta
     options: spec.options,
     ...(trainingOptions ? { trainingOptions } : {}),
     async run(ctx: AttackContext, point: Point, given: AttackOptions = {}): Promise<AttackResult> {
-      const resolved = resolveOptions(spec.name, spec.options, given) as O;
-      const box = checkedBox(resolved.box);
+      const resolved = resolveOptions(spec.name, spec.options, given) as O; // checks the box too
+      // a frozen copy: the search cannot move the box it is checked against
+      const box = Object.freeze([...(resolved.box ?? [0, 255])] as [number, number]);
       const options = Object.freeze({ ...resolved, box }) as O;
       const t0 = performance.now();
       // rho's own x*: every distance is measured from it, whatever the search does to its copy

@@ -4,13 +4,13 @@
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Network } from "@rho/models";
-import { rawPixels } from "@rho/models";
 import { parseVnnlib, VerifyInputError, VnnlibError, verifyProperty } from "@rho/verify";
 import { parse } from "csv-parse/sync";
 import { EXIT_OK, UsageError } from "../errors.js";
-import { initBackend, loadNetwork } from "../inputs.js";
+import { initBackend } from "../inputs.js";
 import type { Output } from "../output.js";
 import { progressBar } from "../progress.js";
+import { propertyNetwork } from "./verify.js";
 
 export interface VerifyInstancesOptions {
   instances: string;
@@ -76,18 +76,13 @@ export async function verifyInstancesCommand(o: VerifyInstancesOptions, out: Out
   const net = async (file: string) => {
     let n = nets.get(file);
     if (!n) {
-      const first = await loadNetwork(file);
-      const c = first.inputShape.length === 3 ? (first.inputShape[2] as number) : 1;
-      if (c > 1)
-        throw new UsageError(`${file}: ${c}-channel image inputs are not supported by rho verify yet`);
-      n = await loadNetwork(file, rawPixels(c));
+      n = await propertyNetwork(file);
       nets.set(file, n);
     }
     return n;
   };
   const bar = progressBar("verify");
   bar.start(todo.length, 0, { status: "" });
-  const counts: Record<string, number> = {};
   try {
     for (const x of todo) {
       let result: string;
@@ -105,7 +100,6 @@ export async function verifyInstancesCommand(o: VerifyInstancesOptions, out: Out
         result = "error";
         out.info(`${x.network} ${x.property}: ${e.message}`);
       }
-      counts[result] = (counts[result] ?? 0) + 1;
       appendFileSync(o.out, `${x.network},${x.property},${result},${seconds.toFixed(3)},${stage}\n`);
       bar.increment(1, { status: `${x.property}: ${result}` });
     }

@@ -1,9 +1,23 @@
 import { readFileSync, writeFileSync } from "node:fs";
-import { rawPixels } from "@rho/models";
+import { type Network, rawPixels } from "@rho/models";
 import { counterexampleText, parseVnnlib, VerifyInputError, VnnlibError, verifyProperty } from "@rho/verify";
 import { EXIT_NOT_OK, EXIT_OK, UsageError } from "../errors.js";
 import { initBackend, loadNetwork } from "../inputs.js";
 import type { Output } from "../output.js";
+
+/**
+ * The network as a property sees it: its own input, no pixel mapping in front of it (rho.json's
+ * or the default pixel/255). Vector and one-channel inputs, whose X_i order is rho's.
+ */
+export async function propertyNetwork(file: string): Promise<Network> {
+  const shape = await loadNetwork(file);
+  const channels = shape.inputShape.length === 3 ? (shape.inputShape[2] as number) : 1;
+  if (channels > 1)
+    throw new UsageError(
+      `${file}: a ${channels}-channel image input; rho verify takes vector and one-channel inputs so far (X_i in the network's own order)`,
+    );
+  return loadNetwork(file, rawPixels(channels));
+}
 
 export interface VerifyCommandOptions {
   model: string;
@@ -35,14 +49,7 @@ export async function verifyCommand(o: VerifyCommandOptions, out: Output): Promi
     if (e instanceof VnnlibError) throw new UsageError(e.message);
     throw e;
   }
-  // the property speaks of the network's own input: no pixel mapping in front of it
-  const shape = await loadNetwork(o.model);
-  const channels = shape.inputShape.length === 3 ? (shape.inputShape[2] as number) : 1;
-  if (channels > 1)
-    throw new UsageError(
-      `${o.model}: a ${channels}-channel image input; rho verify takes vector and one-channel inputs so far (X_i in the network's own order)`,
-    );
-  const net = await loadNetwork(o.model, rawPixels(channels));
+  const net = await propertyNetwork(o.model);
   await initBackend(o.backend, out);
   let r: Awaited<ReturnType<typeof verifyProperty>>;
   try {
