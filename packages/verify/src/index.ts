@@ -1,7 +1,6 @@
 export { inBox, violates } from "./semantics.js";
 export {
   counterexampleText,
-  labelOf,
   type Stage,
   VerifyInputError,
   type VerifyOptions,

@@ -4,7 +4,7 @@
 // preprocessing (rho verify does) so that pixels are the property's X_i.
 import { type AttackContext, float32Logits, lossAndGradient } from "@rho/attacks";
 import { crownBounds, float32ErrorBound, type Interval, lowerBounds, propertyMilp } from "@rho/bounds";
-import { argmax, type Network, prng } from "@rho/models";
+import { type Network, prng, type Shape, size } from "@rho/models";
 import { getSolver } from "@rho/solvers";
 import type * as tf from "@tensorflow/tfjs";
 import { inBox, satisfies } from "./semantics.js";
@@ -170,55 +170,71 @@ export async function verifyProperty(
   // every real-arithmetic output at least float32's error (a bound propagated through the network)
   // beyond the rows, so that it holds for the float32 network too; a solution is a candidate only
   const units = net.layers.reduce(
-    (n, layer, l) => n + (layer.kind === "relu" ? (net.shapes[l + 1]?.reduce((a, b) => a * b, 1) ?? 0) : 0),
+    (n, layer, l) => n + (layer.kind === "relu" ? size(net.shapes[l + 1] as Shape) : 0),
     0,
   );
   if (units <= (opts.milpUnits ?? 2000)) {
     const highs = await getSolver("highs");
+    // the float32 error bound depends on the case's box only: once per case
+    const errors = new Map<SpecCase, Float64Array>();
+    /** One feasibility MILP over these rows: its status, and its pixels when it has a solution. */
+    const solve = async (c: SpecCase, bounds: Interval[], rows: readonly OutputRow[], seconds: number) => {
+      const m = propertyMilp(net, { lo: c.lo, hi: c.hi }, bounds, rows);
+      const r = await highs.solve(m.lp, { timeLimit: Math.max(0.05, seconds) });
+      const x =
+        r.status === "optimal" && r.primal
+          ? Float64Array.from(m.pixels, (col) => r.primal?.[col] as number)
+          : undefined;
+      return { status: r.status, x };
+    };
     let left = open.length;
     let closed = 0;
     for (const { c, rows, bounds } of open) {
       const secondsLeft = (deadline - performance.now()) / 1000;
       if (secondsLeft <= 0.05) break;
-      const pixels = { lo: c.lo, hi: c.hi };
-      const err = float32ErrorBound(net, bounds, pixels);
+      let err = errors.get(c);
+      if (!err) {
+        err = float32ErrorBound(net, bounds, { lo: c.lo, hi: c.hi });
+        errors.set(c, err);
+      }
+      const e = err;
+      const logits = bounds[L] as Interval;
       const slack = (r: OutputRow) => {
+        // float32's error, and the MILP solver's feasibility tolerance relative to the logits' size
         let s = 0;
-        for (let j = 0; j < r.coef.length; j++) s += Math.abs(r.coef[j] as number) * (err[j] as number);
-        // and the MILP solver's feasibility tolerance, relative to the logits' size
-        const logits = bounds[L] as Interval;
         let scale = 1;
-        for (let j = 0; j < r.coef.length; j++)
-          scale +=
-            Math.abs(r.coef[j] as number) *
-            Math.max(Math.abs(logits.lo[j] as number), Math.abs(logits.hi[j] as number));
+        for (let j = 0; j < r.coef.length; j++) {
+          const a = Math.abs(r.coef[j] as number);
+          s += a * (e[j] as number);
+          scale += a * Math.max(Math.abs(logits.lo[j] as number), Math.abs(logits.hi[j] as number));
+        }
         return s + 1e-6 * scale;
       };
-      const widened = rows.map((r) => ({ coef: r.coef, bound: r.bound + slack(r) }));
-      const m = propertyMilp(net, pixels, bounds, widened);
-      const res = await highs.solve(m.lp, { timeLimit: Math.max(0.05, secondsLeft / left) });
+      const widened = await solve(
+        c,
+        bounds,
+        rows.map((r) => ({ coef: r.coef, bound: r.bound + slack(r) })),
+        secondsLeft / left,
+      );
       left--;
-      if (res.status === "infeasible") {
+      if (widened.status === "infeasible") {
         refuted++;
         closed++;
         continue;
       }
-      if (res.status === "optimal" && res.primal) {
+      if (widened.x) {
         // the widened rows let in points just outside the real ones: try the point, then the MILP
         // with the rows narrowed by the same slack, whose points satisfy the rows in float32 too
-        const x = Float64Array.from(m.pixels, (col) => res.primal?.[col] as number);
-        const y = await confirmed(net, ctx, c, rows, x);
-        if (y) return sat("milp", x, y, refuted);
-        const narrowed = rows.map((r) => ({ coef: r.coef, bound: r.bound - slack(r) }));
-        const n = propertyMilp(net, pixels, bounds, narrowed);
-        const again = await highs.solve(n.lp, {
-          timeLimit: Math.max(0.05, (deadline - performance.now()) / 1000 / (left + 1)),
-        });
-        if (again.status === "optimal" && again.primal) {
-          const x2 = Float64Array.from(n.pixels, (col) => again.primal?.[col] as number);
-          const y2 = await confirmed(net, ctx, c, rows, x2);
-          if (y2) return sat("milp", x2, y2, refuted);
-        }
+        const y = await confirmed(net, ctx, c, rows, widened.x);
+        if (y) return sat("milp", widened.x, y, refuted);
+        const narrowed = await solve(
+          c,
+          bounds,
+          rows.map((r) => ({ coef: r.coef, bound: r.bound - slack(r) })),
+          (deadline - performance.now()) / 1000 / (left + 1),
+        );
+        const y2 = narrowed.x && (await confirmed(net, ctx, c, rows, narrowed.x));
+        if (narrowed.x && y2) return sat("milp", narrowed.x, y2, refuted);
       }
     }
     if (closed === open.length) return done("unsat", refuted, { stage: "milp" });
@@ -231,6 +247,3 @@ export function counterexampleText(x: ArrayLike<number>, y: ArrayLike<number>): 
   const lines = [...Array.from(x, (v, i) => `(X_${i} ${v})`), ...Array.from(y, (v, j) => `(Y_${j} ${v})`)];
   return `(${lines.join("\n ")})\n`;
 }
-
-/** The label the network gives x (for messages): the float64 pass's. */
-export const labelOf = (net: Network, x: ArrayLike<number>): number => argmax(net.forward64(x).logits);
