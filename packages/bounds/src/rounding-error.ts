@@ -6,6 +6,7 @@
 
 import { poolCells } from "@rho/encoders";
 import type { Layer, Network, Shape } from "@rho/models";
+import { inputInterval } from "./intervals/ibp.js";
 import type { Interval } from "./intervals/rules.js";
 import { affineMap } from "./linear/crown.js";
 
@@ -18,39 +19,48 @@ export function float32ErrorBound(net: Network, bounds: readonly Interval[], pix
   const { scale, shift } = net.preprocess;
   const ch = scale.length;
   // the pixel and x0 = p·s + t, each rounded to float32
-  let e = Float64Array.from(
-    pixels.lo,
-    (_, i) =>
-      gamma(3) * (mag(pixels, i) * Math.abs(scale[i % ch] as number) + Math.abs(shift[i % ch] as number)),
-  );
+  const errors: Float64Array[] = [
+    Float64Array.from(
+      pixels.lo,
+      (_, i) =>
+        gamma(3) * (mag(pixels, i) * Math.abs(scale[i % ch] as number) + Math.abs(shift[i % ch] as number)),
+    ),
+  ];
   net.layers.forEach((layer: Layer, l) => {
-    const inShape = net.shapes[l] as Shape;
+    const inShape = net.inShapes[l] as Shape;
     const outShape = net.shapes[l + 1] as Shape;
-    if (layer.kind === "relu") return;
+    const prev = net.inputOf(l, errors);
+    if (layer.kind === "relu") {
+      errors.push(prev);
+      return;
+    }
     const size = (bounds[l + 1] as Interval).lo.length;
     if (layer.kind === "maxpool") {
-      const prev = e;
-      e = Float64Array.from({ length: size }, (_, o) =>
-        Math.max(...poolCells(layer, inShape, outShape, o).map((k) => prev[k] as number)),
+      errors.push(
+        Float64Array.from({ length: size }, (_, o) =>
+          Math.max(...poolCells(layer, inShape, outShape, o).map((k) => prev[k] as number)),
+        ),
       );
       return;
     }
     const m = affineMap(layer, inShape, outShape);
-    const input = bounds[l] as Interval;
+    const input = inputInterval(net, l, bounds);
     const g = m.fanIn ? gamma(m.fanIn + 1) : 0;
-    const prev = e;
-    e = Float64Array.from({ length: size }, (_, o) => {
-      let carried = 0;
-      let weight = Math.abs(m.constant[o] as number);
-      for (let k = m.starts[o] as number; k < (m.starts[o + 1] as number); k++) {
-        const w = Math.abs(m.weights[k] as number);
-        const j = m.indices[k] as number;
-        carried += w * (prev[j] as number);
-        weight += w * mag(input, j);
-      }
-      return carried + g * weight;
-    });
+    errors.push(
+      Float64Array.from({ length: size }, (_, o) => {
+        let carried = 0;
+        let weight = Math.abs(m.constant[o] as number);
+        for (let k = m.starts[o] as number; k < (m.starts[o + 1] as number); k++) {
+          const w = Math.abs(m.weights[k] as number);
+          const j = m.indices[k] as number;
+          carried += w * (prev[j] as number);
+          weight += w * mag(input, j);
+        }
+        return carried + g * weight;
+      }),
+    );
   });
+  const e = errors[errors.length - 1] as Float64Array;
   // the bound's own float64 arithmetic
   return e.map((v) => v * (1 + 1e-9) + Number.MIN_VALUE);
 }

@@ -75,9 +75,14 @@ export function encodeNetwork(net: Network, opts: EncodeOptions = {}): Encoding 
     });
     return { lower, upper };
   };
-  let bounds: Bounds = { lower: inLower, upper: inUpper };
-  const input = newVars(sys, bounds, "in");
-  bounds = tighten(0, bounds, input);
+  const input = newVars(sys, { lower: inLower, upper: inUpper }, "in");
+  const lowers: Float64Array[] = [];
+  const uppers: Float64Array[] = [];
+  const keep = (b: Bounds) => {
+    lowers.push(b.lower);
+    uppers.push(b.upper);
+  };
+  keep(tighten(0, { lower: inLower, upper: inUpper }, input));
   input.forEach((v, i) => {
     sys.add([v, pixelVars[i] as number], [1, -(scale[i % c] as number)], -(shift[i % c] as number), "eq");
   });
@@ -88,14 +93,14 @@ export function encodeNetwork(net: Network, opts: EncodeOptions = {}): Encoding 
       sys,
       layer,
       prefix: `l${i}${layer.name ? `_${layer.name}` : ""}`,
-      inVars: layers[i] as Int32Array,
-      inShape: net.shapes[i] as Shape,
+      inVars: net.inputOf(i, layers),
+      inShape: net.inShapes[i] as Shape,
       outShape: net.shapes[i + 1] as Shape,
-      inBounds: bounds,
+      inBounds: { lower: net.inputOf(i, lowers), upper: net.inputOf(i, uppers) },
       fixStable: opts.fixStable ?? false,
     });
     layers.push(out.outVars);
-    bounds = tighten(i + 1, out.outBounds, out.outVars);
+    keep(tighten(i + 1, out.outBounds, out.outVars));
   });
   const all = { lower: sys.vars.lowerBounds(), upper: sys.vars.upperBounds() };
   return {

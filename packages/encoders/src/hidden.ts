@@ -44,12 +44,13 @@ export class HiddenRegionForm {
     const eq = new RowBuilder();
     const terms = new TermMap();
     region.pieces.forEach((piece, l) => {
-      const inCol = cols[l] as Int32Array;
-      const inCoef = coefs[l] as Float64Array;
-      const inConst = consts[l] as Float64Array;
+      // the layer's input: the value it reads (a join's, concatenated)
+      const inCol = net.inputOf(l, cols);
+      const inCoef = net.inputOf(l, coefs);
+      const inConst = net.inputOf(l, consts);
       const size = (region.activations[l + 1] as Float64Array).length;
       // the map's constant: its output at a zero input
-      const bias = piece.forward(new Float64Array((region.activations[l] as Float64Array).length));
+      const bias = piece.forward(new Float64Array(inCol.length));
       const col = new Int32Array(size);
       const coef = new Float64Array(size);
       const constant = new Float64Array(size);
@@ -97,7 +98,11 @@ export class HiddenRegionForm {
         const s = starts[r] as number;
         const e = starts[r + 1] as number;
         // a·col + c ≥ 0; constant inequalities hold at x*, hence everywhere
-        const f = this.combination(l, indices.subarray(s, e), values.subarray(s, e));
+        const f = this.combination(
+          (net.inputs[l] as readonly number[])[0] as number,
+          indices.subarray(s, e),
+          values.subarray(s, e),
+        );
         if (f.indices.length === 0) continue;
         if (f.indices.length === 1) {
           const j = f.indices[0] as number;
@@ -124,10 +129,14 @@ export class HiddenRegionForm {
       );
     const objective = new Float64Array(this.numCols);
     objective.set(base.objective);
+    // the base's bounds intersected with the region's: a unit that is a scaled pixel (a 1×1
+    // convolution's one nonzero weight) puts its ReLU's sign on that pixel's column
     const colLower = this.colLower.slice();
     const colUpper = this.colUpper.slice();
-    colLower.set(base.colLower);
-    colUpper.set(base.colUpper);
+    for (let j = 0; j < base.numCols; j++) {
+      colLower[j] = Math.max(colLower[j] as number, base.colLower[j] as number);
+      colUpper[j] = Math.min(colUpper[j] as number, base.colUpper[j] as number);
+    }
     return {
       ...base,
       numCols: this.numCols,
@@ -276,7 +285,8 @@ export function formulationSizes(region: LinearRegion): FormulationSizes {
     if (c.count === 0) return;
     const r = c.count >> 1;
     const units = Array.from(c.indices.subarray(c.starts[r] as number, c.starts[r + 1] as number));
-    pixelNonzeros += c.count * region.supportSize(l, units);
+    pixelNonzeros +=
+      c.count * region.supportSize((region.net.inputs[l] as readonly number[])[0] as number, units);
     hiddenNonzeros += units.length > 1 ? c.count * units.length : 0;
   });
   return { pixelNonzeros, hiddenNonzeros };

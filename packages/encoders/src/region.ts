@@ -68,6 +68,8 @@ export class LinearRegion {
   readonly pieces: readonly LinearPiece[];
   /** First inequality index of each layer's constraints (length layers + 1). */
   readonly offsets: Int32Array;
+  /** For each join layer, where each index of its concatenated input comes from. */
+  private readonly sources: readonly ({ act: Int32Array; unit: Int32Array } | undefined)[];
   /** Per-activation scratch for reverse propagation, allocated on first use. */
   private readonly buffers: (Float64Array | undefined)[] = [];
   private readonly marks: (Uint8Array | undefined)[] = [];
@@ -87,10 +89,10 @@ export class LinearRegion {
     const pieces: LinearPiece[] = [];
     net.layers.forEach((layer, i) => {
       const encoder = LAYER_ENCODERS[layer.kind] as unknown as LayerEncoder<Layer>;
-      const input = acts[i] as Float64Array;
+      const input = net.inputOf(i, acts);
       const piece = encoder.linearize({
         layer,
-        inShape: net.shapes[i] as Shape,
+        inShape: net.inShapes[i] as Shape,
         outShape: net.shapes[i + 1] as Shape,
         input,
         tol,
@@ -102,6 +104,21 @@ export class LinearRegion {
     });
     this.pieces = pieces;
     this.activations = acts;
+    this.sources = net.layers.map((_, l) => {
+      const from = net.inputs[l] as readonly number[];
+      if (from.length === 1) return undefined;
+      // a join: index i of its concatenated input is unit unit[i] of value act[i]
+      const act: number[] = [];
+      const unit: number[] = [];
+      for (const k of from) {
+        const n = (acts[k] as Float64Array).length;
+        for (let u = 0; u < n; u++) {
+          act.push(k);
+          unit.push(u);
+        }
+      }
+      return { act: Int32Array.from(act), unit: Int32Array.from(unit) };
+    });
     this.offsets = new Int32Array(pieces.length + 1);
     pieces.forEach((p, i) => {
       this.offsets[i + 1] = (this.offsets[i] as number) + p.constraints.count;
@@ -121,7 +138,7 @@ export class LinearRegion {
   forward(pixels: ArrayLike<number>): Float64Array[] {
     const acts = [this.net.preprocessInput(pixels)];
     this.pieces.forEach((p, i) => {
-      acts.push(p.forward(acts[i] as Float64Array));
+      acts.push(p.forward(this.net.inputOf(i, acts)));
     });
     return acts;
   }
@@ -143,7 +160,8 @@ export class LinearRegion {
     const values = new Float64Array(this.size);
     const scales = new Float64Array(this.size);
     this.pieces.forEach((p, l) => {
-      rowActivities(p.constraints, acts[l] as Float64Array, values, scales, this.offsets[l] as number);
+      if (p.constraints.count === 0) return;
+      rowActivities(p.constraints, this.net.inputOf(l, acts), values, scales, this.offsets[l] as number);
     });
     return { values, scales };
   }
@@ -163,7 +181,24 @@ export class LinearRegion {
     const r = id - (this.offsets[l] as number);
     const s = c.starts[r] as number;
     const e = c.starts[r + 1] as number;
-    return this.combination(l, c.indices.subarray(s, e), c.values.subarray(s, e));
+    // constraints are over the layer's input: one value (joins have none)
+    const value = (this.net.inputs[l] as readonly number[])[0] as number;
+    return this.combination(value, c.indices.subarray(s, e), c.values.subarray(s, e));
+  }
+
+  /**
+   * Layer l's fan-in of output o, with each input as (value, unit): in a chain the value before
+   * the layer; in a DAG the value it reads, or for a join the value its input index comes from.
+   */
+  private fanIn(l: number, o: number, visit: (act: number, unit: number, w: number) => void): void {
+    const piece = this.pieces[l] as LinearPiece;
+    const src = this.sources[l];
+    if (src) {
+      piece.fanIn(o, (i, w) => visit(src.act[i] as number, src.unit[i] as number, w));
+      return;
+    }
+    const value = (this.net.inputs[l] as readonly number[])[0] as number;
+    piece.fanIn(o, (i, w) => visit(value, i, w));
   }
 
   /**
@@ -191,7 +226,7 @@ export class LinearRegion {
     const k = forms.length;
     // grad[u·k + r]: functional r's weight on unit u of the current activation (scratch, kept zeroed)
     let grad = this.scratch(layer, k);
-    let units = [...new Set(forms.flatMap((f) => Array.from(f.idx)))];
+    const units = [...new Set(forms.flatMap((f) => Array.from(f.idx)))];
     forms.forEach((f, r) => {
       for (let q = 0; q < f.idx.length; q++) {
         const at = (f.idx[q] as number) * k + r;
@@ -199,13 +234,16 @@ export class LinearRegion {
       }
     });
     const g = new Float64Array(k);
-    let l = layer;
-    for (; l > this.memoDepth; l--) {
-      const below = this.scratch(l - 1, k);
-      const mark = this.marks[l - 1] as Uint8Array;
-      const next: number[] = [];
-      const piece = this.pieces[l - 1] as LinearPiece;
-      for (const o of units) {
+    // units still to carry back, per value (a DAG: a value read by several layers collects the
+    // weights of each); values are visited in decreasing order, a reverse topological order
+    const pending = new Map<number, number[]>([[layer, units]]);
+    for (let a = layer; a > this.memoDepth; a--) {
+      const at = pending.get(a);
+      if (!at) continue;
+      pending.delete(a);
+      grad = this.scratch(a, k);
+      for (const o of at) {
+        if (a !== layer) (this.marks[a] as Uint8Array)[o] = 0;
         let any = false;
         for (let r = 0; r < k; r++) {
           g[r] = grad[o * k + r] as number;
@@ -213,28 +251,43 @@ export class LinearRegion {
           any ||= g[r] !== 0;
         }
         if (!any) continue;
-        piece.fanIn(o, (i, wi) => {
+        this.fanIn(a - 1, o, (src, i, wi) => {
           if (wi === 0) return;
+          const below = this.scratch(src, k);
+          const mark = this.marks[src] as Uint8Array;
           if (!mark[i]) {
             mark[i] = 1;
-            next.push(i);
+            let list = pending.get(src);
+            if (!list) {
+              list = [];
+              pending.set(src, list);
+            }
+            list.push(i);
           }
-          const at = i * k;
-          for (let r = 0; r < k; r++) below[at + r] = (below[at + r] as number) + (g[r] as number) * wi;
+          const base = i * k;
+          for (let r = 0; r < k; r++) below[base + r] = (below[base + r] as number) + (g[r] as number) * wi;
         });
       }
-      for (const i of next) mark[i] = 0;
-      units = next;
-      grad = below;
     }
-    // every gradient memoised first: building one uses the accumulator the forms sum in
-    for (const u of units) this.grad(l, u);
+    // what is left lies at or below the memo depth: every gradient memoised first (building one
+    // uses the accumulator the forms sum in)
+    const left = [...pending.entries()];
+    for (const [a, us] of left) {
+      const mark = this.marks[a];
+      for (const u of us) {
+        if (mark && a !== layer) mark[u] = 0;
+        this.grad(a, u);
+      }
+    }
     return forms.map((f, r) => {
       const touched: number[] = [];
-      for (const u of units) {
-        const gu = grad[u * k + r] as number;
-        grad[u * k + r] = 0;
-        if (gu !== 0) this.accumulate(this.grad(l, u), gu, touched);
+      for (const [a, us] of left) {
+        const buf = this.scratch(a, k);
+        for (const u of us) {
+          const gu = buf[u * k + r] as number;
+          buf[u * k + r] = 0;
+          if (gu !== 0) this.accumulate(this.grad(a, u), gu, touched);
+        }
       }
       return this.formAt(layer, f.idx, f.w, this.collect(touched));
     });
@@ -288,7 +341,7 @@ export class LinearRegion {
       const probe = count >> 1;
       let inputs = 0;
       let selection = false;
-      (this.pieces[l - 1] as LinearPiece).fanIn(probe, (_i, w) => {
+      this.fanIn(l - 1, probe, (_a, _i, w) => {
         inputs++;
         selection = w === 1;
       });
@@ -302,23 +355,31 @@ export class LinearRegion {
 
   /** How many pixels units `start` of activation L depend on, on this region (their cone, walked back). */
   supportSize(layer: number, start: readonly number[]): number {
-    let units = start;
-    for (let l = layer; l > 0; l--) {
-      this.scratch(l - 1);
-      const mark = this.marks[l - 1] as Uint8Array;
-      const next: number[] = [];
-      const piece = this.pieces[l - 1] as LinearPiece;
+    const pending = new Map<number, number[]>([[layer, [...start]]]);
+    for (let a = layer; a > 0; a--) {
+      const units = pending.get(a);
+      if (!units) continue;
+      pending.delete(a);
+      if (a !== layer) for (const u of units) (this.marks[a] as Uint8Array)[u] = 0;
       for (const o of units)
-        piece.fanIn(o, (i, w) => {
-          if (w !== 0 && !mark[i]) {
+        this.fanIn(a - 1, o, (src, i, w) => {
+          if (w === 0) return;
+          this.scratch(src);
+          const mark = this.marks[src] as Uint8Array;
+          if (!mark[i]) {
             mark[i] = 1;
-            next.push(i);
+            let list = pending.get(src);
+            if (!list) {
+              list = [];
+              pending.set(src, list);
+            }
+            list.push(i);
           }
         });
-      for (const i of next) mark[i] = 0;
-      units = next;
     }
-    return units.length;
+    const pixels = pending.get(0) ?? (layer === 0 ? [...start] : []);
+    if (layer !== 0) for (const u of pixels) (this.marks[0] as Uint8Array)[u] = 0;
+    return pixels.length;
   }
 
   /** The gradient over the pixels of unit u of activation L (memoised; L ≤ memoDepth). */
@@ -331,22 +392,26 @@ export class LinearRegion {
       const { scale } = this.net.preprocess;
       g = { idx: Int32Array.of(u), val: Float64Array.of(scale[u % scale.length] as number) };
     } else {
+      const acts: number[] = [];
       const ins: number[] = [];
       const ws: number[] = [];
-      (this.pieces[layer - 1] as LinearPiece).fanIn(u, (i, w) => {
+      this.fanIn(layer - 1, u, (a, i, w) => {
         if (w !== 0) {
+          acts.push(a);
           ins.push(i);
           ws.push(w);
         }
       });
       if (ins.length === 0) g = EMPTY;
       // a selection (ReLU on, max-pool winner, flatten) shares its input's gradient
-      else if (ins.length === 1 && ws[0] === 1) g = this.grad(layer - 1, ins[0] as number);
+      else if (ins.length === 1 && ws[0] === 1) g = this.grad(acts[0] as number, ins[0] as number);
       else {
-        for (const i of ins) this.grad(layer - 1, i);
+        ins.forEach((i, k) => {
+          this.grad(acts[k] as number, i);
+        });
         const touched: number[] = [];
         ins.forEach((i, k) => {
-          this.accumulate(this.grad(layer - 1, i), ws[k] as number, touched);
+          this.accumulate(this.grad(acts[k] as number, i), ws[k] as number, touched);
         });
         g = this.collect(touched);
       }

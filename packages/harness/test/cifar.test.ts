@@ -1,14 +1,14 @@
 // The CIFAR-10 path end to end on small generated files (never the real set): a colour network with
 // strided convolutions and overlapping max and average pools, through eval (alp, fgsm, crown) and
 // report (a colour Figure 2).
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CIFAR10_RECORD } from "@rho/datasets";
-import { type Layer, Network, prng, saveModel } from "@rho/models";
+import { type Layer, Network, prng } from "@rho/models";
 import { PNG } from "pngjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { rho } from "./capture.js";
+import { cifarFiles } from "./fixtures.js";
 
 const POINTS = 6;
 
@@ -44,39 +44,6 @@ function colourNet(
       { kind: "globalavgpool" },
     ],
   });
-}
-
-/**
- * Saves `net` to `modelDir` and writes CIFAR-format files whose labels are the network's own
- * answers (every point is attacked): images of one colour each with some noise, or pure noise.
- */
-async function cifarFiles(net: Network, modelDir: string, images: "colour" | "noise"): Promise<string> {
-  await saveModel(net, modelDir);
-  const dir = mkdtempSync(join(tmpdir(), "rho-cifar-data-"));
-  mkdirSync(dir, { recursive: true });
-  const rand = prng(11);
-  const batch = (n: number) => {
-    const bytes = Buffer.alloc(n * CIFAR10_RECORD);
-    for (let r = 0; r < n; r++) {
-      const base = images === "noise" ? [] : [0, 1, 2].map(() => rand() * 215);
-      const planes = Array.from({ length: 3 * 1024 }, (_, k) =>
-        images === "noise"
-          ? Math.floor(rand() * 256)
-          : Math.floor((base[Math.floor(k / 1024)] as number) + rand() * 40),
-      );
-      // channels last for the network, planar in the file
-      const hwc = Array.from(
-        { length: 3072 },
-        (_, k) => planes[(k % 3) * 1024 + Math.floor(k / 3)] as number,
-      );
-      bytes[r * CIFAR10_RECORD] = net.predict64(hwc);
-      for (let k = 0; k < 3072; k++) bytes[r * CIFAR10_RECORD + 1 + k] = planes[k] as number;
-    }
-    return bytes;
-  };
-  writeFileSync(join(dir, "test_batch.bin"), batch(POINTS));
-  for (let b = 1; b <= 5; b++) writeFileSync(join(dir, `data_batch_${b}.bin`), batch(2));
-  return dir;
 }
 
 describe("CIFAR-10 from --data-dir: eval, bounds and a colour report", () => {

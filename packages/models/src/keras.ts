@@ -6,7 +6,7 @@ import { ModelError } from "./errors.js";
 import type { Layer } from "./layer.js";
 import { Network } from "./network.js";
 import type { Preprocess } from "./preprocess.js";
-import type { Padding, Shape } from "./shape.js";
+import { isPads, type Padding, type Pads, padsOf, type Shape } from "./shape.js";
 
 export interface WeightSpec {
   readonly name: string;
@@ -43,6 +43,8 @@ export const SUPPORTED_KERAS_LAYERS = [
   "Dropout",
   "ReLU",
   "Activation",
+  "ZeroPadding2D (before Conv2D or AveragePooling2D)",
+  "RhoPool2D (rho's explicitly padded pools)",
 ] as const;
 
 const pair = (v: unknown, what: string): [number, number] => {
@@ -57,10 +59,7 @@ export function fromLayersArtifacts(art: LayersArtifacts, preprocess?: Preproces
   // tfjs' own save writes the Sequential model here; the Keras-to-tfjs converter nests it in model_config.
   const raw = art.modelTopology as KerasModel & { model_config?: KerasModel };
   const topo = raw?.model_config ?? raw;
-  if (!topo || topo.class_name !== "Sequential") {
-    throw new ModelError(`only Sequential models are supported, this is ${JSON.stringify(topo?.class_name)}`);
-  }
-  const kerasLayers = Array.isArray(topo.config) ? topo.config : topo.config.layers;
+  const nodes = kerasNodes(topo);
   const name = Array.isArray(topo.config) ? undefined : topo.config.name;
 
   // weights by name
@@ -95,14 +94,17 @@ export function fromLayersArtifacts(art: LayersArtifacts, preprocess?: Preproces
 
   let inputShape: Shape | undefined;
   const layers: Layer[] = [];
-  let shape: Shape | undefined;
-  const current = (): Shape => {
-    if (!shape) throw new Error("the first layer declares no input shape (batch_input_shape)");
-    return shape;
+  let shapes: readonly Shape[] = [];
+  const shapeOf = (k: number): Shape => {
+    const s = shapes[k];
+    if (!s) throw new Error("the first layer declares no input shape (batch_input_shape)");
+    return s;
   };
-  kerasLayers.forEach((kl, i) => {
+  // each Keras layer's output: an activation index, or a ZeroPadding2D's pads on one
+  const outputOf = new Map<string, number>();
+  const padOf = new Map<string, { pads: Pads; from: number }>();
+  nodes.forEach(({ kl, name: lname, inbound }, i) => {
     const c = kl.config ?? {};
-    const lname = String(c.name ?? `layer${i}`);
     const where = `layer ${i} (${kl.class_name} "${lname}")`;
     try {
       // batch_input_shape (Keras 2, tfjs), batch_shape (Keras 3 InputLayer), batchInputShape (tfjs JS configs)
@@ -114,14 +116,39 @@ export function fromLayersArtifacts(art: LayersArtifacts, preprocess?: Preproces
         if (!(dims.length === 1 || dims.length === 3))
           throw new Error(`input shape ${JSON.stringify(declared)} is not [batch, h, w, c] or [batch, n]`);
         inputShape = dims as unknown as Shape;
-        shape = inputShape;
+        shapes = [inputShape];
       }
+      const read = (n: string): number => {
+        const k = outputOf.get(n);
+        if (k === undefined)
+          throw new Error(
+            padOf.has(n)
+              ? `reads the ZeroPadding2D "${n}" (supported only before a Conv2D or an AveragePooling2D)`
+              : `reads "${n}", which is not an earlier layer`,
+          );
+        return k;
+      };
+      const joins = kl.class_name === "Add" || kl.class_name === "Concatenate";
+      if (!joins && inbound.length > 1)
+        throw new Error(`reads ${inbound.length} values (only Add and Concatenate join)`);
+      const pad = inbound.length === 1 ? padOf.get(inbound[0] as string) : undefined;
+      const padded = pad?.pads;
+      const src = inbound.length === 0 ? 0 : pad ? pad.from : joins ? -1 : read(inbound[0] as string);
+      if (padded && !["Conv2D", "AveragePooling2D"].includes(kl.class_name))
+        throw new Error("ZeroPadding2D is supported only before a Conv2D or an AveragePooling2D");
+      // what the layer's own padding and a ZeroPadding2D before it add up to
+      const withZeros = (own: Padding): Padding => {
+        if (!padded) return own;
+        if (own !== "valid") throw new Error(`padding "${own}" after a ZeroPadding2D (only "valid")`);
+        return padded;
+      };
+      const current = () => shapeOf(src);
       if (c.data_format !== undefined && c.data_format !== "channels_last")
         throw new Error(`data_format ${c.data_format} is not supported (channels_last only)`);
       const activation = (act: unknown) => {
         if (act === undefined || act === null || act === "linear") return;
         if (act === "relu") layers.push({ kind: "relu" });
-        else if (act === "softmax" && i === kerasLayers.length - 1)
+        else if (act === "softmax" && i === nodes.length - 1)
           return; // monotone: labels unchanged; the IR keeps logits
         else
           throw new Error(
@@ -132,6 +159,55 @@ export function fromLayersArtifacts(art: LayersArtifacts, preprocess?: Preproces
       switch (kl.class_name) {
         case "InputLayer":
           break;
+        case "ZeroPadding2D": {
+          // an int, (height, width) or ((top, bottom), (left, right)); Keras' default is 1
+          const v = c.padding ?? 1;
+          const side = (x: unknown): [number, number] => {
+            const a = typeof x === "number" ? [x, x] : x;
+            if (!Array.isArray(a) || a.length !== 2 || !a.every((y) => Number.isInteger(y) && y >= 0))
+              throw new Error(`padding ${JSON.stringify(v)} is not non-negative integers per side`);
+            return [a[0], a[1]];
+          };
+          const [y, x] =
+            typeof v === "number" ? [v, v] : Array.isArray(v) && v.length === 2 ? v : [null, null];
+          const [top, bottom] = side(y);
+          const [left, right] = side(x);
+          padOf.set(lname, { pads: { top, bottom, left, right }, from: src });
+          break;
+        }
+        case "Add":
+        case "Concatenate": {
+          const from = inbound.map(read);
+          if (kl.class_name === "Concatenate") {
+            const rank = shapeOf(from[0] as number).length;
+            const axis = Number(c.axis ?? -1);
+            if (!(axis === -1 || axis === rank))
+              throw new Error(`axis ${c.axis} (only the last: channels or features)`);
+          }
+          layers.push({ kind: kl.class_name === "Add" ? "add" : "concat", name: lname, inputs: from });
+          break;
+        }
+        case RHO_POOL: {
+          const mode = c.mode;
+          if (mode !== "max" && mode !== "avg") throw new Error(`mode ${JSON.stringify(mode)} (max or avg)`);
+          const v = c.padding as unknown;
+          const ok =
+            Array.isArray(v) &&
+            v.length === 2 &&
+            v.every(
+              (a) => Array.isArray(a) && a.length === 2 && a.every((y) => Number.isInteger(y) && y >= 0),
+            );
+          if (!ok) throw new Error(`padding ${JSON.stringify(v)} is not [[top, bottom], [left, right]]`);
+          const [[top, bottom], [left, right]] = v as [[number, number], [number, number]];
+          layers.push({
+            kind: mode === "max" ? "maxpool" : "avgpool",
+            name: lname,
+            size: pair(c.pool_size, "pool_size"),
+            strides: pair(c.strides, "strides"),
+            padding: { top, bottom, left, right },
+          });
+          break;
+        }
         case "Conv2D": {
           const s = current();
           if (s.length !== 3) throw new Error(`expects an image input, got ${s.join("×")}`);
@@ -147,7 +223,7 @@ export function fromLayersArtifacts(art: LayersArtifacts, preprocess?: Preproces
             filters,
             kernel,
             strides: pair(c.strides ?? 1, "strides"),
-            padding: padding(c.padding),
+            padding: withZeros(padding(c.padding)),
             weights: w,
             bias,
           });
@@ -176,7 +252,8 @@ export function fromLayersArtifacts(art: LayersArtifacts, preprocess?: Preproces
             name: lname,
             size,
             strides,
-            padding: padding(c.padding),
+            padding: withZeros(padding(c.padding)),
+            ...(padded ? { countPadding: true } : {}),
           });
           break;
         }
@@ -206,19 +283,27 @@ export function fromLayersArtifacts(art: LayersArtifacts, preprocess?: Preproces
           throw new Error(`unsupported layer; supported: ${SUPPORTED_KERAS_LAYERS.join(", ")}`);
       }
       if (layers.length > before) {
-        // track the shape through the IR's own shape rules
+        // the node's first IR layer reads its input (a chain's default: the one before)
+        const first = layers[before] as Layer;
+        if (!first.inputs && src !== before) layers[before] = { ...first, inputs: [src] };
+        // track the shapes through the IR's own shape rules
         const partial = new Network({
           inputShape: inputShape as Shape,
           layers,
           ...(preprocess ? { preprocess } : {}),
         });
-        shape = partial.shapes[partial.shapes.length - 1];
+        shapes = partial.shapes;
       }
+      if (kl.class_name !== "ZeroPadding2D")
+        outputOf.set(lname, layers.length > before ? layers.length : src);
     } catch (e) {
       if (e instanceof ModelError) throw new ModelError(`${where}: ${e.message}`);
       throw new ModelError(`${where}: ${(e as Error).message}`);
     }
   });
+  const last = nodes[nodes.length - 1];
+  if (last && outputOf.get(last.name) !== layers.length)
+    throw new ModelError(`the model's output "${last.name}" is not its last layer's value`);
   if (!inputShape)
     throw new ModelError("the model declares no input shape (batch_input_shape on its first layer)");
   return new Network({
@@ -227,6 +312,86 @@ export function fromLayersArtifacts(art: LayersArtifacts, preprocess?: Preproces
     layers,
     ...(preprocess ? { preprocess } : {}),
   });
+}
+
+export const RHO_POOL = "RhoPool2D";
+
+interface KerasNode {
+  readonly kl: KerasLayer;
+  readonly name: string;
+  /** The Keras layers it reads ([] for the input, or a Sequential model's first layer). */
+  readonly inbound: readonly string[];
+}
+
+/**
+ * A Sequential model's layers, each reading the one before, or a functional model's (tfjs'
+ * "Model", Keras' "Functional", in their Keras 2 form) with what each reads; the model's one
+ * output last.
+ */
+function kerasNodes(topo: KerasModel | undefined): KerasNode[] {
+  const cls = topo?.class_name;
+  if (!topo || !(cls === "Sequential" || cls === "Model" || cls === "Functional"))
+    throw new ModelError(
+      `only Sequential and functional (Model) models are supported, this is ${JSON.stringify(cls)}`,
+    );
+  const list = Array.isArray(topo.config) ? topo.config : topo.config?.layers;
+  if (!Array.isArray(list)) throw new ModelError("the model's topology lists no layers");
+  const nameOf = (kl: KerasLayer, i: number) =>
+    String((kl as { name?: unknown }).name ?? kl.config?.name ?? `layer${i}`);
+  if (cls === "Sequential")
+    return list.map((kl, i) => ({
+      kl,
+      name: nameOf(kl, i),
+      inbound: i === 0 ? [] : [nameOf(list[i - 1] as KerasLayer, i - 1)],
+    }));
+  const config = topo.config as { output_layers?: unknown };
+  const outputs = config.output_layers as unknown[][] | undefined;
+  if (!Array.isArray(outputs) || outputs.length !== 1)
+    throw new ModelError(`a functional model needs one output (logits), it has ${outputs?.length ?? 0}`);
+  const nodes = list.map((kl, i) => {
+    const ib = (kl as { inbound_nodes?: unknown }).inbound_nodes;
+    if (!Array.isArray(ib) || ib.length > 1)
+      throw new ModelError(
+        `layer ${i} ("${nameOf(kl, i)}"): inbound_nodes must list one call (a layer used once)`,
+      );
+    const call = (ib[0] ?? []) as unknown[];
+    const inbound = call.map((e) => {
+      if (!Array.isArray(e) || typeof e[0] !== "string")
+        throw new ModelError(`layer ${i} ("${nameOf(kl, i)}"): inbound_nodes in a form other than Keras 2's`);
+      return e[0];
+    });
+    return { kl, name: nameOf(kl, i), inbound };
+  });
+  const out = String((outputs[0] as unknown[])[0]);
+  const at = nodes.findIndex((n) => n.name === out);
+  if (at < 0) throw new ModelError(`the output layer "${out}" is not in the model`);
+  if (at !== nodes.length - 1)
+    throw new ModelError(`the output layer "${out}" must be the last layer listed`);
+  return nodes;
+}
+
+/**
+ * How TensorFlow.js can say a padding: "valid", "same" (where its "same" means what the layer's
+ * pads do: always for convolutions and max-pools, for average pools only when the padding is not
+ * counted), or "explicit" when it cannot.
+ */
+function kerasPadding(
+  inShape: Shape,
+  k: readonly [number, number],
+  s: readonly [number, number],
+  p: Padding,
+  sameFits: boolean,
+): Pads | "valid" | "same" {
+  const [h, w] = inShape as [number, number, number];
+  const pads = padsOf(p, h, w, k, s);
+  if (pads.top === 0 && pads.bottom === 0 && pads.left === 0 && pads.right === 0) return "valid";
+  const same = padsOf("same", h, w, k, s);
+  const isSame =
+    pads.top === same.top &&
+    pads.bottom === same.bottom &&
+    pads.left === same.left &&
+    pads.right === same.right;
+  return isSame && sameFits ? "same" : pads;
 }
 
 function padding(v: unknown): Padding {
@@ -240,10 +405,13 @@ function padding(v: unknown): Padding {
  * conv2d or dense layer becomes that layer's activation, as Keras models usually have it).
  */
 export function toLayersArtifacts(net: Network): LayersArtifacts {
-  const layers: KerasLayer[] = [];
+  // a chain is written as a Sequential model (as every rho model before joins); a DAG as a
+  // functional one, each layer naming what it reads
+  const dag = !net.chain;
+  const layers: (KerasLayer & { inbound: string[] })[] = [];
   const specs: WeightSpec[] = [];
   const chunks: Float32Array[] = [];
-  const used = new Set<string>();
+  const used = new Set<string>(["input"]);
   const uniqueName = (base: string) => {
     let n = base;
     for (let k = 1; used.has(n); k++) n = `${base}_${k}`;
@@ -251,42 +419,85 @@ export function toLayersArtifacts(net: Network): LayersArtifacts {
     return n;
   };
   const input = [null, ...net.inputShape];
+  /** The Keras layer whose output is value k. */
+  const producer: string[] = ["input"];
   for (let i = 0; i < net.layers.length; i++) {
     const l = net.layers[i] as Layer;
     const next = net.layers[i + 1];
-    const fuseRelu = (l.kind === "conv2d" || l.kind === "dense") && next?.kind === "relu";
+    const fuseRelu = !dag && (l.kind === "conv2d" || l.kind === "dense") && next?.kind === "relu";
     const name = uniqueName(l.name ?? `${l.kind}_${i}`);
     const config: Record<string, unknown> = { name, trainable: true, dtype: "float32" };
-    if (i === 0) config.batch_input_shape = input;
+    let inbound = (net.inputs[i] as readonly number[]).map((k) => producer[k] as string);
+    const zeroPadding = (p: Pads) => {
+      const pad = uniqueName(`${name}_pad`);
+      layers.push({
+        class_name: "ZeroPadding2D",
+        config: {
+          name: pad,
+          trainable: true,
+          dtype: "float32",
+          padding: [
+            [p.top, p.bottom],
+            [p.left, p.right],
+          ],
+          data_format: "channels_last",
+        },
+        inbound,
+      });
+      inbound = [pad];
+    };
     let cls: string;
+    // explicit pads TensorFlow.js cannot name: zeros in front (a convolution, an average that
+    // counts the padding), or rho's own padded pool
+    const inShape = net.inShapes[i] as Shape;
     switch (l.kind) {
-      case "conv2d":
+      case "conv2d": {
         cls = "Conv2D";
+        const p = kerasPadding(inShape, l.kernel, l.strides, l.padding, true);
+        if (isPads(p)) zeroPadding(p);
         Object.assign(config, {
           filters: l.filters,
           kernel_size: [...l.kernel],
           strides: [...l.strides],
-          padding: l.padding,
+          padding: isPads(p) ? "valid" : p,
           data_format: "channels_last",
           dilation_rate: [1, 1],
           activation: fuseRelu ? "relu" : "linear",
           use_bias: true,
         });
         break;
+      }
       case "dense":
         cls = "Dense";
         Object.assign(config, { units: l.units, activation: fuseRelu ? "relu" : "linear", use_bias: true });
         break;
       case "maxpool":
-      case "avgpool":
+      case "avgpool": {
+        const counts = l.kind === "avgpool" && l.countPadding === true;
+        const p = kerasPadding(inShape, l.size, l.strides, l.padding, !counts);
+        if (isPads(p) && counts) zeroPadding(p);
+        if (isPads(p) && !counts) {
+          cls = RHO_POOL;
+          Object.assign(config, {
+            mode: l.kind === "maxpool" ? "max" : "avg",
+            pool_size: [...l.size],
+            strides: [...l.strides],
+            padding: [
+              [p.top, p.bottom],
+              [p.left, p.right],
+            ],
+          });
+          break;
+        }
         cls = l.kind === "maxpool" ? "MaxPooling2D" : "AveragePooling2D";
         Object.assign(config, {
           pool_size: [...l.size],
           strides: [...l.strides],
-          padding: l.padding,
+          padding: isPads(p) ? "valid" : p,
           data_format: "channels_last",
         });
         break;
+      }
       case "globalavgpool":
         cls = "GlobalAveragePooling2D";
         Object.assign(config, { data_format: "channels_last" });
@@ -301,10 +512,16 @@ export function toLayersArtifacts(net: Network): LayersArtifacts {
       case "relu":
         cls = "ReLU";
         break;
+      case "add":
+        cls = "Add";
+        break;
+      case "concat":
+        cls = "Concatenate";
+        config.axis = -1;
+        break;
     }
-    layers.push({ class_name: cls, config });
+    layers.push({ class_name: cls, config, inbound });
     if (l.kind === "conv2d" || l.kind === "dense") {
-      const inShape = net.shapes[i] as Shape;
       const kshape =
         l.kind === "conv2d"
           ? [...l.kernel, inShape[inShape.length - 1] as number, l.filters]
@@ -316,16 +533,52 @@ export function toLayersArtifacts(net: Network): LayersArtifacts {
       );
       chunks.push(l.weights, l.bias);
     }
-    if (fuseRelu) i++;
+    producer.push(name);
+    if (fuseRelu) {
+      producer.push(name);
+      i++;
+    }
   }
+  const info = { keras_version: "tfjs-layers 4.22.0", backend: "tensor_flow.js" };
+  const weights = { weightSpecs: specs, weightData: concatBytes(chunks) };
+  if (!dag) {
+    // Sequential: the first layer declares the input
+    (layers[0] as KerasLayer).config.batch_input_shape = input;
+    return {
+      modelTopology: {
+        class_name: "Sequential",
+        config: { name: net.name, layers: layers.map(({ class_name, config }) => ({ class_name, config })) },
+        ...info,
+      },
+      ...weights,
+    };
+  }
+  const node = (kl: KerasLayer, inbound: readonly string[]) => ({
+    ...kl,
+    name: kl.config.name,
+    inbound_nodes: inbound.length ? [inbound.map((n) => [n, 0, 0, {}])] : [],
+  });
+  const all = [
+    node(
+      {
+        class_name: "InputLayer",
+        config: { name: "input", batch_input_shape: input, dtype: "float32", sparse: false },
+      },
+      [],
+    ),
+    ...layers.map(({ class_name, config, inbound }) => node({ class_name, config }, inbound)),
+  ];
   return {
     modelTopology: {
-      class_name: "Sequential",
-      config: { name: net.name, layers },
-      keras_version: "tfjs-layers 4.22.0",
-      backend: "tensor_flow.js",
+      class_name: "Model",
+      config: {
+        name: net.name,
+        layers: all,
+        input_layers: [["input", 0, 0]],
+        output_layers: [[producer[producer.length - 1] as string, 0, 0]],
+      } as unknown as KerasModel["config"],
+      ...info,
     },
-    weightSpecs: specs,
-    weightData: concatBytes(chunks),
+    ...weights,
   };
 }

@@ -37,6 +37,12 @@ export class Network {
   readonly layers: readonly Layer[];
   /** shapes[0] is the input shape, shapes[i + 1] the output shape of layer i. */
   readonly shapes: readonly Shape[];
+  /** inputs[i]: the values layer i reads (activation indices; [i] in a chain). */
+  readonly inputs: readonly (readonly number[])[];
+  /** inShapes[i]: layer i's input shape as its module sees it ([total] for a join). */
+  readonly inShapes: readonly Shape[];
+  /** Whether every layer reads the one before it (a sequential network). */
+  readonly chain: boolean;
 
   constructor(spec: NetworkSpec) {
     this.name = spec.name ?? "network";
@@ -60,18 +66,38 @@ export class Network {
     if (![...scale, ...shift].every(Number.isFinite))
       throw new ModelError("preprocessing scales and shifts must be finite");
     if (spec.layers.length === 0) throw new ModelError("a network needs at least one layer");
-    this.layers = spec.layers;
     const shapes: Shape[] = [input];
-    spec.layers.forEach((layer, i) => {
+    const inputs: (readonly number[])[] = [];
+    const inShapes: Shape[] = [];
+    const layers: Layer[] = [];
+    spec.layers.forEach((given, i) => {
+      let layer = given;
       const where = describeLayer(layer, i);
       if (!layer || typeof layer !== "object" || !("kind" in layer) || moduleFor(layer) === undefined) {
         throw new ModelError(
           `layer ${i}: unknown layer kind ${JSON.stringify((layer as { kind?: unknown })?.kind)}`,
         );
       }
+      const mod = moduleFor(layer);
+      const from = layer.inputs ?? [i];
+      if (
+        !Array.isArray(from) ||
+        !from.every((k) => Number.isInteger(k) && k >= 0 && k <= i) ||
+        new Set(from).size !== from.length
+      )
+        throw new ModelError(
+          `${where}: inputs ${JSON.stringify(layer.inputs)} must be distinct earlier values (0 to ${i})`,
+        );
+      if (!mod.join && from.length !== 1)
+        throw new ModelError(
+          `${where}: reads ${from.length} values; only joins (add, concat) read more than one`,
+        );
+      const parts = from.map((k) => shapes[k] as Shape);
+      const inShape: Shape = mod.join ? [parts.reduce((a, p) => a + size(p), 0)] : (parts[0] as Shape);
+      if (layer.kind === "concat") layer = { ...layer, parts };
       let shape: Shape;
       try {
-        shape = moduleFor(layer).outputShape(layer, shapes[i] as Shape);
+        shape = mod.outputShape(layer as never, inShape, parts);
       } catch (e) {
         throw new ModelError(`${where}: ${(e as Error).message}`);
       }
@@ -82,12 +108,37 @@ export class Network {
           `${where}: output ${showShape(shape)} ${n > 0 ? `has more than ${MAX_ACTIVATION} values` : "is empty"}`,
         );
       shapes.push(shape);
+      inputs.push(from);
+      inShapes.push(inShape);
+      layers.push(layer);
       if ("weights" in layer && !layer.weights.every(Number.isFinite))
         throw new ModelError(`${where}: non-finite weight`);
       if ("bias" in layer && !layer.bias.every(Number.isFinite))
         throw new ModelError(`${where}: non-finite bias`);
     });
+    this.layers = layers;
     this.shapes = shapes;
+    this.inputs = inputs;
+    this.inShapes = inShapes;
+    this.chain = inputs.every((from, i) => from.length === 1 && from[0] === i);
+  }
+
+  /**
+   * Layer i's input as its module reads it: the one value it reads, or a join's values
+   * concatenated (`perValue[k]`: activation k's values, variables, bounds…).
+   */
+  inputOf<T extends Float64Array | Int32Array>(i: number, perValue: readonly T[]): T {
+    const from = this.inputs[i] as readonly number[];
+    if (from.length === 1) return perValue[from[0] as number] as T;
+    const parts = from.map((k) => perValue[k] as T);
+    const first = parts[0] as T;
+    const out = new (first.constructor as { new (n: number): T })(parts.reduce((a, p) => a + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(p as never, at);
+      at += p.length;
+    }
+    return out;
   }
 
   get inputSize(): number {
@@ -119,8 +170,8 @@ export class Network {
       activations.push(
         moduleFor(layer).forward(
           layer,
-          activations[i] as Float64Array,
-          this.shapes[i] as Shape,
+          this.inputOf(i, activations),
+          this.inShapes[i] as Shape,
           this.shapes[i + 1] as Shape,
         ),
       );

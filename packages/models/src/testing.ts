@@ -1,6 +1,6 @@
 // Random small networks using every layer kind, for property tests here and in the encoders.
 import fc from "fast-check";
-import { type Layer, Network, type Shape, window } from "./index.js";
+import { type Layer, Network, type Padding, type Shape, window } from "./index.js";
 
 const weights = (n: number) =>
   fc
@@ -28,16 +28,23 @@ function arbLayer(shape: Shape): fc.Arbitrary<Layer> {
     );
   }
   const [h, w, c] = shape;
-  const fits = (k: number, s: number, p: "valid" | "same") =>
-    window(h, k, s, p).out >= 1 && window(w, k, s, p).out >= 1;
-  const pad = fc.constantFrom<"valid" | "same">("valid", "same");
+  const fits = (k: number, s: number, p: Padding) =>
+    window(h, k, s, p, 0).out >= 1 && window(w, k, s, p, 1).out >= 1;
+  // "valid", "same", or explicit (asymmetric) pads smaller than the window
+  const pad = (k: number): fc.Arbitrary<Padding> => {
+    const side = fc.integer({ min: 0, max: k - 1 });
+    return fc.oneof(
+      fc.constantFrom<Padding>("valid", "same"),
+      fc.record({ top: side, bottom: side, left: side, right: side }),
+    );
+  };
   const conv = fc
     .record({
       k: fc.integer({ min: 1, max: 3 }),
       s: fc.integer({ min: 1, max: 2 }),
-      padding: pad,
       filters: fc.integer({ min: 1, max: 3 }),
     })
+    .chain((r) => pad(r.k).map((padding) => ({ ...r, padding })))
     .filter(({ k, s, padding }) => fits(k, s, padding))
     .chain(({ k, s, padding, filters }) =>
       fc.record({
@@ -52,9 +59,16 @@ function arbLayer(shape: Shape): fc.Arbitrary<Layer> {
     );
   const pool = (kind: "maxpool" | "avgpool") =>
     fc
-      .record({ k: fc.integer({ min: 1, max: 3 }), s: fc.integer({ min: 1, max: 3 }), padding: pad })
+      .record({ k: fc.integer({ min: 1, max: 3 }), s: fc.integer({ min: 1, max: 3 }), counts: fc.boolean() })
+      .chain((r) => pad(r.k).map((padding) => ({ ...r, padding })))
       .filter(({ k, s, padding }) => fits(k, s, padding))
-      .map(({ k, s, padding }) => ({ kind, size: [k, k] as const, strides: [s, s] as const, padding }));
+      .map(({ k, s, padding, counts }) => ({
+        kind,
+        size: [k, k] as const,
+        strides: [s, s] as const,
+        padding,
+        ...(kind === "avgpool" && counts ? { countPadding: true } : {}),
+      }));
   return fc.oneof(
     conv,
     pool("maxpool"),
@@ -66,8 +80,47 @@ function arbLayer(shape: Shape): fc.Arbitrary<Layer> {
   );
 }
 
+/**
+ * A residual or concat block on value `at` of this shape: one branch layer that keeps the shape
+ * (a ReLU, a "same" 3×3 or explicitly padded convolution, a square dense layer), then an add or
+ * a concat of the block's input and the branch.
+ */
+function arbBlock(shape: Shape, at: number): fc.Arbitrary<Layer[]> {
+  const branch: fc.Arbitrary<Layer> =
+    shape.length === 1
+      ? fc.oneof(
+          fc.constant<Layer>({ kind: "relu" }),
+          fc
+            .record({ weights: weights(shape[0] * shape[0]), bias: weights(shape[0]) })
+            .map((wb): Layer => ({ kind: "dense", units: shape[0], ...wb })),
+        )
+      : fc.oneof(
+          fc.constant<Layer>({ kind: "relu" }),
+          fc
+            .record({
+              weights: weights(9 * shape[2] * shape[2]),
+              bias: weights(shape[2]),
+              padding: fc.constantFrom<Padding>("same", { top: 1, bottom: 1, left: 1, right: 1 }),
+            })
+            .map(
+              (r): Layer => ({
+                kind: "conv2d",
+                filters: shape[2],
+                kernel: [3, 3],
+                strides: [1, 1],
+                ...r,
+              }),
+            ),
+        );
+  return fc
+    .tuple(branch, fc.constantFrom("add" as const, "concat" as const))
+    .map(([b, join]) => [b, { kind: join, inputs: [at, at + 1] }]);
+}
+
 /** A random valid network: 2–6 random layers on a small image, then flatten and a dense head. */
-export function arbNetwork(opts: { maxLayers?: number; outputs?: number } = {}): fc.Arbitrary<Network> {
+export function arbNetwork(
+  opts: { maxLayers?: number; outputs?: number; joins?: boolean } = {},
+): fc.Arbitrary<Network> {
   const maxLayers = opts.maxLayers ?? 5;
   return fc
     .record({
@@ -78,9 +131,16 @@ export function arbNetwork(opts: { maxLayers?: number; outputs?: number } = {}):
     .chain(({ h, w, c }) => {
       const grow = (shape: Shape, layers: Layer[], left: number): fc.Arbitrary<Layer[]> => {
         if (left === 0) return fc.constant(layers);
-        return arbLayer(shape).chain((layer) => {
-          const next = new Network({ inputShape: [h, w, c], layers: [...layers, layer] });
-          return grow(next.shapes[next.shapes.length - 1] as Shape, [...layers, layer], left - 1);
+        const step =
+          (opts.joins ?? true)
+            ? fc.oneof(
+                arbLayer(shape).map((l) => [l]),
+                arbBlock(shape, layers.length),
+              )
+            : arbLayer(shape).map((l) => [l]);
+        return step.chain((added) => {
+          const next = new Network({ inputShape: [h, w, c], layers: [...layers, ...added] });
+          return grow(next.shapes[next.shapes.length - 1] as Shape, [...layers, ...added], left - 1);
         });
       };
       return fc.integer({ min: 1, max: maxLayers }).chain((n) =>

@@ -4,9 +4,11 @@ import { concatBytes } from "./bytes.js";
 import { fromLayersArtifacts, type LayersArtifacts, toLayersArtifacts } from "./keras.js";
 import type { Network } from "./network.js";
 import type { Preprocess } from "./preprocess.js";
+import { registerRhoPool } from "./tfjs-pool.js";
 
 // every TensorFlow.js model of a network is built here: its average pools get the exact gradient
 registerAvgPoolGradient();
+registerRhoPool();
 
 /** A TensorFlow.js model computing the network on preprocessed inputs (no preprocessing layer). */
 export function toTfjs(net: Network): Promise<tf.LayersModel> {

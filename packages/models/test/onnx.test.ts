@@ -61,7 +61,25 @@ const CASES: [string, string, string][] = [
   ["nin-reducemean", "nin", "conv2d,relu,conv2d,relu,maxpool,conv2d,relu,conv2d,globalavgpool"],
   // AvgPool2d(count_include_pad=True) exported as a zero Pad + AveragePool: an averaging conv;
   // count_include_pad=False: an AveragePool with "same" pads
-  ["avgpad", "avgpad", "conv2d,relu,conv2d,avgpool,maxpool,flatten,dense"],
+  ["avgpad", "avgpad", "conv2d,relu,avgpool,avgpool,maxpool,flatten,dense"],
+  // explicit pads: PyTorch's padding=1 that is not TensorFlow's "same" (a max-pool's pads are −∞)
+  ["pads", "pads", "conv2d,maxpool,flatten,dense"],
+  // ResNet's stem: a stride-2 conv padded by 1 + batch norm (folded), a padded 3×3/2 max-pool
+  ["resnet-stem", "resnet-stem", "conv2d,relu,maxpool,flatten,dense"],
+  // a ceil-mode max-pool that adds a window, average pools leaving padding out and counting it
+  ["pools", "pools", "conv2d,relu,maxpool,avgpool,avgpool,flatten,dense"],
+  // graphs: a residual block (Add of two computed values) on MNIST
+  ["residual-mnist", "residual-mnist", "conv2d,relu,conv2d,relu,conv2d,add,relu,maxpool,flatten,dense"],
+  // a small CIFAR ResNet: identity and strided projection shortcuts, batch norms folded
+  [
+    "resnet-cifar",
+    "resnet-cifar",
+    "conv2d,relu,conv2d,relu,conv2d,conv2d,add,relu,conv2d,relu,conv2d,conv2d,add,relu,globalavgpool,dense",
+  ],
+  // inception-style branches (1×1, padded 3×3, padded max-pool) concatenated on channels
+  ["branches", "branches", "conv2d,conv2d,maxpool,concat,relu,maxpool,flatten,dense"],
+  // dense branches concatenated on features
+  ["vector-concat", "vector-concat", "flatten,dense,dense,concat,relu,dense"],
   // the dynamo exporter's shape: Transpose + MatMul + Add in local functions, external data
   ["mlp-functions", "mlp", "flatten,dense,relu,dense,relu,dense"],
   // an NHWC colour input made NCHW by a leading Transpose (tf2onnx's export): rho's own layout
@@ -156,7 +174,22 @@ describe("ONNX import (fixtures exported by PyTorch)", () => {
       fixture("sigmoid"),
       /node 2 "\/2\/Sigmoid" \(Sigmoid\) is not supported; supported ops: Conv, Relu/,
     );
-    await refuse(fixture("pads"), /\(MaxPool\): pads \[1,1,1,1\] on a 26×26 input .*supported ops:/);
+  });
+
+  it("refuses a dilated pool, naming the node and what is unsupported", async () => {
+    const { onnx } = onnxProto;
+    const model = onnx.ModelProto.decode(readFileSync(fixture("pads")));
+    const pool = (model.graph?.node ?? []).find((n) => n.opType === "MaxPool") as { attribute: unknown[] };
+    pool.attribute.push(
+      onnx.AttributeProto.create({
+        name: "dilations",
+        type: onnx.AttributeProto.AttributeType.INTS,
+        ints: [2, 2],
+      }),
+    );
+    const dir = mkdtempSync(join(tmpdir(), "rho-onnx-"));
+    writeFileSync(join(dir, "dilated.onnx"), onnx.ModelProto.encode(model).finish());
+    await refuse(join(dir, "dilated.onnx"), /\(MaxPool\): dilations other than 1; supported ops:/);
   });
 
   it("refuses truncated, corrupt and empty files, and a missing external data file", async () => {

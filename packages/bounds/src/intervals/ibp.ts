@@ -34,10 +34,29 @@ export function intervalBounds(net: Network, pixels: Interval): Interval[] {
   const out: Interval[] = [preprocessInterval(net, pixels)];
   net.layers.forEach((layer, i) => {
     out.push(
-      ruleFor(layer).propagate(layer, out[i] as Interval, net.shapes[i] as Shape, net.shapes[i + 1] as Shape),
+      ruleFor(layer).propagate(
+        layer,
+        inputInterval(net, i, out),
+        net.inShapes[i] as Shape,
+        net.shapes[i + 1] as Shape,
+      ),
     );
   });
   return out;
+}
+
+/** Layer i's input interval from every value's (a join's inputs concatenated). */
+export function inputInterval(net: Network, i: number, perValue: readonly Interval[]): Interval {
+  return {
+    lo: net.inputOf(
+      i,
+      perValue.map((v) => v.lo),
+    ),
+    hi: net.inputOf(
+      i,
+      perValue.map((v) => v.hi),
+    ),
+  };
 }
 
 /** The smallest margin z_label − z_j over the box that the logits' intervals prove. */

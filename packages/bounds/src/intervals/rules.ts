@@ -33,7 +33,7 @@ const forwardOf = <L extends Layer>(layer: L): Forward<L> => moduleFor(layer).fo
  */
 function affine<L extends Layer>(
   magnitude: (layer: L, bias: "zero" | "abs") => L,
-  fanIn: (layer: L, inShape: Shape) => number,
+  fanIn: (layer: L, inShape: Shape, outShape: Shape) => number,
 ): IntervalRule<L> {
   return {
     propagate(layer, { lo, hi }, inShape, outShape) {
@@ -42,7 +42,7 @@ function affine<L extends Layer>(
       const rad = lo.map((l, i) => ((hi[i] as number) - l) / 2);
       const m = f(layer, mid, inShape, outShape);
       const r = f(magnitude(layer, "zero"), rad, inShape, outShape);
-      const gamma = roundingFactor(fanIn(layer, inShape));
+      const gamma = roundingFactor(fanIn(layer, inShape, outShape));
       const big = lo.map((l, i) => Math.max(Math.abs(l), Math.abs(hi[i] as number)));
       const size = gamma > 0 ? f(magnitude(layer, "abs"), big, inShape, outShape) : undefined;
       const out = m.map((_v, o) => (r[o] as number) + (size ? gamma * (size[o] as number) : 0));
@@ -95,6 +95,9 @@ export const INTERVAL_RULES: Rules = {
   dropout: affine(itself, () => 0),
   relu: monotone,
   maxpool: monotone,
+  // joins: an add sums one cell of each input (no weights; n − 1 additions), a concat copies
+  add: affine(itself, (_l, inShape, outShape) => Math.round(cells(inShape) / cells(outShape))),
+  concat: affine(itself, () => 0),
 };
 
 export function ruleFor<L extends Layer>(layer: L): IntervalRule<L> {

@@ -10,6 +10,7 @@
 // rounding is covered by a final relative slack of 1e-9 of the bound's magnitude.
 import { LAYER_ENCODERS, poolCells } from "@rho/encoders";
 import type { Layer, LayerKind, Network, Shape } from "@rho/models";
+import { inputInterval } from "../intervals/ibp.js";
 import type { Interval } from "../intervals/rules.js";
 import { roundingFactor } from "../intervals/rules.js";
 
@@ -89,7 +90,7 @@ export function affineMap<L extends Layer>(layer: L, inShape: Shape, outShape: S
     starts[o + 1] = idx.length;
   }
   const constant = piece.forward(new Float64Array(size(inShape)));
-  const kinds: Partial<Record<LayerKind, number>> = { flatten: 0, dropout: 0 };
+  const kinds: Partial<Record<LayerKind, number>> = { flatten: 0, dropout: 0, concat: 0 };
   const fanIn = kinds[layer.kind] ?? Math.ceil(idx.length / Math.max(1, n)) + 2;
   const map = { starts, indices: Int32Array.from(idx), weights: Float64Array.from(w), constant, fanIn };
   maps.set(layer, map);
@@ -211,6 +212,8 @@ export const BACKWARD_RULES: Rules = {
   dropout: affine,
   relu,
   maxpool,
+  add: affine,
+  concat: affine,
 };
 
 /**
@@ -225,26 +228,47 @@ export function lowerBounds(
   pixels: Interval,
   slope: LowerSlope = ADAPTIVE_SLOPE,
 ): Float64Array {
-  let f: LinearRows = {
-    rows,
-    constant: new Float64Array(rows.length),
-    mass: new Float64Array(rows.length),
-  };
+  // rows over each value still to carry back (a DAG: a value read by several layers, a residual
+  // block's input, collects each reader's rows); the constants and masses are shared, each
+  // rule adding its terms to them
+  const constant = new Float64Array(rows.length);
+  const mass = new Float64Array(rows.length);
+  const pending = new Map<number, Float64Array[]>([[k, rows]]);
   for (let l = k - 1; l >= 0; l--) {
+    const over = pending.get(l + 1);
+    if (!over) continue;
+    pending.delete(l + 1);
     const layer = net.layers[l] as Layer;
     const rule = BACKWARD_RULES[layer.kind] as BackwardRule<Layer>;
-    f = rule(
+    const back = rule(
       {
         layer,
-        inShape: net.shapes[l] as Shape,
+        inShape: net.inShapes[l] as Shape,
         outShape: net.shapes[l + 1] as Shape,
-        input: bounds[l] as Interval,
+        input: inputInterval(net, l, bounds),
         output: bounds[l + 1] as Interval,
         slope,
       },
-      f,
+      { rows: over, constant, mass },
     );
+    // a join's input rows split back to its values (copies); every rule returns fresh rows
+    const from = net.inputs[l] as readonly number[];
+    let at = 0;
+    for (const src of from) {
+      const n = size(net.shapes[src] as Shape);
+      const part = from.length === 1 ? back.rows : back.rows.map((r) => r.slice(at, at + n));
+      at += n;
+      const have = pending.get(src);
+      if (!have) pending.set(src, part);
+      else
+        have.forEach((h, r) => {
+          const p = part[r] as Float64Array;
+          for (let i = 0; i < n; i++) h[i] = (h[i] as number) + (p[i] as number);
+        });
+    }
   }
+  // every value feeds the logits, so the input has rows (unless k = 0: the rows themselves)
+  const f: LinearRows = { rows: pending.get(0) as Float64Array[], constant, mass };
   // the preprocessing x0 = p·scale + shift (+ its float32 rounding), then the pixel box
   const { scale, shift } = net.preprocess;
   const ch = scale.length;

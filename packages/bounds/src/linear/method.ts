@@ -1,5 +1,5 @@
 import type { Layer, Network, Shape } from "@rho/models";
-import { ballBox, intervalBounds } from "../intervals/ibp.js";
+import { ballBox, inputInterval, intervalBounds } from "../intervals/ibp.js";
 import { type Interval, ruleFor } from "../intervals/rules.js";
 import type { BoundMethod, Certificate, Query } from "../method.js";
 import { affineMap, lowerBounds, SLOPE_CANDIDATES } from "./crown.js";
@@ -22,14 +22,17 @@ function entriesOf(net: Network): number {
   let n = backwardEntries.get(net);
   if (n === undefined) {
     n = net.layers.reduce((sum, layer, l) => {
-      if (layer.kind === "relu" || layer.kind === "maxpool") return sum + cells(net.shapes[l] as Shape);
-      return sum + affineMap(layer, net.shapes[l] as Shape, net.shapes[l + 1] as Shape).indices.length;
+      if (layer.kind === "relu" || layer.kind === "maxpool") return sum + cells(net.inShapes[l] as Shape);
+      return sum + affineMap(layer, net.inShapes[l] as Shape, net.shapes[l + 1] as Shape).indices.length;
     }, 0);
     backwardEntries.set(net, n);
   }
   return n;
 }
 const nonlinear = (l: Layer | undefined) => l?.kind === "relu" || l?.kind === "maxpool";
+/** Whether a ReLU or max-pool reads value k (whose relaxation its bounds shape). */
+const feedsNonlinear = (net: Network, k: number) =>
+  net.layers.some((l, j) => nonlinear(l) && (net.inputs[j] as readonly number[]).includes(k));
 
 /**
  * Bounds of every layer's values: IBP layer by layer, and where the next layer is a ReLU or a
@@ -46,8 +49,8 @@ export function crownBounds(net: Network, pixels: Interval): { bounds: Interval[
       const layer = net.layers[k - 1] as Layer;
       const next = ruleFor(layer).propagate(
         layer,
-        bounds[k - 1] as Interval,
-        net.shapes[k - 1] as Shape,
+        inputInterval(net, k - 1, bounds),
+        net.inShapes[k - 1] as Shape,
         net.shapes[k] as Shape,
       );
       const loose = ibp[k] as Interval;
@@ -55,10 +58,10 @@ export function crownBounds(net: Network, pixels: Interval): { bounds: Interval[
         lo: next.lo.map((v, i) => Math.max(v, loose.lo[i] as number)),
         hi: next.hi.map((v, i) => Math.min(v, loose.hi[i] as number)),
       });
-      work += cells(net.shapes[k - 1] as Shape) + cells(net.shapes[k] as Shape);
+      work += cells(net.inShapes[k - 1] as Shape) + cells(net.shapes[k] as Shape);
     }
     const n = cells(net.shapes[k] as Shape);
-    if (k > 0 && nonlinear(net.layers[k]) && 2 * n * work * 8 <= INTERMEDIATE_BUDGET) {
+    if (k > 0 && feedsNonlinear(net, k) && 2 * n * work * 8 <= INTERMEDIATE_BUDGET) {
       const rows: Float64Array[] = [];
       for (let i = 0; i < n; i++) {
         const up = new Float64Array(n);

@@ -7,6 +7,7 @@
 import type { LinearProgram } from "@rho/constraints";
 import { poolCells } from "@rho/encoders";
 import type { Layer, LayerKind, Network, Shape } from "@rho/models";
+import { inputInterval } from "../intervals/ibp.js";
 import type { Interval } from "../intervals/rules.js";
 import { affineMap } from "../linear/crown.js";
 
@@ -126,6 +127,8 @@ const MILP_RULES: { [K in LayerKind]: MilpRule<Extract<Layer, { kind: K }>> } = 
   dropout: affine,
   relu,
   maxpool,
+  add: affine,
+  concat: affine,
 };
 
 export interface DistanceMilp {
@@ -166,9 +169,9 @@ function networkRows(
   // the preprocessed input x0 = p·scale + shift
   const { scale, shift } = net.preprocess;
   const ch = scale.length;
-  let cur = vars(0);
-  const layers = [cur];
-  cur.forEach((v, i) => {
+  const x0 = vars(0);
+  const layers = [x0];
+  x0.forEach((v, i) => {
     b.row(
       [v, px[i] as number],
       [1, -(scale[i % ch] as number)],
@@ -182,13 +185,13 @@ function networkRows(
     const rule = MILP_RULES[layer.kind] as MilpRule<Layer>;
     binaries += rule(b, {
       layer,
-      inShape: net.shapes[l] as Shape,
+      inShape: net.inShapes[l] as Shape,
       outShape: net.shapes[l + 1] as Shape,
-      input: bounds[l] as Interval,
-      x: cur,
+      input: inputInterval(net, l, bounds),
+      // a join's input columns: its values' columns, concatenated
+      x: (net.inputs[l] as readonly number[]).flatMap((k) => layers[k] as number[]),
       y: out,
     });
-    cur = out;
     layers.push(out);
   });
   return { px, layers, binaries };

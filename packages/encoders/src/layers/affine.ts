@@ -2,8 +2,8 @@
 // pooling. Each kind only says which inputs feed output o and with what weight (its fan-in) and
 // its bias; the encoding as y_o = Σ w x + b equalities, the interval bounds and the
 // linearisation (the same map: no disjunctions) are shared.
-import type { AvgPool, Conv2d, Dense, GlobalAvgPool, Layer, Shape } from "@rho/models";
-import { moduleFor, window } from "@rho/models";
+import type { Add, AvgPool, Concat, Conv2d, Dense, GlobalAvgPool, Layer, Padding, Shape } from "@rho/models";
+import { concatSource, moduleFor, poolDivisor, window } from "@rho/models";
 import type { Bounds, Encoded, LayerEncoder } from "../layer-encoder.js";
 import { NO_CONSTRAINTS, newVars } from "../layer-encoder.js";
 
@@ -72,14 +72,14 @@ export function windowCells(
   inShape: Shape,
   size: readonly [number, number],
   strides: readonly [number, number],
-  padding: "valid" | "same",
+  padding: Padding,
   oy: number,
   ox: number,
   visit: (iy: number, ix: number, ky: number, kx: number) => void,
 ): void {
   const [h, w] = inShape as [number, number, number];
-  const top = window(h, size[0], strides[0], padding).padBefore;
-  const left = window(w, size[1], strides[1], padding).padBefore;
+  const top = window(h, size[0], strides[0], padding, 0).padBefore;
+  const left = window(w, size[1], strides[1], padding, 1).padBefore;
   for (let ky = 0; ky < size[0]; ky++) {
     const iy = oy * strides[0] + ky - top;
     if (iy < 0 || iy >= h) continue;
@@ -100,7 +100,7 @@ export function cell(o: number, outShape: Shape): [number, number, number] {
 
 /** The input indices of output o's pooling window (same channel), as TensorFlow pools them. */
 export function poolCells(
-  layer: { size: readonly [number, number]; strides: readonly [number, number]; padding: "valid" | "same" },
+  layer: { size: readonly [number, number]; strides: readonly [number, number]; padding: Padding },
   inShape: Shape,
   outShape: Shape,
   o: number,
@@ -141,9 +141,10 @@ export const conv2d = affineEncoder<Conv2d>({
 export const avgpool = affineEncoder<AvgPool>({
   kind: "avgpool",
   fanIn: (layer, inShape, outShape) => (o, visit) => {
-    // TensorFlow averages over the cells inside the input
+    // over the cells inside the input (TensorFlow), or the whole window (padding counted)
     const cells = poolCells(layer, inShape, outShape, o);
-    for (const i of cells) visit(i, 1 / cells.length);
+    const d = poolDivisor(layer, cells.length);
+    for (const i of cells) visit(i, 1 / d);
   },
   bias: () => 0,
 });
@@ -153,6 +154,25 @@ export const globalavgpool = affineEncoder<GlobalAvgPool>({
   fanIn: (_layer, inShape) => (o, visit) => {
     const [h, w, c] = inShape as [number, number, number];
     for (let p = 0; p < h * w; p++) visit(p * c + o, 1 / (h * w));
+  },
+  bias: () => 0,
+});
+
+// joins see their inputs concatenated: an add sums the parts cell by cell, a concat copies one
+export const add = affineEncoder<Add>({
+  kind: "add",
+  fanIn: (_layer, inShape, outShape) => (o, visit) => {
+    const n = outShape.reduce((a, b) => a * b, 1);
+    for (let k = o; k < (inShape[0] as number); k += n) visit(k, 1);
+  },
+  bias: () => 0,
+});
+
+export const concat = affineEncoder<Concat>({
+  kind: "concat",
+  fanIn: (layer, _inShape, outShape) => {
+    const from = concatSource(layer.parts ?? [], outShape);
+    return (o, visit) => visit(from(o), 1);
   },
   bias: () => 0,
 });

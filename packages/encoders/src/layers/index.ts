@@ -1,7 +1,7 @@
 import type { Dropout, Flatten, Layer, LayerKind } from "@rho/models";
 import type { LayerEncoder } from "../layer-encoder.js";
 import { NO_CONSTRAINTS } from "../layer-encoder.js";
-import { avgpool, conv2d, dense, globalavgpool } from "./affine.js";
+import { add, avgpool, concat, conv2d, dense, globalavgpool } from "./affine.js";
 import { maxpool, relu } from "./piecewise.js";
 
 // flatten and dropout relabel values without changing them (channels-last order is already flat)
@@ -30,4 +30,6 @@ export const LAYER_ENCODERS: Encoders = {
   maxpool,
   flatten: identity<Flatten>("flatten"),
   dropout: identity<Dropout>("dropout"),
+  add,
+  concat,
 };

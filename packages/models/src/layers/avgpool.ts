@@ -1,5 +1,5 @@
 import type { AvgPool, LayerModule } from "../layer.js";
-import { forEachWindow, poolShape } from "./pooling.js";
+import { forEachWindow, poolDivisor, poolShape } from "./pooling.js";
 
 export const avgpool: LayerModule<AvgPool> = {
   kind: "avgpool",
@@ -9,7 +9,7 @@ export const avgpool: LayerModule<AvgPool> = {
     forEachWindow(layer, inShape, outShape, (out, cells) => {
       let s = 0;
       for (const i of cells) s += x[i] as number;
-      y[out] = s / cells.length;
+      y[out] = s / poolDivisor(layer, cells.length);
     });
     return y;
   },

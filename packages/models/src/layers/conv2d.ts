@@ -1,5 +1,5 @@
 import type { Conv2d, LayerModule } from "../layer.js";
-import { isImage, showShape, window } from "../shape.js";
+import { checkPadding, isImage, showPadding, showShape, window } from "../shape.js";
 
 export const conv2d: LayerModule<Conv2d> = {
   kind: "conv2d",
@@ -11,6 +11,7 @@ export const conv2d: LayerModule<Conv2d> = {
     const [sh, sw] = layer.strides;
     if (!(kh > 0 && kw > 0 && sh > 0 && sw > 0))
       throw new Error(`kernel ${kh}×${kw} and strides ${sh}×${sw} must be positive`);
+    checkPadding(layer.padding);
     const expected = kh * kw * c * layer.filters;
     if (layer.weights.length !== expected) {
       throw new Error(
@@ -19,10 +20,12 @@ export const conv2d: LayerModule<Conv2d> = {
     }
     if (layer.bias.length !== layer.filters)
       throw new Error(`has ${layer.bias.length} biases for ${layer.filters} filters`);
-    const oh = window(h, kh, sh, layer.padding).out;
-    const ow = window(w, kw, sw, layer.padding).out;
+    const oh = window(h, kh, sh, layer.padding, 0).out;
+    const ow = window(w, kw, sw, layer.padding, 1).out;
     if (oh < 1 || ow < 1)
-      throw new Error(`kernel ${kh}×${kw} does not fit the ${h}×${w} input with "valid" padding`);
+      throw new Error(
+        `kernel ${kh}×${kw} does not fit the ${h}×${w} input with ${showPadding(layer.padding)} padding`,
+      );
     return [oh, ow, layer.filters];
   },
   forward(layer, x, inShape, outShape) {
@@ -30,8 +33,8 @@ export const conv2d: LayerModule<Conv2d> = {
     const [oh, ow, f] = outShape as [number, number, number];
     const [kh, kw] = layer.kernel;
     const [sh, sw] = layer.strides;
-    const top = window(h, kh, sh, layer.padding).padBefore;
-    const left = window(w, kw, sw, layer.padding).padBefore;
+    const top = window(h, kh, sh, layer.padding, 0).padBefore;
+    const left = window(w, kw, sw, layer.padding, 1).padBefore;
     const wt = layer.weights;
     const y = new Float64Array(oh * ow * f);
     for (let oy = 0; oy < oh; oy++) {

@@ -4,6 +4,7 @@ import { conv2d } from "./conv2d.js";
 import { dense } from "./dense.js";
 import { dropout, flatten, relu } from "./elementwise.js";
 import { globalavgpool } from "./globalavgpool.js";
+import { add, concat } from "./joins.js";
 import { maxpool } from "./maxpool.js";
 
 type Modules = { [K in LayerKind]: LayerModule<Extract<Layer, { kind: K }>> };
@@ -18,6 +19,8 @@ export const LAYER_MODULES: Modules = {
   globalavgpool,
   flatten,
   dropout,
+  add,
+  concat,
 };
 
 export function moduleFor<L extends Layer>(layer: L): LayerModule<L> {

@@ -1,6 +1,6 @@
 // The window arithmetic max- and average-pooling share.
 import type { Padding, Shape } from "../shape.js";
-import { isImage, showShape, window } from "../shape.js";
+import { checkPadding, isImage, showPadding, showShape, window } from "../shape.js";
 
 export interface PoolLike {
   readonly size: readonly [number, number];
@@ -16,16 +16,20 @@ export function poolShape(layer: PoolLike, input: Shape): Shape {
   const [sh, sw] = layer.strides;
   if (!(ph > 0 && pw > 0 && sh > 0 && sw > 0))
     throw new Error(`size ${ph}×${pw} and strides ${sh}×${sw} must be positive`);
-  const oh = window(h, ph, sh, layer.padding).out;
-  const ow = window(w, pw, sw, layer.padding).out;
+  checkPadding(layer.padding, layer.size);
+  const oh = window(h, ph, sh, layer.padding, 0).out;
+  const ow = window(w, pw, sw, layer.padding, 1).out;
   if (oh < 1 || ow < 1)
-    throw new Error(`window ${ph}×${pw} does not fit the ${h}×${w} input with "valid" padding`);
+    throw new Error(
+      `window ${ph}×${pw} does not fit the ${h}×${w} input with ${showPadding(layer.padding)} padding`,
+    );
   return [oh, ow, c];
 }
 
 /**
  * Calls `visit(outIndex, inIndices)` for every output cell with the input cells of its window
- * that lie inside the input (padding cells are skipped, as TensorFlow does for both pools).
+ * that lie inside the input (padding cells are skipped: a max-pool pads with −∞, and an average
+ * pool divides by the cells inside unless it counts the padding, see `poolDivisor`).
  */
 export function forEachWindow(
   layer: PoolLike,
@@ -37,8 +41,8 @@ export function forEachWindow(
   const [oh, ow] = outShape as [number, number, number];
   const [ph, pw] = layer.size;
   const [sh, sw] = layer.strides;
-  const top = window(h, ph, sh, layer.padding).padBefore;
-  const left = window(w, pw, sw, layer.padding).padBefore;
+  const top = window(h, ph, sh, layer.padding, 0).padBefore;
+  const left = window(w, pw, sw, layer.padding, 1).padBefore;
   const cells: number[] = [];
   for (let oy = 0; oy < oh; oy++) {
     for (let ox = 0; ox < ow; ox++) {
@@ -57,3 +61,9 @@ export function forEachWindow(
     }
   }
 }
+
+/** What an average pool divides a window's sum by: its cells inside the input, or the whole window. */
+export const poolDivisor = (
+  layer: PoolLike & { readonly countPadding?: boolean },
+  cellsInside: number,
+): number => (layer.countPadding ? layer.size[0] * layer.size[1] : cellsInside);

@@ -7,7 +7,7 @@ import { ModelError } from "../errors.js";
 import type { Layer } from "../layer.js";
 import { Network } from "../network.js";
 import type { Preprocess } from "../preprocess.js";
-import { type Padding, type Shape, window } from "../shape.js";
+import { type Padding, padsOf, type Shape, window } from "../shape.js";
 import { Attributes, inputDims, type ModelProto, type NodeProto, readTensor, type Tensor } from "./proto.js";
 
 export const SUPPORTED_ONNX_OPS = [
@@ -68,7 +68,7 @@ function inlineFunctions(model: ModelProto, nodes: readonly NodeProto[], depth =
       ...(fn.input ?? []).map((v, i): [string, string] => [v, node.input?.[i] ?? ""]),
       ...(fn.output ?? []).map((v, i): [string, string] => [v, node.output?.[i] ?? ""]),
     ]);
-    const map = (v: string) => rename.get(v) ?? (v === "" ? "" : `${node.name ?? `call${n}`}/${v}`);
+    const map = (v: string) => rename.get(v) ?? (v === "" ? "" : `${node.name || `call${depth}.${n}`}/${v}`);
     const body = (fn.node ?? []).map((b) => ({
       ...b,
       input: (b.input ?? []).map(map),
@@ -79,7 +79,7 @@ function inlineFunctions(model: ModelProto, nodes: readonly NodeProto[], depth =
   return out;
 }
 
-/** A conv/pool's padding in rho's terms: none, or TensorFlow's "same"; anything else is refused. */
+/** A conv/pool's padding in rho's terms: none, TensorFlow's "same" (SAME_UPPER) or explicit pads. */
 function padding(
   a: Attributes,
   h: number,
@@ -93,16 +93,24 @@ function padding(
     throw new Unsupported("padding both by a Pad node and by the op itself");
   if (auto === "VALID") return "valid";
   if (auto === "SAME_UPPER") return "same";
-  if (auto !== "NOTSET") throw new Unsupported(`auto_pad ${auto} (supported: NOTSET, VALID, SAME_UPPER)`);
+  if (auto === "SAME_LOWER") {
+    // the larger half first: TensorFlow's "same" mirrored
+    const p = padsOf("same", h, w, k, s);
+    return { top: p.bottom, bottom: p.top, left: p.right, right: p.left };
+  }
+  if (auto !== "NOTSET")
+    throw new Unsupported(`auto_pad ${auto} (supported: NOTSET, VALID, SAME_UPPER, SAME_LOWER)`);
   const pads = zeroPad ?? a.ints("pads") ?? [0, 0, 0, 0];
+  if (pads.length !== 4 || !pads.every((p) => Number.isInteger(p) && p >= 0))
+    throw new Unsupported(`pads [${pads}] (2-D, non-negative)`);
   if (pads.every((p) => p === 0)) return "valid";
-  // TensorFlow's "same": ceil(n / stride) outputs, the smaller half of the padding first
-  const { padBefore: hb, padAfter: ha } = window(h, k[0], s[0], "same");
-  const { padBefore: wb, padAfter: wa } = window(w, k[1], s[1], "same");
-  if (pads[0] === hb && pads[1] === wb && pads[2] === ha && pads[3] === wa) return "same";
-  throw new Unsupported(
-    `pads [${pads}] on a ${h}×${w} input (supported: none, or TensorFlow's "same", here [${hb},${wb},${ha},${wa}])`,
-  );
+  // ONNX orders pads [top, left, bottom, right]
+  return {
+    top: pads[0] as number,
+    left: pads[1] as number,
+    bottom: pads[2] as number,
+    right: pads[3] as number,
+  };
 }
 
 function pair(a: Attributes, name: string, dflt: number): [number, number] {
@@ -162,15 +170,14 @@ export function fromOnnx(
   const nodes = inlineFunctions(model, graph.node ?? []);
   const layout = d.length === 4 ? imageLayout(nodes, inputName, consts, d, file, inputLayout) : undefined;
   // the activation is an NHWC image until a Transpose makes it NCHW (or it is flattened)
-  let nhwc = layout === "nhwc";
-  let act: Logical =
+  const input0: Logical =
     layout === "nhwc"
       ? { kind: "image", c: d[3] as number, h: d[1] as number, w: d[2] as number }
       : layout === "nchw"
         ? { kind: "image", c: d[1] as number, h: d[2] as number, w: d[3] as number }
         : { kind: "vector", k: d[1] as number };
-  const inputShape: Shape = act.kind === "image" ? [act.h, act.w, act.c] : [act.k];
-  const channels = act.kind === "image" ? act.c : 1;
+  const inputShape: Shape = input0.kind === "image" ? [input0.h, input0.w, input0.c] : [input0.k];
+  const channels = input0.kind === "image" ? input0.c : 1;
   const scale = preprocess ? [...preprocess.scale] : new Array<number>(channels).fill(1 / 255);
   const shift = preprocess ? [...preprocess.shift] : new Array<number>(channels).fill(0);
   if (scale.length !== channels || shift.length !== channels)
@@ -181,9 +188,18 @@ export function fromOnnx(
   const layers: Layer[] = [];
   /** What the import folded away (batch norms, shape arithmetic), for the model card. */
   const folded: string[] = [];
-  let current = inputName;
+  /**
+   * Every computed value: the activation that holds it (0: the input, k: layer k − 1's output),
+   * its logical shape, whether it is still the NHWC input, and a zero Pad's [top, left, bottom,
+   * right] kept for the Conv or AveragePool that reads it.
+   */
+  const values = new Map<string, Value>([[inputName, { index: 0, act: input0, nhwc: layout === "nhwc" }]]);
+  // how many nodes read each value: an op folds into its input's layer only as its one reader
+  const readers = new Map<string, number>();
+  for (const node of nodes)
+    for (const v of new Set(node.input ?? [])) readers.set(v, (readers.get(v) ?? 0) + 1);
+  for (const o of outputs) readers.set(o, (readers.get(o) ?? 0) + 1);
   let finished = false; // a final Softmax was dropped
-  let zeroPad: number[] | undefined; // [top, left, bottom, right] of a Pad for the next op
   // layer names as TensorFlow.js accepts them (no leading "/", unique), from the ONNX node names
   const used = new Set<string>();
   const layerName = (raw: string, n: number) => {
@@ -222,9 +238,11 @@ export function fromOnnx(
         return;
       }
       if (op === "Shape") {
-        // the activation's shape, as PyTorch's x.view(x.size(0), -1) reads it: folded to a constant
+        // a value's shape, as PyTorch's x.view(x.size(0), -1) reads it: folded to a constant
         // whose batch entry is NaN (symbolic), which Gather/Concat carry and Reshape accepts
-        if (ins[0] !== current) throw new Unsupported("Shape of a value other than the activation");
+        const shaped = values.get(ins[0] ?? "");
+        if (!shaped) throw new Unsupported(`Shape of "${ins[0]}", which is not a computed value`);
+        const { act, nhwc } = shaped;
         const full =
           act.kind === "vector"
             ? [Number.NaN, act.k]
@@ -238,14 +256,27 @@ export function fromOnnx(
         folded.push(`${op} "${node.name || out}"`);
         return;
       }
-      if (!ins.includes(current))
-        throw new Unsupported(`it does not read the activation "${current}" (rho takes chains of layers)`);
       if (finished) throw new Unsupported("it comes after the final Softmax");
-      const atInput = layers.length === 0;
-      const padded = zeroPad;
+      const computed = ins.filter((v) => values.has(v));
+      if (computed.length === 0)
+        throw new Unsupported(`it reads none of the graph's computed values (${ins.join(", ")})`);
+      if (computed.length > 1 && !(op === "Add" || op === "Concat"))
+        throw new Unsupported(`it reads ${computed.length} computed values (only Add and Concat join)`);
+      const current = computed[0] as string;
+      const source = values.get(current) as Value;
+      const src = source.index;
+      let { act, nhwc } = source;
+      /** The one reader of the network's input: arithmetic here folds into the preprocessing. */
+      const atInput = src === 0 && readers.get(current) === 1;
+      /** The affine layer this op's input comes from, when the op is its one reader (to fold into). */
+      const producer = src > 0 && readers.get(current) === 1 ? layers[src - 1] : undefined;
+      const padded = source.pad;
       if (padded && op !== "Conv" && op !== "AveragePool")
-        throw new Unsupported("a non-zero Pad must be followed by Conv or AveragePool");
-      zeroPad = undefined;
+        throw new Unsupported(
+          "a Pad by zeros must be followed by Conv or AveragePool (where zeros are what padding means)",
+        );
+      let pad: number[] | undefined;
+      const before = layers.length;
       switch (op) {
         case "Identity":
         case "Dropout":
@@ -262,7 +293,7 @@ export function fromOnnx(
             throw new Unsupported("Pad other than by zeros");
           if (act.kind !== "image" || pads.length !== 8 || [0, 1, 4, 5].some((i) => pads[i] !== 0))
             throw new Unsupported(`pads [${pads}] (only height and width of an image)`);
-          zeroPad = [pads[2], pads[3], pads[6], pads[7]] as number[];
+          pad = [pads[2], pads[3], pads[6], pads[7]] as number[];
           break;
         }
         case "Softmax":
@@ -292,7 +323,7 @@ export function fromOnnx(
             beta.data,
             (b, c) => b - (mul[c] as number) * (mean.data[c] as number),
           );
-          const last = layers[layers.length - 1];
+          const last = producer;
           if (atInput && !nhwc && act.kind === "image") {
             for (let c = 0; c < channels; c++) {
               scale[c] = (scale[c] as number) * (mul[c] as number);
@@ -303,10 +334,10 @@ export function fromOnnx(
             // HWIO (conv) and input-major (dense): the output index runs fastest
             const weights = Float32Array.from(last.weights, (w, i) => w * (mul[i % units] as number));
             const bias = Float32Array.from(last.bias, (b, u) => b * (mul[u] as number) + (add[u] as number));
-            layers[layers.length - 1] = { ...last, weights, bias };
+            layers[src - 1] = { ...last, weights, bias };
           } else
             throw new Unsupported(
-              "BatchNormalization is supported right after a Conv or Gemm, or at the input",
+              "BatchNormalization is supported right after a Conv or Gemm (as its one reader), or at the input",
             );
           folded.push(`${op} "${node.name || out}"`);
           break;
@@ -315,11 +346,27 @@ export function fromOnnx(
         case "Sub":
         case "Mul":
         case "Div": {
+          if (computed.length > 1) {
+            // a residual connection: the sum of two computed values of one shape and layout
+            const parts = computed.map((v) => values.get(v) as Value);
+            const same = (x: Value) =>
+              showLogical(x.act) === showLogical(act) &&
+              x.act.kind === act.kind &&
+              x.nhwc === nhwc &&
+              sameOrder(x.act, act);
+            if (!parts.every(same))
+              throw new Unsupported(
+                `Add of values of different shapes or layouts (${parts.map((x) => showLogical(x.act)).join(", ")})`,
+              );
+            if (parts.some((x) => x.pad)) throw new Unsupported("Add of a Pad's output");
+            layers.push({ kind: "add", name, inputs: parts.map((x) => x.index) });
+            break;
+          }
           const other = ins[0] === current ? constant(1) : constant(0);
           if (!other) throw new Unsupported(`${op} of two computed values`);
           if ((op === "Sub" || op === "Div") && ins[0] !== current)
             throw new Unsupported(`${op} with the activation as its second operand`);
-          const last = layers[layers.length - 1];
+          const last = producer;
           if (atInput) {
             // arithmetic on the raw input: fold into x = pixel·scale + shift, per channel
             const per = perChannel(other, channels, act, nhwc);
@@ -337,7 +384,7 @@ export function fromOnnx(
             // a bias after MatMul (or after a bias-less Conv)
             const units = last.kind === "dense" ? last.units : last.filters;
             const bias = broadcastBias(other, units);
-            layers[layers.length - 1] = {
+            layers[src - 1] = {
               ...last,
               bias: Float32Array.from(last.bias, (b, i) => b + (bias[i] as number)),
             };
@@ -378,8 +425,8 @@ export function fromOnnx(
             weights,
             bias: B ? Float32Array.from(B.data) : new Float32Array(F),
           });
-          const ho = window(act.h, kh, strides[0], pad).out;
-          const wo = window(act.w, kw, strides[1], pad).out;
+          const ho = window(act.h, kh, strides[0], pad, 0).out;
+          const wo = window(act.w, kw, strides[1], pad, 1).out;
           act = { kind: "image", c: F, h: ho, w: wo };
           break;
         }
@@ -392,44 +439,38 @@ export function fromOnnx(
           if ((a.ints("dilations") ?? [1, 1]).some((v) => v !== 1))
             throw new Unsupported("dilations other than 1");
           if (a.int("storage_order", 0) !== 0) throw new Unsupported("storage_order 1");
-          const pad = padding(a, act.h, act.w, size, strides, padded);
-          const ho = window(act.h, size[0], strides[0], pad).out;
-          const wo = window(act.w, size[1], strides[1], pad).out;
+          let pad = padding(a, act.h, act.w, size, strides, padded);
           if (a.int("ceil_mode", 0) === 1) {
-            // ceil_mode only matters where it would add a window
-            const ceil = (n: number, k: number, s: number, p: number) => Math.ceil((n + p - k) / s) + 1;
-            const pads = padded ?? a.ints("pads") ?? [0, 0, 0, 0];
-            if (
-              ceil(act.h, size[0], strides[0], (pads[0] ?? 0) + (pads[2] ?? 0)) !== ho ||
-              ceil(act.w, size[1], strides[1], (pads[1] ?? 0) + (pads[3] ?? 0)) !== wo
-            )
-              throw new Unsupported("ceil_mode 1 where it adds windows");
+            // ceil_mode adds a last window where the floor leaves cells out, if it starts inside
+            // the input or its leading pad: for a max-pool, that is more −∞ padding at the end
+            const p = padsOf(pad, act.h, act.w, size, strides);
+            const extra = (n: number, k: number, st: number, before: number, after: number) => {
+              let out = Math.ceil((n + before + after - k) / st) + 1;
+              if ((out - 1) * st >= n + before) out--;
+              return Math.max(0, (out - 1) * st + k - n - before - after);
+            };
+            const dh = extra(act.h, size[0], strides[0], p.top, p.bottom);
+            const dw = extra(act.w, size[1], strides[1], p.left, p.right);
+            if (dh > 0 || dw > 0) {
+              if (op === "AveragePool") throw new Unsupported("ceil_mode 1 where it adds windows");
+              pad = { ...p, bottom: p.bottom + dh, right: p.right + dw };
+            }
           }
-          if (op === "AveragePool" && pad === "same" && (padded || a.int("count_include_pad", 0) === 1)) {
-            // padded zeros counted: a convolution averaging each channel over the whole window
-            const [kh, kw] = size;
-            const C = act.c;
-            const weights = new Float32Array(kh * kw * C * C);
-            for (let i = 0; i < kh * kw; i++)
-              for (let c = 0; c < C; c++) weights[(i * C + c) * C + c] = 1 / (kh * kw);
-            layers.push({
-              kind: "conv2d",
-              name,
-              filters: C,
-              kernel: size,
-              strides,
-              padding: "same",
-              weights,
-              bias: new Float32Array(C),
-            });
-          } else
-            layers.push({
-              kind: op === "MaxPool" ? "maxpool" : "avgpool",
-              name,
-              size,
-              strides,
-              padding: pad,
-            });
+          const ho = window(act.h, size[0], strides[0], pad, 0).out;
+          const wo = window(act.w, size[1], strides[1], pad, 1).out;
+          // a Pad node's zeros, or count_include_pad, count in the average
+          const counts =
+            op === "AveragePool" &&
+            pad !== "valid" &&
+            (padded !== undefined || a.int("count_include_pad", 0) === 1);
+          layers.push({
+            kind: op === "MaxPool" ? "maxpool" : "avgpool",
+            name,
+            size,
+            strides,
+            padding: pad,
+            ...(counts ? { countPadding: true } : {}),
+          });
           act = { kind: "image", c: act.c, h: ho, w: wo };
           break;
         }
@@ -492,6 +533,32 @@ export function fromOnnx(
           if (!layoutOnly) throw new Unsupported(`perm [${perm}] changes the data, not only its layout`);
           break;
         }
+        case "Concat": {
+          // branches joined along channels (NCHW axis 1, NHWC axis 3) or features (axis 1)
+          const parts = computed.map((v) => values.get(v) as Value);
+          if (computed.length !== ins.filter(Boolean).length)
+            throw new Unsupported("Concat of a computed value and a constant");
+          const axis = a.int("axis", 1);
+          const rank = act.kind === "image" ? 4 : 2;
+          const along = axis < 0 ? axis + rank : axis;
+          const first = act;
+          const ok =
+            parts.every((x) => x.act.kind === first.kind && x.nhwc === nhwc && !x.pad) &&
+            (first.kind === "image"
+              ? along === (nhwc ? 3 : 1) &&
+                parts.every((x) => x.act.kind === "image" && x.act.h === first.h && x.act.w === first.w)
+              : along === 1 && parts.every((x) => x.act.kind === "vector" && !x.act.order));
+          if (!ok)
+            throw new Unsupported(
+              `Concat along axis ${axis} of ${parts.map((x) => showLogical(x.act)).join(", ")} (supported: channels of images of one size, or features of vectors)`,
+            );
+          layers.push({ kind: "concat", name, inputs: parts.map((x) => x.index) });
+          act =
+            act.kind === "image"
+              ? { ...act, c: parts.reduce((n, x) => n + (x.act.kind === "image" ? x.act.c : 0), 0) }
+              : { kind: "vector", k: parts.reduce((n, x) => n + (x.act.kind === "vector" ? x.act.k : 0), 0) };
+          break;
+        }
         case "Gemm":
         case "MatMul": {
           if (op === "Gemm" && a.int("transA", 0) !== 0) throw new Unsupported("transA 1");
@@ -531,7 +598,17 @@ export function fromOnnx(
         default:
           throw new Unsupported("unsupported op");
       }
-      current = out;
+      if (layers.length > before) {
+        // the op's first layer reads its input (a chain's default: the layer before)
+        const first = layers[before] as Layer;
+        if (!first.inputs && src !== before) layers[before] = { ...first, inputs: [src] };
+      }
+      values.set(out, {
+        index: layers.length > before ? layers.length : src,
+        act,
+        nhwc,
+        ...(pad ? { pad } : {}),
+      });
     } catch (e) {
       if (e instanceof Unsupported || e instanceof ModelError) {
         const detail = e instanceof Unsupported && e.message === "unsupported op" ? "" : `: ${e.message}`;
@@ -542,9 +619,12 @@ export function fromOnnx(
       throw e;
     }
   });
-  if (!outputs.includes(current))
+  const result = values.get(outputs[0] as string);
+  if (!result)
+    throw new ModelError(`${file}: the graph's output "${outputs[0]}" is not computed from its input`);
+  if (result.index !== layers.length)
     throw new ModelError(
-      `${file}: the graph's output [${outputs}] is not the end of its chain of layers ("${current}")`,
+      `${file}: the graph's output "${outputs[0]}" is not its last layer's value (other values are computed after it)`,
     );
   if (layers.length === 0) throw new ModelError(`${file}: the graph has no layers`);
   const net = new Network({
@@ -555,6 +635,23 @@ export function fromOnnx(
   });
   importNotes.set(net, folded);
   return net;
+}
+
+interface Value {
+  readonly index: number;
+  readonly act: Logical;
+  readonly nhwc: boolean;
+  readonly pad?: readonly number[];
+}
+
+const showLogical = (a: Logical) => (a.kind === "image" ? `${a.c}×${a.h}×${a.w}` : `${a.k}`);
+
+/** Whether two vectors list PyTorch's elements in the same rho order. */
+function sameOrder(a: Logical, b: Logical): boolean {
+  const x = a.kind === "vector" ? a.order : undefined;
+  const y = b.kind === "vector" ? b.order : undefined;
+  if (!x || !y) return x === y;
+  return x.length === y.length && x.every((v, i) => v === y[i]);
 }
 
 /** Ops that read a 4-D tensor as NCHW. */
