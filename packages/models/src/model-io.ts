@@ -12,6 +12,8 @@ import type { Preprocess } from "./preprocess.js";
 
 /** rho's sidecar next to model.json: how raw pixels map to the model's input. */
 export const RHO_METADATA = "rho.json";
+/** rho.json's format for a graph (layers that read other values than the one before). */
+export const RHO_GRAPH_FORMAT = 2;
 
 interface ModelJson {
   format?: string;
@@ -111,7 +113,15 @@ export async function modelFiles(path: string): Promise<{ name: string; path: st
 
 /** The input mapping in rho.json in `dir`, if there is one. */
 async function readPreprocess(dir: string): Promise<Preprocess | undefined> {
-  const meta = await readJson<{ preprocess?: Preprocess }>(join(dir, RHO_METADATA), "metadata", true);
+  const meta = await readJson<{ preprocess?: Preprocess; format?: unknown }>(
+    join(dir, RHO_METADATA),
+    "metadata",
+    true,
+  );
+  if (meta?.format !== undefined && meta.format !== 1 && meta.format !== RHO_GRAPH_FORMAT)
+    throw new ModelError(
+      `${join(dir, RHO_METADATA)}: format ${JSON.stringify(meta.format)} is not one this rho reads (1: a chain of layers, 2: a graph); a newer rho wrote it?`,
+    );
   const pre = meta?.preprocess;
   if (pre !== undefined && !validPreprocess(pre))
     throw new ModelError(
@@ -159,7 +169,10 @@ export async function saveModel(net: Network, dir: string): Promise<void> {
     weightsManifest: [{ paths: ["weights.bin"], weights: art.weightSpecs }],
   };
   await writeFile(join(dir, "weights.bin"), new Uint8Array(art.weightData));
-  await writeFile(join(dir, RHO_METADATA), `${JSON.stringify({ preprocess: net.preprocess }, null, 2)}\n`);
+  // format 2: a graph (a functional topology); chains stay format 1, written without the field as
+  // before, so that their files (and the runs that hash them) are unchanged
+  const meta = { preprocess: net.preprocess, ...(net.chain ? {} : { format: RHO_GRAPH_FORMAT }) };
+  await writeFile(join(dir, RHO_METADATA), `${JSON.stringify(meta, null, 2)}\n`);
   await writeFile(join(dir, "model.json"), `${JSON.stringify(modelJson)}\n`);
 }
 

@@ -96,11 +96,15 @@ export async function convertCommand(o: ConvertOptions, out: Output): Promise<nu
     `Input ${net.inputShape.join("×")}; pixels (0–255) map to the input by x = pixel · scale + shift per channel, scale [${net.preprocess.scale.map((v) => v.toPrecision(6)).join(", ")}], shift [${net.preprocess.shift.map((v) => v.toPrecision(6)).join(", ")}] (in rho.json).`,
     "",
     ...(foldedOnImport(net).length ? [`Folded on import: ${foldedOnImport(net).join(", ")}.`, ""] : []),
-    "Layers (channels last):",
+    net.chain
+      ? "Layers (channels last), each reading the one before:"
+      : "Layers (channels last); a graph: each reads the values listed (0: the input, k: layer k's output), the one before where none are:",
     "",
-    ...net.layers.map(
-      (l, i) => `${i + 1}. ${l.kind}${l.name ? ` (${l.name})` : ""} → ${net.shapes[i + 1]?.join("×")}`,
-    ),
+    ...net.layers.map((l, i) => {
+      const from = net.inputs[i] as readonly number[];
+      const reads = from.length === 1 && from[0] === i ? "" : ` ← ${from.join(", ")}`;
+      return `${i + 1}. ${l.kind}${l.name ? ` (${l.name})` : ""}${reads} → ${net.shapes[i + 1]?.join("×")}`;
+    }),
     "",
   ].join("\n");
   writeFileSync(join(o.out, "MODEL_CARD.md"), card);
