@@ -109,6 +109,7 @@ describe("TensorFlow.js conversion", () => {
         await saveModel(net, dir);
         const back = await loadModel(dir);
         expect(back.shapes).toEqual(net.shapes);
+        expect(back.inputs).toEqual(net.inputs);
         expect(back.preprocess).toEqual(net.preprocess);
         const px = Array.from({ length: net.inputSize }, (_, i) => (i * 53) % 256);
         expect(Array.from(back.forward64(px).logits)).toEqual(
@@ -125,6 +126,10 @@ describe("TensorFlow.js conversion", () => {
           }),
         );
         expect(model.layers.length).toBeGreaterThan(0);
+        // and back from the live TensorFlow.js model (what training does): the same graph
+        const again = await fromTfjs(model, net.preprocess);
+        expect(again.inputs).toEqual(net.inputs);
+        expect(Array.from(again.forward64(px).logits)).toEqual(Array.from(net.forward64(px).logits));
         model.dispose();
       }),
       { numRuns: 15 },

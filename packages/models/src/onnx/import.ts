@@ -1,6 +1,6 @@
-// ONNX graph → rho's network IR. The graph is walked in its (topological) order along the one
-// value that carries the activation; constants (initializers, Constant nodes, and what folds from
-// them) are evaluated on the way. PyTorch's NCHW becomes rho's channels-last layout: conv kernels
+// ONNX graph → rho's network IR. The graph is walked in its (topological) order; every computed
+// value maps to an activation of the IR (a DAG: residual Adds and Concats read several);
+// constants (initializers, Constant nodes, and what folds from them) are evaluated on the way. PyTorch's NCHW becomes rho's channels-last layout: conv kernels
 // are transposed to HWIO, and a dense layer fed by a flattened image gets its input rows permuted
 // so that it sees its inputs in the order it was trained on (PyTorch flattens C, H, W).
 import { ModelError } from "../errors.js";
@@ -19,7 +19,8 @@ export const SUPPORTED_ONNX_OPS = [
   "ReduceMean (over H, W)",
   "Gemm",
   "MatMul",
-  "Add",
+  "Add (also of two computed values: residual)",
+  "Concat (of computed values: channels or features)",
   "Sub",
   "Mul",
   "Div",
