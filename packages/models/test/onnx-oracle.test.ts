@@ -38,6 +38,7 @@ const FIXTURES: [string, "nhwc"?][] = [
   ["resnet-cifar"],
   ["branches"],
   ["vector-concat"],
+  ["ops"],
 ];
 
 /** The ONNX input tensor for raw pixels (rho's channels-last order): pixel / 255 in the graph's layout. */

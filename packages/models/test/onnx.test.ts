@@ -80,6 +80,9 @@ const CASES: [string, string, string][] = [
   ["branches", "branches", "conv2d,conv2d,maxpool,concat,relu,maxpool,flatten,dense"],
   // dense branches concatenated on features
   ["vector-concat", "vector-concat", "flatten,dense,dense,concat,relu,dense"],
+  // grouped and dilated convolutions (expanded kernels), Mul and Add by constants after a ReLU (a
+  // diagonal 1×1 convolution), a zero Pad before a max-pool (an identity convolution writes it)
+  ["ops", "ops", "conv2d,relu,conv2d,conv2d,relu,conv2d,conv2d,maxpool,flatten,dense"],
   // the dynamo exporter's shape: Transpose + MatMul + Add in local functions, external data
   ["mlp-functions", "mlp", "flatten,dense,relu,dense,relu,dense"],
   // an NHWC colour input made NCHW by a leading Transpose (tf2onnx's export): rho's own layout

@@ -31,7 +31,7 @@ export const SUPPORTED_ONNX_OPS = [
   "Dropout",
   "Pad (zero)",
   "BatchNormalization (folded)",
-  "Shape, Gather, Unsqueeze, Squeeze, Concat, Cast, ConstantOfShape (on shapes, folded)",
+  "Shape, Gather, Unsqueeze, Squeeze, Concat, Slice, Cast, ConstantOfShape (on shapes, folded)",
   "Softmax",
   "LogSoftmax",
   "Constant",
@@ -268,16 +268,78 @@ export function fromOnnx(
       const src = source.index;
       let { act, nhwc } = source;
       /** The one reader of the network's input: arithmetic here folds into the preprocessing. */
-      const atInput = src === 0 && readers.get(current) === 1;
+      let atInput = src === 0 && readers.get(current) === 1;
       /** The affine layer this op's input comes from, when the op is its one reader (to fold into). */
-      const producer = src > 0 && readers.get(current) === 1 ? layers[src - 1] : undefined;
-      const padded = source.pad;
-      if (padded && op !== "Conv" && op !== "AveragePool")
-        throw new Unsupported(
-          "a Pad by zeros must be followed by Conv or AveragePool (where zeros are what padding means)",
-        );
+      let producer = src > 0 && readers.get(current) === 1 ? layers[src - 1] : undefined;
+      let padded = source.pad;
       let pad: number[] | undefined;
       const before = layers.length;
+      if (padded && op !== "Conv" && op !== "AveragePool") {
+        // zeros a Conv or AveragePool does not take as its padding (before a MaxPool, say, where
+        // padding means −∞): an identity 1×1 convolution with those pads writes them
+        if (act.kind !== "image") throw new Unsupported("Pad of a flat value");
+        const c = act.c;
+        const identity = new Float32Array(c * c);
+        for (let k = 0; k < c; k++) identity[k * c + k] = 1;
+        const [top, left, bottom, right] = padded as [number, number, number, number];
+        layers.push({
+          kind: "conv2d",
+          name: layerName(`${name}_zeros`, n),
+          filters: c,
+          kernel: [1, 1],
+          strides: [1, 1],
+          padding: { top, bottom, left, right },
+          weights: identity,
+          bias: new Float32Array(c),
+          inputs: [src],
+        });
+        act = { ...act, h: act.h + top + bottom, w: act.w + left + right };
+        padded = undefined;
+        atInput = false;
+        producer = undefined;
+      }
+      /**
+       * y = mul·x + add per unit (channel of an image, element of a vector in rho's order): folded
+       * into the preprocessing at the input (where it is per channel), into the Conv or Gemm
+       * before it (its one reader), else a diagonal 1×1 convolution or dense layer.
+       */
+      const scaleShift = (mul: Float64Array, add: Float64Array) => {
+        const uniform = mul.every((v) => v === mul[0]) && add.every((v) => v === add[0]);
+        const last = producer;
+        if (atInput && (act.kind === "image" || uniform)) {
+          for (let c = 0; c < channels; c++) {
+            const m = mul[act.kind === "image" ? c : 0] as number;
+            scale[c] = (scale[c] as number) * m;
+            shift[c] = (shift[c] as number) * m + (add[act.kind === "image" ? c : 0] as number);
+          }
+        } else if (last?.kind === "conv2d" || last?.kind === "dense") {
+          const units = last.kind === "dense" ? last.units : last.filters;
+          // HWIO (conv) and input-major (dense): the output index runs fastest
+          const weights = Float32Array.from(last.weights, (w, i) => w * (mul[i % units] as number));
+          const bias = Float32Array.from(last.bias, (b, u) => b * (mul[u] as number) + (add[u] as number));
+          layers[src - 1] = { ...last, weights, bias };
+        } else {
+          const n = mul.length;
+          const diag = new Float32Array(n * n);
+          for (let u = 0; u < n; u++) diag[u * n + u] = mul[u] as number;
+          layers.push(
+            act.kind === "image"
+              ? {
+                  kind: "conv2d",
+                  name,
+                  filters: n,
+                  kernel: [1, 1],
+                  strides: [1, 1],
+                  padding: "valid",
+                  weights: diag,
+                  bias: Float32Array.from(add),
+                }
+              : { kind: "dense", name, units: n, weights: diag, bias: Float32Array.from(add) },
+          );
+          return;
+        }
+        folded.push(`${op} "${node.name || out}"`);
+      };
       switch (op) {
         case "Identity":
         case "Dropout":
@@ -324,23 +386,7 @@ export function fromOnnx(
             beta.data,
             (b, c) => b - (mul[c] as number) * (mean.data[c] as number),
           );
-          const last = producer;
-          if (atInput && !nhwc && act.kind === "image") {
-            for (let c = 0; c < channels; c++) {
-              scale[c] = (scale[c] as number) * (mul[c] as number);
-              shift[c] = (shift[c] as number) * (mul[c] as number) + (add[c] as number);
-            }
-          } else if (last?.kind === "conv2d" || last?.kind === "dense") {
-            const units = last.kind === "dense" ? last.units : last.filters;
-            // HWIO (conv) and input-major (dense): the output index runs fastest
-            const weights = Float32Array.from(last.weights, (w, i) => w * (mul[i % units] as number));
-            const bias = Float32Array.from(last.bias, (b, u) => b * (mul[u] as number) + (add[u] as number));
-            layers[src - 1] = { ...last, weights, bias };
-          } else
-            throw new Unsupported(
-              "BatchNormalization is supported right after a Conv or Gemm (as its one reader), or at the input",
-            );
-          folded.push(`${op} "${node.name || out}"`);
+          scaleShift(rhoOrder(mul, act), rhoOrder(add, act));
           break;
         }
         case "Add":
@@ -367,31 +413,17 @@ export function fromOnnx(
           if (!other) throw new Unsupported(`${op} of two computed values`);
           if ((op === "Sub" || op === "Div") && ins[0] !== current)
             throw new Unsupported(`${op} with the activation as its second operand`);
-          const last = producer;
-          if (atInput) {
-            // arithmetic on the raw input: fold into x = pixel·scale + shift, per channel
-            const per = perChannel(other, channels, act, nhwc);
-            for (let c = 0; c < channels; c++) {
-              const v = per[c] as number;
-              if (op === "Add") shift[c] = (shift[c] as number) + v;
-              else if (op === "Sub") shift[c] = (shift[c] as number) - v;
-              else {
-                const f = op === "Mul" ? v : 1 / v;
-                scale[c] = (scale[c] as number) * f;
-                shift[c] = (shift[c] as number) * f;
-              }
-            }
-          } else if (op === "Add" && (last?.kind === "dense" || last?.kind === "conv2d")) {
-            // a bias after MatMul (or after a bias-less Conv)
-            const units = last.kind === "dense" ? last.units : last.filters;
-            const bias = broadcastBias(other, units);
-            layers[src - 1] = {
-              ...last,
-              bias: Float32Array.from(last.bias, (b, i) => b + (bias[i] as number)),
-            };
-          } else
-            throw new Unsupported(
-              `${op} by a constant is supported at the input (folded into the preprocessing) and as a bias after MatMul or Conv`,
+          const per = perUnit(other, act, nhwc);
+          const n = per.length;
+          if (op === "Add" || op === "Sub")
+            scaleShift(
+              new Float64Array(n).fill(1),
+              per.map((v) => (op === "Add" ? v : -v)),
+            );
+          else
+            scaleShift(
+              per.map((v) => (op === "Mul" ? v : 1 / v)),
+              new Float64Array(n),
             );
           break;
         }
@@ -401,19 +433,37 @@ export function fromOnnx(
           const W = constant(1);
           if (!W || W.dims.length !== 4)
             throw new Unsupported("Conv weights must be a constant [F, C, kh, kw]");
-          if (a.int("group", 1) !== 1) throw new Unsupported(`group ${a.int("group", 1)} (only 1)`);
-          if ((a.ints("dilations") ?? [1, 1]).some((v) => v !== 1))
-            throw new Unsupported("dilations other than 1");
-          const [F, C, kh, kw] = W.dims as [number, number, number, number];
-          if (C !== act.c) throw new Unsupported(`weights for ${C} channels on a ${act.c}-channel input`);
+          // groups (depthwise convolutions) and dilations become one dense kernel: zeros between
+          // the groups' channels and between the dilated taps (the same map, a larger kernel)
+          const groups = a.int("group", 1);
+          const [dh, dw] = pair(a, "dilations", 1);
+          if (!(dh >= 1 && dw >= 1)) throw new Unsupported(`dilations [${dh},${dw}]`);
+          const [F, Cg, kh0, kw0] = W.dims as [number, number, number, number];
+          const C = Cg * groups;
+          if (!(groups >= 1 && F % groups === 0)) throw new Unsupported(`group ${groups} with ${F} filters`);
+          if (C !== act.c)
+            throw new Unsupported(
+              `weights for ${C} channels (${groups} groups of ${Cg}) on a ${act.c}-channel input`,
+            );
+          const kh = dh * (kh0 - 1) + 1;
+          const kw = dw * (kw0 - 1) + 1;
+          if (kh * kw * C * F > 1 << 26)
+            throw new Unsupported(`a ${kh}×${kw} kernel on ${C} channels: too large once expanded`);
           const strides = pair(a, "strides", 1);
           const pad = padding(a, act.h, act.w, [kh, kw], strides, padded);
           const weights = new Float32Array(kh * kw * C * F);
-          for (let f = 0; f < F; f++)
-            for (let c = 0; c < C; c++)
-              for (let i = 0; i < kh; i++)
-                for (let j = 0; j < kw; j++)
-                  weights[((i * kw + j) * C + c) * F + f] = W.data[((f * C + c) * kh + i) * kw + j] as number;
+          const perGroup = F / groups;
+          for (let f = 0; f < F; f++) {
+            const g = Math.floor(f / perGroup);
+            for (let cg = 0; cg < Cg; cg++) {
+              const c = g * Cg + cg;
+              for (let i = 0; i < kh0; i++)
+                for (let j = 0; j < kw0; j++)
+                  weights[((i * dh * kw + j * dw) * C + c) * F + f] = W.data[
+                    ((f * Cg + cg) * kh0 + i) * kw0 + j
+                  ] as number;
+            }
+          }
           const B = ins[2] ? constant(2) : undefined;
           if (ins[2] && !B) throw new Unsupported("Conv bias must be a constant");
           layers.push({
@@ -731,18 +781,33 @@ function flatten(act: Logical, layers: Layer[], name: string, nhwc = false): Vec
   return { kind: "vector", k: c * h * w, order };
 }
 
-/** A constant broadcast per input channel (a scalar, [C], [C,1,1] or [1,C,1,1]). */
-function perChannel(t: Tensor, channels: number, act: Logical, nhwc: boolean): number[] {
+/** Per-unit values in PyTorch's order (a vector's elements as PyTorch flattened them) in rho's order. */
+function rhoOrder(v: Float64Array, act: Logical): Float64Array {
+  if (act.kind !== "vector" || !act.order) return v;
+  const out = new Float64Array(v.length);
+  const order = act.order;
+  v.forEach((x, p) => {
+    out[order[p] as number] = x;
+  });
+  return out;
+}
+
+/**
+ * A constant broadcast per unit of a value, in rho's order: a scalar, one value per channel of an
+ * image (NCHW: [C, 1, 1] after leading ones; NHWC: [C]) or per element of a vector ([K]).
+ */
+function perUnit(t: Tensor, act: Logical, nhwc: boolean): Float64Array {
+  const units = act.kind === "image" ? act.c : act.k;
   const n = t.data.length;
-  if (n === 1) return new Array<number>(channels).fill(t.data[0] as number);
-  const trailing = t.dims.slice(t.dims.findIndex((d) => d !== 1));
-  // NCHW: [C, 1, 1] after leading ones; NHWC: [C] after leading ones
-  const ok = act.kind === "image" && n === channels && trailing.length === (nhwc ? 1 : 3);
+  if (n === 1) return new Float64Array(units).fill(t.data[0] as number);
+  const first = t.dims.findIndex((d) => d !== 1);
+  const trailing = t.dims.slice(first);
+  const ok = n === units && trailing.length === (act.kind === "image" && !nhwc ? 3 : 1);
   if (!ok)
     throw new Unsupported(
-      `a constant of shape [${t.dims}] at the input (supported: a scalar or one value per channel)`,
+      `a constant of shape [${t.dims}] on a ${showLogical(act)} value (supported: a scalar or one value per ${act.kind === "image" ? "channel" : "element"})`,
     );
-  return Array.from(t.data);
+  return rhoOrder(Float64Array.from(t.data), act);
 }
 
 /** A bias: a scalar or one value per unit. */
@@ -816,6 +881,47 @@ function foldConstant(
       const data = Float64Array.from(ins.flatMap((t) => Array.from(t.data)));
       return { dims: [data.length], data };
     }
+    case "Slice": {
+      // opset 10+: starts, ends, axes, steps as inputs; before: attributes (F.pad's pad arithmetic)
+      const list = (i: number, attr: string) =>
+        ins[i] ? Array.from((ins[i] as Tensor).data) : (a.ints(attr) ?? undefined);
+      const starts = list(1, "starts") ?? [];
+      const ends = list(2, "ends") ?? [];
+      const rank = x.dims.length;
+      const axes = (list(3, "axes") ?? starts.map((_, i) => i)).map((v) => (v < 0 ? v + rank : v));
+      const steps = list(4, "steps") ?? starts.map(() => 1);
+      const picks = x.dims.map((d) => Array.from({ length: d }, (_, i) => i));
+      axes.forEach((axis, k) => {
+        const d = x.dims[axis];
+        const step = steps[k] as number;
+        if (d === undefined || !step) throw new Unsupported(`Slice axis ${axis} step ${step}`);
+        const norm = (v: number) => (v < 0 ? v + d : v);
+        const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
+        const from =
+          step > 0 ? clamp(norm(starts[k] as number), 0, d) : clamp(norm(starts[k] as number), 0, d - 1);
+        const to =
+          step > 0 ? clamp(norm(ends[k] as number), 0, d) : clamp(norm(ends[k] as number), -1, d - 1);
+        const idx: number[] = [];
+        for (let i = from; step > 0 ? i < to : i > to; i += step) idx.push(i);
+        picks[axis] = idx;
+      });
+      const dims = picks.map((p) => p.length);
+      const strides = x.dims.map((_, i) => prod(x.dims.slice(i + 1)));
+      const data = new Float64Array(prod(dims));
+      const at = new Array<number>(rank).fill(0);
+      for (let o = 0; o < data.length; o++) {
+        let src = 0;
+        for (let i = 0; i < rank; i++)
+          src += ((picks[i] as number[])[at[i] as number] as number) * (strides[i] as number);
+        data[o] = x.data[src] as number;
+        for (let i = rank - 1; i >= 0; i--) {
+          at[i] = (at[i] as number) + 1;
+          if ((at[i] as number) < (dims[i] as number)) break;
+          at[i] = 0;
+        }
+      }
+      return { dims, data };
+    }
     case "ConstantOfShape": {
       const shape = Array.from(x.data);
       if (!shape.every((d) => Number.isInteger(d) && d >= 0))
@@ -827,7 +933,7 @@ function foldConstant(
     }
     default:
       throw new Unsupported(
-        "on constants (supported there: Identity, Transpose, Reshape, Cast, Unsqueeze, Squeeze, Gather, Concat, ConstantOfShape)",
+        "on constants (supported there: Identity, Transpose, Reshape, Cast, Unsqueeze, Squeeze, Gather, Concat, Slice, ConstantOfShape)",
       );
   }
 }
