@@ -158,8 +158,11 @@ export class HiddenRegionForm {
       const col = (this.cols[layer] as Int32Array)[u] as number;
       if (col >= 0) terms.add(col, wk * ((this.coefs[layer] as Float64Array)[u] as number));
     }
+    // terms that cancel (a window's winner against a cell aliasing the same column) are dropped:
+    // a zero coefficient is no bound on its column
     const order = terms.keys
       .map((_, k) => k)
+      .filter((k) => terms.valueAt(k) !== 0)
       .sort((a, b) => (terms.keys[a] as number) - (terms.keys[b] as number));
     return {
       indices: Int32Array.from(order, (k) => terms.keys[k] as number),
