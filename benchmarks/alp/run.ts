@@ -36,6 +36,8 @@ const { values: args } = parseArgs({
     "nin-points": { type: "string", default: "1" },
     "nin-alp": { type: "string", default: "0" },
     "nin-attacks": { type: "string", default: "alp" },
+    "nin-model": { type: "string" },
+    "data-dir": { type: "string" },
     "time-limit": { type: "string", default: "300" },
     out: { type: "string", default: "benchmarks/alp/out/alp.json" },
     summarize: { type: "string" },
@@ -55,6 +57,9 @@ if (args.help) {
   --nin-points N    NiN-sized network (seeded init, CIFAR-10 shape, seeded random pixels): time the parts
                     of ALP's first two rounds on N points (default 1; 0: skip)
   --nin-alp N       the LP attacks end to end on the first N of those NiN points (default 0; minutes a point)
+  --nin-model DIR   a trained NiN (e.g. models/nin-cifar10) instead of the seeded one: its points are
+                    the first CIFAR-10 test images it classifies correctly (needs --data-dir)
+  --data-dir DIR    the CIFAR-10 binary files (for --nin-model)
   --nin-attacks S   which, as attack specs (default alp; e.g. alp,alp-walk:descent=false); options as given,
                     the rest their defaults
   --time-limit S    per-LP time limit in seconds (default 300)
@@ -190,7 +195,7 @@ for (const solver of args.summarize ? [] : solvers) {
  * solution violates (the next round's work) — and projects the first two rounds from them.
  */
 async function ninProbe(count: number, solverName: string): Promise<Record<string, number>[]> {
-  const net = nin(1);
+  const net = await ninNet();
   const solver = await getSolver(solverName);
   const out: Record<string, number>[] = [];
   for (const [p, px] of ninPixels(net, count).entries()) {
@@ -249,8 +254,28 @@ async function ninProbe(count: number, solverName: string): Promise<Record<strin
 }
 const ninRows = ninPoints > 0 && !args.summarize ? await ninProbe(ninPoints, solvers[0] as string) : [];
 
-/** The seeded random pixels of NiN point p (the probe's and alp's). */
+/** The NiN measured: the trained one of --nin-model, else NiN's shape with seeded weights. */
+let ninCache: Network | undefined;
+async function ninNet(): Promise<Network> {
+  if (!ninCache) ninCache = args["nin-model"] ? await loadModel(resolve(args["nin-model"])) : nin(1);
+  return ninCache;
+}
+
+/**
+ * The NiN points: with --nin-model, the first CIFAR-10 test images the model classifies correctly;
+ * else seeded random pixels (the probe's and alp's).
+ */
 function ninPixels(net: Network, count: number): Float64Array[] {
+  if (args["nin-model"]) {
+    if (!args["data-dir"]) throw new Error("--nin-model needs --data-dir (the CIFAR-10 binary files)");
+    const test = loadDataset("cifar10", "test", args["data-dir"]);
+    const out: Float64Array[] = [];
+    for (let i = 0; i < test.labels.length && out.length < count; i++) {
+      const px = Float64Array.from(image(test, i));
+      if (net.predict64(px) === test.labels[i]) out.push(px);
+    }
+    return out;
+  }
   const rand = prng(7);
   return Array.from({ length: count }, () =>
     Float64Array.from({ length: net.inputSize }, () => Math.floor(rand() * 256)),
@@ -259,7 +284,7 @@ function ninPixels(net: Network, count: number): Float64Array[] {
 
 /** The LP attacks end to end on NiN points, with their defaults (the solver and the spec's options aside). */
 async function ninAttacks(count: number, solverName: string): Promise<Record<string, unknown>[]> {
-  const net = nin(1);
+  const net = await ninNet();
   const out: Record<string, unknown>[] = [];
   for (const spec of ninSpecs) {
     const attack = getAttack(spec.name);
@@ -285,6 +310,8 @@ async function ninAttacks(count: number, solverName: string): Promise<Record<str
         regionsVisited: r.diagnostics.regionsVisited ?? null,
         lpsSolved: r.diagnostics.lpsSolved ?? null,
         message: r.diagnostics.message ?? null,
+        // the process's peak resident memory so far (MiB)
+        peakMiB: Math.round(process.resourceUsage().maxRSS / 1024),
       };
       process.stderr.write(`nin ${spec.label} #${p}: ${JSON.stringify(row)}\n`);
       appendJsonl(jsonl, { nin: row });
