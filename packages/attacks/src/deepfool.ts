@@ -2,12 +2,10 @@
 // to the nearest of the linearised boundaries — in L∞ the distance to {f_k + w_k·r = 0} is
 // |f_k| / ‖w_k‖₁, reached by r = |f_k| / ‖w_k‖₁ · sign(w_k) — until the label changes. A line search
 // on the segment from x* then takes back the overshoot the last step may carry.
-import { argmax } from "@rho/models";
 import type { AttackOptions } from "./attack.js";
-import { float32Logits } from "./context.js";
 import { defineAttack } from "./define.js";
 import { batchLogits, marginGradients } from "./gradients.js";
-import { clipToBox } from "./verify.js";
+import { clipToBox, outwardExample } from "./verify.js";
 
 export interface DeepFoolOptions extends AttackOptions {
   /** Linearisation steps at most (default 50). */
@@ -84,10 +82,9 @@ export const deepfool = defineAttack<DeepFoolOptions>({
       if (ctx.net.predict64(at(mid)) !== label) hi = mid;
       else lo = mid;
     }
-    // the bisection ends on the float64 boundary, where float32 may still give the label: the
-    // first point a little further out that both passes label otherwise
-    // (past the last step too: a step that barely crossed in float64 may not have in float32)
-    for (const t of [
+    // the bisection ends on the float64 boundary, where float32 may still give the label (past
+    // the last step too: a step that barely crossed in float64 may not have in float32)
+    const found = await outwardExample(ctx, x0, x, label, box, [
       hi,
       hi * (1 + 1e-6),
       hi * (1 + 1e-4),
@@ -98,14 +95,8 @@ export const deepfool = defineAttack<DeepFoolOptions>({
       1.25,
       1.5,
       2,
-    ]) {
-      const candidate = clipToBox(at(t), box);
-      if (ctx.net.predict64(candidate) === label) continue;
-      // the verification's own float32 pass (the gradient graph's preprocessing rounds otherwise)
-      const z32 = await float32Logits(ctx, [candidate]);
-      if (z32.every(Number.isFinite) && argmax(z32) !== label)
-        return { example: candidate, diagnostics: { iterations, scale: t } };
-    }
+    ]);
+    if (found) return { example: found.x, diagnostics: { iterations, scale: found.scale } };
     return { example: x, diagnostics: { iterations, scale: 1 } };
   },
 });

@@ -1,6 +1,15 @@
 export { type AlpOptions, alp, DEFAULT_MARGIN } from "./alp.js";
 export { type AlpPgdOptions, alpPgd } from "./alp-pgd.js";
 export { type AlpWalkOptions, alpWalk } from "./alp-walk.js";
+export {
+  type ApgdLoss,
+  type ApgdMinOptions,
+  type ApgdOptions,
+  apgd,
+  apgdAt,
+  apgdCheckpoints,
+  apgdMin,
+} from "./apgd.js";
 export type {
   Attack,
   AttackContext,
@@ -21,7 +30,9 @@ export {
   descentOptions,
   type RegionPoint,
 } from "./descent.js";
+export { type EnsembleOptions, ensemble, parseMembers } from "./ensemble.js";
 export { DEFAULT_EPS, type FgsmOptions, fgsm } from "./fgsm.js";
+export { type FmnOptions, fmn } from "./fmn.js";
 export { crossEntropy, lossAndGradient, lossAwayFrom, tfModel } from "./gradients.js";
 export { type LbfgsAttackOptions, lbfgs, smoothLinf } from "./lbfgs.js";
 export {
@@ -50,16 +61,21 @@ export {
   regionLpOptions,
 } from "./region-lp.js";
 export { attackList, attackNames, getAttack, registerAttack } from "./registry.js";
+export { type SquareOptions, square, squareFraction } from "./square.js";
 export { clipToBox, exampleDefect, linf, pickTargets, verifyExample } from "./verify.js";
 
 import { alp } from "./alp.js";
 import { alpPgd } from "./alp-pgd.js";
 import { alpWalk } from "./alp-walk.js";
+import { apgd, apgdMin } from "./apgd.js";
 import { deepfool } from "./deepfool.js";
+import { ensemble } from "./ensemble.js";
 import { fgsm } from "./fgsm.js";
+import { fmn } from "./fmn.js";
 import { lbfgs } from "./lbfgs.js";
 import { pgd } from "./pgd.js";
 import { registerAttack } from "./registry.js";
+import { square } from "./square.js";
 
 registerAttack(alp);
 registerAttack(alpWalk);
@@ -68,6 +84,11 @@ registerAttack(lbfgs);
 registerAttack(fgsm);
 registerAttack(pgd);
 registerAttack(deepfool);
+registerAttack(apgd);
+registerAttack(apgdMin);
+registerAttack(fmn);
+registerAttack(square);
+registerAttack(ensemble);
 
 export { HiddenFormulation } from "./region-forms/hidden.js";
 export { PixelFormulation } from "./region-forms/pixels.js";

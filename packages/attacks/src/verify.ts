@@ -86,3 +86,29 @@ export async function verifyExample(
     rounded: predictedRounded >= 0 && predictedRounded !== label,
   };
 }
+
+/**
+ * The first of x* + t·(x − x*) for t in `scales` (clipped to the box) that both the float64 and
+ * the float32 network label otherwise than x*: an example found on the float64 decision boundary
+ * (a line search's, a shrinking radius') where float32 may still give the label, moved just far
+ * enough out to count.
+ */
+export async function outwardExample(
+  ctx: AttackContext,
+  center: ArrayLike<number>,
+  x: ArrayLike<number>,
+  label: number,
+  box: readonly [number, number],
+  scales: readonly number[],
+): Promise<{ x: Float64Array; scale: number } | undefined> {
+  for (const t of scales) {
+    const candidate = clipToBox(
+      Array.from(center, (v, i) => v + t * ((x[i] as number) - v)),
+      box,
+    );
+    if (ctx.net.predict64(candidate) === label) continue;
+    const z32 = await float32Logits(ctx, [candidate]);
+    if (z32.every(Number.isFinite) && argmax(z32) !== label) return { x: candidate, scale: t };
+  }
+  return undefined;
+}

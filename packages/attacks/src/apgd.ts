@@ -1,0 +1,206 @@
+// APGD (Croce & Hein 2020, "Reliable evaluation of adversarial robustness with an ensemble of
+// diverse parameter-free attacks"), L∞: projected gradient ascent with momentum whose step size
+// halves at checkpoints when the loss stalls, restarting from the best point. Two losses: the
+// cross-entropy (its untargeted form rho's gradient attacks use, which keeps a gradient where
+// float32 saturates) and DLR, −(z_y − max_{j≠y} z_j) / (z_π1 − z_π3), invariant to the logits'
+// scale. `apgd` answers at a fixed ε; `apgd-min` turns it into a minimum-distance attack by
+// bisection on ε, each radius warm-started from the last example.
+import { prng } from "@rho/models";
+import * as tf from "@tensorflow/tfjs";
+import type { AttackContext, AttackOptions, Point } from "./attack.js";
+import { defineAttack } from "./define.js";
+import { lossAndGradient, lossAwayFrom } from "./gradients.js";
+import type { OptionSchema } from "./options.js";
+import { clipToBox, linf } from "./verify.js";
+
+export type ApgdLoss = "ce" | "dlr";
+
+export interface ApgdOptions extends AttackOptions {
+  readonly eps?: number;
+  readonly iterations?: number;
+  readonly loss?: ApgdLoss;
+  readonly restarts?: number;
+  readonly seed?: number;
+}
+
+export interface ApgdMinOptions extends AttackOptions {
+  readonly maxEps?: number;
+  readonly iterations?: number;
+  readonly loss?: ApgdLoss;
+  readonly bisections?: number;
+}
+
+/** The checkpoints (iteration indices) where APGD may halve its step: p₀ = 0, p₁ = 0.22, pⱼ₊₁ = pⱼ + max(pⱼ − pⱼ₋₁ − 0.03, 0.06). */
+export function apgdCheckpoints(iterations: number): number[] {
+  const p = [0, 0.22];
+  while ((p[p.length - 1] as number) < 1) {
+    const last = p[p.length - 1] as number;
+    const prev = p[p.length - 2] as number;
+    p.push(last + Math.max(last - prev - 0.03, 0.06));
+  }
+  // (the sums carry float rounding: 0.57 · 100 must stay 57)
+  return [...new Set(p.filter((v) => v < 1).map((v) => Math.ceil(v * iterations - 1e-9)))].filter(
+    (w) => w > 0,
+  );
+}
+
+/**
+ * DLR at logits z for label y, with the ranks taken at the current point (locally constant, so the
+ * gradient is DLR's own): −(z_y − z_j) / (z_π1 − z_π3 + 1e-12), j the best other label.
+ */
+function dlrLoss(y: number, at: Float64Array) {
+  const order = Array.from(at.keys()).sort((a, b) => (at[b] as number) - (at[a] as number));
+  const j = order.find((i) => i !== y) as number;
+  const [p1, p3] = [order[0] as number, order[Math.min(2, order.length - 1)] as number];
+  return (logits: tf.Tensor1D): tf.Scalar => {
+    const k = logits.shape[0];
+    const pick = (i: number) => tf.sum(tf.mul(logits, tf.oneHot(i, k)));
+    return tf.neg(tf.div(tf.sub(pick(y), pick(j)), tf.add(tf.sub(pick(p1), pick(p3)), 1e-12))) as tf.Scalar;
+  };
+}
+
+/**
+ * APGD at radius eps from `start` (default x*): returns the first point it reaches that the float64
+ * network labels otherwise than x*, or undefined after `iterations` steps.
+ */
+export async function apgdAt(
+  ctx: AttackContext,
+  point: Point,
+  eps: number,
+  iterations: number,
+  lossKind: ApgdLoss,
+  box: readonly [number, number],
+  start?: ArrayLike<number>,
+): Promise<Float64Array | undefined> {
+  const center = Float64Array.from(point.pixels as ArrayLike<number>);
+  const label = point.label;
+  const project = (v: ArrayLike<number>) =>
+    clipToBox(
+      Array.from(v, (x, i) => {
+        const c = center[i] as number;
+        return Math.min(c + eps, Math.max(c - eps, x));
+      }),
+      box,
+    );
+  const dlr = lossKind === "dlr" && ctx.net.outputSize >= 3;
+  const evaluate = (x: Float64Array) => {
+    const loss = dlr ? dlrLoss(label, ctx.net.forward64(x).logits) : lossAwayFrom(label);
+    return lossAndGradient(ctx, x, loss);
+  };
+  const fooled = (x: Float64Array) => ctx.net.predict64(x) !== label;
+  const checkpoints = new Set(apgdCheckpoints(iterations));
+  let eta = 2 * eps;
+  let prev = project(start ?? center);
+  if (fooled(prev)) return prev;
+  let { value: fPrev, grad } = await evaluate(prev);
+  let x = project(prev.map((v, i) => v + eta * Math.sign(grad[i] as number)));
+  let best = { x: prev, f: fPrev };
+  let successes = 0;
+  let lastCheck = 0;
+  let etaAtCheck = eta;
+  let bestAtCheck = fPrev;
+  for (let k = 1; k < iterations; k++) {
+    if (fooled(x)) return x;
+    const { value: f, grad: g } = await evaluate(x);
+    if (f > fPrev) successes++;
+    if (f > best.f) best = { x, f };
+    fPrev = f;
+    // z = P(x + η·sign(∇)), then momentum 0.75 towards z and 0.25 along the last step
+    const z = project(x.map((v, i) => v + eta * Math.sign(g[i] as number)));
+    let next = project(x.map((v, i) => v + 0.75 * ((z[i] as number) - v) + 0.25 * (v - (prev[i] as number))));
+    if (checkpoints.has(k)) {
+      const stalled = successes < 0.75 * (k - lastCheck) || (etaAtCheck === eta && bestAtCheck === best.f);
+      etaAtCheck = eta;
+      bestAtCheck = best.f;
+      if (stalled) {
+        eta /= 2;
+        next = best.x;
+      }
+      successes = 0;
+      lastCheck = k;
+    }
+    prev = x;
+    x = next;
+  }
+  return fooled(x) ? x : undefined;
+}
+
+const LOSS: OptionSchema = {
+  loss: {
+    type: "string",
+    values: ["ce", "dlr"],
+    default: "ce",
+    help: "ce (cross-entropy) or dlr (scale-invariant)",
+  },
+};
+
+export const apgd = defineAttack<ApgdOptions>({
+  name: "apgd",
+  family: "fixed-epsilon",
+  description:
+    "APGD (Croce & Hein 2020) at a fixed ε: momentum PGD whose step halves when the loss stalls; cross-entropy or DLR loss",
+  options: {
+    eps: {
+      type: "number",
+      min: 0,
+      exclusiveMin: true,
+      default: 20,
+      help: "the radius, pixels (in rho eval: --eps unless given)",
+    },
+    iterations: { type: "integer", min: 1, default: 100, help: "gradient steps per start" },
+    ...LOSS,
+    restarts: {
+      type: "integer",
+      min: 1,
+      default: 1,
+      help: "starts: x*, then uniform random points of the ball",
+    },
+    seed: { type: "integer", min: 0, default: 1, help: "seed of the random restarts" },
+  },
+  async search({ ctx, point, box }, opts) {
+    const eps = opts.eps ?? 20;
+    const rand = prng(opts.seed ?? 1);
+    const center = Array.from(point.pixels as ArrayLike<number>);
+    for (let r = 0; r < (opts.restarts ?? 1); r++) {
+      const start = r === 0 ? center : center.map((c) => c + eps * (2 * rand() - 1));
+      const x = await apgdAt(ctx, point, eps, opts.iterations ?? 100, opts.loss ?? "ce", box, start);
+      if (x) return { example: x, diagnostics: { eps, restart: r } };
+    }
+    return { diagnostics: { eps, severity: "not estimable: a fixed-ε attack" } };
+  },
+});
+
+export const apgdMin = defineAttack<ApgdMinOptions>({
+  name: "apgd-min",
+  family: "minimum-distance",
+  description:
+    "APGD as a minimum-distance attack: bisection on ε, each radius warm-started from the last example",
+  options: {
+    maxEps: { type: "number", min: 0, exclusiveMin: true, default: 64, help: "largest ε tried, pixels" },
+    iterations: { type: "integer", min: 1, default: 50, help: "gradient steps per radius" },
+    ...LOSS,
+    bisections: {
+      type: "integer",
+      min: 0,
+      default: 8,
+      help: "bisection rounds on ε after the first success",
+    },
+  },
+  async search({ ctx, point, box }, opts) {
+    const iterations = opts.iterations ?? 50;
+    const loss = opts.loss ?? "ce";
+    let hi = opts.maxEps ?? 64;
+    let lo = 0;
+    let best = await apgdAt(ctx, point, hi, iterations, loss, box);
+    if (!best) return { diagnostics: { maxEps: hi } };
+    // the example's own distance may be below the radius it was found at
+    hi = linf(best, point.pixels);
+    for (let b = 0; b < (opts.bisections ?? 8); b++) {
+      const mid = (lo + hi) / 2;
+      const x = await apgdAt(ctx, point, mid, iterations, loss, box, best);
+      if (x) [hi, best] = [linf(x, point.pixels), x];
+      else lo = mid;
+    }
+    return { example: best, diagnostics: { bracket: [lo, hi], iterations, loss } };
+  },
+});
