@@ -9,6 +9,7 @@ import { prng } from "@rho/models";
 import * as tf from "@tensorflow/tfjs";
 import type { AttackContext, AttackOptions, Point } from "./attack.js";
 import { defineAttack } from "./define.js";
+import { EPS_OPTION } from "./fgsm.js";
 import { lossAndGradient, lossAwayFrom } from "./gradients.js";
 import type { OptionSchema } from "./options.js";
 import { clipToBox, linf } from "./verify.js";
@@ -140,13 +141,7 @@ export const apgd = defineAttack<ApgdOptions>({
   description:
     "APGD (Croce & Hein 2020) at a fixed ε: momentum PGD whose step halves when the loss stalls; cross-entropy or DLR loss",
   options: {
-    eps: {
-      type: "number",
-      min: 0,
-      exclusiveMin: true,
-      default: 20,
-      help: "the radius, pixels (in rho eval: --eps unless given)",
-    },
+    ...EPS_OPTION,
     iterations: { type: "integer", min: 1, default: 100, help: "gradient steps per start" },
     ...LOSS,
     restarts: {

@@ -1,6 +1,7 @@
 import type { AttackOptions } from "./attack.js";
 import { defineAttack } from "./define.js";
 import { lossAndGradient, lossAwayFrom } from "./gradients.js";
+import type { OptionSchema } from "./options.js";
 import { clipToBox } from "./verify.js";
 
 export interface FgsmOptions extends AttackOptions {
@@ -10,6 +11,17 @@ export interface FgsmOptions extends AttackOptions {
 
 export const DEFAULT_EPS = 20;
 
+/** A fixed-ε attack's radius option (the harness passes --eps to every attack that declares it). */
+export const EPS_OPTION: OptionSchema = {
+  eps: {
+    type: "number",
+    min: 0,
+    exclusiveMin: true,
+    default: DEFAULT_EPS,
+    help: "the radius, pixels (in rho eval: --eps unless given)",
+  },
+};
+
 /**
  * The signed gradient method (Goodfellow et al.): x = clip(x* + ε·sign(∇ₓ loss(f(x*), ℓ*))), one
  * step. A fixed-ε attack: it answers "adversarial at ε?" and cannot estimate severity, since
@@ -18,15 +30,7 @@ export const DEFAULT_EPS = 20;
 export const fgsm = defineAttack<FgsmOptions>({
   name: "fgsm",
   family: "fixed-epsilon",
-  options: {
-    eps: {
-      type: "number",
-      min: 0,
-      exclusiveMin: true,
-      default: DEFAULT_EPS,
-      help: "the step, pixels (in rho eval: --eps unless given)",
-    },
-  },
+  options: EPS_OPTION,
   description:
     "signed gradient method: one step of ε (default 20 pixels); says whether x* is adversarial at ε, not how severely",
   async search({ ctx, point, box }, opts) {

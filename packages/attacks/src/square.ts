@@ -6,6 +6,7 @@
 import { prng } from "@rho/models";
 import type { AttackOptions } from "./attack.js";
 import { defineAttack } from "./define.js";
+import { EPS_OPTION } from "./fgsm.js";
 import { clipToBox } from "./verify.js";
 
 export interface SquareOptions extends AttackOptions {
@@ -28,13 +29,7 @@ export const square = defineAttack<SquareOptions>({
   description:
     "Square Attack (score-based random search over square windows of ±ε; no gradients) at a fixed ε",
   options: {
-    eps: {
-      type: "number",
-      min: 0,
-      exclusiveMin: true,
-      default: 20,
-      help: "the radius, pixels (in rho eval: --eps unless given)",
-    },
+    ...EPS_OPTION,
     queries: { type: "integer", min: 1, default: 1000, help: "forward passes at most" },
     pInit: {
       type: "number",

@@ -16,7 +16,7 @@ import {
   square,
   squareFraction,
 } from "../src/index.js";
-import { arbPixels2, arbWeights2, linear2 } from "./linear.js";
+import { arbWeights2, linear2 } from "./linear.js";
 
 beforeAll(async () => {
   await useBackend("cpu");
