@@ -83,6 +83,7 @@ for (const f of formulations)
 const formulationPoints = Number(args["formulation-points"]);
 const fullPoints = Number(args["full-points"]);
 const ninPoints = Number(args["nin-points"]);
+let ninCache: Network | undefined; // ninNet's
 const timeLimit = Number(args["time-limit"]);
 const ninSpecs = parseAttackSpecs(args["nin-attacks"]);
 const jsonl = args.summarize ? jsonlFile(args.out) : startJsonl(args.out);
@@ -255,7 +256,6 @@ async function ninProbe(count: number, solverName: string): Promise<Record<strin
 const ninRows = ninPoints > 0 && !args.summarize ? await ninProbe(ninPoints, solvers[0] as string) : [];
 
 /** The NiN measured: the trained one of --nin-model, else NiN's shape with seeded weights. */
-let ninCache: Network | undefined;
 async function ninNet(): Promise<Network> {
   if (!ninCache) ninCache = args["nin-model"] ? await loadModel(resolve(args["nin-model"])) : nin(1);
   return ninCache;
