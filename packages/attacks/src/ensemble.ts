@@ -1,9 +1,10 @@
-// An ensemble: runs a list of registered attacks on the point and keeps the smallest verified ρ̂
-// (AutoAttack's idea for fixed ε: apgd,apgd:loss=dlr,square; for minimum distance e.g.
-// alp-walk,fmn,apgd-min). Every member verifies its own example; the ensemble reports the best
+// Ensembles: run a list of registered attacks of one family on the point and keep the smallest
+// verified ρ̂ (for minimum distance e.g. alp-walk,fmn,apgd-min; at a fixed ε AutoAttack's
+// apgd,apgd:loss=dlr,square). Every member verifies its own example; the ensemble reports the best
 // one, verified again, so it never reports more than its best member.
-import type { AttackOptions } from "./attack.js";
+import type { AttackFamily, AttackOptions } from "./attack.js";
 import { defineAttack } from "./define.js";
+import { EPS_OPTION } from "./fgsm.js";
 import { getAttack } from "./registry.js";
 
 export interface EnsembleOptions extends AttackOptions {
@@ -28,48 +29,71 @@ export function parseMembers(spec: string): { name: string; opts: Record<string,
     });
 }
 
-export const ensemble = defineAttack<EnsembleOptions>({
-  name: "ensemble",
-  family: "minimum-distance",
-  description:
-    "runs the listed attacks (attacks=a,b:key=value) and keeps the smallest verified ρ̂ of any of them",
-  options: {
-    attacks: {
-      type: "string",
-      default: "pgd,deepfool",
-      help: "members, comma-separated, each name[:key=value…] (e.g. alp-walk,fmn,apgd-min:loss=dlr)",
-      pattern: {
-        re: /^[A-Za-z0-9_.-]+(:[A-Za-z0-9_.]+=[^,:]+)*(,[A-Za-z0-9_.-]+(:[A-Za-z0-9_.]+=[^,:]+)*)*$/,
-        form: "name[:key=value…],…",
+/**
+ * An ensemble of one family: `ensemble` of minimum-distance attacks (ρ̂ the smallest member's),
+ * `ensemble-eps` of fixed-ε attacks (adversarial if any member is; AutoAttack's form).
+ */
+function makeEnsemble(name: string, family: AttackFamily, members: string, example: string) {
+  return defineAttack<EnsembleOptions>({
+    name,
+    family,
+    description: `runs the listed ${family} attacks (attacks=a,b:key=value) and keeps the smallest verified ρ̂ of any of them`,
+    options: {
+      // a fixed-ε ensemble's radius, passed to every member that does not set its own
+      ...(family === "fixed-epsilon" ? EPS_OPTION : {}),
+      attacks: {
+        type: "string",
+        default: members,
+        help: `members, comma-separated, each name[:key=value…] (e.g. ${example})`,
+        pattern: {
+          re: /^[A-Za-z0-9_.-]+(:[A-Za-z0-9_.]+=[^,:]+)*(,[A-Za-z0-9_.-]+(:[A-Za-z0-9_.]+=[^,:]+)*)*$/,
+          form: "name[:key=value…],…",
+        },
       },
     },
-  },
-  async search({ ctx, point, box }, opts) {
-    const members = parseMembers(opts.attacks ?? "pgd,deepfool");
-    if (members.some((m) => m.name === "ensemble"))
-      return { error: "an ensemble cannot contain an ensemble", diagnostics: {} };
-    let best: { x: Float64Array; rho: number; name: string; target?: number } | undefined;
-    const runs: Record<string, unknown>[] = [];
-    for (const m of members) {
-      const attack = getAttack(m.name);
-      const r = await attack.run(ctx, point, { ...m.opts, box });
-      runs.push({
-        attack: m.name,
-        status: r.status,
-        rho: Number.isFinite(r.rho) ? r.rho : null,
-        seconds: r.seconds,
-      });
-      if (r.status === "adversarial" && r.adversarial && (!best || r.rho < best.rho))
-        best = {
-          x: r.adversarial,
-          rho: r.rho,
-          name: m.name,
-          ...(r.target !== undefined ? { target: r.target } : {}),
+    async search({ ctx, point, box }, opts) {
+      const list = parseMembers(opts.attacks ?? members);
+      const wrong = list.find((m) => m.name.startsWith("ensemble") || getAttack(m.name).family !== family);
+      if (wrong)
+        return {
+          error: `${name} takes ${family} attacks, not ${wrong.name}${wrong.name.startsWith("ensemble") ? " (no nesting)" : ""}`,
+          diagnostics: {},
         };
-    }
-    const diagnostics = { members: runs, best: best?.name ?? null };
-    return best
-      ? { example: best.x, ...(best.target !== undefined ? { target: best.target } : {}), diagnostics }
-      : { diagnostics };
-  },
-});
+      let best: { x: Float64Array; rho: number; name: string; target?: number } | undefined;
+      const runs: Record<string, unknown>[] = [];
+      for (const m of list) {
+        const radius = family === "fixed-epsilon" ? { eps: opts.eps } : {};
+        const r = await getAttack(m.name).run(ctx, point, { ...radius, ...m.opts, box });
+        runs.push({
+          attack: m.name,
+          status: r.status,
+          rho: Number.isFinite(r.rho) ? r.rho : null,
+          seconds: r.seconds,
+        });
+        if (r.status === "adversarial" && r.adversarial && (!best || r.rho < best.rho))
+          best = {
+            x: r.adversarial,
+            rho: r.rho,
+            name: m.name,
+            ...(r.target !== undefined ? { target: r.target } : {}),
+          };
+      }
+      const diagnostics = { members: runs, best: best?.name ?? null };
+      if (!best) return { diagnostics };
+      return { example: best.x, ...(best.target !== undefined ? { target: best.target } : {}), diagnostics };
+    },
+  });
+}
+
+export const ensemble = makeEnsemble(
+  "ensemble",
+  "minimum-distance",
+  "pgd,deepfool",
+  "alp-walk,fmn,apgd-min:loss=dlr",
+);
+export const ensembleEps = makeEnsemble(
+  "ensemble-eps",
+  "fixed-epsilon",
+  "apgd,apgd:loss=dlr,square",
+  "apgd,apgd:loss=dlr,square",
+);

@@ -30,7 +30,7 @@ export {
   descentOptions,
   type RegionPoint,
 } from "./descent.js";
-export { type EnsembleOptions, ensemble, parseMembers } from "./ensemble.js";
+export { type EnsembleOptions, ensemble, ensembleEps, parseMembers } from "./ensemble.js";
 export { DEFAULT_EPS, type FgsmOptions, fgsm } from "./fgsm.js";
 export { type FmnOptions, fmn } from "./fmn.js";
 export { crossEntropy, lossAndGradient, lossAwayFrom, tfModel } from "./gradients.js";
@@ -69,7 +69,7 @@ import { alpPgd } from "./alp-pgd.js";
 import { alpWalk } from "./alp-walk.js";
 import { apgd, apgdMin } from "./apgd.js";
 import { deepfool } from "./deepfool.js";
-import { ensemble } from "./ensemble.js";
+import { ensemble, ensembleEps } from "./ensemble.js";
 import { fgsm } from "./fgsm.js";
 import { fmn } from "./fmn.js";
 import { lbfgs } from "./lbfgs.js";
@@ -89,6 +89,7 @@ registerAttack(apgdMin);
 registerAttack(fmn);
 registerAttack(square);
 registerAttack(ensemble);
+registerAttack(ensembleEps);
 
 export { HiddenFormulation } from "./region-forms/hidden.js";
 export { PixelFormulation } from "./region-forms/pixels.js";

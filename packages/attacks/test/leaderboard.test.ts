@@ -10,6 +10,7 @@ import {
   apgdCheckpoints,
   apgdMin,
   ensemble,
+  ensembleEps,
   fmn,
   getAttack,
   parseMembers,
@@ -158,6 +159,16 @@ describe("ensemble", () => {
     const { net, label } = linear2([1, -1, -1, 1], [100, 100]);
     const r = await ensemble.run({ net }, { pixels: [100, 100], label }, { attacks: "ensemble" });
     expect(r.status).toBe("error");
+    // one family each: no fixed-ε member in a minimum-distance ensemble, and the other way round
+    const mixed = await ensemble.run({ net }, { pixels: [100, 100], label }, { attacks: "pgd,apgd" });
+    expect(String(mixed.diagnostics.message)).toMatch(/takes minimum-distance attacks, not apgd/);
+    expect(ensembleEps.family).toBe("fixed-epsilon");
+    const e = await ensembleEps.run(
+      { net },
+      { pixels: [100, 100], label },
+      { attacks: "apgd:eps=30,square:eps=30" },
+    );
+    expect(e.status).toBe("adversarial");
     await expect(
       ensemble.run({ net }, { pixels: [100, 100], label }, { attacks: "pgd,,x=1" }),
     ).rejects.toThrow(/attacks/);

@@ -345,7 +345,7 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
     )
     .option(
       "--eps <pixels>",
-      "ε of frequency and severity; also the radius of fixed-epsilon attacks (fgsm) unless --opt fgsm.eps=R",
+      "ε of frequency and severity; also the radius of every fixed-epsilon attack (fgsm, apgd, square) unless --opt NAME.eps=R",
       positiveNumber,
       20,
     )
@@ -406,7 +406,7 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
     .option("--seed <n>", "seed of the shuffles", nonNegativeInt, 1)
     .addOption(solverOption(false))
     .addOption(targetOption())
-    .option("--eps <pixels>", "the radius of fixed-epsilon attacks (fgsm)", positiveNumber, 20)
+    .option("--eps <pixels>", "the radius of fixed-epsilon attacks (fgsm, apgd, square)", positiveNumber, 20)
     .option(
       "--workers <k>",
       "worker threads for the attacks (default: one per core)",
