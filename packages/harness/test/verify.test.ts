@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadModel, rawPixels } from "@rho/models";
+import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { rho } from "./capture.js";
 
@@ -71,6 +72,36 @@ describe("rho verify", () => {
     const y = net.forward64(cx).logits;
     for (const [j, v] of cy.entries()) expect(v).toBeCloseTo(y[j] as number, 9);
     expect(cy.some((v, j) => j !== label && v >= (cy[label] as number))).toBe(true);
+  }, 120_000);
+
+  it("an NCHW colour network: X_i index the graph's planes; the counterexample replays in onnxruntime", async () => {
+    // the NiN-style fixture (3×16×16): X_i in NCHW order, the box the whole input space
+    const file = fileURLToPath(new URL("../../models/test/fixtures/onnx/nin.onnx", import.meta.url));
+    const net = await loadModel(file, rawPixels(3));
+    const x = Array.from({ length: 3 * 16 * 16 }, (_, i) => ((i * 53) % 97) / 96);
+    // rho's pixels interleave channels: X_(c·256 + p) is rho's input p·3 + c
+    const rhoX = Array.from({ length: x.length }, (_, k) => x[(k % 3) * 256 + Math.floor(k / 3)] as number);
+    const label = net.predict64(rhoX);
+    const ce = join(dir, "ce-colour.txt");
+    const r = await rho(
+      ...["verify", "--model", file, "--spec", write("colour.vnnlib", property(x, 1, label))],
+      ...["--counterexample", ce, "--backend", "cpu"],
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^sat/);
+    const values = [...readFileSync(ce, "utf8").matchAll(/\((X|Y)_(\d+) ([^)]+)\)/g)];
+    const cx = values.filter((m) => m[1] === "X").map((m) => Number(m[3]));
+    const cy = values.filter((m) => m[1] === "Y").map((m) => Number(m[3]));
+    // onnxruntime on the graph itself, fed X in the graph's own (NCHW) order, gives Y
+    const session = await ort.InferenceSession.create(file);
+    const out = await session.run({
+      [session.inputNames[0] as string]: new ort.Tensor("float32", Float32Array.from(cx), [1, 3, 16, 16]),
+    });
+    const y = out[session.outputNames[0] as string]?.data as Float32Array;
+    for (const [j, v] of cy.entries())
+      expect(Math.abs(v - (y[j] as number))).toBeLessThan(1e-3 * Math.max(1, Math.abs(v)));
+    expect(cy.some((v, j) => j !== label && v >= (cy[label] as number))).toBe(true);
+    await session.release();
   }, 120_000);
 
   it("refuses a malformed spec with its line and column, and a spec of another size", async () => {

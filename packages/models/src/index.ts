@@ -36,7 +36,7 @@ export { poolDivisor } from "./layers/pooling.js";
 export { fileInModelFolder, readRange } from "./model-folder.js";
 export { type LoadOptions, loadModel, modelFiles, RHO_METADATA, saveModel } from "./model-io.js";
 export { argmax, describeLayer, type Forward, Network, type NetworkSpec } from "./network.js";
-export { foldedOnImport, type InputLayout, SUPPORTED_ONNX_OPS } from "./onnx/import.js";
+export { foldedOnImport, type InputLayout, onnxInputLayout, SUPPORTED_ONNX_OPS } from "./onnx/import.js";
 export { meanStd, type Preprocess, rawPixels, unitPixels } from "./preprocess.js";
 export {
   checkPadding,

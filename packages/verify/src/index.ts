@@ -8,4 +8,11 @@ export {
   type VerifyStatus,
   verifyProperty,
 } from "./verify.js";
-export { type OutputRow, parseVnnlib, type SpecCase, VnnlibError, type VnnSpec } from "./vnnlib.js";
+export {
+  type OutputRow,
+  parseVnnlib,
+  reorderInputs,
+  type SpecCase,
+  VnnlibError,
+  type VnnSpec,
+} from "./vnnlib.js";

@@ -274,3 +274,18 @@ function toCases(
   }
   return cases;
 }
+
+/**
+ * The spec over the network's own input order: X_i becomes input `order[i]` (an NCHW graph's
+ * X_i index planes; rho's images interleave channels).
+ */
+export function reorderInputs(spec: VnnSpec, order: ArrayLike<number>): VnnSpec {
+  const move = (v: Float64Array) => {
+    const out = new Float64Array(v.length);
+    v.forEach((x, i) => {
+      out[order[i] as number] = x;
+    });
+    return out;
+  };
+  return { ...spec, cases: spec.cases.map((c) => ({ ...c, lo: move(c.lo), hi: move(c.hi) })) };
+}

@@ -10,7 +10,7 @@ import { EXIT_OK, UsageError } from "../errors.js";
 import { initBackend } from "../inputs.js";
 import type { Output } from "../output.js";
 import { progressBar } from "../progress.js";
-import { propertyNetwork } from "./verify.js";
+import { type PropertyModel, propertyNetwork, specFor } from "./verify.js";
 
 export interface VerifyInstancesOptions {
   instances: string;
@@ -72,7 +72,7 @@ export async function verifyInstancesCommand(o: VerifyInstancesOptions, out: Out
   await initBackend(o.backend, out);
   const todo = instances.filter((x) => !done.has(`${x.network},${x.property}`));
   if (done.size) out.info(`resuming: ${done.size} results kept, ${todo.length} to go`);
-  const nets = new Map<string, Network>();
+  const nets = new Map<string, PropertyModel>();
   const net = async (file: string) => {
     let n = nets.get(file);
     if (!n) {
@@ -90,7 +90,8 @@ export async function verifyInstancesCommand(o: VerifyInstancesOptions, out: Out
       let stage = "";
       try {
         const text = readFileSync(resolve(base, x.property), "utf8");
-        const r = await verifyProperty(await net(resolve(base, x.network)), parseVnnlib(text, x.property), {
+        const model = await net(resolve(base, x.network));
+        const r = await verifyProperty(model.net, specFor(model, parseVnnlib(text, x.property)), {
           timeout: x.timeout,
         });
         [result, seconds, stage] = [r.status, r.seconds, r.stage ?? ""];

@@ -127,6 +127,12 @@ function pair(a: Attributes, name: string, dflt: number): [number, number] {
 const importNotes = new WeakMap<Network, readonly string[]>();
 /** The nodes an ONNX import folded away (batch norms into their layers, shape arithmetic), for model cards. */
 export const foldedOnImport = (net: Network): readonly string[] => importNotes.get(net) ?? [];
+const inputLayouts = new WeakMap<Network, InputLayout>();
+/**
+ * How an imported network's ONNX input holds its image (undefined: a flat input, or not from
+ * ONNX): the order of the graph's own input tensor, which VNN-LIB's X_i index.
+ */
+export const onnxInputLayout = (net: Network): InputLayout | undefined => inputLayouts.get(net);
 
 /** How a 4-D input holds an image: PyTorch's [N, C, H, W] or TensorFlow's [N, H, W, C]. */
 export type InputLayout = "nchw" | "nhwc";
@@ -685,6 +691,7 @@ export function fromOnnx(
     layers,
   });
   importNotes.set(net, folded);
+  if (layout) inputLayouts.set(net, layout);
   return net;
 }
 
