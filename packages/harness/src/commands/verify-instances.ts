@@ -3,7 +3,6 @@
 // RESULTS.csv as each finishes, so --resume continues a killed run without repeating or dropping one.
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import type { Network } from "@rho/models";
 import { parseVnnlib, VerifyInputError, VnnlibError, verifyProperty } from "@rho/verify";
 import { parse } from "csv-parse/sync";
 import { EXIT_OK, UsageError } from "../errors.js";
