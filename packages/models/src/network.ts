@@ -80,13 +80,10 @@ export class Network {
       }
       const mod = moduleFor(layer);
       const from = layer.inputs ?? [i];
-      if (
-        !Array.isArray(from) ||
-        !from.every((k) => Number.isInteger(k) && k >= 0 && k <= i) ||
-        new Set(from).size !== from.length
-      )
+      // (a value may be read twice: x + x, or a concat of x with itself)
+      if (!Array.isArray(from) || !from.every((k) => Number.isInteger(k) && k >= 0 && k <= i))
         throw new ModelError(
-          `${where}: inputs ${JSON.stringify(layer.inputs)} must be distinct earlier values (0 to ${i})`,
+          `${where}: inputs ${JSON.stringify(layer.inputs)} must be earlier values (0 to ${i})`,
         );
       if (!mod.join && from.length !== 1)
         throw new ModelError(

@@ -253,4 +253,31 @@ describe("float64 forward pass", () => {
       { numRuns: 200 },
     );
   });
+
+  it("joins: add sums values (one value read twice too), concat interleaves channels; bad joins are refused", () => {
+    const relu = { kind: "relu" } as const;
+    const twice = new Network({
+      inputShape: [3],
+      preprocess: rawPixels(1),
+      layers: [relu, { kind: "add", inputs: [1, 1] }],
+    });
+    expect(Array.from(twice.forward64([1, -2, 3]).logits)).toEqual([2, 0, 6]);
+    // channels last: per pixel, the first value's channels then the second's
+    const cat = new Network({
+      inputShape: [1, 2, 2],
+      preprocess: rawPixels(2),
+      layers: [relu, { kind: "concat", inputs: [0, 1] }],
+    });
+    expect(Array.from(cat.forward64([1, -1, 2, -2]).logits)).toEqual([1, -1, 1, 0, 2, -2, 2, 0]);
+    expect(cat.shapes[2]).toEqual([1, 2, 4]);
+    const refuse = (layers: Layer[], msg: RegExp) =>
+      expect(() => new Network({ inputShape: [2, 2, 1], layers })).toThrow(msg);
+    refuse(
+      [{ kind: "flatten" }, { kind: "add", inputs: [0, 1] }],
+      /adds values of different shapes: 2×2×1 and 4/,
+    );
+    refuse([{ kind: "relu", inputs: [0, 0] }], /reads 2 values; only joins/);
+    refuse([{ kind: "relu", inputs: [1] }], /must be earlier values \(0 to 0\)/);
+    refuse([{ kind: "add", inputs: [0] }], /joins two or more values/);
+  });
 });

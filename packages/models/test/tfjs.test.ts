@@ -57,6 +57,20 @@ describe("TensorFlow.js conversion", () => {
     );
   });
 
+  it("joins reading one value twice (x + x, a concat of x with itself) agree with float64", async () => {
+    const net = new Network({
+      inputShape: [2, 2, 1],
+      layers: [
+        { kind: "relu" },
+        { kind: "add", inputs: [1, 1] },
+        { kind: "concat", inputs: [2, 2, 0] },
+        { kind: "flatten" },
+      ],
+    });
+    expect(net.shapes[3]).toEqual([2, 2, 3]);
+    await agree(net, [[0, 50, 100, 255]]);
+  });
+
   it("a model built with tf.layers converts to the IR and back", async () => {
     const model = tf.sequential({
       layers: [

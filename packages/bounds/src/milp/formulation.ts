@@ -107,13 +107,19 @@ const maxpool: MilpRule<Extract<Layer, { kind: "maxpool" }>> = (
 const affine: MilpRule<Layer> = (b, { layer, inShape, outShape, x, y }) => {
   const m = affineMap(layer, inShape, outShape);
   y.forEach((yo, o) => {
-    const idx = [yo];
-    const w = [1];
+    // one term per column (a join may read one value twice: x + x)
+    const terms = new Map<number, number>();
     for (let k = m.starts[o] as number; k < (m.starts[o + 1] as number); k++) {
-      idx.push(x[m.indices[k] as number] as number);
-      w.push(-(m.weights[k] as number));
+      const col = x[m.indices[k] as number] as number;
+      terms.set(col, (terms.get(col) ?? 0) - (m.weights[k] as number));
     }
-    b.row(idx, w, m.constant[o] as number, m.constant[o] as number);
+    const kept = [...terms].filter(([, w]) => w !== 0);
+    b.row(
+      [yo, ...kept.map(([c]) => c)],
+      [1, ...kept.map(([, w]) => w)],
+      m.constant[o] as number,
+      m.constant[o] as number,
+    );
   });
   return 0;
 };

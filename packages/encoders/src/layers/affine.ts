@@ -46,10 +46,16 @@ function affineEncoder<L extends Layer>(spec: AffineKind<L>): LayerEncoder<L> {
       const outBounds: Bounds = { lower, upper };
       const outVars = newVars(ctx.sys, outBounds, ctx.prefix);
       rows.forEach((r, o) => {
-        // y − Σ w x − b = 0
+        // y − Σ w x − b = 0, one term per variable (a join may read one value twice: x + x)
+        const terms = new Map<number, number>();
+        r.idx.forEach((i, k) => {
+          const v = ctx.inVars[i] as number;
+          terms.set(v, (terms.get(v) ?? 0) - (r.w[k] as number));
+        });
+        const kept = [...terms].filter(([, w]) => w !== 0);
         ctx.sys.add(
-          [outVars[o] as number, ...r.idx.map((i) => ctx.inVars[i] as number)],
-          [1, ...r.w.map((w) => -w)],
+          [outVars[o] as number, ...kept.map(([v]) => v)],
+          [1, ...kept.map(([, w]) => w)],
           -r.b,
           "eq",
         );
