@@ -5,7 +5,7 @@
 // float32 saturates) and DLR, −(z_y − max_{j≠y} z_j) / (z_π1 − z_π3), invariant to the logits'
 // scale. `apgd` answers at a fixed ε; `apgd-min` turns it into a minimum-distance attack by
 // bisection on ε, each radius warm-started from the last example.
-import { prng } from "@rho/models";
+import { argmax, prng } from "@rho/models";
 import * as tf from "@tensorflow/tfjs";
 import type { AttackContext, AttackOptions, Point } from "./attack.js";
 import { defineAttack } from "./define.js";
@@ -84,25 +84,28 @@ export async function apgdAt(
       box,
     );
   const dlr = lossKind === "dlr" && ctx.net.outputSize >= 3;
+  /** One float64 pass per point: undefined where it already fools the network, else loss and gradient. */
   const evaluate = (x: Float64Array) => {
-    const loss = dlr ? dlrLoss(label, ctx.net.forward64(x).logits) : lossAwayFrom(label);
-    return lossAndGradient(ctx, x, loss);
+    const z = ctx.net.forward64(x).logits;
+    if (argmax(z) !== label) return undefined;
+    return lossAndGradient(ctx, x, dlr ? dlrLoss(label, z) : lossAwayFrom(label));
   };
-  const fooled = (x: Float64Array) => ctx.net.predict64(x) !== label;
   const checkpoints = new Set(apgdCheckpoints(iterations));
   let eta = 2 * eps;
   let prev = project(start ?? center);
-  if (fooled(prev)) return prev;
-  let { value: fPrev, grad } = await evaluate(prev);
-  let x = project(prev.map((v, i) => v + eta * Math.sign(grad[i] as number)));
+  const first = await evaluate(prev);
+  if (!first) return prev;
+  let fPrev = first.value;
+  let x = project(prev.map((v, i) => v + eta * Math.sign(first.grad[i] as number)));
   let best = { x: prev, f: fPrev };
   let successes = 0;
   let lastCheck = 0;
   let etaAtCheck = eta;
   let bestAtCheck = fPrev;
   for (let k = 1; k < iterations; k++) {
-    if (fooled(x)) return x;
-    const { value: f, grad: g } = await evaluate(x);
+    const at = await evaluate(x);
+    if (!at) return x;
+    const { value: f, grad: g } = at;
     if (f > fPrev) successes++;
     if (f > best.f) best = { x, f };
     fPrev = f;
@@ -123,7 +126,7 @@ export async function apgdAt(
     prev = x;
     x = next;
   }
-  return fooled(x) ? x : undefined;
+  return ctx.net.predict64(x) !== label ? x : undefined;
 }
 
 const LOSS: OptionSchema = {

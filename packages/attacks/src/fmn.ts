@@ -4,6 +4,7 @@
 // (1 + γ) while it is not (before any example, it jumps to the margin's linear estimate of the
 // boundary's distance, ‖δ‖∞ + margin / ‖∇‖₁, times 1 + γ). γ and the step α anneal by a cosine.
 
+import { argmax } from "@rho/models";
 import * as tf from "@tensorflow/tfjs";
 import type { AttackOptions } from "./attack.js";
 import { defineAttack } from "./define.js";
@@ -64,7 +65,7 @@ export const fmn = defineAttack<FmnOptions>({
       z.forEach((v, i) => {
         if (i !== label && v > (z[j] as number)) j = i;
       });
-      const adversarial = net.predict64(x) !== label;
+      const adversarial = argmax(z) !== label; // the pass above, not a second one
       const d = linf(x, center);
       if (adversarial && (!best || d < best.d)) best = { x: Float64Array.from(x), d };
       const { value, grad } = await lossAndGradient(ctx, x, marginLoss(label, j));

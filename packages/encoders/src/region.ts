@@ -1,6 +1,7 @@
 import type { RowBatch, TieRule } from "@rho/constraints";
 import { DEFAULT_TOLERANCE, rowActivities } from "@rho/constraints";
 import type { Layer, Network, Shape } from "@rho/models";
+import { size } from "@rho/models";
 import type { LayerEncoder, LinearPiece } from "./layer-encoder.js";
 import { LAYER_ENCODERS } from "./layers/index.js";
 
@@ -69,7 +70,7 @@ export class LinearRegion {
   /** First inequality index of each layer's constraints (length layers + 1). */
   readonly offsets: Int32Array;
   /** For each join layer, where each index of its concatenated input comes from. */
-  private readonly sources: readonly ({ act: Int32Array; unit: Int32Array } | undefined)[];
+  private readonly sources: JoinSources;
   /** Per-activation scratch for reverse propagation, allocated on first use. */
   private readonly buffers: (Float64Array | undefined)[] = [];
   private readonly marks: (Uint8Array | undefined)[] = [];
@@ -104,21 +105,7 @@ export class LinearRegion {
     });
     this.pieces = pieces;
     this.activations = acts;
-    this.sources = net.layers.map((_, l) => {
-      const from = net.inputs[l] as readonly number[];
-      if (from.length === 1) return undefined;
-      // a join: index i of its concatenated input is unit unit[i] of value act[i]
-      const act: number[] = [];
-      const unit: number[] = [];
-      for (const k of from) {
-        const n = (acts[k] as Float64Array).length;
-        for (let u = 0; u < n; u++) {
-          act.push(k);
-          unit.push(u);
-        }
-      }
-      return { act: Int32Array.from(act), unit: Int32Array.from(unit) };
-    });
+    this.sources = joinSources(net);
     this.offsets = new Int32Array(pieces.length + 1);
     pieces.forEach((p, i) => {
       this.offsets[i + 1] = (this.offsets[i] as number) + p.constraints.count;
@@ -460,6 +447,34 @@ export class LinearRegion {
     }
     return b;
   }
+}
+
+type JoinSources = readonly ({ readonly act: Int32Array; readonly unit: Int32Array } | undefined)[];
+const SOURCES = new WeakMap<Network, JoinSources>();
+/**
+ * For each join layer of a network, where each index of its concatenated input comes from (value
+ * and unit): a property of the network, built once and shared by every region of it.
+ */
+function joinSources(net: Network): JoinSources {
+  let sources = SOURCES.get(net);
+  if (!sources) {
+    sources = net.layers.map((_, l) => {
+      const from = net.inputs[l] as readonly number[];
+      if (from.length === 1) return undefined;
+      const act: number[] = [];
+      const unit: number[] = [];
+      for (const k of from) {
+        const n = size(net.shapes[k] as Shape);
+        for (let u = 0; u < n; u++) {
+          act.push(k);
+          unit.push(u);
+        }
+      }
+      return { act: Int32Array.from(act), unit: Int32Array.from(unit) };
+    });
+    SOURCES.set(net, sources);
+  }
+  return sources;
 }
 
 /** Affine forms as a row batch, with bounds from each form. */
