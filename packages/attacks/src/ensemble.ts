@@ -5,27 +5,38 @@
 import type { AttackFamily, AttackOptions } from "./attack.js";
 import { defineAttack } from "./define.js";
 import { EPS_OPTION } from "./fgsm.js";
+import { AttackOptionError, coerceOption } from "./options.js";
 import { getAttack } from "./registry.js";
 
 export interface EnsembleOptions extends AttackOptions {
   readonly attacks?: string;
 }
 
-/** "a,b:k=v:k2=v2": member names with their options (values as given: numbers and booleans parsed). */
+/**
+ * "a,b:k=v:k2=v2": member names with their options, each value read by the member's own schema
+ * (`coerceOption`, as `--opt` values are): an unknown attack, key or bad value is refused here.
+ */
 export function parseMembers(spec: string): { name: string; opts: Record<string, unknown> }[] {
   return spec
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean)
     .map((s) => {
-      const [name, ...kv] = s.split(":");
+      const [name, ...kv] = s.split(":") as [string, ...string[]];
+      const attack = getAttack(name);
       const opts: Record<string, unknown> = {};
       for (const pair of kv) {
         const [k, v] = pair.split("=");
-        if (!k || v === undefined) throw new Error(`ensemble: "${pair}" in "${s}" is not key=value`);
-        opts[k] = v === "true" ? true : v === "false" ? false : Number.isFinite(Number(v)) ? Number(v) : v;
+        if (!k || v === undefined)
+          throw new AttackOptionError(`ensemble: "${pair}" in "${s}" is not key=value`);
+        const option = attack.options[k];
+        if (!option)
+          throw new AttackOptionError(
+            `ensemble: ${name} has no option "${k}"; its options: ${Object.keys(attack.options).join(", ")}`,
+          );
+        opts[k] = coerceOption(name, k, option, v);
       }
-      return { name: name as string, opts };
+      return { name, opts };
     });
 }
 
