@@ -1,5 +1,5 @@
 import { concatRows, type LinearProgram, linfBallRows, toLinearProgram } from "@rho/constraints";
-import { argmax, lenet, type Network, type Shape } from "@rho/models";
+import { argmax, lenet, type Network, nin, type Shape } from "@rho/models";
 import { getSolver } from "@rho/solvers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -14,6 +14,43 @@ const dot = (idx: ArrayLike<number>, w: ArrayLike<number>, x: ArrayLike<number>)
 };
 
 describe("LinearRegion: x*'s linear region over the pixels", () => {
+  it("no unit reads more inputs than its receptive field (Network.receptiveField), and costly rows are the wide ones", () => {
+    fc.assert(
+      fc.property(netAndPixels, ([net, px]) => {
+        const region = new LinearRegion(net, px);
+        region.activations.forEach((act, a) => {
+          const field = net.receptiveField(a);
+          expect(field).toBeGreaterThan(0);
+          expect(field).toBeLessThanOrEqual(net.inputSize);
+          // a value read pointwise by a layer has the same field
+          for (let u = 0; u < act.length; u += Math.max(1, Math.floor(act.length / 7)))
+            expect(region.supportSize(a, [u])).toBeLessThanOrEqual(field);
+        });
+        for (let id = 0; id < region.size; id += Math.max(1, Math.floor(region.size / 11))) {
+          const l = region.layerOf(id);
+          expect(id).toBeGreaterThanOrEqual(region.offsets[l] as number);
+          expect(id).toBeLessThan(region.offsets[l + 1] as number);
+          const field = net.receptiveField((net.inputs[l] as readonly number[])[0] as number);
+          expect(region.costly(id)).toBe(8 * field > net.inputSize);
+          // a pool's rows compare units of one window: within the output's field
+          expect(region.inequality(id).indices.length).toBeLessThanOrEqual(net.receptiveField(l + 1));
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("receptive fields grow by (size − 1) × the stride so far: NiN's blocks read 75, 147, 675, 2,187 values", () => {
+    const fields = (net: Network) => net.shapes.map((_, a) => net.receptiveField(a));
+    // LeNet: conv 5×5 (25), pool 2×2 (6×6, stride 2), conv 5×5 (6 + 4·2 = 14: 196), pool (16×16), dense: all
+    expect(fields(lenet(1))).toEqual([1, 25, 36, 196, 256, 256, 784, 784, 784]);
+    // NiN (3 channels): conv 5×5, two 1×1, pool 3×3/2 (7×7), conv 5×5 at stride 2 (15×15),
+    // pool 3×3/2 (19×19), conv 3×3 at stride 4 (27×27), global pooling: all 32×32
+    expect(fields(nin(1))).toEqual([
+      3, 75, 75, 75, 75, 75, 75, 147, 147, 675, 675, 675, 675, 675, 675, 1083, 1083, 2187, 2187, 2187, 2187,
+      2187, 3072,
+    ]);
+  });
   it("matches the restriction of the encoding: same inequality count and tie count", () => {
     fc.assert(
       fc.property(netAndPixels, ([net, px]) => {

@@ -112,4 +112,15 @@ export interface LayerModule<L extends Layer> {
   outputShape(layer: L, input: Shape, parts: readonly Shape[]): Shape;
   /** Float64 forward pass of one example laid out channels last. */
   forward(layer: L, input: Float64Array, inShape: Shape, outShape: Shape): Float64Array;
+  /**
+   * Which input positions an output reads (`Network.receptiveField`): the same position
+   * ("pointwise": element-wise layers, joins), a sliding window, or every input ("all").
+   */
+  readonly reach: Reach<L>;
 }
+
+/** A layer's reach: see `LayerModule.reach`. */
+export type Reach<L extends Layer> =
+  | "pointwise"
+  | "all"
+  | ((layer: L) => { readonly size: readonly [number, number]; readonly strides: readonly [number, number] });

@@ -1,5 +1,5 @@
 import { ModelError } from "./errors.js";
-import type { Layer } from "./layer.js";
+import type { Layer, Reach } from "./layer.js";
 import { moduleFor } from "./layers/index.js";
 import { type Preprocess, unitPixels } from "./preprocess.js";
 import { isImage, type Shape, showShape, size } from "./shape.js";
@@ -19,6 +19,17 @@ export interface Forward {
   /** activations[0] is the preprocessed input, activations[i + 1] the output of layer i. */
   readonly activations: readonly Float64Array[];
 }
+
+/** A unit's receptive field: height and width in input cells, and the stride between neighbours' fields. */
+interface Field {
+  readonly h: number;
+  readonly w: number;
+  readonly sh: number;
+  readonly sw: number;
+}
+
+/** Each network's receptive fields, computed on first use (kept off the instance, which stays plain data). */
+const FIELDS = new WeakMap<Network, readonly number[]>();
 
 /** The most values one layer's output may hold (NiN's largest layer has 196,608). */
 export const MAX_ACTIVATION = 2 ** 26;
@@ -118,6 +129,45 @@ export class Network {
     this.inputs = inputs;
     this.inShapes = inShapes;
     this.chain = inputs.every((from, i) => from.length === 1 && from[0] === i);
+  }
+
+  /**
+   * How many input values (after preprocessing: pixels × channels) a central unit of activation
+   * `a` may depend on, from the layers' shapes alone (`LayerModule.reach`): a window's field grows
+   * by (size − 1) × the stride so far, a join's is its widest input's, a dense or global layer
+   * reads everything. Whatever the weights and a region's ReLU states, a unit reads no more.
+   */
+  receptiveField(a: number): number {
+    let cached = FIELDS.get(this);
+    if (!cached) {
+      const all = { h: Number.POSITIVE_INFINITY, w: Number.POSITIVE_INFINITY, sh: 1, sw: 1 };
+      const fields: Field[] = [{ h: 1, w: 1, sh: 1, sw: 1 }];
+      this.layers.forEach((layer, i) => {
+        const from = (this.inputs[i] as readonly number[]).map((k) => fields[k] as Field);
+        const f = from.reduce((p, q) => ({
+          h: Math.max(p.h, q.h),
+          w: Math.max(p.w, q.w),
+          sh: Math.max(p.sh, q.sh),
+          sw: Math.max(p.sw, q.sw),
+        }));
+        const reach = moduleFor(layer).reach as Reach<Layer>;
+        if (reach === "pointwise") fields.push(f);
+        else if (reach === "all") fields.push(all);
+        else {
+          const { size: k, strides: s } = reach(layer);
+          fields.push({
+            h: f.h + (k[0] - 1) * f.sh,
+            w: f.w + (k[1] - 1) * f.sw,
+            sh: f.sh * s[0],
+            sw: f.sw * s[1],
+          });
+        }
+      });
+      const [h, w, c] = isImage(this.inputShape) ? this.inputShape : [1, size(this.inputShape), 1];
+      cached = fields.map((f) => (f === all ? h * w * c : Math.min(f.h, h) * Math.min(f.w, w) * c));
+      FIELDS.set(this, cached);
+    }
+    return cached[a] as number;
   }
 
   /**

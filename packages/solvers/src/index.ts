@@ -7,6 +7,7 @@ export {
   type IterativeResult,
   type RowOracle,
   RowPool,
+  type RowPoolOptions,
   type RowSource,
   solveIteratively,
   withAllRows,

@@ -103,6 +103,20 @@ export interface RowSource {
   violations(x: Float64Array): Float64Array;
   /** The candidates `ids` (increasing) as rows. */
   rows(ids: readonly number[]): RowBatch;
+  /**
+   * Candidates far dearer to build than the rest (rows composed through most of a network):
+   * a capped round takes at most `RowPoolOptions.costlyPerRound` of them while cheaper ones are
+   * violated too.
+   */
+  costly?(id: number): boolean;
+}
+
+export interface RowPoolOptions {
+  /**
+   * A capped round takes at most this many costly candidates (`RowSource.costly`), the most
+   * violated, unless too few cheap ones are violated to fill the round (default: no limit).
+   */
+  readonly costlyPerRound?: number;
 }
 
 /** A row batch as a RowSource (the paper's setting: all of C is known and written out). */
@@ -130,6 +144,7 @@ export class RowPool implements RowOracle {
     source: RowBatch | RowSource,
     private readonly maxPerRound = Number.POSITIVE_INFINITY,
     given: Iterable<number> = [],
+    private readonly opts: RowPoolOptions = {},
   ) {
     this.source = "violations" in source ? source : batchSource(source);
     this.added = new Uint8Array(this.source.count);
@@ -143,9 +158,20 @@ export class RowPool implements RowOracle {
     const v = this.source.violations(x);
     const found: number[] = [];
     for (let i = 0; i < v.length; i++) if (!this.added[i] && (v[i] as number) > tol) found.push(i);
-    if (found.length > this.maxPerRound)
-      found.sort((p, q) => (v[q] as number) - (v[p] as number)).length = this.maxPerRound;
-    return this.take(found.sort((p, q) => p - q));
+    if (found.length <= this.maxPerRound) return this.take(found);
+    found.sort((p, q) => (v[q] as number) - (v[p] as number));
+    return this.take(this.capped(found).sort((p, q) => p - q));
+  }
+
+  /** A round's share of `found` (most violated first): the first maxPerRound, costly ones capped. */
+  private capped(found: number[]): number[] {
+    const costly = this.source.costly?.bind(this.source);
+    const cap = this.opts.costlyPerRound;
+    if (!costly || cap === undefined || cap >= this.maxPerRound) return found.slice(0, this.maxPerRound);
+    const dear = found.filter((i) => costly(i));
+    const cheap = found.filter((i) => !costly(i));
+    const takeDear = Math.min(dear.length, Math.max(cap, this.maxPerRound - cheap.length));
+    return [...dear.slice(0, takeDear), ...cheap.slice(0, this.maxPerRound - takeDear)];
   }
 
   rest(): RowBatch {

@@ -2,6 +2,7 @@ import type { LinearProgram } from "@rho/constraints";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  batchSource,
   getSolver,
   type LpSolver,
   RowPool,
@@ -131,6 +132,37 @@ describe("iterative constraint solving", () => {
     const base = lp({ c: [1], lo: [0], hi: [1], rows: [{ a: [1], lo: 3, hi: inf }] });
     const it = await solveIteratively(s, base, new RowPool(sliceRows(base.rows, 0, 0)));
     expect(it.result.status).toBe("infeasible");
+  });
+
+  it("caps costly rows per round while cheap ones fill it, and the optimum is the same", async () => {
+    const s = await getSolver("highs");
+    // min x + y over a box; the pool pushes x ≥ i (i = 1..5, costly) and y ≥ j (j = 1..3, cheap)
+    const base = lp({ c: [1, 1], lo: [0, 0], hi: [10, 10] });
+    const rows = lp({
+      c: [0, 0],
+      lo: [0, 0],
+      hi: [0, 0],
+      rows: [1, 2, 3, 4, 5]
+        .map((i) => ({ a: [1, 0], lo: i, hi: inf }))
+        .concat([1, 2, 3].map((j) => ({ a: [0, 1], lo: j, hi: inf }))),
+    }).rows;
+    const handed: number[][] = [];
+    const source = { ...batchSource(rows), costly: (id: number) => id < 5 };
+    const traced = {
+      ...source,
+      rows: (ids: readonly number[]) => {
+        handed.push([...ids]);
+        return source.rows(ids);
+      },
+    };
+    const it = await solveIteratively(s, base, new RowPool(traced, 3, [], { costlyPerRound: 1 }));
+    expect(it.result.objective).toBeCloseTo(8, 9);
+    // round 1: the most violated costly row (x ≥ 5) and the two most violated cheap ones (y ≥ 3, 2)
+    expect(handed[0]).toEqual([4, 6, 7]);
+    // with only one cheap row left violated, costly ones fill the round
+    expect(handed.flat().length).toBeLessThanOrEqual(8);
+    const uncapped = await solveIteratively(s, base, new RowPool(rows, 3));
+    expect(uncapped.result.objective).toBeCloseTo(8, 9);
   });
 
   it("adds at most maxPerRound rows per round, most violated first", async () => {

@@ -22,6 +22,16 @@ import {
 const ROWS_PER_PIXEL = 0.5;
 
 /**
+ * A capped round's share of costly rows (`LinearRegion.costly`: units reading most of the
+ * pixels, a reverse pass through most of the network each) while cheaper rows are violated too,
+ * from INTERIOR_FROM_PIXELS pixels up. On NiN the last block's rows cost ~0.16 s each and filled
+ * a quarter of the first round; the first blocks' cheap rows do most of the cutting
+ * (benchmarks/alp/README.md). On the MNIST networks a costly row costs milliseconds and capping
+ * them only added rounds (alp on LeNet: median 0.39 s against 0.30 s), so they are left alone.
+ */
+export const COSTLY_SHARE = 1 / 24;
+
+/**
  * "auto" LP method over the pixels: an interior point method (then crossover to a vertex) from this
  * many pixels up, where the solver has one. Its cost grows more gently with the rows' size than
  * the simplex's: on the shipped LeNet (784 pixels) the simplex is faster (alp median 0.28 s
@@ -68,7 +78,14 @@ export class PixelFormulation implements RegionFormulation {
     }
     const seeded = o.seed === "tight" ? this.tightRows() : { ids: [], rows: region.rows([]) };
     const perRound = o.rowsPerRound ?? Math.ceil(region.net.inputSize * ROWS_PER_PIXEL);
-    const pool = new RowPool(this.source(), perRound, seeded.ids);
+    const pool = new RowPool(
+      this.source(),
+      perRound,
+      seeded.ids,
+      region.net.inputSize >= INTERIOR_FROM_PIXELS
+        ? { costlyPerRound: Math.ceil(perRound * COSTLY_SHARE) }
+        : {},
+    );
     const it = await solveIteratively(
       o.solver,
       { ...base, rows: concatRows(base.rows, seeded.rows) },
@@ -102,6 +119,7 @@ export class PixelFormulation implements RegionFormulation {
         return values.map((v, k) => -v / Math.max(1, scales[k] as number));
       },
       rows: (ids) => region.rows(ids),
+      costly: (id) => region.costly(id),
     };
   }
 }

@@ -3,6 +3,7 @@ import { checkPadding, isImage, showPadding, showShape, window } from "../shape.
 
 export const conv2d: LayerModule<Conv2d> = {
   kind: "conv2d",
+  reach: (layer) => ({ size: layer.kernel, strides: layer.strides }),
   outputShape(layer, input) {
     if (!isImage(input))
       throw new Error(`expects an image input (height×width×channels), got ${showShape(input)}`);

@@ -3,6 +3,7 @@ import { isImage, showShape } from "../shape.js";
 
 export const dense: LayerModule<Dense> = {
   kind: "dense",
+  reach: "all",
   outputShape(layer, input) {
     if (isImage(input))
       throw new Error(`expects a flat input, got ${showShape(input)} (add a flatten layer before it)`);

@@ -7,12 +7,14 @@ export const relu: LayerModule<Relu> = {
   kind: "relu",
   outputShape: (_layer, input) => input,
   forward: (_layer, x) => x.map((v) => (v > 0 ? v : 0)),
+  reach: "pointwise",
 };
 
 export const flatten: LayerModule<Flatten> = {
   kind: "flatten",
   outputShape: (_layer, input) => [size(input)],
   forward: (_layer, x) => x,
+  reach: "pointwise",
 };
 
 export const dropout: LayerModule<Dropout> = {
@@ -22,4 +24,5 @@ export const dropout: LayerModule<Dropout> = {
     return input;
   },
   forward: (_layer, x) => x,
+  reach: "pointwise",
 };

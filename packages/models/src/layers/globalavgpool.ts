@@ -3,6 +3,7 @@ import { isImage, showShape } from "../shape.js";
 
 export const globalavgpool: LayerModule<GlobalAvgPool> = {
   kind: "globalavgpool",
+  reach: "all",
   outputShape(_layer, input) {
     if (!isImage(input))
       throw new Error(`expects an image input (height×width×channels), got ${showShape(input)}`);

@@ -11,6 +11,7 @@ const needTwo = (parts: readonly Shape[]) => {
 export const add: LayerModule<Add> = {
   kind: "add",
   join: true,
+  reach: "pointwise",
   outputShape(_layer, _input, parts) {
     needTwo(parts);
     const first = parts[0] as Shape;
@@ -61,6 +62,7 @@ export function concatSource(parts: readonly Shape[], outShape: Shape): (o: numb
 export const concat: LayerModule<Concat> = {
   kind: "concat",
   join: true,
+  reach: "pointwise",
   outputShape(_layer, _input, parts) {
     needTwo(parts);
     const first = parts[0] as Shape;

@@ -4,6 +4,7 @@ import { forEachWindow, poolShape } from "./pooling.js";
 export const maxpool: LayerModule<MaxPool> = {
   kind: "maxpool",
   outputShape: poolShape,
+  reach: (layer) => layer,
   forward(layer, x, inShape, outShape) {
     const y = new Float64Array(outShape.reduce((a, b) => a * b, 1));
     forEachWindow(layer, inShape, outShape, (out, cells) => {
