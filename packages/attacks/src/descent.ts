@@ -1,4 +1,4 @@
-import type { TieRule } from "@rho/constraints";
+import { linf, type TieRule } from "@rho/constraints";
 import { LinearRegion } from "@rho/encoders";
 import { argmax, type Network } from "@rho/models";
 import type { OptionSchema } from "./options.js";
@@ -161,8 +161,7 @@ function shortOf(
   box: readonly [number, number],
   delta: number,
 ): Float64Array {
-  let d = 0;
-  for (let i = 0; i < x.length; i++) d = Math.max(d, Math.abs((x[i] as number) - (c[i] as number)));
+  const d = linf(x, c);
   const s = d > 0 ? delta / d : 0;
   return x.map((v, i) => Math.min(box[1], Math.max(box[0], v - s * (v - (c[i] as number)))));
 }

@@ -1,5 +1,5 @@
 // The LP options ALP and its region walk share, and the formulation they ask for.
-import { concatRows, type LinearProgram, minLinfProgram } from "@rho/constraints";
+import { concatRows, type LinearProgram, linf, minLinfProgram } from "@rho/constraints";
 import { formulationSizes, type LinearRegion } from "@rho/encoders";
 import { getSolver, type LpResult, solverNames, supportsInteriorPoint } from "@rho/solvers";
 import type { AttackOptions } from "./attack.js";
@@ -7,7 +7,7 @@ import { AttackOptionError, type OptionSchema } from "./options.js";
 import type { FormulationName, RegionFormulation, RegionLpOptions } from "./region-forms/form.js";
 import { HiddenFormulation } from "./region-forms/hidden.js";
 import { PixelFormulation } from "./region-forms/pixels.js";
-import { clipToBox, linf } from "./verify.js";
+import { clipToBox } from "./verify.js";
 
 export type {
   FormulationName,

@@ -1,13 +1,10 @@
+import { linf } from "@rho/constraints";
 import { argmax } from "@rho/models";
 import type { AttackContext, AttackOptions, AttackResult } from "./attack.js";
 import { float32Logits } from "./context.js";
 
-/** L∞ distance in pixel units. */
-export function linf(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] as number) - (b[i] as number)));
-  return m;
-}
+/** L∞ distance in pixel units (its one home is @rho/constraints; re-exported for attack authors). */
+export { linf };
 
 /** A copy of x with every value clipped into the box (solvers may overshoot by their tolerance). */
 export function clipToBox(x: ArrayLike<number>, box: readonly [number, number]): Float64Array {

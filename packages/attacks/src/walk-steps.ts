@@ -5,7 +5,7 @@ import { formsToRows, LinearRegion } from "@rho/encoders";
 import type { AttackContext } from "./attack.js";
 import { marginGradients } from "./gradients.js";
 import { solveOptions } from "./region-forms/form.js";
-import { type RegionLpOptions, regionFormulation } from "./region-lp.js";
+import { lpFailure, type RegionLpOptions, regionFormulation } from "./region-lp.js";
 import { clipToBox } from "./verify.js";
 
 /** What every step of one attack run shares. */
@@ -38,9 +38,6 @@ export type WalkStep = (c: StepContext, from: StepFrom) => Promise<Aim | string>
 
 /** The margin LP of a "ray" step keeps the rows of this many labels nearest the target. */
 const COMPETITORS = 4;
-
-const lpFailure = (r: { status: string; message?: string }) =>
-  `margin LP ended ${r.status}${r.message ? `: ${r.message}` : ""}`;
 
 /** max m over the pixels (columns 0..n−1) and m (column n), within the given pixel bounds. */
 function marginProgram(rows: RowBatch, lower: Float64Array, upper: Float64Array): LinearProgram {
@@ -93,7 +90,7 @@ export const rayStep: WalkStep = async ({ ctx, box, lp }, { at, region, target, 
     Float64Array.from(upper, (v, i) => Math.min(v, (at[i] as number) + reach)),
   );
   const result = await lp.solver.solve(program, solveOptions(lp));
-  if (result.status !== "optimal" || !result.primal) return lpFailure(result);
+  if (result.status !== "optimal" || !result.primal) return lpFailure("margin LP", result).error;
   const to = clipToBox(result.primal.subarray(0, n), box);
   // the region's inequalities are affine along the segment: it leaves at the first one to reach 0
   const v0 = region.evaluateCenter().values;
@@ -114,7 +111,7 @@ export const regionLpStep: WalkStep = async ({ ctx, box, ties, lp }, { at, targe
   const form = regionFormulation(region, lp, 1);
   const base = marginProgram(form.targetRows(target, 0, net.inputSize), lower, upper);
   const { result } = await form.solve(base, lp);
-  if (result.status !== "optimal" || !result.primal) return lpFailure(result);
+  if (result.status !== "optimal" || !result.primal) return lpFailure("margin LP", result).error;
   // the optimum lies in the region; the walk continues along the same direction beyond it
   return { to: clipToBox(result.primal.subarray(0, net.inputSize), box), exit: 1 };
 };

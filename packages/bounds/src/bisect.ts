@@ -1,3 +1,4 @@
+import { linf } from "@rho/constraints";
 import type { Network } from "@rho/models";
 import type { BoundMethod } from "./method.js";
 
@@ -57,9 +58,7 @@ export async function boundRho(
     calls++;
     const c = await method.certify({ net, center, label, eps, box });
     if (c.status === "falsified" && c.witness) {
-      let d = 0;
-      for (let i = 0; i < c.witness.length; i++)
-        d = Math.max(d, Math.abs((c.witness[i] as number) - (center[i] as number)));
+      const d = linf(c.witness, center);
       if (upper === null || d < upper) [upper, witness] = [d, c.witness];
     }
     return c.status === "certified";

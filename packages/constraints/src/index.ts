@@ -3,7 +3,7 @@ export * from "./errors.js";
 export { DEFAULT_TOLERANCE, type SatisfiesOptions, satisfies, satisfiesFormula } from "./evaluate.js";
 export { type And, and, type Formula, forEachRow, type Or, or, type RowRef, rowRef } from "./formula.js";
 export * from "./linear-program.js";
-export { linfBallRows, minLinfProgram } from "./linf.js";
+export { linf, linfBallRows, minLinfProgram } from "./linf.js";
 export { parseLpFormat, writeLpFormat } from "./lp-format.js";
 export { type Milp, toMilp } from "./milp.js";
 export { type Restriction, type RestrictOptions, restrictAt, type TieRule } from "./restrict.js";

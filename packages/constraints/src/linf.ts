@@ -1,5 +1,12 @@
 import type { LinearProgram, RowBatch } from "./linear-program.js";
 
+/** ‖a − b‖∞: the L∞ distance every ρ, ρ̂ and bound in rho is measured in. */
+export function linf(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] as number) - (b[i] as number)));
+  return m;
+}
+
 /**
  * The rows |x_i − center_i| ≤ t of an L∞ ball, two per coordinate (x_i − t ≤ center_i and
  * x_i + t ≥ center_i), over columns pixelCol(i) and t.

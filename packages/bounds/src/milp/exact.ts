@@ -3,6 +3,7 @@
 // MIPVerify's tight formulation (formulation.ts) over bounds from `crownBounds` (IBP tightened by
 // CROWN), starting from CROWN's certified radius. HiGHS under one deadline, told to spend it on
 // the bound (no primal heuristics); its dual bound is the certified side even when it stops early.
+import { linf } from "@rho/constraints";
 import { argmax, type Network } from "@rho/models";
 import { getSolver } from "@rho/solvers";
 import { boundRho, type RhoBound } from "../bisect.js";
@@ -38,12 +39,6 @@ const SAME_BALL = 1.2;
 
 /** Relative (and absolute, pixels) agreement of the bound and the witness for status exact. */
 export const EXACT_TOLERANCE = 1e-3;
-
-const linf = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] as number) - (b[i] as number)));
-  return m;
-};
 
 interface Ball {
   readonly pixels: Interval;
