@@ -13,6 +13,26 @@ export interface RowBatch {
   readonly names?: readonly string[];
 }
 
+/**
+ * Rows given as (indices, values) pairs packed into compressed sparse row arrays, in order: the
+ * one place rows built elsewhere (a region's affine forms, a layer's constraints) become CSR.
+ */
+export function packRows(
+  rows: readonly { readonly indices: ArrayLike<number>; readonly values: ArrayLike<number> }[],
+): { count: number; starts: Int32Array; indices: Int32Array; values: Float64Array } {
+  const starts = new Int32Array(rows.length + 1);
+  rows.forEach((r, k) => {
+    starts[k + 1] = (starts[k] as number) + r.indices.length;
+  });
+  const indices = new Int32Array(starts[rows.length] as number);
+  const values = new Float64Array(indices.length);
+  rows.forEach((r, k) => {
+    indices.set(r.indices, starts[k] as number);
+    values.set(r.values, starts[k] as number);
+  });
+  return { count: rows.length, starts, indices, values };
+}
+
 export type Sense = "min" | "max";
 
 /** A solver-neutral (MI)LP: optimise c·x + offset s.t. rows, colLower ≤ x ≤ colUpper. */

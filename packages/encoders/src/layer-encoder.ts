@@ -1,4 +1,4 @@
-import type { ConstraintSystem, TieRule } from "@rho/constraints";
+import { type ConstraintSystem, packRows, type TieRule } from "@rho/constraints";
 import type { Layer, Shape } from "@rho/models";
 
 /** Per-variable interval bounds (±Infinity when unknown). */
@@ -99,15 +99,5 @@ export const NO_CONSTRAINTS: SparseRows = {
 
 /** Builds SparseRows from (indices, values) pairs. */
 export function sparseRows(rows: readonly (readonly [readonly number[], readonly number[]])[]): SparseRows {
-  const starts = new Int32Array(rows.length + 1);
-  rows.forEach(([idx], r) => {
-    starts[r + 1] = (starts[r] as number) + idx.length;
-  });
-  const indices = new Int32Array(starts[rows.length] as number);
-  const values = new Float64Array(indices.length);
-  rows.forEach(([idx, w], r) => {
-    indices.set(idx, starts[r] as number);
-    values.set(w, starts[r] as number);
-  });
-  return { count: rows.length, starts, indices, values };
+  return packRows(rows.map(([indices, values]) => ({ indices, values })));
 }

@@ -1,5 +1,5 @@
 import type { RowBatch, TieRule } from "@rho/constraints";
-import { DEFAULT_TOLERANCE, rowActivities } from "@rho/constraints";
+import { DEFAULT_TOLERANCE, packRows, rowActivities } from "@rho/constraints";
 import type { Layer, Network, Shape } from "@rho/models";
 import { size } from "@rho/models";
 import type { LayerEncoder, LinearPiece } from "./layer-encoder.js";
@@ -506,18 +506,10 @@ export function formsToRows(
   forms: readonly AffineForm[],
   bounds: (f: AffineForm) => readonly [number, number],
 ): RowBatch {
-  const starts = new Int32Array(forms.length + 1);
-  forms.forEach((f, r) => {
-    starts[r + 1] = (starts[r] as number) + f.indices.length;
-  });
-  const indices = new Int32Array(starts[forms.length] as number);
-  const values = new Float64Array(indices.length);
   const lower = new Float64Array(forms.length);
   const upper = new Float64Array(forms.length);
   forms.forEach((f, r) => {
-    indices.set(f.indices, starts[r] as number);
-    values.set(f.values, starts[r] as number);
     [lower[r], upper[r]] = bounds(f);
   });
-  return { count: forms.length, starts, indices, values, lower, upper };
+  return { ...packRows(forms), lower, upper };
 }
