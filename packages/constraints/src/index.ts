@@ -5,7 +5,6 @@ export { type And, and, type Formula, forEachRow, type Or, or, type RowRef, rowR
 export * from "./linear-program.js";
 export { linf, linfBallRows, minLinfProgram } from "./linf.js";
 export { parseLpFormat, writeLpFormat } from "./lp-format.js";
-export { type Milp, toMilp } from "./milp.js";
 export { type Restriction, type RestrictOptions, restrictAt, type TieRule } from "./restrict.js";
 export { type Relation, RowStore } from "./rows.js";
 export { ConstraintSystem } from "./system.js";

@@ -195,7 +195,7 @@ export function toLinearProgram(sys: ConstraintSystem, opts: ToLinearProgramOpti
   if (rowIds === undefined) {
     if (sys.disjunctions.length > 0) {
       throw new DisjunctionError(
-        `the system has ${sys.disjunctions.length} disjunctions: restrict it at a point (restrictAt) or lower it to a MILP (toMilp)`,
+        `the system has ${sys.disjunctions.length} disjunctions: restrict it at a point (restrictAt); exact answers over the disjunctions are @rho/bounds' MILP`,
       );
     }
     rowIds = sys.requiredRows();

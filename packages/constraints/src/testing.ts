@@ -2,6 +2,10 @@
 import fc from "fast-check";
 import { and, ConstraintSystem, type Formula, type LinearProgram, or } from "./index.js";
 
+// The generic big-M lowering of a disjunctive system: an independent oracle for tests of the
+// encodings (Theorem 1 as a MILP); exact ρ in rho goes through @rho/bounds' own MILP.
+export { type Milp, toMilp } from "./milp.js";
+
 const small = fc.integer({ min: -5, max: 5 });
 
 /** A sparse random LP; `box` gives every column finite bounds so the LP is bounded. */

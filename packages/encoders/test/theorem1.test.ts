@@ -7,8 +7,8 @@ import {
   satisfies,
   satisfiesFormula,
   toLinearProgram,
-  toMilp,
 } from "@rho/constraints";
+import { toMilp } from "@rho/constraints/testing";
 import { argmax, Network } from "@rho/models";
 import { getSolver } from "@rho/solvers";
 import fc from "fast-check";

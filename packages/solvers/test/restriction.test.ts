@@ -1,5 +1,6 @@
 // The constraint IR and the solvers together: properties of D(x*) and of the big-M MILP that need an LP solver.
-import { type ConstraintSystem, restrictAt, satisfies, toLinearProgram, toMilp } from "@rho/constraints";
+import { type ConstraintSystem, restrictAt, satisfies, toLinearProgram } from "@rho/constraints";
+import { toMilp } from "@rho/constraints/testing";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { arbReluSystem } from "../../constraints/test/arbitraries.js";
