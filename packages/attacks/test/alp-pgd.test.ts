@@ -1,9 +1,9 @@
 import { argmax, prng, useBackend } from "@rho/models";
+import { arbNetwork, arbPixels } from "@rho/models/testing";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { arbNetwork, arbPixels } from "../../models/test/arbitraries.js";
 import { alpPgd, linf, pgd } from "../src/index.js";
-import { gridRho, toyNetwork } from "./toy.js";
+import { gridRho, toyNetwork } from "../src/testing/index.js";
 
 beforeAll(async () => {
   await useBackend("cpu");

@@ -1,9 +1,9 @@
 import { Network } from "@rho/models";
+import { arbNetwork, arbPixels } from "@rho/models/testing";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { arbNetwork, arbPixels } from "../../models/test/arbitraries.js";
 import { alp, alpWalk } from "../src/index.js";
-import { GRID_STEP, gridCases, poolNetwork, toyNetwork } from "./toy.js";
+import { GRID_STEP, gridCases, poolNetwork, toyNetwork } from "../src/testing/index.js";
 
 const netAndPixels = arbNetwork().chain((net) => fc.tuple(fc.constant(net), arbPixels(net)));
 

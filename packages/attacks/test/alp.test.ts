@@ -1,10 +1,10 @@
 import { argmax, Network, rawPixels } from "@rho/models";
+import { arbNetwork, arbPixels } from "@rho/models/testing";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { arbNetwork, arbPixels } from "../../models/test/arbitraries.js";
 import { type AlpOptions, alp, DEFAULT_MARGIN } from "../src/index.js";
+import { poolNetwork } from "../src/testing/index.js";
 import { arbPixels2, arbWeights2, linear2 } from "./linear.js";
-import { poolNetwork } from "./toy.js";
 
 const netAndPixels = arbNetwork().chain((net) => fc.tuple(fc.constant(net), arbPixels(net)));
 

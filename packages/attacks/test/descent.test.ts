@@ -1,12 +1,12 @@
 import { LinearRegion } from "@rho/encoders";
 import { prng, useBackend } from "@rho/models";
+import { arbNetwork, arbPixels } from "@rho/models/testing";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { arbNetwork, arbPixels } from "../../models/test/arbitraries.js";
 import { descend, nextRegion } from "../src/descent.js";
 import { type AttackResult, alp, alpPgd, alpWalk } from "../src/index.js";
 import { nearestInRegion, regionLpOptions } from "../src/region-lp.js";
-import { convNetwork, GRID_STEP, gridCases } from "./toy.js";
+import { convNetwork, GRID_STEP, gridCases } from "../src/testing/index.js";
 
 beforeAll(async () => {
   await useBackend("cpu");

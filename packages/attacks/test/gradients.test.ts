@@ -1,7 +1,7 @@
 import { LinearRegion } from "@rho/encoders";
+import { arbNetwork, arbPixels } from "@rho/models/testing";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { arbNetwork, arbPixels } from "../../models/test/arbitraries.js";
 import { batchLogits, marginGradients } from "../src/gradients.js";
 
 const netAndPixels = arbNetwork().chain((net) => fc.tuple(fc.constant(net), arbPixels(net)));

@@ -1,9 +1,9 @@
 import { alpWalk, lbfgs, pgd } from "@rho/attacks";
+import { GRID_STEP, gridCases } from "@rho/attacks/testing";
 import { argmax } from "@rho/models";
 import { arbNetwork, arbPixels } from "@rho/models/testing";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { GRID_STEP, gridCases } from "../../attacks/test/toy.js";
 import { boundRho, crown, EXACT_TOLERANCE, exactRho, ibp } from "../src/index.js";
 
 const netAndPixels = arbNetwork().chain((net) => fc.tuple(fc.constant(net), arbPixels(net)));

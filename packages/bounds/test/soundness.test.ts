@@ -1,9 +1,9 @@
 import { alpWalk, lbfgs, pgd } from "@rho/attacks";
+import { gridCases } from "@rho/attacks/testing";
 import { type Network, prng } from "@rho/models";
 import { arbNetwork, arbPixels } from "@rho/models/testing";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { gridCases } from "../../attacks/test/toy.js";
 import {
   ballBox,
   boundRho,

@@ -5,7 +5,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ConstraintError, parseLpFormat, validateProgram, writeLpFormat } from "../src/index.js";
-import { arbLinearProgram } from "./arbitraries.js";
+import { arbLinearProgram } from "../src/testing.js";
 
 const TOKENS = [
   "Minimize",

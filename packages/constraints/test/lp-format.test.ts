@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type LinearProgram, LpParseError, parseLpFormat, writeLpFormat } from "../src/index.js";
-import { arbLinearProgram } from "./arbitraries.js";
+import { arbLinearProgram } from "../src/testing.js";
 
 /** The program with default names filled in, as plain arrays, for deep comparison. */
 function canonical(lp: LinearProgram) {

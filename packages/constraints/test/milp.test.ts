@@ -1,8 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ConstraintSystem, or, restrictAt, UnboundedDisjunctError } from "../src/index.js";
-import { toMilp } from "../src/testing.js";
-import { arbReluSystem } from "./arbitraries.js";
+import { arbReluSystem, toMilp } from "../src/testing.js";
 
 function rowsSatisfied(lp: ReturnType<typeof toMilp>["lp"], x: ArrayLike<number>, tol = 1e-7): boolean {
   const r = lp.rows;

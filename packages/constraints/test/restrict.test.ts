@@ -10,7 +10,7 @@ import {
   satisfies,
   toLinearProgram,
 } from "../src/index.js";
-import { arbReluSystem } from "./arbitraries.js";
+import { arbReluSystem } from "../src/testing.js";
 
 /** Whether x satisfies every row of the restriction (and the bounds). */
 function satisfiesRows(sys: ConstraintSystem, rows: Int32Array, x: ArrayLike<number>, tol = 1e-9): boolean {

@@ -8,7 +8,7 @@ import {
   rowsToBatch,
   selectRows,
 } from "../src/index.js";
-import { arbLinearProgram } from "./arbitraries.js";
+import { arbLinearProgram } from "../src/testing.js";
 
 describe("RowStore", () => {
   it("stores w·x + b ⋈ 0 sparsely and evaluates activity and violation", () => {

@@ -1,7 +1,7 @@
 import { concatRows, type LinearProgram, minLinfProgram } from "@rho/constraints";
 import type { Network } from "@rho/models";
+import { arbNetwork, arbPixels } from "@rho/models/testing";
 import fc from "fast-check";
-import { arbNetwork, arbPixels } from "../../models/test/arbitraries.js";
 import { formsToRows, type LinearRegion } from "../src/index.js";
 
 /** Pixels from a few values half the time, so max-pool windows and ReLUs tie as on MNIST. */

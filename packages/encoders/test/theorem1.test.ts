@@ -10,10 +10,10 @@ import {
 } from "@rho/constraints";
 import { toMilp } from "@rho/constraints/testing";
 import { argmax, Network } from "@rho/models";
+import { arbNetwork, arbPixels } from "@rho/models/testing";
 import { getSolver } from "@rho/solvers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { arbNetwork, arbPixels } from "../../models/test/arbitraries.js";
 import { assignment, type Encoding, encodeNetwork, labelConstraint, restrictAtPixels } from "../src/index.js";
 
 const netAndPixels = arbNetwork().chain((net) => fc.tuple(fc.constant(net), arbPixels(net)));

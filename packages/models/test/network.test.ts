@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type Conv2d, type Layer, ModelError, meanStd, Network, rawPixels } from "../src/index.js";
-import { arbNetwork, arbPixels } from "./arbitraries.js";
+import { arbNetwork, arbPixels } from "../src/testing.js";
 
 const f32 = (...v: number[]) => Float32Array.from(v);
 const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-9) => {

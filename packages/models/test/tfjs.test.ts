@@ -18,7 +18,7 @@ import {
   toTfjs,
   useBackend,
 } from "../src/index.js";
-import { arbNetwork, arbPixels } from "./arbitraries.js";
+import { arbNetwork, arbPixels } from "../src/testing.js";
 
 /** TensorFlow.js' float32 logits and the IR's float64 logits agree to float32 round-off. */
 async function agree(net: Network, pixels: number[][]): Promise<void> {

@@ -1,9 +1,8 @@
 // The constraint IR and the solvers together: properties of D(x*) and of the big-M MILP that need an LP solver.
 import { type ConstraintSystem, restrictAt, satisfies, toLinearProgram } from "@rho/constraints";
-import { toMilp } from "@rho/constraints/testing";
+import { arbReluSystem, toMilp } from "@rho/constraints/testing";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { arbReluSystem } from "../../constraints/test/arbitraries.js";
 import { getSolver } from "../src/index.js";
 
 const objective = (sys: ConstraintSystem, c: number[]) => ({

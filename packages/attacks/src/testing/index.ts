@@ -17,6 +17,7 @@ import { linf } from "../verify.js";
 import { arbPixels2, arbWeights2, linear2 } from "./linear.js";
 
 export { arbPixels2, arbWeights2, linear2 } from "./linear.js";
+export * from "./toy.js";
 
 /**
  * Registers a vitest suite for one attack: only verified examples at the distance claimed, never
