@@ -54,7 +54,8 @@ export const alpPgd = defineAttack<AlpPgdOptions>({
     const target = argmax(net.forward64(landing).logits);
     const region = new LinearRegion(net, landing, { ties: opts.ties ?? "first" });
     const lp = await regionLpOptions(opts);
-    const r = await nearestInRegion(region, center, box, target, margin, lp);
+    const query = { net, center, box, label: predicted, target, margin, lp, ties: opts.ties ?? "first" };
+    const r = await nearestInRegion(region, query);
     const diagnostics = {
       gradientRho: linf(landing, center),
       bracket: [lo, hi],
@@ -72,18 +73,7 @@ export const alpPgd = defineAttack<AlpPgdOptions>({
     if (!r.x) return { ...lpFailure("the region LP", r), diagnostics };
     if (opts.descent) {
       const from = { x: r.x, rho: r.rho as number, region };
-      const d = await descend(
-        net,
-        center,
-        box,
-        predicted,
-        target,
-        margin,
-        from,
-        lp,
-        opts.ties ?? "first",
-        opts,
-      );
+      const d = await descend(query, from, opts);
       return {
         example: d.x,
         target,

@@ -131,7 +131,16 @@ export const alpWalk = defineAttack<AlpWalkOptions>({
     const alpIn = async (region: LinearRegion, target: number) => {
       lps++;
       const t0 = performance.now();
-      const r = await nearestInRegion(region, center, box, target, margin, lp);
+      const r = await nearestInRegion(region, {
+        net,
+        center,
+        box,
+        label: predicted,
+        target,
+        margin,
+        lp,
+        ties,
+      });
       alpSeconds += (performance.now() - t0) / 1000;
       return r;
     };
@@ -289,7 +298,8 @@ export const alpWalk = defineAttack<AlpWalkOptions>({
       perTarget,
     };
     if (best && opts.descent) {
-      const d = await descend(net, center, box, predicted, best.target, margin, best, lp, ties, opts);
+      const query = { net, center, box, label: predicted, target: best.target, margin, lp, ties };
+      const d = await descend(query, best, opts);
       return {
         example: d.x,
         target: best.target,

@@ -121,18 +121,17 @@ export const alp = defineAttack<AlpOptions>({
         },
       };
     if (opts.descent) {
-      const d = await descend(
+      const query = {
         net,
-        region.center,
+        center: region.center,
         box,
-        predicted,
-        best.target,
+        label: predicted,
+        target: best.target,
         margin,
-        { ...best, region },
         lp,
-        opts.ties ?? "first",
-        opts,
-      );
+        ties: opts.ties ?? "first",
+      };
+      const d = await descend(query, { ...best, region }, opts);
       return {
         example: d.x,
         target: best.target,

@@ -2,7 +2,7 @@ import { linf, type TieRule } from "@rho/constraints";
 import { LinearRegion } from "@rho/encoders";
 import { argmax, type Network } from "@rho/models";
 import type { OptionSchema } from "./options.js";
-import { nearestInRegion, type RegionLpOptions } from "./region-lp.js";
+import { type AlpQuery, nearestInRegion } from "./region-lp.js";
 
 /** Which region a descent step goes to (`DescentOptions.descentPick`). */
 export type DescentPick = "across" | "at" | "toward";
@@ -82,18 +82,8 @@ export interface Descended extends RegionPoint {
  * is not kept, so ρ̂ never rises. Every step is an exact LP optimum over a genuine linear region,
  * and each new point is checked by a float64 forward pass before it is kept.
  */
-export async function descend(
-  net: Network,
-  center: Float64Array,
-  box: readonly [number, number],
-  label: number,
-  target: number,
-  margin: number,
-  from: RegionPoint,
-  lp: RegionLpOptions,
-  ties: TieRule,
-  opts: DescentOptions,
-): Promise<Descended> {
+export async function descend(q: AlpQuery, from: RegionPoint, opts: DescentOptions): Promise<Descended> {
+  const { net, center, box, label, ties } = q;
   const steps = opts.descentSteps ?? 8;
   const tol = opts.descentTolerance ?? 1e-3;
   const pick = opts.descentPick ?? "across";
@@ -111,7 +101,7 @@ export async function descend(
     // only a gain beyond the tolerance is taken, so t is bounded there (x̂ itself lies at cur.rho):
     // infeasible then means no such gain in this region, which presolve often settles at once
     const cap = cur.rho * (1 - tol);
-    const r = await nearestInRegion(region, center, box, target, margin, lp, cap);
+    const r = await nearestInRegion(region, q, cap);
     const stop = stopAfter(r, cap, (x) => argmax(net.forward64(x).logits) === label);
     if (stop) return end(stop);
     cur = { x: r.x as Float64Array, rho: r.rho as number, region };

@@ -1,6 +1,7 @@
 // The LP options ALP and its region walk share, and the formulation they ask for.
-import { concatRows, type LinearProgram, linf, minLinfProgram } from "@rho/constraints";
+import { concatRows, type LinearProgram, linf, minLinfProgram, type TieRule } from "@rho/constraints";
 import { formulationSizes, type LinearRegion } from "@rho/encoders";
+import type { Network } from "@rho/models";
 import { getSolver, type LpResult, solverNames, supportsInteriorPoint } from "@rho/solvers";
 import type { AttackOptions } from "./attack.js";
 import { AttackOptionError, type OptionSchema } from "./options.js";
@@ -191,6 +192,23 @@ export function chooseFormulation(region: LinearRegion): "pixels" | "hidden" {
 }
 
 /**
+ * One ALP question (paper §4), asked of one linear region or several: how close to x* (of label
+ * `label`, in the pixel box) a point can be with `target` beating every other label by `margin`,
+ * and how the LPs are solved.
+ */
+export interface AlpQuery {
+  readonly net: Network;
+  readonly center: Float64Array;
+  readonly box: readonly [number, number];
+  readonly label: number;
+  readonly target: number;
+  readonly margin: number;
+  readonly lp: RegionLpOptions;
+  /** How tied disjunctions are resolved in the regions built on the way (descent). */
+  readonly ties: TieRule;
+}
+
+/**
  * The ALP LP over a region that need not contain x*: min ‖x − x*‖∞ over the box with `target`
  * beating every other label by `margin`, x inside the region. Its optimum is the exact distance
  * from x* to the nearest such point of that region: a valid upper bound on ρ.
@@ -201,11 +219,7 @@ export function chooseFormulation(region: LinearRegion): "pixels" | "hidden" {
  */
 export async function nearestInRegion(
   region: LinearRegion,
-  center: Float64Array,
-  box: readonly [number, number],
-  target: number,
-  margin: number,
-  lp: RegionLpOptions,
+  { center, box, target, margin, lp }: AlpQuery,
   maxRho = Number.POSITIVE_INFINITY,
 ): Promise<{ status: LpResult["status"]; rho?: number; x?: Float64Array; rounds: number }> {
   const norm = minLinfProgram(center, box, maxRho);

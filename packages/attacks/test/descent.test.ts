@@ -104,22 +104,25 @@ describe("region descent", () => {
       const center = Float64Array.from(c.px);
       const target = plain.target as number;
       const region = new LinearRegion(c.net, plain.adversarial as Float64Array);
-      const r0 = await nearestInRegion(region, center, box, target, 1e-3, lp);
+      const query = {
+        net: c.net,
+        center,
+        box,
+        label: c.label,
+        target,
+        margin: 1e-3,
+        lp,
+        ties: "first" as const,
+      };
+      const r0 = await nearestInRegion(region, query);
       if (r0.x === undefined || r0.rho === undefined) continue;
       const from = { x: r0.x, rho: r0.rho, region };
       const opts = { descentSteps: 100, descentTolerance: 1e-3 };
-      const d = await descend(c.net, center, box, c.label, target, 1e-3, from, lp, "first", opts);
+      const d = await descend(query, from, opts);
       expect(d.stop).not.toBe("steps");
       expect(d.rho).toBeLessThanOrEqual(r0.rho);
       if (d.path.length > 1) stepped++;
-      const again = await nearestInRegion(
-        nextRegion(c.net, d, center, box, "first", "across"),
-        center,
-        box,
-        target,
-        1e-3,
-        lp,
-      );
+      const again = await nearestInRegion(nextRegion(c.net, d, center, box, "first", "across"), query);
       if (again.rho !== undefined) expect(again.rho).toBeGreaterThanOrEqual(d.rho * (1 - 1e-3) - 1e-9);
       checked++;
     }
