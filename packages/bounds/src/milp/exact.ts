@@ -56,22 +56,35 @@ interface Answer {
   readonly message?: string;
 }
 
+/** What every MILP about one point shares: the network, x* and its label, CROWN's bounds per radius. */
+interface PointSearch {
+  readonly net: Network;
+  readonly center: ArrayLike<number>;
+  readonly label: number;
+  readonly ball: (radius: number) => Ball;
+}
+
+/** One MILP's question about that point. */
+interface BallQuery {
+  /** The ball searched (epsMax of this MILP). */
+  readonly radius: number;
+  /** ρ is already proven at least this. */
+  readonly lower: number;
+  /** The other label must reach x*'s by this much. */
+  readonly margin: number;
+  /** Seconds left for this MILP, read after the ball's bounds and the model are built. */
+  readonly timeLeft: () => number;
+  /** That label alone (else every label CROWN cannot rule out). */
+  readonly only?: number;
+}
+
 /**
- * One MILP within the ball of radius epsMax: the nearest point where some label other than x*'s
- * reaches it by `margin` — one binary per label CROWN cannot rule out in the ball (`only`: that
- * label alone).
+ * One MILP within the ball: the nearest point where some label other than x*'s reaches it by
+ * the margin — one binary per label CROWN cannot rule out in the ball (`only`: that label alone).
  */
 async function solveBall(
-  net: Network,
-  center: ArrayLike<number>,
-  label: number,
-  epsMax: number,
-  tLower: number,
-  margin: number,
-  /** Seconds left for this MILP, read after the ball's bounds and the model are built. */
-  timeLeft: () => number,
-  ball: (radius: number) => Ball,
-  only?: number,
+  { net, center, label, ball }: PointSearch,
+  { radius: epsMax, lower: tLower, margin, timeLeft, only }: BallQuery,
 ): Promise<Answer> {
   // the ball's bounds are work too: none begun once the time is up
   if (timeLeft() <= 0) return { status: "time_limit", lower: tLower, binaries: 0 };
@@ -110,16 +123,9 @@ async function solveBall(
  * each searched within the nearest point found so far, over CROWN's bounds for that smaller ball
  * (which often rule the remaining labels out without a MILP).
  */
-async function solvePerTarget(
-  net: Network,
-  center: ArrayLike<number>,
-  label: number,
-  radius: number,
-  tLower: number,
-  margin: number,
-  left: () => number,
-  ball: (radius: number) => Ball,
-): Promise<Answer> {
+async function solvePerTarget(p: PointSearch, q: Omit<BallQuery, "only">): Promise<Answer> {
+  const { center, label, ball } = p;
+  const { radius, lower: tLower, timeLeft: left } = q;
   const first = ball(radius).margins;
   const order = Array.from(first.keys())
     .filter((j) => j !== label)
@@ -131,7 +137,7 @@ async function solvePerTarget(
     // labels not searched yet are known only to lie beyond tLower
     const rest = k + 1 < order.length ? tLower : Number.POSITIVE_INFINITY;
     if (left() <= 0) return { ...best, status: "time_limit", lower: Math.min(best.lower, tLower), binaries };
-    const a = await solveBall(net, center, label, within, tLower, margin, left, ball, j);
+    const a = await solveBall(p, { ...q, radius: within, only: j });
     binaries = Math.max(binaries, a.binaries);
     if (a.status === "error" || a.status === "time_limit")
       return { ...a, lower: Math.min(a.lower, best.lower, rest), binaries };
@@ -176,6 +182,7 @@ export async function exactRho(
     }
     return b;
   };
+  const point: PointSearch = { net, center, label, ball };
   const adversarial = (x: Float64Array) => argmax(net.forward64(x).logits) !== label;
   let witness: Float64Array | undefined;
   let lower = floor.lower;
@@ -193,17 +200,23 @@ export async function exactRho(
   if (floor.status !== "certified_beyond") {
     for (const radius of radii) {
       if (left() <= 0) break;
-      if (form === "per-target") a = await solvePerTarget(net, center, label, radius, lower, 0, left, ball);
+      if (form === "per-target")
+        a = await solvePerTarget(point, { radius, lower, margin: 0, timeLeft: left });
       else {
         // auto: the disjunction is faster on some points, label by label settles others it stalls
         // on (the README gives the measurements: `bench:bounds --milp-form`)
         const shareEnds = performance.now() + 1000 * DISJUNCTION_SHARE * limit;
         const share = () =>
           form === "auto" ? Math.min(left(), (shareEnds - performance.now()) / 1000) : left();
-        a = await solveBall(net, center, label, radius, lower, 0, share, ball);
+        a = await solveBall(point, { radius, lower, margin: 0, timeLeft: share });
         if (form === "auto" && a.status === "time_limit" && left() > 0) {
           calls++;
-          a = await solvePerTarget(net, center, label, radius, Math.max(lower, a.lower), 0, left, ball);
+          a = await solvePerTarget(point, {
+            radius,
+            lower: Math.max(lower, a.lower),
+            margin: 0,
+            timeLeft: left,
+          });
         }
       }
       calls++;
@@ -230,7 +243,7 @@ export async function exactRho(
       }
       if (!witness && left() > 0) {
         const near = Math.min(epsMax, linf(a.witness, center) * 1.01 + 0.05);
-        const b = await solveBall(net, center, label, near, a.lower, 1e-4, left, ball);
+        const b = await solveBall(point, { radius: near, lower: a.lower, margin: 1e-4, timeLeft: left });
         calls++;
         if (b.witness && adversarial(b.witness)) witness = b.witness;
       }
