@@ -132,10 +132,11 @@ export class Network {
   }
 
   /**
-   * How many input values (after preprocessing: pixels × channels) a central unit of activation
-   * `a` may depend on, from the layers' shapes alone (`LayerModule.reach`): a window's field grows
-   * by (size − 1) × the stride so far, a join's is its widest input's, a dense or global layer
-   * reads everything. Whatever the weights and a region's ReLU states, a unit reads no more.
+   * An upper bound on how many input values (pixels × channels) a unit of activation `a` depends
+   * on, from the layers' shapes alone (`LayerModule.reach`): the field's height × width (clipped to
+   * the image) × every channel; a window's field grows by (size − 1) × the stride so far, a join's
+   * is its widest input's, a dense or global layer reads everything. Whatever the weights and a
+   * region's ReLU states, no unit reads more (the input itself counts its channels: 3 on CIFAR).
    */
   receptiveField(a: number): number {
     let cached = FIELDS.get(this);
