@@ -2,7 +2,8 @@
 // and at a deadline; the MILP's time limit covers its bound tightening and its solves.
 import { lenet } from "@rho/models";
 import { describe, expect, it } from "vitest";
-import { type BoundMethod, boundRho, exactRho } from "../src/index.js";
+import { type BoundMethod, ballBox, boundRho, crownBounds, exactRho, marginBounds } from "../src/index.js";
+import { distanceMilp } from "../src/milp/formulation.js";
 
 /** A method that certifies exactly the balls of radius below `rho`, taking `ms` per call. */
 const threshold = (rho: number, ms = 0): BoundMethod => ({
@@ -39,16 +40,26 @@ describe("bisection", () => {
 });
 
 describe("milp's time limit", () => {
-  it("covers the CROWN floor, the balls' bounds and every solve (HiGHS ended if it overruns)", async () => {
+  it("covers the CROWN floor, the balls' bounds, the models and every solve (HiGHS ended if it overruns)", async () => {
     // an untrained LeNet at an all-zero image: thousands of undecided ReLUs, far from solvable in
     // 1.5 s, and CROWN certifies no radius there (ρ_lb 0: the balls once never grew from it)
     const label = net.predict64(center);
     const t0 = performance.now();
     const r = await exactRho(net, center, label, { timeLimit: 3, epsMax: 255 });
     const seconds = (performance.now() - t0) / 1000;
-    // 10 % over, plus one indivisible unit of work (a CROWN pass on LeNet, slower when the test
-    // runner shares the cores): it took 8× the limit before
-    expect(seconds).toBeLessThan(3 * 1.1 + 1);
+    // One MILP's preparation (a ball's CROWN bounds and the model), timed here under whatever load
+    // the test runner puts on the cores (CI runs packages side by side): the indivisible unit of
+    // work that may overrun the limit.
+    const t1 = performance.now();
+    const pixels = ballBox(center, 1, [0, 255]);
+    const { bounds } = crownBounds(net, pixels);
+    marginBounds(net, bounds, pixels, label);
+    const others = Array.from({ length: 10 }, (_, j) => j).filter((j) => j !== label);
+    distanceMilp(net, center, label, others, pixels, bounds, 0, 1, 0);
+    const unit = (performance.now() - t1) / 1000;
+    // 10 % over, plus that unit twice (a new MILP is begun on the last one's time, which may be
+    // short) and HiGHS's own overrun: it took 8× the limit before
+    expect(seconds).toBeLessThan(3 * 1.1 + 2 * unit + 0.5);
     expect(r.lower).toBeGreaterThanOrEqual(0);
     if (r.upper !== null) expect(r.lower).toBeLessThanOrEqual(r.upper);
   });

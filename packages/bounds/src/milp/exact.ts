@@ -62,6 +62,13 @@ interface PointSearch {
   readonly center: ArrayLike<number>;
   readonly label: number;
   readonly ball: (radius: number) => Ball;
+  /**
+   * Seconds preparing a MILP in that ball is expected to take: its bounds unless built, and the
+   * model, each as long as the last measured.
+   */
+  readonly prepCost: (radius: number) => number;
+  /** Records how long building a model took. */
+  readonly modelBuilt: (seconds: number) => void;
 }
 
 /** One MILP's question about that point. */
@@ -83,18 +90,21 @@ interface BallQuery {
  * the margin — one binary per label CROWN cannot rule out in the ball (`only`: that label alone).
  */
 async function solveBall(
-  { net, center, label, ball }: PointSearch,
+  { net, center, label, ball, prepCost, modelBuilt }: PointSearch,
   { radius: epsMax, lower: tLower, margin, timeLeft, only }: BallQuery,
 ): Promise<Answer> {
-  // the ball's bounds are work too: none begun once the time is up
-  if (timeLeft() <= 0) return { status: "time_limit", lower: tLower, binaries: 0 };
+  // the ball's bounds and the model are work too: none begun without the time they are expected
+  // to take (a model of LeNet takes longer to build than a CROWN pass)
+  if (timeLeft() <= prepCost(epsMax)) return { status: "time_limit", lower: tLower, binaries: 0 };
   const { pixels, bounds, margins } = ball(epsMax);
   // CROWN's bound on z_label − z_j may already rule label j out within the ball
   const targets = Array.from(margins.keys()).filter(
     (j) => j !== label && (only === undefined || j === only) && (margins[j] as number) <= -margin,
   );
   if (targets.length === 0) return { status: "infeasible", lower: epsMax, binaries: 0 };
+  const began = performance.now();
   const m = distanceMilp(net, center, label, targets, pixels, bounds, tLower, epsMax, margin);
+  modelBuilt((performance.now() - began) / 1000);
   const highs = await getSolver("highs");
   const timeLimit = timeLeft();
   if (timeLimit <= 0) return { status: "time_limit", lower: tLower, binaries: m.binaries };
@@ -126,6 +136,7 @@ async function solveBall(
 async function solvePerTarget(p: PointSearch, q: Omit<BallQuery, "only">): Promise<Answer> {
   const { center, label, ball } = p;
   const { radius, lower: tLower, timeLeft: left } = q;
+  if (left() <= p.prepCost(radius)) return { status: "time_limit", lower: tLower, binaries: 0 };
   const first = ball(radius).margins;
   const order = Array.from(first.keys())
     .filter((j) => j !== label)
@@ -172,17 +183,31 @@ export async function exactRho(
   const floor = await boundRho(crown, net, center, label, { epsMax, tolerance: 0.01, box, deadline });
   // the ball's box, CROWN bounds and margins, once per radius (per-label search reuses them)
   const balls = new Map<number, Ball>();
+  // one ball's bounds cost about one CROWN certification of the bisection until one is measured
+  let ballSeconds = floor.calls > 0 ? floor.seconds / floor.calls : 0;
   const ball = (radius: number): Ball => {
     let b = balls.get(radius);
     if (!b) {
+      const began = performance.now();
       const pixels = ballBox(center, radius, box);
       const { bounds } = crownBounds(net, pixels);
       b = { pixels, bounds, margins: marginBounds(net, bounds, pixels, label) };
       balls.set(radius, b);
+      ballSeconds = (performance.now() - began) / 1000;
     }
     return b;
   };
-  const point: PointSearch = { net, center, label, ball };
+  let modelSeconds = 0;
+  const point: PointSearch = {
+    net,
+    center,
+    label,
+    ball,
+    prepCost: (radius) => (balls.has(radius) ? 0 : ballSeconds) + modelSeconds,
+    modelBuilt: (seconds) => {
+      modelSeconds = seconds;
+    },
+  };
   const adversarial = (x: Float64Array) => argmax(net.forward64(x).logits) !== label;
   let witness: Float64Array | undefined;
   let lower = floor.lower;
@@ -199,7 +224,7 @@ export async function exactRho(
   let a: Answer | undefined;
   if (floor.status !== "certified_beyond") {
     for (const radius of radii) {
-      if (left() <= 0) break;
+      if (left() <= point.prepCost(radius)) break;
       if (form === "per-target")
         a = await solvePerTarget(point, { radius, lower, margin: 0, timeLeft: left });
       else {
