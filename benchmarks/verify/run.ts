@@ -17,6 +17,9 @@ const { values } = parseArgs({
     csv: { type: "string", default: "" },
     "timeout-scale": { type: "string", default: "1" },
     networks: { type: "string", default: "" },
+    properties: { type: "string", default: "" },
+    "leaf-units": { type: "string" },
+    "milp-units": { type: "string" },
     out: { type: "string", default: "benchmarks/verify/out/verify.json" },
     summarize: { type: "string" },
     help: { type: "boolean", default: false },
@@ -24,7 +27,10 @@ const { values } = parseArgs({
 });
 if (values.help || (!values.dir && !values.summarize)) {
   console.log(`npm run bench:verify -- --dir BENCHMARK_FOLDER [--csv NAME.csv] [--timeout-scale S]
-    [--networks a.onnx,b.onnx] [--out FILE.json] | --summarize FILE.jsonl`);
+    [--networks a.onnx,b.onnx] [--properties a.vnnlib,b.vnnlib] [--leaf-units N] [--milp-units N]
+    [--out FILE.json] | --summarize FILE.jsonl
+  --leaf-units N   branch and bound hands domains with at most N unstable ReLUs to the MILP (default 24)
+  --milp-units N   networks of up to N ReLUs get the MILP on the whole box instead (default 0)`);
   process.exit(values.help ? 0 : 2);
 }
 
@@ -35,6 +41,8 @@ interface Row {
   result: string;
   stage: string | null;
   seconds: number;
+  /** Branch and bound's domains. */
+  domains?: number;
 }
 
 function table(rows: readonly Row[]): string {
@@ -74,6 +82,7 @@ const csvName =
     : "instances.csv");
 const scale = Number(values["timeout-scale"]);
 const only = new Set(values.networks.split(",").filter(Boolean));
+const props = new Set(values.properties.split(",").filter(Boolean));
 const instances = readFileSync(join(dir, csvName), "utf8")
   .split("\n")
   .filter((l) => l.trim())
@@ -81,7 +90,13 @@ const instances = readFileSync(join(dir, csvName), "utf8")
     const [network, property, timeout] = l.split(",").map((s) => s.trim());
     return { network: network as string, property: property as string, timeout: Number(timeout) * scale };
   })
-  .filter((x) => only.size === 0 || only.has(x.network));
+  .filter((x) => only.size === 0 || only.has(x.network))
+  .filter(
+    (x) => props.size === 0 || props.has(x.property) || props.has(x.property.split("/").pop() as string),
+  );
+const count = (name: string) => (values[name] === undefined ? undefined : Number(values[name]));
+const leafUnits = count("leaf-units");
+const milpUnits = count("milp-units");
 
 await useBackend("auto");
 const out = values.out;
@@ -97,12 +112,17 @@ for (const x of instances) {
     nets.set(x.network, net);
   }
   const spec = parseVnnlib(readFileSync(join(dir, x.property), "utf8"), x.property);
-  const r = await verifyProperty(net, spec, { timeout: x.timeout });
-  const row: Row = { ...x, result: r.status, stage: r.stage ?? null, seconds: r.seconds };
+  const r = await verifyProperty(net, spec, {
+    timeout: x.timeout,
+    ...(leafUnits === undefined ? {} : { leafUnits }),
+    ...(milpUnits === undefined ? {} : { milpUnits }),
+  });
+  const row: Row = { ...x, result: r.status, stage: r.stage ?? null, seconds: r.seconds, domains: r.domains };
   rows.push(row);
   appendFileSync(jsonl, `${JSON.stringify(row)}\n`);
   console.error(
-    `${x.network} ${x.property}: ${r.status}${r.stage ? ` (${r.stage})` : ""} in ${r.seconds.toFixed(2)} s`,
+    `${x.network} ${x.property}: ${r.status}${r.stage ? ` (${r.stage})` : ""} in ${r.seconds.toFixed(2)} s` +
+      (r.domains ? `, ${r.domains} domains` : ""),
   );
 }
 console.log(table(rows));

@@ -1,11 +1,15 @@
 export { type BisectOptions, boundRho, type RhoBound } from "./bisect.js";
 export { ballBox, ibp, intervalBounds, intervalMargin } from "./intervals/ibp.js";
 export { INTERVAL_RULES, type Interval, type IntervalRule, roundingFactor } from "./intervals/rules.js";
+export { type ReluSplit, reluInputs, splitBounds } from "./intervals/split.js";
 export {
   ADAPTIVE_SLOPE,
   BACKWARD_RULES,
   type LowerSlope,
+  linearLowerBounds,
   lowerBounds,
+  minOverBox,
+  type PixelLinear,
   SLOPE_CANDIDATES,
 } from "./linear/crown.js";
 export { crown, crownBounds, marginBounds } from "./linear/method.js";

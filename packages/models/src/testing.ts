@@ -1,6 +1,6 @@
 // Random small networks using every layer kind, for property tests here and in the encoders.
 import fc from "fast-check";
-import { type Layer, Network, type Padding, type Shape, window } from "./index.js";
+import { type Layer, Network, type Padding, rawPixels, type Shape, window } from "./index.js";
 
 const weights = (n: number) =>
   fc
@@ -165,3 +165,33 @@ export function arbNetwork(
 /** Raw pixels (0–255 integers) for a network. */
 export const arbPixels = (net: Network) =>
   fc.array(fc.integer({ min: 0, max: 255 }), { minLength: net.inputSize, maxLength: net.inputSize });
+
+/**
+ * inputs → h → ReLU → h → ReLU → outputs, h from 2 to `maxHidden`, weights and biases in tenths
+ * from −3 to 3 (raw pixels: the input is the network's X): splits in the first hidden layer
+ * change the second's bounds.
+ */
+export function arbTwoHidden(inputs: number, outputs: number, maxHidden = 6): fc.Arbitrary<Network> {
+  const tenths = (n: number) =>
+    fc
+      .array(fc.integer({ min: -30, max: 30 }), { minLength: n, maxLength: n })
+      .map((a) => Float32Array.from(a, (v) => v / 10));
+  const dense = (units: number, n: number) =>
+    fc.record({
+      kind: fc.constant("dense" as const),
+      units: fc.constant(units),
+      weights: tenths(n * units),
+      bias: tenths(units),
+    });
+  return fc
+    .integer({ min: 2, max: maxHidden })
+    .chain((h) => fc.tuple(dense(h, inputs), dense(h, h), dense(outputs, h)))
+    .map(
+      ([a, b, c]) =>
+        new Network({
+          inputShape: [inputs],
+          preprocess: rawPixels(1),
+          layers: [a, { kind: "relu" }, b, { kind: "relu" }, c],
+        }),
+    );
+}

@@ -1,21 +1,26 @@
 // One VNN-LIB property on one network: sat (a counterexample checked by float64 and float32
-// forward passes), unsat (CROWN's bounds, sound for the float32 network, rule out every case), or
+// forward passes), unsat (CROWN's bounds, sound for the float32 network, rule out every case,
+// alone or in the domains of a branch and bound whose leaves the MILP settles), or
 // unknown / timeout. The input X is the network's own input: load the model with an identity
 // preprocessing (rho verify does) so that pixels are the property's X_i.
 import { type AttackContext, float32Logits, lossAndGradient } from "@rho/attacks";
 import { crownBounds, float32ErrorBound, type Interval, lowerBounds, propertyMilp } from "@rho/bounds";
 import { type Network, prng, type Shape, size } from "@rho/models";
-import { getSolver } from "@rho/solvers";
+import { getSolver, type LpSolver } from "@rho/solvers";
 import type * as tf from "@tensorflow/tfjs";
+import { branchAndBound, type LeafAnswer } from "./bab.js";
 import { inBox, satisfies } from "./semantics.js";
 import type { OutputRow, SpecCase, VnnSpec } from "./vnnlib.js";
 
 export type VerifyStatus = "sat" | "unsat" | "unknown" | "timeout";
-export type Stage = "sample" | "pgd" | "crown" | "milp";
+export type Stage = "sample" | "pgd" | "crown" | "bab" | "milp";
 
 export interface VerifyResult {
   readonly status: VerifyStatus;
-  /** What decided: sampling, pgd or milp (sat), crown or milp (unsat); absent for unknown and timeout. */
+  /**
+   * What decided: sampling, pgd, bab or milp (sat), crown, bab or milp (unsat; milp: the MILP on
+   * the whole box, no branching); absent for unknown and timeout.
+   */
   readonly stage?: Stage;
   /** sat: the counterexample and the float64 outputs it gives. */
   readonly x?: Float64Array;
@@ -24,6 +29,8 @@ export interface VerifyResult {
   /** Conjunctions of output conditions (over all cases) the bounds ruled out, of all. */
   readonly refuted: number;
   readonly conjunctions: number;
+  /** Domains branch and bound bounded (0: it did not run). */
+  readonly domains: number;
 }
 
 export class VerifyInputError extends Error {
@@ -34,8 +41,13 @@ export interface VerifyOptions {
   /** Seconds for the whole property (default 60). */
   readonly timeout?: number;
   readonly seed?: number;
-  /** Networks up to this many ReLUs get the MILP stage (default 2,000: mnistfc's 256×6 has 1,536). */
+  /**
+   * Networks of up to this many ReLUs get the MILP on the whole box, no branching (default 0:
+   * branch and bound everywhere, its small domains settled by the MILP).
+   */
   readonly milpUnits?: number;
+  /** Branch and bound hands domains with at most this many unstable ReLUs to the MILP (default 24). */
+  readonly leafUnits?: number;
   /** PGD: restarts per unrefuted conjunction and steps per restart (defaults 5 and 100). */
   readonly restarts?: number;
   readonly steps?: number;
@@ -63,6 +75,66 @@ async function confirmed(
   return y64;
 }
 
+/** Domains with at most this many unstable ReLUs go to the MILP rather than being split further. */
+const LEAF_UNITS = 24;
+
+/**
+ * The MILP as a leaf of branch and bound over one conjunction of case `c`: empty when infeasible
+ * with every row widened by a bound on the float32 network's error (propagated through the
+ * network) plus 1e-6 of the logits' scale for the solver's tolerances, so that it holds for the
+ * float32 network too; a solution is a candidate only, tried as it is, then with the rows
+ * narrowed by the same slack. Each leaf gets the time left, up to LEAF_SECONDS.
+ */
+function leafMilp(
+  net: Network,
+  ctx: AttackContext,
+  highs: LpSolver,
+  c: SpecCase,
+  rows: readonly OutputRow[],
+  root: readonly Interval[],
+  deadline: number,
+): (bounds: readonly Interval[]) => Promise<LeafAnswer> {
+  const box = { lo: c.lo, hi: c.hi };
+  // over the whole box: sound in every domain of it
+  const err = float32ErrorBound(net, root as Interval[], box);
+  const logits = root[net.layers.length] as Interval;
+  const slack = (r: OutputRow) => {
+    let s = 0;
+    let scale = 1;
+    for (let j = 0; j < r.coef.length; j++) {
+      const a = Math.abs(r.coef[j] as number);
+      s += a * (err[j] as number);
+      scale += a * Math.max(Math.abs(logits.lo[j] as number), Math.abs(logits.hi[j] as number));
+    }
+    return s + 1e-6 * scale;
+  };
+  const solve = async (bounds: readonly Interval[], sign: 1 | -1) => {
+    const seconds = Math.min(LEAF_SECONDS, (deadline - performance.now()) / 1000);
+    if (seconds <= 0.01) return { status: "time_limit" as const, x: undefined };
+    const moved = rows.map((r) => ({ coef: r.coef, bound: r.bound + sign * slack(r) }));
+    const m = propertyMilp(net, box, bounds as Interval[], moved);
+    const r = await highs.solve(m.lp, { timeLimit: seconds });
+    const x =
+      r.status === "optimal" && r.primal
+        ? Float64Array.from(m.pixels, (col) => r.primal?.[col] as number)
+        : undefined;
+    return { status: r.status, x };
+  };
+  return async (bounds) => {
+    const widened = await solve(bounds, 1);
+    if (widened.status === "infeasible") return { status: "empty" };
+    if (!widened.x) return { status: "open" };
+    const y = await confirmed(net, ctx, c, rows, widened.x);
+    if (y) return { status: "sat", x: widened.x, y };
+    const narrowed = await solve(bounds, -1);
+    const y2 = narrowed.x && (await confirmed(net, ctx, c, rows, narrowed.x));
+    return narrowed.x && y2 ? { status: "sat", x: narrowed.x, y: y2 } : { status: "open" };
+  };
+}
+
+/** Seconds one leaf's MILP may take (its share of the property's time may be more). */
+const LEAF_SECONDS = 20;
+
 /** Decides one property (see the file's comment); throws VerifyInputError when sizes differ. */
 export async function verifyProperty(
   net: Network,
@@ -81,14 +153,16 @@ export async function verifyProperty(
   const rand = prng(opts.seed ?? 1);
   const seconds = () => (performance.now() - t0) / 1000;
   const conjunctions = spec.cases.reduce((n, c) => n + c.outputs.length, 0);
+  let domains = 0;
   const done = (status: VerifyStatus, refuted: number, extra: Partial<VerifyResult> = {}): VerifyResult => ({
     status,
     seconds: seconds(),
     refuted,
     conjunctions,
+    domains,
     ...extra,
   });
-  const sat = (stage: "sample" | "pgd" | "milp", x: Float64Array, y: Float64Array, refuted: number) =>
+  const sat = (stage: "sample" | "pgd" | "bab" | "milp", x: Float64Array, y: Float64Array, refuted: number) =>
     done("sat", refuted, { stage, x, y });
 
   // 1. cheap samples: each box's centre and a few random points
@@ -166,79 +240,35 @@ export async function verifyProperty(
       if (y) return sat("pgd", x, y, refuted);
     }
   }
-  // 4. the MILP on small networks, each open conjunction with the time left shared out. Unsat needs
-  // every real-arithmetic output at least float32's error (a bound propagated through the network)
-  // beyond the rows, so that it holds for the float32 network too; a solution is a candidate only
+  // 4. branch and bound per open conjunction, each with the time left shared out, its leaves (and
+  // the root itself on networks of up to `milpUnits` ReLUs) settled by the MILP
   const units = net.layers.reduce(
     (n, layer, l) => n + (layer.kind === "relu" ? size(net.shapes[l + 1] as Shape) : 0),
     0,
   );
-  if (units <= (opts.milpUnits ?? 2000)) {
-    const highs = await getSolver("highs");
-    // the float32 error bound depends on the case's box only: once per case
-    const errors = new Map<SpecCase, Float64Array>();
-    /** One feasibility MILP over these rows: its status, and its pixels when it has a solution. */
-    const solve = async (c: SpecCase, bounds: Interval[], rows: readonly OutputRow[], seconds: number) => {
-      const m = propertyMilp(net, { lo: c.lo, hi: c.hi }, bounds, rows);
-      const r = await highs.solve(m.lp, { timeLimit: Math.max(0.05, seconds) });
-      const x =
-        r.status === "optimal" && r.primal
-          ? Float64Array.from(m.pixels, (col) => r.primal?.[col] as number)
-          : undefined;
-      return { status: r.status, x };
-    };
-    let left = open.length;
-    let closed = 0;
-    for (const { c, rows, bounds } of open) {
-      const secondsLeft = (deadline - performance.now()) / 1000;
-      if (secondsLeft <= 0.05) break;
-      let err = errors.get(c);
-      if (!err) {
-        err = float32ErrorBound(net, bounds, { lo: c.lo, hi: c.hi });
-        errors.set(c, err);
-      }
-      const e = err;
-      const logits = bounds[L] as Interval;
-      const slack = (r: OutputRow) => {
-        // float32's error, and the MILP solver's feasibility tolerance relative to the logits' size
-        let s = 0;
-        let scale = 1;
-        for (let j = 0; j < r.coef.length; j++) {
-          const a = Math.abs(r.coef[j] as number);
-          s += a * (e[j] as number);
-          scale += a * Math.max(Math.abs(logits.lo[j] as number), Math.abs(logits.hi[j] as number));
-        }
-        return s + 1e-6 * scale;
-      };
-      const widened = await solve(
-        c,
-        bounds,
-        rows.map((r) => ({ coef: r.coef, bound: r.bound + slack(r) })),
-        secondsLeft / left,
-      );
-      left--;
-      if (widened.status === "infeasible") {
-        refuted++;
-        closed++;
-        continue;
-      }
-      if (widened.x) {
-        // the widened rows let in points just outside the real ones: try the point, then the MILP
-        // with the rows narrowed by the same slack, whose points satisfy the rows in float32 too
-        const y = await confirmed(net, ctx, c, rows, widened.x);
-        if (y) return sat("milp", widened.x, y, refuted);
-        const narrowed = await solve(
-          c,
-          bounds,
-          rows.map((r) => ({ coef: r.coef, bound: r.bound - slack(r) })),
-          (deadline - performance.now()) / 1000 / (left + 1),
-        );
-        const y2 = narrowed.x && (await confirmed(net, ctx, c, rows, narrowed.x));
-        if (narrowed.x && y2) return sat("milp", narrowed.x, y2, refuted);
-      }
+  const leafUnits = units <= (opts.milpUnits ?? 0) ? units : (opts.leafUnits ?? LEAF_UNITS);
+  const highs = await getSolver("highs");
+  let left = open.length;
+  let closed = 0;
+  let branched = false; // else every conjunction was settled by the MILP on its whole box
+  for (const { c, rows, bounds } of open) {
+    const until = performance.now() + (deadline - performance.now()) / left--;
+    if (until - performance.now() <= 50) break;
+    const leaf = leafMilp(net, ctx, highs, c, rows, bounds, until);
+    const r = await branchAndBound(net, { lo: c.lo, hi: c.hi }, bounds, rows, {
+      deadline: until,
+      leafUnits,
+      leaf,
+    });
+    branched ||= r.domains > 1;
+    domains += r.domains;
+    if (r.status === "sat") return sat(branched ? "bab" : "milp", r.x, r.y, refuted);
+    if (r.status === "unsat") {
+      refuted++;
+      closed++;
     }
-    if (closed === open.length) return done("unsat", refuted, { stage: "milp" });
   }
+  if (closed === open.length) return done("unsat", refuted, { stage: branched ? "bab" : "milp" });
   return done(late() ? "timeout" : "unknown", refuted);
 }
 

@@ -3,7 +3,8 @@
 import { Network, rawPixels, useBackend } from "@rho/models";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { counterexampleText, parseVnnlib, VerifyInputError, verifyProperty, violates } from "../src/index.js";
+import { counterexampleText, parseVnnlib, VerifyInputError, verifyProperty } from "../src/index.js";
+import { expectAnswerHolds } from "./answers.js";
 
 beforeAll(async () => {
   await useBackend("cpu");
@@ -65,23 +66,10 @@ describe("verifyProperty", () => {
       fc.asyncProperty(arbNet, arbSpec, async (net, text) => {
         const spec = parseVnnlib(text);
         const r = await verifyProperty(net, spec, { timeout: 20, restarts: 3, steps: 40 });
-        const c = spec.cases[0] as (typeof spec.cases)[number];
-        if (r.status === "sat") {
-          answers.sat++;
-          const x = r.x as Float64Array;
-          expect(violates(spec, x, net.forward64(x).logits)).toBe(true);
-        } else if (r.status === "unsat") {
-          answers.unsat++;
-          const n = 60;
-          for (let i = 0; i <= n; i++)
-            for (let j = 0; j <= n; j++) {
-              const x = [
-                (c.lo[0] as number) + ((c.hi[0] as number) - (c.lo[0] as number)) * (i / n),
-                (c.lo[1] as number) + ((c.hi[1] as number) - (c.lo[1] as number)) * (j / n),
-              ];
-              expect(violates(spec, x, net.forward64(x).logits), `grid point ${x}`).toBe(false);
-            }
-        } else answers.other++;
+        expectAnswerHolds(net, spec, r);
+        if (r.status === "sat") answers.sat++;
+        else if (r.status === "unsat") answers.unsat++;
+        else answers.other++;
         expect(r.status).not.toBe("timeout");
       }),
       { numRuns: 60 },

@@ -216,18 +216,29 @@ export const BACKWARD_RULES: Rules = {
   concat: affine,
 };
 
+/** Per row r, the linear function coef[r]·p + constant[r] of the pixels p. */
+export interface PixelLinear {
+  readonly coef: Float64Array[];
+  readonly constant: Float64Array;
+}
+
 /**
- * Lower bounds of rows·z_k over the pixel box, z_k the values after `k` layers (k = 0: the
- * preprocessed input), given bounds of every layer's values below k.
+ * Linear functions of the pixels below rows·z_k, z_k the values after `k` layers (k = 0: the
+ * preprocessed input): rows[r]·z_k ≥ coef[r]·p + constant[r] for every pixel vector p of the box
+ * `pixels`, given bounds of every layer's values below k (over that box, or over a part of it:
+ * the functions then hold on that part). The float32 rounding of the preprocessing and the
+ * float64 rounding of the backward pass and of a minimisation over the box are in the constants.
  */
-export function lowerBounds(
+export function linearLowerBounds(
   net: Network,
   bounds: readonly Interval[],
   k: number,
   rows: Float64Array[],
   pixels: Interval,
   slope: LowerSlope = ADAPTIVE_SLOPE,
-): Float64Array {
+  /** Shown the rows over each layer's output before they are carried through it (branching scores). */
+  onRows?: (layer: number, rows: readonly Float64Array[]) => void,
+): PixelLinear {
   // rows over each value still to carry back (a DAG: a value read by several layers, a residual
   // block's input, collects each reader's rows); the constants and masses are shared, each
   // rule adding its terms to them
@@ -239,6 +250,7 @@ export function lowerBounds(
     if (!over) continue;
     pending.delete(l + 1);
     const layer = net.layers[l] as Layer;
+    onRows?.(l, over);
     const rule = BACKWARD_RULES[layer.kind] as BackwardRule<Layer>;
     const back = rule(
       {
@@ -269,26 +281,50 @@ export function lowerBounds(
   }
   // every value feeds the logits, so the input has rows (unless k = 0: the rows themselves)
   const f: LinearRows = { rows: pending.get(0) as Float64Array[], constant, mass };
-  // the preprocessing x0 = p·scale + shift (+ its float32 rounding), then the pixel box
+  // the preprocessing x0 = p·scale + shift (+ its float32 rounding); the mass bounds every term's
+  // size over the box, whichever pixel attains the minimum
   const { scale, shift } = net.preprocess;
   const ch = scale.length;
   const g = roundingFactor(2);
-  return Float64Array.from(f.rows, (a, r) => {
+  const out: PixelLinear = { coef: [], constant: new Float64Array(f.rows.length) };
+  f.rows.forEach((a, r) => {
     let v = f.constant[r] as number;
-    let mass = (f.mass[r] as number) + Math.abs(v);
+    let m = (f.mass[r] as number) + Math.abs(v);
+    const coef = new Float64Array(a.length);
     for (let i = 0; i < a.length; i++) {
       const ai = a[i] as number;
       if (ai === 0) continue;
       const s = scale[i % ch] as number;
       const t = shift[i % ch] as number;
-      const lo = pixels.lo[i] as number;
-      const hi = pixels.hi[i] as number;
-      const coef = ai * s;
-      const term = Math.min(coef * lo, coef * hi) + ai * t;
-      v += term;
-      v -= Math.abs(ai) * g * (Math.max(Math.abs(lo), Math.abs(hi)) * Math.abs(s) + Math.abs(t));
-      mass += Math.abs(term);
+      const big = Math.max(Math.abs(pixels.lo[i] as number), Math.abs(pixels.hi[i] as number));
+      coef[i] = ai * s;
+      v += ai * t;
+      v -= Math.abs(ai) * g * (big * Math.abs(s) + Math.abs(t));
+      m += Math.abs(ai * s) * big + Math.abs(ai * t);
     }
-    return v - 1e-9 * (1 + mass);
+    out.coef.push(coef);
+    out.constant[r] = v - 1e-9 * (1 + m);
   });
+  return out;
+}
+
+/** The least value of coef·p + constant over the box (per row). */
+export function minOverBox(f: PixelLinear, pixels: Interval): Float64Array {
+  return Float64Array.from(f.coef, (coef, r) => {
+    let v = f.constant[r] as number;
+    for (let i = 0; i < coef.length; i++) {
+      const c = coef[i] as number;
+      if (c > 0) v += c * (pixels.lo[i] as number);
+      else if (c < 0) v += c * (pixels.hi[i] as number);
+    }
+    return v;
+  });
+}
+
+/**
+ * Lower bounds of rows·z_k over the pixel box, z_k the values after `k` layers (k = 0: the
+ * preprocessed input), given bounds of every layer's values below k.
+ */
+export function lowerBounds(...args: Parameters<typeof linearLowerBounds>): Float64Array {
+  return minOverBox(linearLowerBounds(...args), args[4]);
 }

@@ -92,6 +92,7 @@ export async function verifyCommand(o: VerifyCommandOptions, out: Output): Promi
       seconds: r.seconds,
       refuted: r.refuted,
       conjunctions: r.conjunctions,
+      domains: r.domains,
       ...(r.x && r.y ? { x: Array.from(graphOrder(model, r.x)), y: Array.from(r.y) } : {}),
     });
   else

@@ -1,0 +1,243 @@
+// Branch and bound on ReLU splits: the complete stage of `rho verify` for one conjunction of
+// output rows over one input box. A domain is ruled out when CROWN, over bounds clipped by its
+// splits, proves one row's coef·y above its bound; else it is split on the unstable ReLU whose
+// relaxation costs that row's bound the most (BaBSR's intercept score), or, once few ReLUs are
+// left unstable, handed to a leaf (the MILP: exact there, and cheap with few binaries). unsat only
+// when every domain is ruled out or a leaf proves it empty.
+import {
+  type Interval,
+  linearLowerBounds,
+  minOverBox,
+  type PixelLinear,
+  type ReluSplit,
+  reluInputs,
+  splitBounds,
+} from "@rho/bounds";
+import type { Network } from "@rho/models";
+import type { OutputRow } from "./vnnlib.js";
+
+/** A leaf's answer: no point there, a confirmed counterexample, or open (time, or a candidate that failed). */
+export type LeafAnswer =
+  | { readonly status: "empty" }
+  | { readonly status: "open" }
+  | {
+      readonly status: "sat";
+      readonly x: Float64Array;
+      readonly y: Float64Array;
+    };
+
+export interface BabOptions {
+  /** performance.now() at which the search stops (status timeout). */
+  readonly deadline: number;
+  /** Domains with at most this many unstable ReLUs go to the leaf (default 0: split to the end). */
+  readonly leafUnits?: number;
+  /** Settles one domain exactly, given its bounds (e.g. the MILP with the float32 slack). */
+  readonly leaf: (bounds: readonly Interval[]) => Promise<LeafAnswer>;
+}
+
+export type BabResult =
+  | { readonly status: "unsat" | "unknown" | "timeout"; readonly domains: number }
+  | { readonly status: "sat"; readonly x: Float64Array; readonly y: Float64Array; readonly domains: number };
+
+/** A linear function of the pixels that is ≥ 0 throughout a domain: what one of its splits implies. */
+interface Cut {
+  readonly coef: Float64Array;
+  readonly constant: number;
+  /** Σ |coef|·max(|lo|, |hi|) over the box: bounds the rounding of λ·coef in the Lagrangian. */
+  readonly size: number;
+}
+
+interface Domain {
+  readonly bounds: readonly Interval[];
+  /** One per split on the way down: s·z ≥ 0 for the split unit z, relaxed to the pixels. */
+  readonly cuts: readonly Cut[];
+}
+
+/**
+ * Whether the rows' conjunction can hold anywhere in the box, by branch and bound from the box's
+ * bounds `root` (every layer's, as crownBounds gives them).
+ */
+export async function branchAndBound(
+  net: Network,
+  box: Interval,
+  root: readonly Interval[],
+  rows: readonly OutputRow[],
+  opts: BabOptions,
+): Promise<BabResult> {
+  const L = net.layers.length;
+  const relus = reluInputs(net);
+  const reluAt = new Map(relus.map((r) => [r.layer, r.value]));
+  const coefs = rows.map((r) => Float64Array.from(r.coef));
+  const leafUnits = opts.leafUnits ?? 0;
+  const stack: Domain[] = [{ bounds: root, cuts: [] }];
+  let domains = 0;
+  let open = false; // a leaf left open: the answer can no longer be unsat
+  while (stack.length) {
+    if (performance.now() >= opts.deadline) return { status: "timeout", domains };
+    const d = stack.pop() as Domain;
+    domains++;
+    // the rows over each ReLU's output, as CROWN carries them back: the branching scores
+    const seen = new Map<number, readonly Float64Array[]>();
+    const f = linearLowerBounds(net, d.bounds as Interval[], L, coefs, box, undefined, (l, over) => {
+      if (reluAt.has(l)) seen.set(l, over);
+    });
+    const lb = minOverBox(f, box);
+    // the splits' constraints, through their multipliers, for the rows not ruled out by CROWN alone
+    if (d.cuts.length)
+      rows.forEach((r, i) => {
+        if ((lb[i] as number) <= r.bound) lb[i] = withCuts(f, i, d.cuts, box, r.bound, lb[i] as number);
+      });
+    const logits = d.bounds[L] as Interval;
+    // the row nearest to being ruled out (the better of CROWN's and IBP's bound): ruled out, or
+    // the one the split should help
+    let best = -1;
+    let bestGap = Number.NEGATIVE_INFINITY;
+    rows.forEach((r, i) => {
+      let ibp = 0;
+      for (let j = 0; j < r.coef.length; j++) {
+        const a = r.coef[j] as number;
+        ibp += a * (a >= 0 ? (logits.lo[j] as number) : (logits.hi[j] as number));
+      }
+      const gap = Math.max(ibp, lb[i] as number) - r.bound;
+      if (gap > bestGap) {
+        bestGap = gap;
+        best = i;
+      }
+    });
+    if (bestGap > 0) continue;
+    const pick = branchingUnit(d.bounds, relus, seen, best);
+    if (pick === undefined || pick.unstable <= leafUnits) {
+      const a = await opts.leaf(d.bounds);
+      if (a.status === "sat") return { status: "sat", x: a.x, y: a.y, domains };
+      if (a.status === "open") open = true;
+      continue;
+    }
+    // each side's constraint s·z ≥ 0 (s = +1 active, −1 inactive) relaxed to the pixels: CROWN's
+    // lower bound L(p) ≤ −s·z gives −L(p) ≥ s·z ≥ 0 (for a first layer, the split itself)
+    const { value, unit } = pick.split;
+    const n = (d.bounds[value] as Interval).lo.length;
+    const unitRow = (sign: number) => {
+      const r = new Float64Array(n);
+      r[unit] = sign;
+      return r;
+    };
+    const z = linearLowerBounds(net, d.bounds as Interval[], value, [unitRow(-1), unitRow(1)], box);
+    // the inactive side first: popped last (a depth-first search, memory linear in the depth)
+    for (const active of [true, false]) {
+      const b = splitBounds(net, d.bounds, { value, unit, active });
+      const k = active ? 0 : 1;
+      const coef = (z.coef[k] as Float64Array).map((v) => -v);
+      let size = 0;
+      for (let q = 0; q < coef.length; q++)
+        size +=
+          Math.abs(coef[q] as number) *
+          Math.max(Math.abs(box.lo[q] as number), Math.abs(box.hi[q] as number));
+      const cut = { coef, constant: -(z.constant[k] as number), size };
+      if (b) stack.push({ bounds: b, cuts: [...d.cuts, cut] });
+    }
+  }
+  return { status: open ? "unknown" : "unsat", domains };
+}
+
+/** Iterations of the multipliers' ascent per row and domain. */
+const CUT_ITERATIONS = 20;
+
+/**
+ * A lower bound of row i's function f over the box ∩ {every cut ≥ 0}: for multipliers λ ≥ 0,
+ * min over the box of f − Σ λ_j·h_j is one (each h_j ≥ 0 there), so λ climbs by supergradient
+ * steps (−h_j at the minimiser) sized by Polyak's rule toward `target` (the row's bound: beating
+ * it rules the domain out). Returns the best bound seen, never below `start` (λ = 0).
+ */
+function withCuts(
+  f: PixelLinear,
+  i: number,
+  cuts: readonly Cut[],
+  box: Interval,
+  target: number,
+  start: number,
+): number {
+  const base = f.coef[i] as Float64Array;
+  const n = base.length;
+  const lambda = new Float64Array(cuts.length);
+  const coef = new Float64Array(n);
+  let best = start;
+  for (let it = 0; it < CUT_ITERATIONS; it++) {
+    // the Lagrangian's coefficients, its minimiser over the box, and its value there
+    coef.set(base);
+    let constant = f.constant[i] as number;
+    let mass = Math.abs(constant);
+    cuts.forEach((h, j) => {
+      const l = lambda[j] as number;
+      if (l === 0) return;
+      for (let q = 0; q < n; q++) coef[q] = (coef[q] as number) - l * (h.coef[q] as number);
+      constant -= l * h.constant;
+      mass += l * (Math.abs(h.constant) + h.size);
+    });
+    const p = Float64Array.from(coef, (c, q) => (c > 0 ? (box.lo[q] as number) : (box.hi[q] as number)));
+    let value = constant;
+    for (let q = 0; q < n; q++) {
+      const term = (coef[q] as number) * (p[q] as number);
+      value += term;
+      mass += Math.abs(term);
+    }
+    // the float64 rounding of this sum (the cuts' own is in their constants)
+    value -= 1e-9 * (1 + mass);
+    if (value > best) best = value;
+    if (best > target) break;
+    // supergradient −h_j(p), projected onto λ ≥ 0, and Polyak's step toward the target
+    const grad = cuts.map((h) => {
+      let v = h.constant;
+      for (let q = 0; q < n; q++) v += (h.coef[q] as number) * (p[q] as number);
+      return -v;
+    });
+    const norm = grad.reduce((t, g, j) => t + (g < 0 && (lambda[j] as number) === 0 ? 0 : g * g), 0);
+    if (norm === 0) break;
+    const step = (target - value + 1e-6 * (1 + Math.abs(target))) / norm;
+    grad.forEach((g, j) => {
+      lambda[j] = Math.max(0, (lambda[j] as number) + step * g);
+    });
+  }
+  return best;
+}
+
+/**
+ * The unstable ReLU to split: the largest |a|·u·(−l)/(u − l) over units whose row coefficient a
+ * is negative (the upper line's intercept that CROWN pays there), the widest interval weighted by
+ * |a| when no unit pays one; with the count of unstable units.
+ */
+function branchingUnit(
+  bounds: readonly Interval[],
+  relus: readonly { layer: number; value: number }[],
+  seen: ReadonlyMap<number, readonly Float64Array[]>,
+  row: number,
+): { split: Omit<ReluSplit, "active">; unstable: number } | undefined {
+  let unstable = 0;
+  // the best by intercept, and by weighted width (used when no unit pays an intercept)
+  let byIntercept: Omit<ReluSplit, "active"> | undefined;
+  let byWidth: Omit<ReluSplit, "active"> | undefined;
+  let topIntercept = 0;
+  let topWidth = -1;
+  for (const { layer, value } of relus) {
+    const iv = bounds[value] as Interval;
+    const a = seen.get(layer)?.[row];
+    for (let i = 0; i < iv.lo.length; i++) {
+      const l = iv.lo[i] as number;
+      const u = iv.hi[i] as number;
+      if (!(l < 0 && u > 0)) continue;
+      unstable++;
+      const ai = a ? (a[i] as number) : 0;
+      const intercept = ai < 0 ? (-ai * u * -l) / (u - l) : 0;
+      if (intercept > topIntercept) {
+        topIntercept = intercept;
+        byIntercept = { value, unit: i };
+      }
+      const width = Math.abs(ai) * (u - l);
+      if (width > topWidth) {
+        topWidth = width;
+        byWidth = { value, unit: i };
+      }
+    }
+  }
+  const split = byIntercept ?? byWidth;
+  return split ? { split, unstable } : undefined;
+}
