@@ -21,6 +21,7 @@ import { DEFAULT_ATTACK_TIME_LIMIT, defaultWorkers, evalCommand } from "./comman
 import { finetuneCommand } from "./commands/finetune.js";
 import { lpSolve } from "./commands/lp.js";
 import { mergeCommand } from "./commands/merge.js";
+import { mergeVerifyCommand } from "./commands/merge-verify.js";
 import { reportCommand } from "./commands/report.js";
 import { reproduceCommand } from "./commands/reproduce.js";
 import { accuracyCommand, trainCommand } from "./commands/train.js";
@@ -497,14 +498,18 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
     .command("merge")
     .description(
       "Join the shard runs of one evaluation (rho eval --shard i/n, e.g. from a Kubernetes Indexed Job " +
-        "or a Slurm job array) into one results directory equal to a single run's. Refuses shards of " +
+        "or a Slurm job array) into one results directory equal to a single run's; or the results csv " +
+        "files of one rho verify --instances --shard i/n run into one csv. Refuses shards of " +
         "different runs, missing or repeated shards, and unfinished ones.",
     )
-    .argument("<shards...>", "the shards' results directories")
-    .requiredOption("--out <dir>", "directory for the merged run (must not hold one)")
+    .argument("<shards...>", "the shards' results directories (rho eval) or results .csv files (rho verify)")
+    .requiredOption("--out <path>", "directory (or .csv file) for the merged run (must not exist)")
     .option("--json", "print one JSON object on stdout", false)
     .action((shards: string[], o) => {
-      setExit(mergeCommand(shards, o, out));
+      const csv = shards.filter((s) => s.endsWith(".csv")).length;
+      if (csv > 0 && csv < shards.length)
+        throw new UsageError("give rho eval result directories or rho verify .csv files, not both");
+      setExit(csv ? mergeVerifyCommand(shards, o, out) : mergeCommand(shards, o, out));
     });
 
   program
@@ -546,9 +551,14 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
     )
     .option(
       "--out <results.csv>",
-      "with --instances: one row per instance (network, property, result, seconds, stage)",
+      "with --instances: one row per instance (network, property, result, seconds, stage); RESULTS.csv.json " +
+        "describes the run (instances file, sha256, shard)",
     )
     .option("--resume", "with --instances: continue the results in --out", false)
+    .option(
+      "--shard <i/n>",
+      "with --instances: only the instances whose row index is i modulo n (join the shards' csv files with rho merge)",
+    )
     .addOption(backendOption())
     .option("--json", "print one JSON object on stdout", false)
     .action(async (o) => {
@@ -560,6 +570,7 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
       } else {
         if (o.model === undefined || o.spec === undefined)
           throw new UsageError("give --model and --spec (or --instances and --out)");
+        if (o.shard !== undefined) throw new UsageError("--shard needs --instances");
         setExit(await verifyCommand(o, out));
       }
     });

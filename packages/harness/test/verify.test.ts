@@ -172,5 +172,36 @@ describe("rho verify", () => {
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stderr).toMatch(/resuming: 1 results kept, 2 to go/);
     expect(rows().map((r) => r[1])).toEqual(["tiny.vnnlib", "all.vnnlib", "broken.vnnlib"]);
-  }, 120_000);
+
+    // two shards, then rho merge: the single run's rows, in the instances file's order
+    const shard = (i: number, ...extra: string[]) =>
+      rho(
+        "verify",
+        "--instances",
+        join(bench, "instances.csv"),
+        "--out",
+        join(bench, `shard${i}.csv`),
+        "--shard",
+        `${i}/2`,
+        "--backend",
+        "cpu",
+        ...extra,
+      );
+    expect((await shard(1)).code).toBe(0);
+    const merged = join(bench, "merged.csv");
+    const early = await rho("merge", join(bench, "shard1.csv"), "--out", merged);
+    expect(early.code).toBe(2);
+    expect(early.stderr).toMatch(/shards missing: 0\/2/);
+    expect((await shard(0)).code).toBe(0);
+    // a shard resumed as another shard is refused
+    expect((await shard(0, "--resume", "--shard", "1/2")).stderr).toMatch(/holds results of .* shard 0\/2/);
+    const m = await rho("merge", join(bench, "shard1.csv"), join(bench, "shard0.csv"), "--out", merged);
+    expect(m.code, m.stderr).toBe(0);
+    const cols = (file: string) =>
+      readFileSync(file, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => l.split(",").slice(0, 3).join(","));
+    expect(cols(merged)).toEqual(cols(results));
+  }, 180_000);
 });

@@ -3,7 +3,6 @@ import { join, resolve } from "node:path";
 import { EXIT_OK, UsageError } from "../errors.js";
 import {
   missingResults,
-  parseShard,
   RESULTS_FILE,
   type ResultRow,
   RUN_FILE,
@@ -12,6 +11,7 @@ import {
   specDifferences,
 } from "../eval/spec.js";
 import type { Output } from "../output.js";
+import { checkShardSet } from "../shards.js";
 
 /**
  * `rho merge SHARD… --out DIR`: the shard runs of one evaluation (`rho eval --shard i/n`) joined
@@ -23,15 +23,9 @@ export function mergeCommand(dirs: string[], o: { out: string; json: boolean }, 
   if (dirs.length === 0) throw new UsageError("name the shard directories to merge");
   const runs = dirs.map((dir) => ({ dir, ...readRun(dir) }));
   const first = runs[0] as (typeof runs)[number];
-  const n = first.spec.shard === null ? Number.NaN : parseShard(first.spec.shard)[1];
-  const seen = new Map<number, string>();
+  const { n } = checkShardSet(runs.map((r) => ({ name: r.dir, shard: r.spec.shard })));
   const owner = new Map<number, string>();
   for (const r of runs) {
-    if (r.spec.shard === null) throw new UsageError(`${r.dir} is not a shard (run without --shard)`);
-    const [i, m] = parseShard(r.spec.shard);
-    if (m !== n) throw new UsageError(`${r.dir} is shard ${r.spec.shard}, ${first.dir} is one of ${n}`);
-    if (seen.has(i)) throw new UsageError(`shard ${i}/${n} given twice: ${seen.get(i)} and ${r.dir}`);
-    seen.set(i, r.dir);
     const diff = specDifferences(first.spec, r.spec, ["points", "shard"]);
     if (diff.length) throw new UsageError(`${r.dir} is a shard of a different run (${diff.join("; ")})`);
     const missing = missingResults(r.spec, r.rows);
@@ -44,8 +38,6 @@ export function mergeCommand(dirs: string[], o: { out: string; json: boolean }, 
       if (owner.has(p)) throw new UsageError(`point ${p} is in both ${owner.get(p)} and ${r.dir}`);
       else owner.set(p, r.dir);
   }
-  const absent = Array.from({ length: n }, (_, i) => i).filter((i) => !seen.has(i));
-  if (absent.length) throw new UsageError(`shards missing: ${absent.map((i) => `${i}/${n}`).join(", ")}`);
 
   const points = runs.flatMap((r) => r.spec.points).sort((a, b) => a - b);
   const spec: RunSpec = { ...first.spec, points, shard: null };

@@ -1,25 +1,57 @@
 // `rho verify --instances FILE.csv --out RESULTS.csv`: a VNN-COMP benchmark folder's instances
 // (network, property, time limit per row, paths relative to the csv), one result row appended to
 // RESULTS.csv as each finishes, so --resume continues a killed run without repeating or dropping one.
+// RESULTS.csv.json records which instances file (and its sha256) and which shard the rows are of:
+// --resume and `rho merge` check it.
+import { createHash } from "node:crypto";
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseVnnlib, VerifyInputError, VnnlibError, verifyProperty } from "@rho/verify";
 import { parse } from "csv-parse/sync";
 import { EXIT_OK, UsageError } from "../errors.js";
+import { parseShard } from "../eval/spec.js";
 import { initBackend } from "../inputs.js";
 import type { Output } from "../output.js";
 import { progressBar } from "../progress.js";
+import { VERSION } from "../version.js";
 import { type PropertyModel, propertyNetwork, specFor } from "./verify.js";
 
 export interface VerifyInstancesOptions {
   instances: string;
   out: string;
   resume: boolean;
+  /** i/n: the instances whose row index is i modulo n. */
+  shard?: string;
   backend: "auto" | "wasm" | "cpu" | "tensorflow";
   json: boolean;
 }
 
-const HEADER = "network,property,result,seconds,stage";
+export const HEADER = "network,property,result,seconds,stage";
+
+/** What RESULTS.csv holds rows of (its sidecar RESULTS.csv.json). */
+export interface VerifyRun {
+  readonly rho: string;
+  /** The instances file, resolved, and its sha256. */
+  readonly instances: string;
+  readonly sha256: string;
+  /** "i/n", or null for every instance. */
+  readonly shard: string | null;
+  /** The instances this run answers, as "network,property". */
+  readonly keys: readonly string[];
+}
+
+export const runFileOf = (results: string): string => `${results}.json`;
+
+export function readVerifyRun(results: string): VerifyRun {
+  const file = runFileOf(results);
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as VerifyRun;
+  } catch (e) {
+    throw new UsageError(
+      `${file}: cannot read the run's description (${(e as Error).message.split("\n")[0]})`,
+    );
+  }
+}
 
 interface Instance {
   readonly network: string;
@@ -46,7 +78,7 @@ function readInstances(file: string): Instance[] {
 }
 
 /** The rows already in RESULTS.csv, by "network,property" (a partial last line is dropped). */
-function doneRows(file: string): Map<string, string> {
+export function doneRows(file: string): Map<string, string> {
   const done = new Map<string, string>();
   if (!existsSync(file)) return done;
   const text = readFileSync(file, "utf8");
@@ -61,10 +93,27 @@ function doneRows(file: string): Map<string, string> {
 }
 
 export async function verifyInstancesCommand(o: VerifyInstancesOptions, out: Output): Promise<number> {
-  const instances = readInstances(o.instances);
+  const shard = o.shard === undefined ? null : parseShard(o.shard);
+  const all = readInstances(o.instances);
+  const instances = shard ? all.filter((_, i) => i % shard[1] === shard[0]) : all;
   const base = dirname(resolve(o.instances));
   if (existsSync(o.out) && !o.resume)
     throw new UsageError(`${o.out} already holds results: --resume continues the run, or choose a new --out`);
+  const run: VerifyRun = {
+    rho: VERSION,
+    instances: resolve(o.instances),
+    sha256: createHash("sha256").update(readFileSync(o.instances)).digest("hex"),
+    shard: o.shard ?? null,
+    keys: instances.map((x) => `${x.network},${x.property}`),
+  };
+  if (existsSync(o.out) && existsSync(runFileOf(o.out))) {
+    const old = readVerifyRun(o.out);
+    if (old.sha256 !== run.sha256 || old.shard !== run.shard)
+      throw new UsageError(
+        `--resume: ${o.out} holds results of ${old.instances}${old.shard ? ` shard ${old.shard}` : ""} ` +
+          `(sha256 ${old.sha256.slice(0, 12)}…), not of this run; choose another --out`,
+      );
+  } else writeFileSync(runFileOf(o.out), `${JSON.stringify(run, null, 2)}\n`);
   const done = doneRows(o.out);
   // rewritten from the rows read: a partial last line goes
   writeFileSync(o.out, `${[HEADER, ...done.values()].join("\n")}\n`);
@@ -106,9 +155,9 @@ export async function verifyInstancesCommand(o: VerifyInstancesOptions, out: Out
   } finally {
     bar.stop();
   }
-  const all = doneRows(o.out);
+  const rows = doneRows(o.out);
   const tally: Record<string, number> = {};
-  for (const line of all.values()) {
+  for (const line of rows.values()) {
     const r = line.split(",")[2] as string;
     tally[r] = (tally[r] ?? 0) + 1;
   }
