@@ -559,6 +559,12 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
       "--shard <i/n>",
       "with --instances: only the instances whose row index is i modulo n (join the shards' csv files with rho merge)",
     )
+    .option(
+      "--workers <k>",
+      "with --instances: instances run side by side, one worker thread (and core) each",
+      nonNegativeInt,
+      1,
+    )
     .addOption(backendOption())
     .option("--json", "print one JSON object on stdout", false)
     .action(async (o) => {

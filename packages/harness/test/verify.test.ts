@@ -203,5 +203,20 @@ describe("rho verify", () => {
         .split("\n")
         .map((l) => l.split(",").slice(0, 3).join(","));
     expect(cols(merged)).toEqual(cols(results));
+    // two workers: the same rows, in the order they finished
+    const parallel = join(bench, "parallel.csv");
+    const w = await rho(
+      "verify",
+      "--instances",
+      join(bench, "instances.csv"),
+      "--out",
+      parallel,
+      "--workers",
+      "2",
+      "--backend",
+      "cpu",
+    );
+    expect(w.code, w.stderr).toBe(0);
+    expect(cols(parallel).sort()).toEqual(cols(results).sort());
   }, 180_000);
 });

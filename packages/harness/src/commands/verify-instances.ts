@@ -6,15 +6,15 @@
 import { createHash } from "node:crypto";
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { parseVnnlib, VerifyInputError, VnnlibError, verifyProperty } from "@rho/verify";
 import { parse } from "csv-parse/sync";
+import { Piscina } from "piscina";
 import { EXIT_OK, UsageError } from "../errors.js";
 import { parseShard } from "../eval/spec.js";
 import { initBackend } from "../inputs.js";
 import type { Output } from "../output.js";
 import { progressBar } from "../progress.js";
+import type { VerifyAnswer, VerifyTask } from "../verify/worker.js";
 import { VERSION } from "../version.js";
-import { type PropertyModel, propertyNetwork, specFor } from "./verify.js";
 
 export interface VerifyInstancesOptions {
   instances: string;
@@ -22,11 +22,16 @@ export interface VerifyInstancesOptions {
   resume: boolean;
   /** i/n: the instances whose row index is i modulo n. */
   shard?: string;
+  /** Instances run side by side, one worker thread each. */
+  workers: number;
   backend: "auto" | "wasm" | "cpu" | "tensorflow";
   json: boolean;
 }
 
 export const HEADER = "network,property,result,seconds,stage";
+
+/** Seconds past an instance's time limit after which its worker is ended (a hang, not a slow stage). */
+const HANG_GRACE = 30;
 
 /** What RESULTS.csv holds rows of (its sidecar RESULTS.csv.json). */
 export interface VerifyRun {
@@ -94,6 +99,7 @@ export function doneRows(file: string): Map<string, string> {
 
 export async function verifyInstancesCommand(o: VerifyInstancesOptions, out: Output): Promise<number> {
   const shard = o.shard === undefined ? null : parseShard(o.shard);
+  if (!(o.workers >= 1)) throw new UsageError(`--workers must be at least 1, got ${o.workers}`);
   const all = readInstances(o.instances);
   const instances = shard ? all.filter((_, i) => i % shard[1] === shard[0]) : all;
   const base = dirname(resolve(o.instances));
@@ -120,39 +126,45 @@ export async function verifyInstancesCommand(o: VerifyInstancesOptions, out: Out
   await initBackend(o.backend, out);
   const todo = instances.filter((x) => !done.has(`${x.network},${x.property}`));
   if (done.size) out.info(`resuming: ${done.size} results kept, ${todo.length} to go`);
-  const nets = new Map<string, PropertyModel>();
-  const net = async (file: string) => {
-    let n = nets.get(file);
-    if (!n) {
-      n = await propertyNetwork(file);
-      nets.set(file, n);
-    }
-    return n;
-  };
   const bar = progressBar("verify");
   bar.start(todo.length, 0, { status: "" });
+  // Every instance runs in a worker thread, even with one worker: one that overruns its time limit
+  // by more than a grace period (a hang) is stopped by ending its thread, and gets a timeout row.
+  const pool = new Piscina({
+    filename: new URL("../../dist/verify/worker.js", import.meta.url).href,
+    minThreads: o.workers,
+    maxThreads: o.workers,
+  });
   try {
-    for (const x of todo) {
-      let result: string;
-      let seconds = 0;
-      let stage = "";
-      try {
-        const text = readFileSync(resolve(base, x.property), "utf8");
-        const model = await net(resolve(base, x.network));
-        const r = await verifyProperty(model.net, specFor(model, parseVnnlib(text, x.property)), {
-          timeout: x.timeout,
-        });
-        [result, seconds, stage] = [r.status, r.seconds, r.stage ?? ""];
-      } catch (e) {
-        // a row per instance whatever happens; a bad file is this instance's error, not the run's
-        if (!(e instanceof UsageError || e instanceof VnnlibError || e instanceof VerifyInputError)) throw e;
-        result = "error";
-        out.info(`${x.network} ${x.property}: ${e.message}`);
+    let next = 0;
+    const lane = async () => {
+      while (next < todo.length) {
+        const x = todo[next++] as Instance;
+        let a: VerifyAnswer;
+        const t0 = performance.now();
+        try {
+          a = (await pool.run(
+            {
+              backend: o.backend,
+              network: resolve(base, x.network),
+              property: resolve(base, x.property),
+              propertyName: x.property,
+              timeout: x.timeout,
+            } satisfies VerifyTask,
+            { signal: AbortSignal.timeout(1000 * (x.timeout + HANG_GRACE)) },
+          )) as VerifyAnswer;
+        } catch (e) {
+          if ((e as Error).name !== "AbortError") throw e;
+          a = { result: "timeout", seconds: (performance.now() - t0) / 1000, stage: "" };
+        }
+        if (a.message) out.info(`${x.network} ${x.property}: ${a.message}`);
+        appendFileSync(o.out, `${x.network},${x.property},${a.result},${a.seconds.toFixed(3)},${a.stage}\n`);
+        bar.increment(1, { status: `${x.property}: ${a.result}` });
       }
-      appendFileSync(o.out, `${x.network},${x.property},${result},${seconds.toFixed(3)},${stage}\n`);
-      bar.increment(1, { status: `${x.property}: ${result}` });
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(o.workers, todo.length) }, lane));
   } finally {
+    await pool.destroy();
     bar.stop();
   }
   const rows = doneRows(o.out);
