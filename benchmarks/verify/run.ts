@@ -94,7 +94,10 @@ const instances = readFileSync(join(dir, csvName), "utf8")
   .filter(
     (x) => props.size === 0 || props.has(x.property) || props.has(x.property.split("/").pop() as string),
   );
-const count = (name: string) => (values[name] === undefined ? undefined : Number(values[name]));
+const count = (name: "leaf-units" | "milp-units") => {
+  const v = values[name];
+  return v === undefined ? undefined : Number(v);
+};
 const leafUnits = count("leaf-units");
 const milpUnits = count("milp-units");
 
