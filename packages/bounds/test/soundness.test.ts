@@ -64,7 +64,7 @@ describe("crown's lower slopes", () => {
         (l, u, t) => {
           const x = l + t * (u - l);
           for (const slope of SLOPE_CANDIDATES) {
-            const a = slope(l, u);
+            const a = slope(l, u, 0, 0);
             expect(a).toBeGreaterThanOrEqual(0);
             expect(a).toBeLessThanOrEqual(1);
             expect(a * x).toBeLessThanOrEqual(Math.max(x, 0) + 1e-12);

@@ -31,10 +31,15 @@ interface BackwardContext<L extends Layer> {
   readonly output: Interval;
   /** The lower slope α ∈ [0, 1] of an unstable ReLU with input in [l, u]. */
   readonly slope: LowerSlope;
+  /** The layer's index in the network (per-unit slopes are keyed by it). */
+  readonly index: number;
 }
 
-/** A choice of the lower line α·x under an unstable ReLU; any α ∈ [0, 1] is sound. */
-export type LowerSlope = (l: number, u: number) => number;
+/**
+ * A choice of the lower line α·x under an unstable ReLU with input in [l, u], unit `unit` of the
+ * ReLU layer `layer`; any α ∈ [0, 1] is sound.
+ */
+export type LowerSlope = (l: number, u: number, unit: number, layer: number) => number;
 /** CROWN's adaptive choice: 1 when u ≥ −l, else 0 (the smaller area). */
 export const ADAPTIVE_SLOPE: LowerSlope = (l, u) => (u >= -l ? 1 : 0);
 /**
@@ -143,7 +148,7 @@ const affine: BackwardRule<Layer> = ({ layer, inShape, outShape, input }, f) => 
  * α·x (α from `slope`, by default CROWN's adaptive choice) and above by u(x − l)/(u − l); a
  * positive coefficient takes the lower line, a negative one the upper.
  */
-const relu: BackwardRule<Layer> = ({ input, slope }, f) => {
+const relu: BackwardRule<Layer> = ({ input, slope, index }, f) => {
   const rows = f.rows.map((a, r) => {
     const out = new Float64Array(a.length);
     let c = f.constant[r] as number;
@@ -154,7 +159,7 @@ const relu: BackwardRule<Layer> = ({ input, slope }, f) => {
       const u = input.hi[i] as number;
       if (l >= 0) out[i] = ai;
       else if (u <= 0) continue;
-      else if (ai > 0) out[i] = ai * slope(l, u);
+      else if (ai > 0) out[i] = ai * slope(l, u, i, index);
       else {
         const s = u / (u - l);
         out[i] = ai * s;
@@ -260,6 +265,7 @@ export function linearLowerBounds(
         input: inputInterval(net, l, bounds),
         output: bounds[l + 1] as Interval,
         slope,
+        index: l,
       },
       { rows: over, constant, mass },
     );
