@@ -13,6 +13,7 @@ export {
   SLOPE_CANDIDATES,
 } from "./linear/crown.js";
 export { crown, crownBounds, marginBounds } from "./linear/method.js";
+export { boxMinimiser, tightSlopes } from "./linear/tight-slopes.js";
 export {
   type BoundMethod,
   boundMethodNames,

@@ -5,14 +5,15 @@
 // left unstable, handed to a leaf (the MILP: exact there, and cheap with few binaries). unsat only
 // when every domain is ruled out or a leaf proves it empty.
 import {
+  boxMinimiser,
   type Interval,
-  type LowerSlope,
   linearLowerBounds,
   minOverBox,
   type PixelLinear,
   type ReluSplit,
   reluInputs,
   splitBounds,
+  tightSlopes,
 } from "@rho/bounds";
 import type { Network } from "@rho/models";
 import type { OutputRow } from "./vnnlib.js";
@@ -89,7 +90,7 @@ export async function branchAndBound(
       if (d.cuts.length && (lb[i] as number) <= r.bound)
         lb[i] = withCuts(f, i, d.cuts, box, r.bound, lb[i] as number);
       if ((lb[i] as number) > r.bound) return;
-      const slope = slopesAt(net, reluAt, minimiser(f.coef[i] as Float64Array, box));
+      const slope = tightSlopes(net, boxMinimiser(f.coef[i] as Float64Array, box));
       const g = linearLowerBounds(net, d.bounds as Interval[], L, [coefs[i] as Float64Array], box, slope);
       let v = minOverBox(g, box)[0] as number;
       if (v <= r.bound && d.cuts.length) v = withCuts(g, 0, d.cuts, box, r.bound, v);
@@ -145,24 +146,6 @@ export async function branchAndBound(
     }
   }
   return { status: open ? "unknown" : "unsat", domains };
-}
-
-/** The pixels of the box where coef·p is least. */
-const minimiser = (coef: Float64Array, box: Interval): Float64Array =>
-  Float64Array.from(coef, (c, q) => (c > 0 ? (box.lo[q] as number) : (box.hi[q] as number)));
-
-/**
- * Lower slopes tight at the pixels p: α = 1 for a ReLU whose input is positive at p, 0 where it is
- * negative (CROWN's adaptive choice at 0). Any α ∈ [0, 1] is sound; these make every lower line
- * exact at p, where the adaptive bound was least — a one-step form of α-CROWN's optimised slopes
- * (the better of the two bounds is kept; benchmarks/verify measures what it decides).
- */
-function slopesAt(net: Network, reluAt: ReadonlyMap<number, number>, p: Float64Array): LowerSlope {
-  const acts = net.forward64(p).activations;
-  return (l, u, unit, layer) => {
-    const v = (acts[reluAt.get(layer) as number] as Float64Array)[unit] as number;
-    return v > 0 ? 1 : v < 0 ? 0 : u >= -l ? 1 : 0;
-  };
 }
 
 /** Iterations of the multipliers' ascent per row and domain. */

@@ -2,7 +2,8 @@ import type { Layer, Network, Shape } from "@rho/models";
 import { ballBox, inputInterval, intervalBounds } from "../intervals/ibp.js";
 import { type Interval, ruleFor } from "../intervals/rules.js";
 import type { BoundMethod, Certificate, Query } from "../method.js";
-import { affineMap, lowerBounds, SLOPE_CANDIDATES } from "./crown.js";
+import { affineMap, linearLowerBounds, lowerBounds, minOverBox, SLOPE_CANDIDATES } from "./crown.js";
+import { boxMinimiser, tightSlopes } from "./tight-slopes.js";
 
 /** Budget of backward work (rows × layer values) spent on tightening one intermediate layer. */
 const INTERMEDIATE_BUDGET = 3e7;
@@ -104,8 +105,17 @@ export function marginBounds(
     r[j] = -1;
     return r;
   });
-  const lb = lowerBounds(net, bounds, L, rows, pixels);
+  const first = linearLowerBounds(net, bounds, L, rows, pixels);
+  const lb = minOverBox(first, pixels);
   const search = rows.length * entriesOf(net) <= SLOPE_SEARCH_BUDGET;
+  // each open margin again with slopes tight where its bound was least, then the candidates
+  if (search)
+    rows.forEach((row, i) => {
+      if ((lb[i] as number) > 0) return;
+      const slope = tightSlopes(net, boxMinimiser(first.coef[i] as Float64Array, pixels));
+      const v = lowerBounds(net, bounds, L, [row], pixels, slope)[0] as number;
+      lb[i] = Math.max(lb[i] as number, v);
+    });
   for (const slope of search ? SLOPE_CANDIDATES.slice(1) : []) {
     if (lb.every((v) => v > 0)) break;
     const open = rows.flatMap((_, i) => ((lb[i] as number) > 0 ? [] : [i]));

@@ -1,0 +1,22 @@
+import type { Network } from "@rho/models";
+import type { Interval } from "../intervals/rules.js";
+import { reluInputs } from "../intervals/split.js";
+import type { LowerSlope } from "./crown.js";
+
+/** The pixels of the box where coef·p is least. */
+export const boxMinimiser = (coef: Float64Array, box: Interval): Float64Array =>
+  Float64Array.from(coef, (c, q) => (c > 0 ? (box.lo[q] as number) : (box.hi[q] as number)));
+
+/**
+ * Lower slopes tight at the pixels p: α = 1 for a ReLU whose input is positive at p, 0 where it is
+ * negative (CROWN's adaptive choice at 0). Any α ∈ [0, 1] is sound; these make every lower line
+ * exact at p — taken where a bound was least, a one-step form of α-CROWN's optimised slopes.
+ */
+export function tightSlopes(net: Network, p: Float64Array): LowerSlope {
+  const acts = net.forward64(p).activations;
+  const reads = new Map(reluInputs(net).map((r) => [r.layer, r.value]));
+  return (l, u, unit, layer) => {
+    const v = (acts[reads.get(layer) as number] as Float64Array)[unit] as number;
+    return v > 0 ? 1 : v < 0 ? 0 : u >= -l ? 1 : 0;
+  };
+}
