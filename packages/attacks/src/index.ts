@@ -31,6 +31,7 @@ export {
   type RegionPoint,
 } from "./descent.js";
 export { type EnsembleOptions, ensemble, ensembleEps, parseMembers } from "./ensemble.js";
+export { type FabOptions, fab, projectToHyperplane } from "./fab.js";
 export { DEFAULT_EPS, type FgsmOptions, fgsm } from "./fgsm.js";
 export { type FmnOptions, fmn } from "./fmn.js";
 export { crossEntropy, lossAndGradient, lossAwayFrom, tfModel } from "./gradients.js";
@@ -70,6 +71,7 @@ import { alpWalk } from "./alp-walk.js";
 import { apgd, apgdMin } from "./apgd.js";
 import { deepfool } from "./deepfool.js";
 import { ensemble, ensembleEps } from "./ensemble.js";
+import { fab } from "./fab.js";
 import { fgsm } from "./fgsm.js";
 import { fmn } from "./fmn.js";
 import { lbfgs } from "./lbfgs.js";
@@ -87,6 +89,7 @@ registerAttack(deepfool);
 registerAttack(apgd);
 registerAttack(apgdMin);
 registerAttack(fmn);
+registerAttack(fab);
 registerAttack(square);
 registerAttack(ensemble);
 registerAttack(ensembleEps);

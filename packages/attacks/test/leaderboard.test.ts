@@ -11,9 +11,11 @@ import {
   apgdMin,
   ensemble,
   ensembleEps,
+  fab,
   fmn,
   getAttack,
   parseMembers,
+  projectToHyperplane,
   square,
   squareFraction,
 } from "../src/index.js";
@@ -26,8 +28,8 @@ beforeAll(async () => {
 const weights = arbWeights2.filter((w) => w[0] !== w[1] && w[2] !== w[3]);
 const interior = fc.array(fc.integer({ min: 60, max: 195 }), { minLength: 2, maxLength: 2 });
 
-describe("minimum-distance: apgd-min and fmn", () => {
-  for (const attack of [apgdMin, fmn])
+describe("minimum-distance: apgd-min, fmn and fab", () => {
+  for (const attack of [apgdMin, fmn, fab])
     it(`${attack.name} on two-label linear classifiers: ρ̂ ≥ ρ, and within 2 % + 0.5 px of it inside the box`, async () => {
       await fc.assert(
         fc.asyncProperty(weights, interior, async (w, px) => {
@@ -42,6 +44,47 @@ describe("minimum-distance: apgd-min and fmn", () => {
         { numRuns: 25 },
       );
     });
+});
+
+describe("fab's projection", () => {
+  it("reaches the hyperplane within the box by the smallest L∞ step, or gets as close as the box allows", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: -9, max: 9 })), {
+          minLength: 1,
+          maxLength: 6,
+        }),
+        fc.integer({ min: -3000, max: 3000 }),
+        (pairs, target) => {
+          const z = Float64Array.from(pairs, ([v]) => v);
+          const w = Float64Array.from(pairs, ([, c]) => c);
+          const d = projectToHyperplane(z, w, target, [0, 255]);
+          const moved = z.map((v, i) => v + (d[i] as number));
+          expect(moved.every((v) => v >= -1e-9 && v <= 255 + 1e-9)).toBe(true);
+          const dot = (x: Float64Array) => x.reduce((t, v, i) => t + v * (w[i] as number), 0);
+          // the most w·z can move toward the target inside the box
+          const need = target - dot(z);
+          const most = z.reduce((t, v, i) => {
+            const c = w[i] as number;
+            return t + Math.abs(c) * (c > 0 === need > 0 ? 255 - v : v);
+          }, 0);
+          if (most >= Math.abs(need)) {
+            expect(Math.abs(dot(moved) - target)).toBeLessThan(1e-6 * (1 + Math.abs(target)));
+            // no smaller step reaches it: Σ|w|·min(t, room) < |need| for t just below the step
+            const t = d.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+            if (t > 1e-6) {
+              const below = z.reduce((s, v, i) => {
+                const c = w[i] as number;
+                return s + Math.abs(c) * Math.min(t * (1 - 1e-6), c > 0 === need > 0 ? 255 - v : v);
+              }, 0);
+              expect(below).toBeLessThan(Math.abs(need));
+            }
+          } else expect(Math.abs(dot(moved) - dot(z))).toBeCloseTo(most, 6);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });
 
 describe("fixed-ε: apgd (ce, dlr) and square", () => {
@@ -105,7 +148,7 @@ describe("boxes, and every attack on random networks", () => {
         ),
         async ([net, px]) => {
           const label = net.predict64(px);
-          for (const attack of [apgdMin, fmn, apgd, square]) {
+          for (const attack of [apgdMin, fmn, fab, apgd, square]) {
             const r = await attack.run(
               { net },
               { pixels: px, label },
@@ -113,7 +156,7 @@ describe("boxes, and every attack on random networks", () => {
                 box,
                 ...(attack === square ? { queries: 100 } : {}),
                 ...(attack === apgdMin || attack === apgd ? { iterations: 10 } : {}),
-                ...(attack === fmn ? { steps: 30 } : {}),
+                ...(attack === fmn || attack === fab ? { steps: 30 } : {}),
               },
             );
             expect(["adversarial", "not_found"]).toContain(r.status);
