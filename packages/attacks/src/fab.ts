@@ -1,4 +1,5 @@
-// FAB, the Fast Adaptive Boundary attack (Croce & Hein 2020), L∞, untargeted: at the current
+// FAB, the Fast Adaptive Boundary attack (Croce & Hein 2020), L∞, untargeted (or FAB-T toward one
+// label: its boundary alone): at the current
 // point x, linearise every margin f_j = z_j − z_ℓ and take the nearest linearised boundary π (the
 // DeepFool step); project both x and the original x* onto π within the box, and move to a convex
 // combination of the two projections (extrapolated by η) biased toward x*'s by
@@ -9,7 +10,8 @@ import { prng } from "@rho/models";
 import type { AttackOptions } from "./attack.js";
 import { defineAttack } from "./define.js";
 import { batchLogits, marginGradients } from "./gradients.js";
-import { clipToBox, linf, outwardExample } from "./verify.js";
+import { type OptionSpec, TARGET_OPTION } from "./options.js";
+import { clipToBox, linf, outwardExample, pickTargets } from "./verify.js";
 
 export interface FabOptions extends AttackOptions {
   readonly steps?: number;
@@ -63,6 +65,11 @@ export const fab = defineAttack<FabOptions>({
   description:
     "FAB (Croce & Hein 2020) in L∞: steps to the linearised boundary biased toward x*, stepping back after each example; the nearest kept",
   options: {
+    target: {
+      ...(TARGET_OPTION.target as OptionSpec),
+      default: "all",
+      help: 'labels whose boundaries it steps to: "all" (untargeted FAB, the default), "second" (FAB-T toward the second most probable) or a label',
+    },
     steps: { type: "integer", min: 1, default: 100, help: "steps per restart" },
     restarts: {
       type: "integer",
@@ -90,7 +97,7 @@ export const fab = defineAttack<FabOptions>({
   async search({ ctx, point, box, logits }, opts) {
     const label = point.label;
     const x0 = Float64Array.from(point.pixels as ArrayLike<number>);
-    const others = Array.from({ length: logits.length }, (_, j) => j).filter((j) => j !== label);
+    const others = pickTargets(logits, label, opts.target ?? "all");
     const eta = opts.eta ?? 1.05;
     const alphaMax = opts.alphaMax ?? 0.1;
     const beta = opts.beta ?? 0.9;
@@ -159,7 +166,8 @@ export const fab = defineAttack<FabOptions>({
         }
       }
     }
-    if (!best) return { diagnostics: { steps } };
+    const target = others.length === 1 ? { target: others[0] as number } : {};
+    if (!best) return { ...target, diagnostics: { steps } };
     // float32 may still give the label at the float64 example: a little farther along the ray
     const found = await outwardExample(ctx, x0, best, label, box, [
       1,
@@ -168,6 +176,6 @@ export const fab = defineAttack<FabOptions>({
       1 + 1e-3,
       1 + 1e-2,
     ]);
-    return { example: found ? found.x : best, diagnostics: { steps, scale: found?.scale ?? 1 } };
+    return { example: found ? found.x : best, ...target, diagnostics: { steps, scale: found?.scale ?? 1 } };
   },
 });

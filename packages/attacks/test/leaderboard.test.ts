@@ -46,7 +46,7 @@ describe("minimum-distance: apgd-min, fmn and fab", () => {
     });
 });
 
-describe("fab's projection", () => {
+describe("fab: its projection, and FAB-T", () => {
   it("reaches the hyperplane within the box by the smallest L∞ step, or gets as close as the box allows", () => {
     fc.assert(
       fc.property(
@@ -83,6 +83,23 @@ describe("fab's projection", () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+  it("fab toward one label (FAB-T) steps to that boundary only: on two labels, the untargeted answer", async () => {
+    await fc.assert(
+      fc.asyncProperty(weights, interior, async (w, px) => {
+        const { net, label, rho } = linear2(w, px);
+        fc.pre(rho > 0.5 && rho < 50);
+        const untargeted = await fab.run({ net }, { pixels: px, label });
+        const toward = await fab.run({ net }, { pixels: px, label }, { target: 1 - label });
+        expect(toward.status).toBe(untargeted.status);
+        expect(toward.target).toBe(1 - label);
+        expect(toward.rho).toBeCloseTo(untargeted.rho, 9);
+        await expect(fab.run({ net }, { pixels: px, label }, { target: label })).resolves.toMatchObject({
+          status: "error",
+        });
+      }),
+      { numRuns: 10 },
     );
   });
 });
