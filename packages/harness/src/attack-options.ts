@@ -63,6 +63,14 @@ function splitPair(pair: string): { only?: string; key: string; raw: string } {
 
 /** Each attack's checked options with defaults filled in, in the order given; UsageError otherwise. */
 export function attackOptions(attacks: readonly Attack[], req: OptionRequest): Record<string, unknown>[] {
+  return resolveGiven(attacks, givenOptions(attacks, req), req);
+}
+
+/**
+ * Each attack's options as the command line gives them (named flags and --opt pairs routed to the
+ * attacks that declare them, coerced to their types), without defaults or the run's target and ε.
+ */
+export function givenOptions(attacks: readonly Attack[], req: OptionRequest): Record<string, unknown>[] {
   const given = attacks.map(() => ({}) as Record<string, unknown>);
   const route = (key: string, value: (a: Attack) => unknown, what: string, only?: string) => {
     const takers = attacks.filter((a) => (only === undefined || a.name === only) && key in a.options);
@@ -85,10 +93,28 @@ export function attackOptions(attacks: readonly Attack[], req: OptionRequest): R
         );
       route(key, (a) => coerceOption(a.name, key, a.options[key] as never, raw), `--opt ${pair}`, only);
     }
+    return given;
+  } catch (e) {
+    if (e instanceof AttackOptionError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+/**
+ * Each attack's options as given (an object per attack, in order) checked against its schema with
+ * the defaults filled in; a run's target and ε go to the attacks that take them unless given.
+ * A bad key or value is a UsageError naming the attack.
+ */
+export function resolveGiven(
+  attacks: readonly Attack[],
+  given: readonly Readonly<Record<string, unknown>>[],
+  run: { readonly target?: unknown; readonly eps?: number } = {},
+): Record<string, unknown>[] {
+  try {
     return attacks.map((a, i) => {
-      const g = given[i] as Record<string, unknown>;
-      if (req.target !== undefined && "target" in a.options && g.target === undefined) g.target = req.target;
-      if (a.family === "fixed-epsilon" && req.eps !== undefined && g.eps === undefined) g.eps = req.eps;
+      const g = { ...given[i] };
+      if (run.target !== undefined && "target" in a.options && g.target === undefined) g.target = run.target;
+      if (a.family === "fixed-epsilon" && run.eps !== undefined && g.eps === undefined) g.eps = run.eps;
       return resolveOptions(a.name, a.options, g);
     });
   } catch (e) {

@@ -79,11 +79,16 @@ export async function loadPoint(o: {
   return { net, data, pixels: image(data, o.index), label: data.labels[o.index] as number };
 }
 
-export async function initBackend(name: BackendName | "auto", out: Output): Promise<void> {
+/** Sets the TensorFlow.js backend and says which it is (e.g. "wasm"); an unknown one is a usage error. */
+export async function chooseBackend(name: BackendName | "auto"): Promise<string> {
   try {
     const choice = await useBackend(name);
-    out.info(`backend: ${choice.backend}${choice.module ? ` (${choice.module})` : ""}`);
+    return `${choice.backend}${choice.module ? ` (${choice.module})` : ""}`;
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+}
+
+export async function initBackend(name: BackendName | "auto", out: Output): Promise<void> {
+  out.info(`backend: ${await chooseBackend(name)}`);
 }

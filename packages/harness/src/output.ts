@@ -16,6 +16,3 @@ export const processOutput: Output = {
   info: (text) => process.stderr.write(`${text}\n`),
   error: (text) => process.stderr.write(text),
 };
-
-/** For a command run inside another: its summary lines become progress on stderr, its JSON is dropped. */
-export const nested = (out: Output): Output => ({ ...out, line: (t) => out.info(t), json: () => {} });

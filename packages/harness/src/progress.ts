@@ -1,4 +1,6 @@
 import cliProgress from "cli-progress";
+import type { EvaluateHooks } from "./api/evaluate.js";
+import type { Output } from "./output.js";
 
 /** A progress bar with ETA on stderr; when stderr is not a terminal (logs, CI) it prints a line every 10 s instead. */
 export function progressBar(label: string): cliProgress.SingleBar {
@@ -13,4 +15,24 @@ export function progressBar(label: string): cliProgress.SingleBar {
     },
     cliProgress.Presets.shades_classic,
   );
+}
+
+/**
+ * An eval run's progress on stderr (the backend, what a resumed run kept, a bar with each row's
+ * status), as `evaluate`'s hooks; `stop` ends the bar.
+ */
+export function evalProgress(out: Output, label = "eval"): { hooks: EvaluateHooks; stop: () => void } {
+  const bar = progressBar(label);
+  return {
+    hooks: {
+      onStart: ({ total, kept, backend }) => {
+        out.info(`backend: ${backend}`);
+        if (kept) out.info(`resuming: ${kept} results kept, ${total} to go`);
+        bar.stop(); // a run after another (finetune's rounds) starts the bar afresh
+        bar.start(total, 0, { status: "" });
+      },
+      onResult: (row) => bar.increment(1, { status: `${row.attack} #${row.index}: ${row.status}` }),
+    },
+    stop: () => bar.stop(),
+  };
 }

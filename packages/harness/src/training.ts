@@ -1,6 +1,28 @@
 import { type LabelledImages, type Network, type TrainOptions, type TrainProgress, train } from "@rho/models";
 import { progressBar } from "./progress.js";
 
+/** A progress bar per epoch on stderr, fed by training's onProgress; `status` describes the latest batch. */
+export function trainBar(status: (p: TrainProgress) => string): {
+  onProgress: (p: TrainProgress) => void;
+  stop: () => void;
+} {
+  const bar = progressBar("train");
+  let started = false;
+  return {
+    onProgress: (p) => {
+      if (!started || p.batch === 1) {
+        if (started) bar.stop();
+        bar.start(p.batches, 0, { status: "" });
+        started = true;
+      }
+      bar.update(p.batch, { status: status(p) });
+    },
+    stop: () => {
+      if (started) bar.stop();
+    },
+  };
+}
+
 /** Trains with a progress bar per epoch on stderr; `status` describes the latest batch. */
 export async function trainWithProgress(
   net: Network,
@@ -8,22 +30,11 @@ export async function trainWithProgress(
   opts: Omit<TrainOptions, "onProgress">,
   status: (p: TrainProgress) => string,
 ): Promise<Network> {
-  const bar = progressBar("train");
-  let started = false;
+  const bar = trainBar(status);
   try {
-    return await train(net, data, {
-      ...opts,
-      onProgress: (p) => {
-        if (!started || p.batch === 1) {
-          if (started) bar.stop();
-          bar.start(p.batches, 0, { status: "" });
-          started = true;
-        }
-        bar.update(p.batch, { status: status(p) });
-      },
-    });
+    return await train(net, data, { ...opts, onProgress: bar.onProgress });
   } finally {
-    if (started) bar.stop();
+    bar.stop();
   }
 }
 

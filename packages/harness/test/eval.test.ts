@@ -80,7 +80,7 @@ describe("rho eval", () => {
     );
     const again = await rho(...common(), "--out", killed, "--workers", "1");
     expect(again.code).toBe(2);
-    expect(again.stderr).toMatch(/already holds a run: --resume continues it/);
+    expect(again.stderr).toMatch(/already holds a run: resume it \(--resume\)/);
     const resumed = await rho(...common(), "--out", killed, "--workers", "1", "--resume");
     expect(resumed.code).toBe(0);
     expect(resumed.stderr).toMatch(/resuming: 5 results kept, 7 to go/);

@@ -1,9 +1,10 @@
-import { type AttackFamily, type AttackResult, tfjsContext } from "@rho/attacks";
+import type { AttackFamily, AttackResult } from "@rho/attacks";
 import type { BackendName } from "@rho/models";
-import { attackOptions, attacksByName, checkTarget, parseTarget } from "../attack-options.js";
+import { attack } from "../api/point.js";
+import { attacksByName, givenOptions, parseTarget } from "../attack-options.js";
 import { EXIT_NOT_OK, EXIT_OK, UsageError } from "../errors.js";
 import { writeComparisonPng } from "../images.js";
-import { initBackend, loadPoint } from "../inputs.js";
+import { loadSplit } from "../inputs.js";
 import type { Output } from "../output.js";
 
 export interface AttackCommandOptions {
@@ -51,10 +52,9 @@ function formatResult(r: AttackResult, where: string, family: AttackFamily): str
 
 /** `rho attack`: one attack on one dataset point; every example is checked by forward passes. */
 export async function attackCommand(o: AttackCommandOptions, out: Output): Promise<number> {
-  const [attack] = attacksByName([o.attack]);
-  if (!attack) throw new UsageError("name an attack");
-  const target = parseTarget(o.target);
-  const [options] = attackOptions([attack], {
+  const [a] = attacksByName([o.attack]);
+  if (!a) throw new UsageError("name an attack");
+  const [given] = givenOptions([a], {
     named: {
       solver: o.solver,
       iterative: o.iterative === false ? false : undefined,
@@ -65,17 +65,30 @@ export async function attackCommand(o: AttackCommandOptions, out: Output): Promi
       norm: o.norm,
     },
     ...(o.opt ? { pairs: o.opt } : {}),
-    target,
   });
-  const { net, data, pixels, label } = await loadPoint(o);
-  checkTarget(target, net.outputSize);
-  await initBackend(o.backend, out);
-  const ctx = await tfjsContext(net);
-  const r: AttackResult = await attack.run(ctx, { pixels, label, index: o.index }, options);
+  const target = parseTarget(o.target);
+  const {
+    result: r,
+    label,
+    pixels,
+    family,
+    backend,
+  } = await attack({
+    model: o.model,
+    dataset: o.dataset,
+    ...(o.dataDir ? { dataDir: o.dataDir } : {}),
+    split: o.split,
+    index: o.index,
+    attack: o.attack,
+    options: given ?? {},
+    target,
+    backend: o.backend,
+  });
+  out.info(`backend: ${backend}`);
   if (o.saveImage) {
     if (!r.adversarial) out.info(`no adversarial example: ${o.saveImage} not written`);
     else {
-      await writeComparisonPng(o.saveImage, data, pixels, r.adversarial);
+      await writeComparisonPng(o.saveImage, loadSplit(o.dataset, o.split, o.dataDir), pixels, r.adversarial);
       out.info(`wrote ${o.saveImage} (original | adversarial | perturbation scaled to full range)`);
     }
   }
@@ -88,11 +101,11 @@ export async function attackCommand(o: AttackCommandOptions, out: Output): Promi
       split: o.split,
       index: o.index,
       label,
-      family: attack.family,
+      family,
       ...rest,
       rho: Number.isFinite(r.rho) ? r.rho : null,
       ...(adversarial ? { adversarial: Array.from(adversarial) } : {}),
     });
-  } else out.line(formatResult(r, where, attack.family));
+  } else out.line(formatResult(r, where, family));
   return r.status === "error" || r.status === "timeout" || r.status === "unverified" ? EXIT_NOT_OK : EXIT_OK;
 }

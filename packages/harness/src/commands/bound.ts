@@ -1,6 +1,5 @@
-import { boundRho, getBoundMethod } from "@rho/bounds";
-import { EXIT_OK, UsageError } from "../errors.js";
-import { loadPoint } from "../inputs.js";
+import { bound } from "../api/point.js";
+import { EXIT_OK } from "../errors.js";
 import type { Output } from "../output.js";
 
 export interface BoundCommandOptions {
@@ -21,33 +20,35 @@ export interface BoundCommandOptions {
  * certifies, by bisection), and an upper bound where the method finds a verified witness.
  */
 export async function boundCommand(o: BoundCommandOptions, out: Output): Promise<number> {
-  let method: ReturnType<typeof getBoundMethod>;
-  try {
-    method = getBoundMethod(o.method);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  const { net, pixels, label } = await loadPoint(o);
-  const predicted = net.predict64(pixels);
-  if (predicted !== label) {
-    const r = {
-      model: o.model,
-      index: o.index,
-      label,
-      predicted,
-      status: "misclassified",
-      lower: 0,
-      upper: 0,
-    };
-    if (o.json) out.json({ ...r, method: o.method, seconds: 0 });
-    else out.line(`${o.model} misclassifies #${o.index} (label ${label}, predicted ${predicted}): ρ = 0`);
-    return EXIT_OK;
-  }
-  const r = await boundRho(method, net, pixels, label, {
+  const r = await bound({
+    model: o.model,
+    dataset: o.dataset,
+    ...(o.dataDir ? { dataDir: o.dataDir } : {}),
+    split: o.split,
+    index: o.index,
+    method: o.method,
     epsMax: o.epsMax,
     tolerance: o.tolerance,
     timeLimit: o.timeLimit,
   });
+  const { label } = r;
+  if (r.status === "misclassified") {
+    const { predicted } = r;
+    if (o.json)
+      out.json({
+        model: o.model,
+        index: o.index,
+        label,
+        predicted,
+        status: "misclassified",
+        lower: 0,
+        upper: 0,
+        method: o.method,
+        seconds: 0,
+      });
+    else out.line(`${o.model} misclassifies #${o.index} (label ${label}, predicted ${predicted}): ρ = 0`);
+    return EXIT_OK;
+  }
   const { witness, ...rest } = r;
   if (o.json)
     out.json({
@@ -55,7 +56,6 @@ export async function boundCommand(o: BoundCommandOptions, out: Output): Promise
       dataset: o.dataset,
       split: o.split,
       index: o.index,
-      label,
       ...rest,
       ...(witness ? { witness: Array.from(witness) } : {}),
     });

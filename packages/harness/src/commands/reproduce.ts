@@ -2,14 +2,17 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { attackNames } from "@rho/attacks";
 import { accuracy, type BackendName } from "@rho/models";
-import { attackOptions, attacksByName, pairsFor } from "../attack-options.js";
-import { UsageError } from "../errors.js";
+import { evaluate } from "../api/evaluate.js";
+import { finetune, ROUND_HEAD, type RoundRecord, roundCells, roundModel } from "../api/finetune.js";
+import { report } from "../api/report.js";
+import { attackOptions, attacksByName, givenOptions, pairsFor } from "../attack-options.js";
+import { EXIT_OK, UsageError } from "../errors.js";
 import { accuracyPct, slug } from "../format.js";
-import { initBackend, loadNetwork, loadSplit } from "../inputs.js";
-import { nested, type Output } from "../output.js";
-import { evalCommand } from "./eval.js";
-import { ROUND_HEAD, type RoundRecord, roundCells, roundModel, runFinetune } from "./finetune.js";
-import { reportCommand } from "./report.js";
+import { chooseBackend, loadNetwork, loadSplit } from "../inputs.js";
+import type { Output } from "../output.js";
+import { evalProgress } from "../progress.js";
+import { epochStatus, trainBar } from "../training.js";
+import { printReport } from "./report.js";
 import { estimateSeconds, modelCount } from "./reproduce-estimate.js";
 
 export interface ReproduceOptions {
@@ -93,9 +96,11 @@ export async function reproduceCommand(o: ReproduceOptions, out: Output): Promis
   const pairs = o.opt ?? [];
   const everyAttack = [...new Set([...s.finetuneAttacks, ...list(s.attacks)])];
   const resolved = attackOptions(attacksByName(everyAttack), { pairs });
-  const optFor = (names: string[]) => {
-    const mine = pairsFor(attacksByName(names), pairs);
-    return mine.length ? { opt: mine } : {};
+  // each run's attacks get the pairs that name options of theirs
+  const requests = (names: string[]) => {
+    const attacks = attacksByName(names);
+    const given = givenOptions(attacks, { pairs: pairsFor(attacks, pairs) });
+    return names.map((name, i) => ({ name, options: given[i] ?? {} }));
   };
   const models = modelCount(s);
   const estimate = estimateSeconds(
@@ -110,70 +115,72 @@ export async function reproduceCommand(o: ReproduceOptions, out: Output): Promis
       `${s.testPoints} test points × ${s.attacks}. Expected duration ≈ ${hours >= 1 ? `${hours.toFixed(1)} h` : `${Math.ceil(estimate / 60)} min`} ` +
       `on ${o.workers} workers (from per-point times of the shipped LeNet); it can be stopped and re-run to continue.`,
   );
-  const quiet = nested(out);
   const common = {
     dataset: o.dataset,
     ...(o.dataDir ? { dataDir: o.dataDir } : {}),
     workers: o.workers,
     backend: o.backend,
-    target: "second",
-    eps: 20,
-    json: false,
   };
-
+  const progress = evalProgress(out, "attack");
+  const training = trainBar(epochStatus(s.epochs));
   const runs: { name: string; model: string }[] = [{ name: "original", model: o.model }];
-  const finetuning: { attack: string; rounds: RoundRecord[] }[] = [];
-  for (const attack of s.finetuneAttacks) {
-    const dir = join(o.out, `finetune-${attack}`);
-    const rounds = await runFinetune(
-      {
-        ...common,
-        model: o.model,
-        attack,
-        rounds: s.rounds,
-        trainPoints: s.trainPoints,
-        trainImages: s.trainImages,
-        lr: s.lr,
-        epochs: s.epochs,
-        batchSize: 64,
-        seed: 1,
-        out: dir,
-        ...optFor([attack]),
-      },
-      quiet,
-    );
-    for (const h of rounds) runs.push({ name: `${attack} T=${h.round}`, model: roundModel(dir, h.round) });
-    finetuning.push({ attack, rounds });
-    const added = rounds.reduce((t, h) => t + h.added, 0);
-    if (added < MIN_EXAMPLES)
-      out.info(
-        `note: ${attack} found ${added} training examples in ${s.rounds} rounds of ${s.trainPoints} points: its ` +
-          "fine-tuned models differ from the original by the extra training alone.",
-      );
-  }
-
+  const finetuning: { attack: string; rounds: readonly RoundRecord[] }[] = [];
   const evalDirs: string[] = [];
-  for (const run of runs) {
-    const dir = join(o.out, "eval", slug(run.name));
-    out.info(`evaluating ${run.name} with ${s.attacks} on ${s.testPoints} test points`);
-    await evalCommand(
-      {
-        ...common,
-        model: run.model,
-        split: "test",
-        attacks: s.attacks,
-        points: s.testPoints,
-        sample: 1,
-        out: dir,
-        resume: true,
-        ...optFor(list(s.attacks)),
-      },
-      quiet,
-    );
-    evalDirs.push(dir);
+  try {
+    for (const attack of s.finetuneAttacks) {
+      const dir = join(o.out, `finetune-${attack}`);
+      const [request] = requests([attack]);
+      const { rounds } = await finetune(
+        {
+          ...common,
+          model: o.model,
+          attack,
+          attackOptions: request?.options ?? {},
+          rounds: s.rounds,
+          trainPoints: s.trainPoints,
+          trainImages: s.trainImages,
+          lr: s.lr,
+          epochs: s.epochs,
+          batchSize: 64,
+          seed: 1,
+          out: dir,
+        },
+        { onInfo: (t) => out.info(t), evaluate: progress.hooks, onTrainProgress: training.onProgress },
+      );
+      for (const h of rounds) runs.push({ name: `${attack} T=${h.round}`, model: roundModel(dir, h.round) });
+      finetuning.push({ attack, rounds });
+      const added = rounds.reduce((t, h) => t + h.added, 0);
+      if (added < MIN_EXAMPLES)
+        out.info(
+          `note: ${attack} found ${added} training examples in ${s.rounds} rounds of ${s.trainPoints} points: its ` +
+            "fine-tuned models differ from the original by the extra training alone.",
+        );
+    }
+
+    for (const run of runs) {
+      const dir = join(o.out, "eval", slug(run.name));
+      out.info(`evaluating ${run.name} with ${s.attacks} on ${s.testPoints} test points`);
+      await evaluate(
+        {
+          ...common,
+          model: run.model,
+          split: "test",
+          attacks: requests(list(s.attacks)),
+          points: s.testPoints,
+          sample: 1,
+          out: dir,
+          resume: true,
+        },
+        progress.hooks,
+      );
+      evalDirs.push(dir);
+    }
+  } finally {
+    progress.stop();
+    training.stop();
   }
 
-  await initBackend(o.backend, quiet);
+  await chooseBackend(o.backend);
   const test = loadSplit(o.dataset, "test", o.dataDir);
   const baseAccuracy = (await accuracy(await loadNetwork(o.model), test)).accuracy;
   const lines = [
@@ -197,20 +204,17 @@ export async function reproduceCommand(o: ReproduceOptions, out: Output): Promis
         "those models differ from the original by the extra training alone.",
     );
   writeFileSync(join(o.out, "finetuning.md"), `${lines.join("\n")}\n`);
-  const code = await reportCommand(
-    evalDirs,
-    {
-      out: join(o.out, "report"),
-      names: runs.map((r) => r.name).join(","),
-      examples: 2,
-      json: o.json,
-      ...(o.dataDir ? { dataDir: o.dataDir } : {}),
-    },
-    out,
-  );
+  const r = await report({
+    runs: evalDirs,
+    out: join(o.out, "report"),
+    names: runs.map((run) => run.name),
+    examples: 2,
+    ...(o.dataDir ? { dataDir: o.dataDir } : {}),
+  });
+  printReport(r, join(o.out, "report"), o.json, out);
   if (!o.json) {
     out.line(`\n${lines.slice(4).join("\n")}`);
     out.line(`\nFine-tuning table: ${join(o.out, "finetuning.md")}`);
   }
-  return code;
+  return EXIT_OK;
 }

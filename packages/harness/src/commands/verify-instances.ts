@@ -7,10 +7,10 @@ import { createHash } from "node:crypto";
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parse } from "csv-parse/sync";
-import { Piscina } from "piscina";
 import { EXIT_OK, UsageError } from "../errors.js";
 import { parseShard } from "../eval/spec.js";
 import { initBackend } from "../inputs.js";
+import { inLanes } from "../lanes.js";
 import type { Output } from "../output.js";
 import { progressBar } from "../progress.js";
 import type { VerifyAnswer, VerifyTask } from "../verify/worker.js";
@@ -130,16 +130,12 @@ export async function verifyInstancesCommand(o: VerifyInstancesOptions, out: Out
   bar.start(todo.length, 0, { status: "" });
   // Every instance runs in a worker thread, even with one worker: one that overruns its time limit
   // by more than a grace period (a hang) is stopped by ending its thread, and gets a timeout row.
-  const pool = new Piscina({
-    filename: new URL("../../dist/verify/worker.js", import.meta.url).href,
-    minThreads: o.workers,
-    maxThreads: o.workers,
-  });
   try {
-    let next = 0;
-    const lane = async () => {
-      while (next < todo.length) {
-        const x = todo[next++] as Instance;
+    await inLanes(
+      new URL("../../dist/verify/worker.js", import.meta.url),
+      o.workers,
+      todo,
+      async (pool, x) => {
         let a: VerifyAnswer;
         const t0 = performance.now();
         try {
@@ -160,11 +156,9 @@ export async function verifyInstancesCommand(o: VerifyInstancesOptions, out: Out
         if (a.message) out.info(`${x.network} ${x.property}: ${a.message}`);
         appendFileSync(o.out, `${x.network},${x.property},${a.result},${a.seconds.toFixed(3)},${a.stage}\n`);
         bar.increment(1, { status: `${x.property}: ${a.result}` });
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(o.workers, todo.length) }, lane));
+      },
+    );
   } finally {
-    await pool.destroy();
     bar.stop();
   }
   const rows = doneRows(o.out);
