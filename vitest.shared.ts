@@ -30,6 +30,7 @@ export const sharedTestConfig: ViteUserConfig = {
         find: new RegExp(`^@rho/${name}$`),
         replacement: src(`${name}/src/index.ts`),
       })),
+      { find: /^@rho\/models\/core$/, replacement: src("models/src/core.ts") },
       ...Object.entries(TESTING).map(([name, file]) => ({
         find: new RegExp(`^@rho/${name}/testing$`),
         replacement: src(file),

@@ -1,5 +1,5 @@
 import { linf } from "@rho/constraints";
-import type { Network } from "@rho/models";
+import type { Network } from "@rho/models/core";
 import type { BoundMethod } from "./method.js";
 
 export interface RhoBound {

@@ -1,6 +1,6 @@
 // One interface for methods that certify: given the network, x*, its label and ε (the L∞ ball
 // intersected with the pixel box), is every point of the ball given the label?
-import type { Network } from "@rho/models";
+import type { Network } from "@rho/models/core";
 import type { RhoBound } from "./bisect.js";
 
 export interface Query {

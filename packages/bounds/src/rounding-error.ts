@@ -5,7 +5,7 @@
 // intervals contain the float32 values too (every interval rule widens for float32 rounding).
 
 import { poolCells } from "@rho/encoders";
-import type { Layer, Network, Shape } from "@rho/models";
+import type { Layer, Network, Shape } from "@rho/models/core";
 import { inputInterval } from "./intervals/ibp.js";
 import type { Interval } from "./intervals/rules.js";
 import { affineMap } from "./linear/crown.js";

@@ -6,7 +6,7 @@ import {
   type RestrictOptions,
   restrictAt,
 } from "@rho/constraints";
-import type { Layer, Network, Shape } from "@rho/models";
+import type { Layer, Network, Shape } from "@rho/models/core";
 import type { Bounds, LayerEncoder } from "./layer-encoder.js";
 import { newVars } from "./layer-encoder.js";
 import { LAYER_ENCODERS } from "./layers/index.js";

@@ -1,5 +1,5 @@
 import { type ConstraintSystem, packRows, type TieRule } from "@rho/constraints";
-import type { Layer, Shape } from "@rho/models";
+import type { Layer, Shape } from "@rho/models/core";
 
 /** Per-variable interval bounds (±Infinity when unknown). */
 export interface Bounds {

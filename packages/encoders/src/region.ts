@@ -1,7 +1,7 @@
 import type { RowBatch, TieRule } from "@rho/constraints";
 import { DEFAULT_TOLERANCE, packRows, rowActivities } from "@rho/constraints";
-import type { Layer, Network, Shape } from "@rho/models";
-import { size } from "@rho/models";
+import type { Layer, Network, Shape } from "@rho/models/core";
+import { size } from "@rho/models/core";
 import type { LayerEncoder, LinearPiece } from "./layer-encoder.js";
 import { LAYER_ENCODERS } from "./layers/index.js";
 

@@ -1,4 +1,4 @@
-import type { Network, Shape } from "@rho/models";
+import type { Network, Shape } from "@rho/models/core";
 import type { BoundMethod, Certificate, Query } from "../method.js";
 import { type Interval, roundingFactor, ruleFor } from "./rules.js";
 

@@ -9,7 +9,7 @@
 // u = 2⁻²⁴ and n its fan-in (+2 for the multiply and the bias). That covers the deployed float32
 // model in any summation order, the float64 IR, and the float64 rounding of these bounds
 // themselves (≤ 2⁻²⁹ of the float32 term). relu, max-pool, flatten and dropout round nothing.
-import { type Layer, type LayerKind, moduleFor, type Shape } from "@rho/models";
+import { type Layer, type LayerKind, moduleFor, type Shape } from "@rho/models/core";
 
 export interface Interval {
   readonly lo: Float64Array;

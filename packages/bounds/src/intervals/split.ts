@@ -3,7 +3,7 @@
 // float32 network's values, rules.ts), so every input falls on one side and each side's bounds stay
 // sound: the unit's interval is clipped at 0 and the layers above it are re-propagated (IBP),
 // never looser than the parent's.
-import type { Layer, Network, Shape } from "@rho/models";
+import type { Layer, Network, Shape } from "@rho/models/core";
 import { inputInterval } from "./ibp.js";
 import { type Interval, ruleFor } from "./rules.js";
 

@@ -9,7 +9,7 @@
 // widening IBP uses (rules.ts); backwards it costs Σ|A|·δ. The backward pass's own float64
 // rounding is covered by a final relative slack of 1e-9 of the bound's magnitude.
 import { LAYER_ENCODERS, poolCells } from "@rho/encoders";
-import type { Layer, LayerKind, Network, Shape } from "@rho/models";
+import type { Layer, LayerKind, Network, Shape } from "@rho/models/core";
 import { inputInterval } from "../intervals/ibp.js";
 import type { Interval } from "../intervals/rules.js";
 import { roundingFactor } from "../intervals/rules.js";

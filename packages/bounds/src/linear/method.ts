@@ -1,4 +1,4 @@
-import type { Layer, Network, Shape } from "@rho/models";
+import type { Layer, Network, Shape } from "@rho/models/core";
 import { ballBox, inputInterval, intervalBounds } from "../intervals/ibp.js";
 import { type Interval, ruleFor } from "../intervals/rules.js";
 import type { BoundMethod, Certificate, Query } from "../method.js";

@@ -1,4 +1,4 @@
-import type { Network } from "@rho/models";
+import type { Network } from "@rho/models/core";
 import type { Interval } from "../intervals/rules.js";
 import { reluInputs } from "../intervals/split.js";
 import type { LowerSlope } from "./crown.js";

@@ -4,7 +4,7 @@
 // CROWN), starting from CROWN's certified radius. HiGHS under one deadline, told to spend it on
 // the bound (no primal heuristics); its dual bound is the certified side even when it stops early.
 import { linf } from "@rho/constraints";
-import { argmax, type Network } from "@rho/models";
+import { argmax, type Network } from "@rho/models/core";
 import { getSolver } from "@rho/solvers";
 import { boundRho, type RhoBound } from "../bisect.js";
 import { ballBox } from "../intervals/ibp.js";

@@ -6,7 +6,7 @@
 // the ball (the bounds are sound), so the MILP's optimum is at most the true distance.
 import type { LinearProgram } from "@rho/constraints";
 import { poolCells } from "@rho/encoders";
-import type { Layer, LayerKind, Network, Shape } from "@rho/models";
+import type { Layer, LayerKind, Network, Shape } from "@rho/models/core";
 import { inputInterval } from "../intervals/ibp.js";
 import type { Interval } from "../intervals/rules.js";
 import { affineMap } from "../linear/crown.js";

@@ -2,8 +2,18 @@
 // pooling. Each kind only says which inputs feed output o and with what weight (its fan-in) and
 // its bias; the encoding as y_o = Σ w x + b equalities, the interval bounds and the
 // linearisation (the same map: no disjunctions) are shared.
-import type { Add, AvgPool, Concat, Conv2d, Dense, GlobalAvgPool, Layer, Padding, Shape } from "@rho/models";
-import { concatSource, moduleFor, poolDivisor, window } from "@rho/models";
+import type {
+  Add,
+  AvgPool,
+  Concat,
+  Conv2d,
+  Dense,
+  GlobalAvgPool,
+  Layer,
+  Padding,
+  Shape,
+} from "@rho/models/core";
+import { concatSource, moduleFor, poolDivisor, window } from "@rho/models/core";
 import type { Bounds, Encoded, LayerEncoder } from "../layer-encoder.js";
 import { NO_CONSTRAINTS, newVars } from "../layer-encoder.js";
 

@@ -1,4 +1,4 @@
-import type { Dropout, Flatten, Layer, LayerKind } from "@rho/models";
+import type { Dropout, Flatten, Layer, LayerKind } from "@rho/models/core";
 import type { LayerEncoder } from "../layer-encoder.js";
 import { NO_CONSTRAINTS } from "../layer-encoder.js";
 import { add, avgpool, concat, conv2d, dense, globalavgpool } from "./affine.js";

@@ -3,7 +3,7 @@
 // (paper §4) each keeps the disjunct x* satisfies — the first one under the "first" tie rule,
 // the same choice `restrictAt` makes on the encoding — and becomes a fixed selection.
 import { and, type Formula, or } from "@rho/constraints";
-import type { MaxPool, Relu } from "@rho/models";
+import type { MaxPool, Relu } from "@rho/models/core";
 import type { LayerEncoder } from "../layer-encoder.js";
 import { newVars, sparseRows } from "../layer-encoder.js";
 import { poolCells } from "./affine.js";
