@@ -14,19 +14,6 @@ import { LAYER_ENCODERS } from "./layers/index.js";
 export interface EncodeOptions {
   /** Bounds of every raw input pixel; default [0, 255]. Use [-Infinity, Infinity] for none. */
   readonly inputBox?: readonly [number, number];
-  /** Per-pixel bounds (e.g. an ε-ball ∩ the pixel box), instead of inputBox. */
-  readonly pixelBounds?: { readonly lower: ArrayLike<number>; readonly upper: ArrayLike<number> };
-  /**
-   * Sound bounds on layer values from elsewhere (index k: the values after k layers, 0 the
-   * preprocessed input), intersected with the encoder's own: tighter big-M constants.
-   */
-  readonly layerBounds?: readonly { readonly lo: ArrayLike<number>; readonly hi: ArrayLike<number> }[];
-  /**
-   * ReLUs and max-pool windows that the bounds decide get their one alternative as equalities
-   * instead of a disjunction (MIPVerify's stable units). Exact within the bounds; off by default,
-   * so C_f keeps one disjunction per unit (Theorem 1's form, tie counting).
-   */
-  readonly fixStable?: boolean;
 }
 
 /**
@@ -50,31 +37,18 @@ export function encodeNetwork(net: Network, opts: EncodeOptions = {}): Encoding 
   const [lo, hi] = opts.inputBox ?? [0, 255];
   const sys = new ConstraintSystem();
   const n = net.inputSize;
-  const pxLo = (i: number) => (opts.pixelBounds ? (opts.pixelBounds.lower[i] as number) : lo);
-  const pxHi = (i: number) => (opts.pixelBounds ? (opts.pixelBounds.upper[i] as number) : hi);
-  const pixelVars = Int32Array.from({ length: n }, (_, i) => sys.vars.add(pxLo(i), pxHi(i), `px${i}`));
+  const pixelVars = Int32Array.from({ length: n }, (_, i) => sys.vars.add(lo, hi, `px${i}`));
   // x0 = pixel · scale[c] + shift[c]
   const { scale, shift } = net.preprocess;
   const c = scale.length;
   const inLower = Float64Array.from({ length: n }, (_, i) => {
     const s = scale[i % c] as number;
-    return Math.min(s * pxLo(i), s * pxHi(i)) + (shift[i % c] as number);
+    return Math.min(s * lo, s * hi) + (shift[i % c] as number);
   });
   const inUpper = Float64Array.from({ length: n }, (_, i) => {
     const s = scale[i % c] as number;
-    return Math.max(s * pxLo(i), s * pxHi(i)) + (shift[i % c] as number);
+    return Math.max(s * lo, s * hi) + (shift[i % c] as number);
   });
-  /** The encoder's bounds of layer k's values intersected with the given ones (and the variables'). */
-  const tighten = (k: number, b: Bounds, vars: Int32Array): Bounds => {
-    const given = opts.layerBounds?.[k];
-    if (!given) return b;
-    const lower = b.lower.map((v, i) => Math.max(v, given.lo[i] as number));
-    const upper = b.upper.map((v, i) => Math.max(lower[i] as number, Math.min(v, given.hi[i] as number)));
-    vars.forEach((v, i) => {
-      sys.vars.setBounds(v, lower[i] as number, upper[i] as number);
-    });
-    return { lower, upper };
-  };
   const input = newVars(sys, { lower: inLower, upper: inUpper }, "in");
   const lowers: Float64Array[] = [];
   const uppers: Float64Array[] = [];
@@ -82,7 +56,7 @@ export function encodeNetwork(net: Network, opts: EncodeOptions = {}): Encoding 
     lowers.push(b.lower);
     uppers.push(b.upper);
   };
-  keep(tighten(0, { lower: inLower, upper: inUpper }, input));
+  keep({ lower: inLower, upper: inUpper });
   input.forEach((v, i) => {
     sys.add([v, pixelVars[i] as number], [1, -(scale[i % c] as number)], -(shift[i % c] as number), "eq");
   });
@@ -97,10 +71,9 @@ export function encodeNetwork(net: Network, opts: EncodeOptions = {}): Encoding 
       inShape: net.inShapes[i] as Shape,
       outShape: net.shapes[i + 1] as Shape,
       inBounds: { lower: net.inputOf(i, lowers), upper: net.inputOf(i, uppers) },
-      fixStable: opts.fixStable ?? false,
     });
     layers.push(out.outVars);
-    keep(tighten(i + 1, out.outBounds, out.outVars));
+    keep(out.outBounds);
   });
   const all = { lower: sys.vars.lowerBounds(), upper: sys.vars.upperBounds() };
   return {

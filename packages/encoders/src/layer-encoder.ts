@@ -18,8 +18,6 @@ export interface EncodeContext<L extends Layer> {
   readonly outShape: Shape;
   /** Interval bounds of the inputs, for the outputs' bounds (and big-M later). */
   readonly inBounds: Bounds;
-  /** Units the bounds decide are encoded by their one alternative (see EncodeOptions.fixStable). */
-  readonly fixStable?: boolean;
 }
 
 export interface Encoded {

@@ -38,9 +38,8 @@ function withRows(enc: Encoding, lp: LinearProgram, f: Formula): LinearProgram {
 describe("Theorem 1: f(x) = ℓ iff C_f(x, ℓ) is satisfiable", () => {
   it("with the constraint evaluator: the forward pass satisfies C_f, and C_out(ℓ) holds exactly for the winning labels", () => {
     fc.assert(
-      fc.property(netAndPixels, fc.boolean(), ([net, px], fixStable) => {
-        // also with the stable units the box decides fixed (the MILP's form)
-        const enc = encodeNetwork(net, { fixStable });
+      fc.property(netAndPixels, ([net, px]) => {
+        const enc = encodeNetwork(net);
         const x = assignment(enc, px);
         expect(satisfies(enc.sys, x, { tol: 1e-7 })).toBe(true);
         const logits = net.forward64(px).logits;
@@ -56,8 +55,8 @@ describe("Theorem 1: f(x) = ℓ iff C_f(x, ℓ) is satisfiable", () => {
 
   it("the constraints determine every hidden value: disturbing one breaks C_f", () => {
     fc.assert(
-      fc.property(netAndPixels, fc.nat(), fc.boolean(), ([net, px], pick, fixStable) => {
-        const enc = encodeNetwork(net, { fixStable });
+      fc.property(netAndPixels, fc.nat(), ([net, px], pick) => {
+        const enc = encodeNetwork(net);
         const x = assignment(enc, px);
         const hidden = enc.layers.slice(1).flatMap((vars) => Array.from(vars));
         const v = hidden[pick % hidden.length] as number;
@@ -71,8 +70,8 @@ describe("Theorem 1: f(x) = ℓ iff C_f(x, ℓ) is satisfiable", () => {
   it("with a MILP solver: pixels fixed, the big-M MILP of C_f ∧ C_out(ℓ) is feasible iff ℓ wins", async () => {
     const highs = await getSolver("highs");
     await fc.assert(
-      fc.asyncProperty(netAndPixels, fc.boolean(), async ([net, px], fixStable) => {
-        const enc = encodeNetwork(net, { fixStable });
+      fc.asyncProperty(netAndPixels, async ([net, px]) => {
+        const enc = encodeNetwork(net);
         const logits = net.forward64(px).logits;
         const { lp } = toMilp(enc.sys, { sense: "min", coefficients: [] });
         const lo = Float64Array.from(lp.colLower);

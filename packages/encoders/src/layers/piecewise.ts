@@ -10,7 +10,7 @@ import { poolCells } from "./affine.js";
 
 export const relu: LayerEncoder<Relu> = {
   kind: "relu",
-  encode({ sys, inVars, inBounds, prefix, fixStable }) {
+  encode({ sys, inVars, inBounds, prefix }) {
     const outBounds = {
       lower: inBounds.lower.map((v) => Math.max(v, 0)),
       upper: inBounds.upper.map((v) => Math.max(v, 0)),
@@ -18,14 +18,6 @@ export const relu: LayerEncoder<Relu> = {
     const outVars = newVars(sys, outBounds, prefix);
     inVars.forEach((x, i) => {
       const y = outVars[i] as number;
-      if (fixStable && (inBounds.lower[i] as number) >= 0) {
-        sys.add([y, x], [1, -1], 0, "eq"); // always active
-        return;
-      }
-      if (fixStable && (inBounds.upper[i] as number) <= 0) {
-        sys.add([y], [1], 0, "eq"); // never active
-        return;
-      }
       // (x ≥ 0 ∧ y = x) ∨ (x ≤ 0 ∧ y = 0)
       sys.require(
         or(
@@ -59,7 +51,7 @@ export const relu: LayerEncoder<Relu> = {
 
 export const maxpool: LayerEncoder<MaxPool> = {
   kind: "maxpool",
-  encode({ sys, layer, inVars, inShape, outShape, inBounds, prefix, fixStable }) {
+  encode({ sys, layer, inVars, inShape, outShape, inBounds, prefix }) {
     const count = outShape.reduce((a, b) => a * b, 1);
     const cells = Array.from({ length: count }, (_, o) => poolCells(layer, inShape, outShape, o));
     const lower = Float64Array.from(cells, (cs) => Math.max(...cs.map((i) => inBounds.lower[i] as number)));
@@ -70,17 +62,6 @@ export const maxpool: LayerEncoder<MaxPool> = {
       const xs = cs.map((i) => inVars[i] as number);
       if (xs.length === 1) {
         sys.add([y, xs[0] as number], [1, -1], 0, "eq");
-        return;
-      }
-      // a cell whose lower bound reaches every other cell's upper bound is the maximum
-      const top = cs.reduce((b, k) =>
-        (inBounds.lower[k] as number) > (inBounds.lower[b] as number) ? k : b,
-      );
-      if (
-        fixStable &&
-        cs.every((k) => k === top || (inBounds.upper[k] as number) <= (inBounds.lower[top] as number))
-      ) {
-        sys.add([y, inVars[top] as number], [1, -1], 0, "eq");
         return;
       }
       // ∨_i (y = x_i ∧ x_i ≥ x_j for every other j in the window)
