@@ -1,20 +1,11 @@
 import { LinearRegion } from "@rho/encoders";
 import { argmax } from "@rho/models";
-import { type AlpOptions, DEFAULT_MARGIN } from "./alp.js";
 import { defineAttack } from "./define.js";
 import { descend, descentDiagnostics, descentOptions } from "./descent.js";
+import type { GivenOptions } from "./options.js";
 import { PGD_SEARCH_OPTIONS, pgdAt } from "./pgd.js";
 import { LP_OPTIONS, lpFailure, nearestInRegion, regionLpOptions } from "./region-lp.js";
 import { linf } from "./verify.js";
-
-export interface AlpPgdOptions extends AlpOptions {
-  /** Largest ε the gradient search tries, pixels (default 64). */
-  readonly maxEps?: number;
-  /** Signed-gradient steps per ε (default 10). */
-  readonly steps?: number;
-  /** Bisection rounds on ε after the first success (default 6). */
-  readonly bisections?: number;
-}
 
 /**
  * ALP in the region a gradient search reaches. x*'s own linear region rarely holds an adversarial
@@ -25,7 +16,7 @@ export interface AlpPgdOptions extends AlpOptions {
  * genuine linear region, so a valid upper bound on ρ, and never above the gradient example's
  * distance (that example lies in the region). The target is the label the search reaches.
  */
-export const alpPgd = defineAttack<AlpPgdOptions>({
+export const alpPgd = defineAttack({
   name: "alp-pgd",
   family: "minimum-distance",
   // the target is the label the gradient search reaches: no target option
@@ -35,16 +26,16 @@ export const alpPgd = defineAttack<AlpPgdOptions>({
     "ALP LP over the linear region a signed-gradient (PGD) search reaches: ρ̂ is that LP's optimum, ≤ the gradient example's distance",
   async search({ ctx, point, predicted, box }, opts) {
     const net = ctx.net;
-    const margin = opts.margin ?? DEFAULT_MARGIN;
-    const steps = opts.steps ?? 10;
-    let hi = opts.maxEps ?? 64;
+    const margin = opts.margin;
+    const steps = opts.steps;
+    let hi = opts.maxEps;
     let lo = 0;
     let landing = await pgdAt(ctx, point, hi, steps, box);
     if (!landing)
       return {
         diagnostics: { maxEps: hi, message: `the gradient search found no example within ε = ${hi}` },
       };
-    for (let b = 0; b < (opts.bisections ?? 6); b++) {
+    for (let b = 0; b < opts.bisections; b++) {
       const mid = (lo + hi) / 2;
       const x = await pgdAt(ctx, point, mid, steps, box);
       if (x) [hi, landing] = [mid, x];
@@ -52,9 +43,9 @@ export const alpPgd = defineAttack<AlpPgdOptions>({
     }
     const center = Float64Array.from(point.pixels as ArrayLike<number>);
     const target = argmax(net.forward64(landing).logits);
-    const region = new LinearRegion(net, landing, { ties: opts.ties ?? "first" });
+    const region = new LinearRegion(net, landing, { ties: opts.ties });
     const lp = await regionLpOptions(opts);
-    const query = { net, center, box, label: predicted, target, margin, lp, ties: opts.ties ?? "first" };
+    const query = { net, center, box, label: predicted, target, margin, lp, ties: opts.ties };
     const r = await nearestInRegion(region, query);
     const diagnostics = {
       gradientRho: linf(landing, center),
@@ -83,3 +74,6 @@ export const alpPgd = defineAttack<AlpPgdOptions>({
     return { example: r.x, target, diagnostics: { ...diagnostics, lpRho: r.rho } };
   },
 });
+
+/** What a caller may give `alpPgd`: any of its declared options (`rho attacks` lists them). */
+export type AlpPgdOptions = GivenOptions<typeof alpPgd.options>;

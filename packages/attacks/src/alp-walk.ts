@@ -1,38 +1,12 @@
 import { LinearRegion } from "@rho/encoders";
-import { type AlpOptions, DEFAULT_MARGIN } from "./alp.js";
 import { defineAttack } from "./define.js";
 import { descend, descentDiagnostics, descentOptions } from "./descent.js";
 import { batchLogits } from "./gradients.js";
+import type { GivenOptions } from "./options.js";
 import { TARGET_OPTION } from "./options.js";
 import { LP_OPTIONS, lpFailure, nearestInRegion, regionLpOptions } from "./region-lp.js";
 import { linf, pickTargets } from "./verify.js";
 import { rayStep, regionLpStep, type StepContext } from "./walk-steps.js";
-
-export interface AlpWalkOptions extends AlpOptions {
-  /** Radius of the ε-ball the walk stays in, pixels (default 32). */
-  readonly maxEps?: number;
-  /** Bisection rounds on the ball's radius below the best ρ̂ found (default 2). */
-  readonly bisections?: number;
-  /** Linear regions visited per walk at most (default 20). */
-  readonly maxRegions?: number;
-  /**
-   * How a step picks where to go (default "ray"). "ray": the margin LP over the ε-ball on the
-   * current region's affine model (milliseconds), followed to where its segment leaves the
-   * region. "region-lp": the margin LP over the region ∩ the ε-ball itself, by iterative
-   * constraint solving (exact, but seconds per region on a LeNet).
-   */
-  readonly step?: "ray" | "region-lp";
-  /**
-   * "ray" steps: the margin LP looks at most this fraction of ε away from the current point
-   * (default 0.25), as a trust region for the affine model, which only holds on the current region.
-   */
-  readonly reach?: number;
-  /**
-   * Also solve the paper's ALP LP in x*'s own region and keep the better ρ̂ (default false): it
-   * makes ρ̂_walk ≤ ρ̂_alp certain and records whether x*'s region held an example, at alp's cost.
-   */
-  readonly ownRegion?: boolean;
-}
 
 /** Per-LP time limit of the "region-lp" step unless `timeLimit` says otherwise (a stuck LP ends that walk). */
 export const DEFAULT_WALK_LP_SECONDS = 60;
@@ -65,7 +39,7 @@ interface Walk {
  * final region with the ALP LP: an exact LP optimum over a genuine linear region (it need not
  * contain x*), so a valid upper bound on ρ. The margin rises with every step, or the walk stops.
  */
-export const alpWalk = defineAttack<AlpWalkOptions>({
+export const alpWalk = defineAttack({
   name: "alp-walk",
   family: "minimum-distance",
   options: {
@@ -105,11 +79,11 @@ export const alpWalk = defineAttack<AlpWalkOptions>({
     "ALP beyond x*'s region: walks linear regions towards the target inside an ε-ball, then solves the ALP LP in the final region",
   async search({ ctx, point, logits, predicted, box }, opts) {
     const net = ctx.net;
-    const margin = opts.margin ?? DEFAULT_MARGIN;
-    const maxRegions = opts.maxRegions ?? 20;
-    const ties = opts.ties ?? "first";
-    const mode = opts.step ?? "ray";
-    const reachFraction = opts.reach ?? 0.25;
+    const margin = opts.margin;
+    const maxRegions = opts.maxRegions;
+    const ties = opts.ties;
+    const mode = opts.step;
+    const reachFraction = opts.reach;
     const lp = await regionLpOptions({
       ...opts,
       timeLimit: opts.timeLimit ?? (mode === "region-lp" ? DEFAULT_WALK_LP_SECONDS : undefined),
@@ -253,7 +227,7 @@ export const alpWalk = defineAttack<AlpWalkOptions>({
         });
         return w;
       };
-      let hi = opts.maxEps ?? 32;
+      let hi = opts.maxEps;
       let lo = 0;
       const first = await walkAt(hi, center);
       if (first.reached) await finish(first.reached);
@@ -264,7 +238,7 @@ export const alpWalk = defineAttack<AlpWalkOptions>({
         hi = Math.min(hi, found.rho);
         let from = found.x;
         let last: Float64Array | undefined;
-        for (let b = 0; b < (opts.bisections ?? 2); b++) {
+        for (let b = 0; b < opts.bisections; b++) {
           const mid = Math.max((lo + hi) / 2, SHRINK * hi);
           const w = await walkAt(mid, from);
           if (w.reached) [hi, from, last] = [linf(w.reached, center), w.reached, w.reached];
@@ -310,3 +284,6 @@ export const alpWalk = defineAttack<AlpWalkOptions>({
     return failure ? { ...failure, diagnostics } : { diagnostics };
   },
 });
+
+/** What a caller may give `alpWalk`: any of its declared options (`rho attacks` lists them). */
+export type AlpWalkOptions = GivenOptions<typeof alpWalk.options>;

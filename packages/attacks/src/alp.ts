@@ -1,43 +1,14 @@
-import type { LinearProgram, TieRule } from "@rho/constraints";
+import type { LinearProgram } from "@rho/constraints";
 import { concatRows, minLinfProgram } from "@rho/constraints";
 import { LinearRegion } from "@rho/encoders";
 import { defineAttack } from "./define.js";
-import { type DescentOptions, descend, descentDiagnostics, descentOptions } from "./descent.js";
+import { descend, descentDiagnostics, descentOptions } from "./descent.js";
+import type { GivenOptions } from "./options.js";
 import { TARGET_OPTION } from "./options.js";
-import {
-  LP_OPTIONS,
-  type LpAttackOptions,
-  lpFailure,
-  regionFormulation,
-  regionLpOptions,
-} from "./region-lp.js";
+import { LP_OPTIONS, lpFailure, regionFormulation, regionLpOptions } from "./region-lp.js";
 import { clipToBox, linf, pickTargets } from "./verify.js";
 
-/**
- * The paper's ALP (§4): ρ̂(f, x*, ℓ) = min t over x*'s linear region with the target label ℓ
- * winning by `margin`, |x − x*|∞ ≤ t and the pixel box — an LP over the pixels and t, its rows
- * composed through the network (`LinearRegion`). Solved by iterative constraint solving (the
- * target and norm rows first, the region's inequalities as the current solution violates them)
- * or, with iterative: false, in one go.
- *
- * With margin 0 the optimum sits exactly on the decision boundary (z_ℓ = z_j), where float
- * arithmetic may pick either label; the default margin of 1e-3 logit units makes the witness
- * strictly adversarial and raises ρ̂ a little: by 0.02 pixels on test point 18 of the shipped
- * LeNet (`npx rho attack --model lenet --index 18 --margin 0.001`, then `--margin 0.000001`).
- */
-export interface AlpOptions extends LpAttackOptions, DescentOptions {
-  /** z_ℓ ≥ z_j + margin for every j ≠ ℓ (default 1e-3). */
-  readonly margin?: number;
-  /** How tied disjunctions at x* are resolved (default "first"). */
-  readonly ties?: TieRule;
-  /**
-   * Look for examples within this L∞ distance only, t ≤ maxEps (default 32 pixels, alp-walk's
-   * first ball; 255 is the paper's unbounded LP, the pixel box bounding t anyway).
-   */
-  readonly maxEps?: number;
-}
-
-export const DEFAULT_MARGIN = 1e-3;
+export { DEFAULT_MARGIN } from "./region-lp.js";
 
 /**
  * alp's default search radius, pixels. Bounding t lets presolve confine every pixel to the ball,
@@ -49,7 +20,14 @@ export const DEFAULT_MARGIN = 1e-3;
  */
 export const MAX_EPS = 32;
 
-export const alp = defineAttack<AlpOptions>({
+/**
+ * The paper's ALP (§4): ρ̂(f, x*, ℓ) = min t over x*'s linear region with the target label ℓ
+ * winning by `margin`, |x − x*|∞ ≤ t and the pixel box — an LP over the pixels and t, its rows
+ * composed through the network (`LinearRegion`). Solved by iterative constraint solving (the
+ * target and norm rows first, the region's inequalities as the current solution violates them)
+ * or, with iterative: false, in one go.
+ */
+export const alp = defineAttack({
   name: "alp",
   family: "minimum-distance",
   options: {
@@ -70,9 +48,9 @@ export const alp = defineAttack<AlpOptions>({
     "LP over x*'s linear region (Bastani et al. §4) with iterative constraint solving; ρ̂ is the LP optimum, ∞ when the region holds no example",
   async search({ ctx, point, logits, predicted, box }, opts) {
     const net = ctx.net;
-    const margin = opts.margin ?? DEFAULT_MARGIN;
-    const region = new LinearRegion(net, point.pixels, { ties: opts.ties ?? "first" });
-    const maxEps = opts.maxEps ?? MAX_EPS;
+    const margin = opts.margin;
+    const region = new LinearRegion(net, point.pixels, { ties: opts.ties });
+    const maxEps = opts.maxEps;
     const norm = minLinfProgram(region.center, box, maxEps);
     const perTarget: Record<string, unknown>[] = [];
     const lp = await regionLpOptions(opts);
@@ -129,7 +107,7 @@ export const alp = defineAttack<AlpOptions>({
         target: best.target,
         margin,
         lp,
-        ties: opts.ties ?? "first",
+        ties: opts.ties,
       };
       const d = await descend(query, { ...best, region }, opts);
       return {
@@ -141,3 +119,6 @@ export const alp = defineAttack<AlpOptions>({
     return { example: best.x, target: best.target, diagnostics };
   },
 });
+
+/** What a caller may give `alp`: any of its declared options (`rho attacks` lists them). */
+export type AlpOptions = GivenOptions<typeof alp.options>;

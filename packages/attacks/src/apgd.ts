@@ -7,29 +7,14 @@
 // bisection on ε, each radius warm-started from the last example.
 import { argmax, prng } from "@rho/models";
 import * as tf from "@tensorflow/tfjs";
-import type { AttackContext, AttackOptions, Point } from "./attack.js";
+import type { AttackContext, Point } from "./attack.js";
 import { defineAttack } from "./define.js";
 import { EPS_OPTION } from "./fgsm.js";
 import { lossAndGradient, lossAwayFrom } from "./gradients.js";
-import type { OptionSchema } from "./options.js";
+import { type GivenOptions, optionSchema } from "./options.js";
 import { clipToBox, linf } from "./verify.js";
 
 export type ApgdLoss = "ce" | "dlr";
-
-export interface ApgdOptions extends AttackOptions {
-  readonly eps?: number;
-  readonly iterations?: number;
-  readonly loss?: ApgdLoss;
-  readonly restarts?: number;
-  readonly seed?: number;
-}
-
-export interface ApgdMinOptions extends AttackOptions {
-  readonly maxEps?: number;
-  readonly iterations?: number;
-  readonly loss?: ApgdLoss;
-  readonly bisections?: number;
-}
 
 /** The checkpoints (iteration indices) where APGD may halve its step: p₀ = 0, p₁ = 0.22, pⱼ₊₁ = pⱼ + max(pⱼ − pⱼ₋₁ − 0.03, 0.06). */
 export function apgdCheckpoints(iterations: number): number[] {
@@ -129,16 +114,16 @@ export async function apgdAt(
   return ctx.net.predict64(x) !== label ? x : undefined;
 }
 
-const LOSS: OptionSchema = {
+const LOSS = optionSchema({
   loss: {
     type: "string",
     values: ["ce", "dlr"],
     default: "ce",
     help: "ce (cross-entropy) or dlr (scale-invariant)",
   },
-};
+});
 
-export const apgd = defineAttack<ApgdOptions>({
+export const apgd = defineAttack({
   name: "apgd",
   family: "fixed-epsilon",
   description:
@@ -156,19 +141,22 @@ export const apgd = defineAttack<ApgdOptions>({
     seed: { type: "integer", min: 0, default: 1, help: "seed of the random restarts" },
   },
   async search({ ctx, point, box }, opts) {
-    const eps = opts.eps ?? 20;
-    const rand = prng(opts.seed ?? 1);
+    const eps = opts.eps;
+    const rand = prng(opts.seed);
     const center = Array.from(point.pixels as ArrayLike<number>);
-    for (let r = 0; r < (opts.restarts ?? 1); r++) {
+    for (let r = 0; r < opts.restarts; r++) {
       const start = r === 0 ? center : center.map((c) => c + eps * (2 * rand() - 1));
-      const x = await apgdAt(ctx, point, eps, opts.iterations ?? 100, opts.loss ?? "ce", box, start);
+      const x = await apgdAt(ctx, point, eps, opts.iterations, opts.loss, box, start);
       if (x) return { example: x, diagnostics: { eps, restart: r } };
     }
     return { diagnostics: { eps, severity: "not estimable: a fixed-ε attack" } };
   },
 });
 
-export const apgdMin = defineAttack<ApgdMinOptions>({
+/** What a caller may give `apgd`: any of its declared options (`rho attacks` lists them). */
+export type ApgdOptions = GivenOptions<typeof apgd.options>;
+
+export const apgdMin = defineAttack({
   name: "apgd-min",
   family: "minimum-distance",
   description:
@@ -185,15 +173,15 @@ export const apgdMin = defineAttack<ApgdMinOptions>({
     },
   },
   async search({ ctx, point, box }, opts) {
-    const iterations = opts.iterations ?? 50;
-    const loss = opts.loss ?? "ce";
-    let hi = opts.maxEps ?? 64;
+    const iterations = opts.iterations;
+    const loss = opts.loss;
+    let hi = opts.maxEps;
     let lo = 0;
     let best = await apgdAt(ctx, point, hi, iterations, loss, box);
     if (!best) return { diagnostics: { maxEps: hi } };
     // the example's own distance may be below the radius it was found at
     hi = linf(best, point.pixels);
-    for (let b = 0; b < (opts.bisections ?? 8); b++) {
+    for (let b = 0; b < opts.bisections; b++) {
       const mid = (lo + hi) / 2;
       const x = await apgdAt(ctx, point, mid, iterations, loss, box, best);
       if (x) [hi, best] = [linf(x, point.pixels), x];
@@ -202,3 +190,6 @@ export const apgdMin = defineAttack<ApgdMinOptions>({
     return { example: best, diagnostics: { bracket: [lo, hi], iterations, loss } };
   },
 });
+
+/** What a caller may give `apgdMin`: any of its declared options (`rho attacks` lists them). */
+export type ApgdMinOptions = GivenOptions<typeof apgdMin.options>;

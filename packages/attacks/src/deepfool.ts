@@ -2,21 +2,12 @@
 // to the nearest of the linearised boundaries — in L∞ the distance to {f_k + w_k·r = 0} is
 // |f_k| / ‖w_k‖₁, reached by r = |f_k| / ‖w_k‖₁ · sign(w_k) — until the label changes. A line search
 // on the segment from x* then takes back the overshoot the last step may carry.
-import type { AttackOptions } from "./attack.js";
 import { defineAttack } from "./define.js";
 import { batchLogits, marginGradients } from "./gradients.js";
+import type { GivenOptions } from "./options.js";
 import { clipToBox, outwardExample } from "./verify.js";
 
-export interface DeepFoolOptions extends AttackOptions {
-  /** Linearisation steps at most (default 50). */
-  readonly maxIters?: number;
-  /** Each step goes this much further than the linearised boundary (default 0.02). */
-  readonly overshoot?: number;
-  /** Bisection steps of the line search from x* to the example (default 20; 0: none). */
-  readonly lineSearch?: number;
-}
-
-export const deepfool = defineAttack<DeepFoolOptions>({
+export const deepfool = defineAttack({
   name: "deepfool",
   family: "minimum-distance",
   description:
@@ -40,10 +31,10 @@ export const deepfool = defineAttack<DeepFoolOptions>({
     const label = point.label;
     const x0 = Float64Array.from(point.pixels as ArrayLike<number>);
     const k = logits.length;
-    const overshoot = opts.overshoot ?? 0.02;
+    const overshoot = opts.overshoot;
     let x: Float64Array = x0;
     let iterations = 0;
-    for (; iterations < (opts.maxIters ?? 50); iterations++) {
+    for (; iterations < opts.maxIters; iterations++) {
       if (ctx.net.predict64(x) !== label) break;
       let best: { dist: number; step: Float64Array } | undefined;
       // every margin z_ℓ − z_j's gradient in one batched backward pass, f_j = z_j − z_ℓ (< 0 while
@@ -77,7 +68,7 @@ export const deepfool = defineAttack<DeepFoolOptions>({
     let lo = 0;
     let hi = 1;
     const at = (t: number) => x0.map((v, i) => v + t * ((x[i] as number) - v));
-    for (let s = 0; s < (opts.lineSearch ?? 20); s++) {
+    for (let s = 0; s < opts.lineSearch; s++) {
       const mid = (lo + hi) / 2;
       if (ctx.net.predict64(at(mid)) !== label) hi = mid;
       else lo = mid;
@@ -100,3 +91,6 @@ export const deepfool = defineAttack<DeepFoolOptions>({
     return { example: x, diagnostics: { iterations, scale: 1 } };
   },
 });
+
+/** What a caller may give `deepfool`: any of its declared options (`rho attacks` lists them). */
+export type DeepFoolOptions = GivenOptions<typeof deepfool.options>;

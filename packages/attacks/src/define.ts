@@ -1,6 +1,12 @@
 import { argmax } from "@rho/models";
 import type { Attack, AttackContext, AttackFamily, AttackOptions, AttackResult, Point } from "./attack.js";
-import { AttackOptionError, type OptionSchema, resolveOptions } from "./options.js";
+import {
+  AttackOptionError,
+  type GivenOptions,
+  type OptionSchema,
+  type OptionsOf,
+  resolveOptions,
+} from "./options.js";
 import { exampleDefect, linf, verifyExample } from "./verify.js";
 import { markWrapped, wrapped } from "./wrapped.js";
 
@@ -26,18 +32,19 @@ export interface SearchResult {
   readonly diagnostics: Readonly<Record<string, unknown>>;
 }
 
-export interface AttackSpec<O extends AttackOptions> {
+export interface AttackSpec<S extends OptionSchema> {
   readonly name: string;
   readonly description: string;
   readonly family: AttackFamily;
   /**
-   * Every option `search` reads (besides `box`), with types, defaults and ranges: `search` gets
-   * them checked and with the defaults filled in. A fixed-epsilon attack declares `eps`, its radius.
+   * Every option `search` reads (besides `box`), with types, defaults and ranges — declared once:
+   * `search`'s options are typed from it (`OptionsOf`), checked and with the defaults filled in.
+   * A fixed-epsilon attack declares `eps`, its radius.
    */
-  readonly options: OptionSchema;
+  readonly options: S;
   /** See Attack.trainingOptions. */
-  readonly trainingOptions?: O;
-  search(input: SearchInput, opts: O): Promise<SearchResult>;
+  readonly trainingOptions?: GivenOptions<S>;
+  search(input: SearchInput, opts: OptionsOf<S>): Promise<SearchResult>;
 }
 
 /** One line: a thrown error's message without its stack (a results row keeps a reason, not a trace). */
@@ -70,7 +77,10 @@ function checkedResult(s: unknown): SearchResult | string {
  * float32 forward passes: only a verified example is reported adversarial, at ρ̂ = its L∞
  * distance to x*; any other is "unverified", never counted.
  */
-export function defineAttack<O extends AttackOptions>(spec: AttackSpec<O>): Attack {
+/** An attack with its schema's literal type, from which its options' types follow (`GivenOptions<typeof a.options>`). */
+export type TypedAttack<S extends OptionSchema> = Omit<Attack, "options"> & { readonly options: S };
+
+export function defineAttack<const S extends OptionSchema>(spec: AttackSpec<S>): TypedAttack<S> {
   if (spec.family === "fixed-epsilon" && spec.options.eps?.type !== "number")
     throw new TypeError(
       `${spec.name}: a fixed-epsilon attack declares its radius as the number option "eps"`,
@@ -87,10 +97,13 @@ export function defineAttack<O extends AttackOptions>(spec: AttackSpec<O>): Atta
     options: spec.options,
     ...(trainingOptions ? { trainingOptions } : {}),
     async run(ctx: AttackContext, point: Point, given: AttackOptions = {}): Promise<AttackResult> {
-      const resolved = resolveOptions(spec.name, spec.options, given) as O; // checks the box too
+      const resolved = resolveOptions(spec.name, spec.options, given); // checks the box too
       // a frozen copy: the search cannot move the box it is checked against
-      const box = Object.freeze([...(resolved.box ?? [0, 255])] as [number, number]);
-      const options = Object.freeze({ ...resolved, box }) as O;
+      const box = Object.freeze([...((resolved.box as [number, number] | undefined) ?? [0, 255])] as [
+        number,
+        number,
+      ]);
+      const options = Object.freeze({ ...resolved, box }) as unknown as OptionsOf<S>;
       const t0 = performance.now();
       // rho's own x*: every distance is measured from it, whatever the search does to its copy
       const x0 = Float64Array.from(point.pixels as ArrayLike<number>);
@@ -159,5 +172,5 @@ export function defineAttack<O extends AttackOptions>(spec: AttackSpec<O>): Atta
     },
   };
   markWrapped(attack);
-  return Object.freeze(attack);
+  return Object.freeze(attack) as TypedAttack<S>;
 }

@@ -1,60 +1,52 @@
 import { linf, type TieRule } from "@rho/constraints";
 import { LinearRegion } from "@rho/encoders";
 import { argmax, type Network } from "@rho/models";
-import type { OptionSchema } from "./options.js";
+import { type OptionsOf, optionSchema } from "./options.js";
 import { type AlpQuery, nearestInRegion } from "./region-lp.js";
 
 /** Which region a descent step goes to (`DescentOptions.descentPick`). */
 export type DescentPick = "across" | "at" | "toward";
-
-/** Region descent: the LP methods' last LP, repeated over a region next to each new optimum. */
-export interface DescentOptions {
-  /**
-   * Descend after the region LP: on by default in alp-walk and alp-pgd (ρ̂ about 12 % lower on the
-   * shipped LeNet, at several times the time of a point with an example), off in alp, the paper's
-   * single-region method.
-   */
-  readonly descent?: boolean;
-  /** At most this many descent steps (default 8). */
-  readonly descentSteps?: number;
-  /** Stop when a step lowers ρ̂ by less than this fraction of it (default 1e-3). */
-  readonly descentTolerance?: number;
-  /**
-   * Which region a step goes to (default "across"): the region of x̂ with every unit tied at x̂
-   * (within 1e-6 of its switching surface, or a max-pool window with several maxima) on the other
-   * side from the region x̂ came from — across all its tight facets at once ("across"); the region
-   * of x̂ with ties resolved by the tie rule ("at", which can only switch a tied ReLU on); or the
-   * region of a point just short of x̂ towards x* ("toward": across the facets that ray crosses).
-   * Measured on the shipped LeNet (benchmarks/attacks/README.md), "across" goes furthest.
-   */
-  readonly descentPick?: DescentPick;
-}
 
 /** "toward": how far short of x̂, as a fraction of ρ̂. Ties at x̂: units this close to switching. */
 const SHORT = 1e-3;
 const AT_TOL = 1e-6;
 
 /** The descent options, declared once; `descentDefault` is the attack's default for `descent`. */
-export const descentOptions = (descentDefault: boolean): OptionSchema => ({
-  descent: {
-    type: "boolean",
-    default: descentDefault,
-    help: "after the region LP, solve it again over the region across the new optimum's tight facets while ρ̂ falls",
-  },
-  descentSteps: { type: "integer", min: 1, default: 8, help: "descent: at most this many steps" },
-  descentPick: {
-    type: "string",
-    values: ["across", "at", "toward"],
-    default: "across",
-    help: "descent: the next region lies across every facet tight at the optimum, is the optimum's own by the tie rule, or that of a point just short of it towards x*",
-  },
-  descentTolerance: {
-    type: "number",
-    min: 0,
-    default: 1e-3,
-    help: "descent: stop when a step lowers ρ̂ by less than this fraction",
-  },
-});
+export const descentOptions = (descentDefault: boolean) =>
+  optionSchema({
+    descent: {
+      type: "boolean",
+      default: descentDefault,
+      help: "after the region LP, solve it again over the region across the new optimum's tight facets while ρ̂ falls",
+    },
+    descentSteps: { type: "integer", min: 1, default: 8, help: "descent: at most this many steps" },
+    descentPick: {
+      type: "string",
+      values: ["across", "at", "toward"],
+      default: "across",
+      help: "descent: the next region lies across every facet tight at the optimum, is the optimum's own by the tie rule, or that of a point just short of it towards x*",
+    },
+    descentTolerance: {
+      type: "number",
+      min: 0,
+      default: 1e-3,
+      help: "descent: stop when a step lowers ρ̂ by less than this fraction",
+    },
+  });
+
+/**
+ * Region descent: the LP methods' last LP, repeated over a region next to each new optimum — on
+ * by default in alp-walk and alp-pgd (ρ̂ about 12 % lower on the shipped LeNet, at several times
+ * the time of a point with an example), off in alp, the paper's single-region method. A step
+ * goes "across" every facet tight at x̂ (within 1e-6 of its switching surface, or a max-pool
+ * window with several maxima), to x̂'s own region by the tie rule ("at", which can only switch a
+ * tied ReLU on), or to the region of a point just short of x̂ towards x* ("toward"); measured on
+ * the shipped LeNet (benchmarks/attacks/README.md), "across" goes furthest.
+ */
+export type DescentOptions = Pick<
+  OptionsOf<ReturnType<typeof descentOptions>>,
+  "descentSteps" | "descentTolerance" | "descentPick"
+>;
 
 /** An LP optimum and the linear region whose LP gave it. */
 export interface RegionPoint {
@@ -84,9 +76,9 @@ export interface Descended extends RegionPoint {
  */
 export async function descend(q: AlpQuery, from: RegionPoint, opts: DescentOptions): Promise<Descended> {
   const { net, center, box, label, ties } = q;
-  const steps = opts.descentSteps ?? 8;
-  const tol = opts.descentTolerance ?? 1e-3;
-  const pick = opts.descentPick ?? "across";
+  const steps = opts.descentSteps;
+  const tol = opts.descentTolerance;
+  const pick = opts.descentPick;
   let cur = from;
   const path = [from.rho];
   const t0 = performance.now();

@@ -2,15 +2,11 @@
 // verified ρ̂ (for minimum distance e.g. alp-walk,fmn,apgd-min; at a fixed ε AutoAttack's
 // apgd,apgd:loss=dlr,square). Every member verifies its own example; the ensemble reports the best
 // one, verified again, so it never reports more than its best member.
-import type { AttackFamily, AttackOptions } from "./attack.js";
+import type { AttackFamily } from "./attack.js";
 import { defineAttack } from "./define.js";
 import { EPS_OPTION } from "./fgsm.js";
-import { AttackOptionError, coerceOption } from "./options.js";
+import { AttackOptionError, coerceOption, type GivenOptions } from "./options.js";
 import { getAttack } from "./registry.js";
-
-export interface EnsembleOptions extends AttackOptions {
-  readonly attacks?: string;
-}
 
 /**
  * "a,b:k=v:k2=v2": member names with their options, each value read by the member's own schema
@@ -45,7 +41,7 @@ export function parseMembers(spec: string): { name: string; opts: Record<string,
  * `ensemble-eps` of fixed-ε attacks (adversarial if any member is; AutoAttack's form).
  */
 function makeEnsemble(name: string, family: AttackFamily, members: string, example: string) {
-  return defineAttack<EnsembleOptions>({
+  return defineAttack({
     name,
     family,
     description: `runs the listed ${family} attacks (attacks=a,b:key=value) and keeps the smallest verified ρ̂ of any of them`,
@@ -63,7 +59,7 @@ function makeEnsemble(name: string, family: AttackFamily, members: string, examp
       },
     },
     async search({ ctx, point, box }, opts) {
-      const list = parseMembers(opts.attacks ?? members);
+      const list = parseMembers(opts.attacks);
       const wrong = list.find((m) => m.name.startsWith("ensemble") || getAttack(m.name).family !== family);
       if (wrong)
         return {
@@ -108,3 +104,6 @@ export const ensembleEps = makeEnsemble(
   "apgd,apgd:loss=dlr,square",
   "apgd,apgd:loss=dlr,square",
 );
+
+/** What a caller may give an ensemble: its members and, for `ensemble-eps`, the radius. */
+export type EnsembleOptions = GivenOptions<ReturnType<typeof makeEnsemble>["options"]>;

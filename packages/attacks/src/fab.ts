@@ -7,20 +7,10 @@
 // example, step back toward x* by β and keep the nearest. Restarts begin at random points of the
 // ball of the best distance so far.
 import { prng } from "@rho/models";
-import type { AttackOptions } from "./attack.js";
 import { defineAttack } from "./define.js";
 import { batchLogits, marginGradients } from "./gradients.js";
-import { type OptionSpec, TARGET_OPTION } from "./options.js";
+import { type GivenOptions, TARGET_OPTION } from "./options.js";
 import { clipToBox, linf, outwardExample, pickTargets } from "./verify.js";
-
-export interface FabOptions extends AttackOptions {
-  readonly steps?: number;
-  readonly restarts?: number;
-  readonly alphaMax?: number;
-  readonly eta?: number;
-  readonly beta?: number;
-  readonly seed?: number;
-}
 
 /**
  * The smallest L∞ step δ with w·(z + δ) = target and z + δ in the box: δ_i = s·sign(w_i)·min(t,
@@ -59,14 +49,14 @@ export function projectToHyperplane(
   return Float64Array.from(z, (_, i) => Math.sign(w[i] as number) * up * Math.min(hi, room[i] as number));
 }
 
-export const fab = defineAttack<FabOptions>({
+export const fab = defineAttack({
   name: "fab",
   family: "minimum-distance",
   description:
     "FAB (Croce & Hein 2020) in L∞: steps to the linearised boundary biased toward x*, stepping back after each example; the nearest kept",
   options: {
     target: {
-      ...(TARGET_OPTION.target as OptionSpec),
+      ...TARGET_OPTION.target,
       default: "all",
       help: 'labels whose boundaries it steps to: "all" (untargeted FAB, the default), "second" (FAB-T toward the second most probable) or a label',
     },
@@ -97,15 +87,15 @@ export const fab = defineAttack<FabOptions>({
   async search({ ctx, point, box, logits }, opts) {
     const label = point.label;
     const x0 = Float64Array.from(point.pixels as ArrayLike<number>);
-    const others = pickTargets(logits, label, opts.target ?? "all");
-    const eta = opts.eta ?? 1.05;
-    const alphaMax = opts.alphaMax ?? 0.1;
-    const beta = opts.beta ?? 0.9;
-    const rand = prng(opts.seed ?? 1);
+    const others = pickTargets(logits, label, opts.target);
+    const eta = opts.eta;
+    const alphaMax = opts.alphaMax;
+    const beta = opts.beta;
+    const rand = prng(opts.seed);
     let best: Float64Array | undefined;
     let bestDist = Number.POSITIVE_INFINITY;
     let steps = 0;
-    for (let run = 0; run < (opts.restarts ?? 1); run++) {
+    for (let run = 0; run < opts.restarts; run++) {
       // restarts from a random point of the ball of the best distance so far (of 8 px before any)
       const radius = Number.isFinite(bestDist) ? bestDist / 2 : 8;
       let x =
@@ -115,7 +105,7 @@ export const fab = defineAttack<FabOptions>({
               x0.map((v) => v + (2 * rand() - 1) * radius),
               box,
             );
-      for (let k = 0; k < (opts.steps ?? 100); k++, steps++) {
+      for (let k = 0; k < opts.steps; k++, steps++) {
         // the nearest linearised boundary f_j(x) + ∇f_j·(z − x) = 0, f_j = z_j − z_ℓ
         const [grads, [z]] = await Promise.all([
           marginGradients(ctx, x, label, others),
@@ -179,3 +169,6 @@ export const fab = defineAttack<FabOptions>({
     return { example: found ? found.x : best, ...target, diagnostics: { steps, scale: found?.scale ?? 1 } };
   },
 });
+
+/** What a caller may give `fab`: any of its declared options (`rho attacks` lists them). */
+export type FabOptions = GivenOptions<typeof fab.options>;

@@ -6,16 +6,10 @@
 
 import { argmax } from "@rho/models";
 import * as tf from "@tensorflow/tfjs";
-import type { AttackOptions } from "./attack.js";
 import { defineAttack } from "./define.js";
 import { lossAndGradient } from "./gradients.js";
+import type { GivenOptions } from "./options.js";
 import { clipToBox, linf, outwardExample } from "./verify.js";
-
-export interface FmnOptions extends AttackOptions {
-  readonly steps?: number;
-  readonly gamma?: number;
-  readonly alpha?: number;
-}
 
 /** z_y − max_{j≠y} z_j, the best other label taken at the current point (one-hot: wasm has no gather gradient). */
 const marginLoss = (y: number, j: number) => (logits: tf.Tensor1D) => {
@@ -26,7 +20,7 @@ const marginLoss = (y: number, j: number) => (logits: tf.Tensor1D) => {
 const cosine = (from: number, to: number, k: number, n: number) =>
   to + ((from - to) * (1 + Math.cos((Math.PI * k) / n))) / 2;
 
-export const fmn = defineAttack<FmnOptions>({
+export const fmn = defineAttack({
   name: "fmn",
   family: "minimum-distance",
   description:
@@ -53,13 +47,13 @@ export const fmn = defineAttack<FmnOptions>({
     const net = ctx.net;
     const label = point.label;
     const center = Float64Array.from(point.pixels as ArrayLike<number>);
-    const steps = opts.steps ?? 100;
+    const steps = opts.steps;
     let x: Float64Array = Float64Array.from(center);
     let eps = 0;
     let best: { x: Float64Array; d: number } | undefined;
     for (let k = 0; k < steps; k++) {
-      const gamma = cosine(opts.gamma ?? 0.05, 0.001, k, steps);
-      const alpha = cosine(opts.alpha ?? 1, (opts.alpha ?? 1) / 100, k, steps);
+      const gamma = cosine(opts.gamma, 0.001, k, steps);
+      const alpha = cosine(opts.alpha, opts.alpha / 100, k, steps);
       const z = net.forward64(x).logits;
       let j = label === 0 ? 1 : 0;
       z.forEach((v, i) => {
@@ -101,3 +95,6 @@ export const fmn = defineAttack<FmnOptions>({
     return { example: out?.x ?? best.x, diagnostics: { steps, distance: best.d, scale: out?.scale ?? 1 } };
   },
 });
+
+/** What a caller may give `fmn`: any of its declared options (`rho attacks` lists them). */
+export type FmnOptions = GivenOptions<typeof fmn.options>;

@@ -21,7 +21,13 @@ export type {
 } from "./attack.js";
 export { float32Logits, tfjsContext } from "./context.js";
 export { type DeepFoolOptions, deepfool } from "./deepfool.js";
-export { type AttackSpec, defineAttack, type SearchInput, type SearchResult } from "./define.js";
+export {
+  type AttackSpec,
+  defineAttack,
+  type SearchInput,
+  type SearchResult,
+  type TypedAttack,
+} from "./define.js";
 export {
   type Descended,
   type DescentOptions,
@@ -40,11 +46,16 @@ export {
   AttackOptionError,
   coerceOption,
   describeType,
+  type GivenOptions,
   type OptionSchema,
   type OptionSpec,
+  type OptionsOf,
   type OptionType,
+  type OptionValue,
+  optionSchema,
   parseDecimal,
   parseInteger,
+  resolvedOptions,
   resolveOptions,
   TARGET_OPTION,
 } from "./options.js";
@@ -55,6 +66,7 @@ export {
   HIDDEN_ADVANTAGE,
   LP_OPTIONS,
   type LpAttackOptions,
+  type LpSettings,
   type RegionFormulation,
   type RegionLpOptions,
   type RegionSolve,

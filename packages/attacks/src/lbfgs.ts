@@ -1,24 +1,9 @@
 import { lbfgsb } from "@rho/solvers";
-import type { AttackOptions } from "./attack.js";
 import { defineAttack } from "./define.js";
 import { crossEntropy, lossAndGradient } from "./gradients.js";
+import type { GivenOptions } from "./options.js";
 import { TARGET_OPTION } from "./options.js";
 import { linf, pickTargets } from "./verify.js";
-
-export interface LbfgsAttackOptions extends AttackOptions {
-  /** Penalty on the perturbation: "linf" (the paper's ‖r‖∞, smoothed) or "l2" (Szegedy et al.'s ‖r‖₂²). */
-  readonly norm?: "linf" | "l2";
-  /** A candidate counts only if z_ℓ ≥ z_j + alpha for every j ≠ ℓ (default 0.15, the paper's). */
-  readonly alpha?: number;
-  /** Sharpness of the smooth ‖r‖∞ (per pixel; default 4): it overestimates ‖r‖∞ by at most log(2n)/beta pixels. */
-  readonly beta?: number;
-  /** L-BFGS-B runs in the search over c (default 6). */
-  readonly cSteps?: number;
-  /** First c (default 0.1). */
-  readonly c0?: number;
-  /** Iteration cap of each L-BFGS-B run (default 30). */
-  readonly maxIterations?: number;
-}
 
 /**
  * Smooth ‖r‖∞: (1/β)·log Σᵢ (e^{β rᵢ} + e^{−β rᵢ}), within log(2n)/β above ‖r‖∞, with its gradient
@@ -55,7 +40,7 @@ function normPenalty(
  * smallest perturbation whose example beats every other label by alpha. ρ̂ = ‖r‖∞ of the best
  * such example, verified by forward passes.
  */
-export const lbfgs = defineAttack<LbfgsAttackOptions>({
+export const lbfgs = defineAttack({
   name: "lbfgs",
   family: "minimum-distance",
   options: {
@@ -89,11 +74,11 @@ export const lbfgs = defineAttack<LbfgsAttackOptions>({
     "L-BFGS-B baseline (Szegedy et al.): min c·‖r‖ + loss toward the target, search over c; ρ̂ = ‖r‖∞ of the best example",
   async search({ ctx, point, logits, predicted, box }, opts) {
     const net = ctx.net;
-    const norm = opts.norm ?? "linf";
-    const alpha = opts.alpha ?? 0.15;
-    const beta = opts.beta ?? 4;
-    const cSteps = opts.cSteps ?? 6;
-    const maxIterations = opts.maxIterations ?? 30;
+    const norm = opts.norm;
+    const alpha = opts.alpha;
+    const beta = opts.beta;
+    const cSteps = opts.cSteps;
+    const maxIterations = opts.maxIterations;
     const center = Float64Array.from(point.pixels as ArrayLike<number>);
     const confident = (x: Float64Array, target: number) => {
       const z = net.forward64(x).logits;
@@ -104,7 +89,7 @@ export const lbfgs = defineAttack<LbfgsAttackOptions>({
     let evaluations = 0;
     for (const target of pickTargets(logits, predicted, opts.target)) {
       const loss = crossEntropy(target);
-      let c = opts.c0 ?? 0.1;
+      let c = opts.c0;
       let lo: number | undefined; // largest c that gave an example
       let hi: number | undefined; // smallest c that did not
       for (let step = 0; step < cSteps; step++) {
@@ -139,3 +124,6 @@ export const lbfgs = defineAttack<LbfgsAttackOptions>({
     return best ? { example: best.x, target: best.target, diagnostics } : { diagnostics };
   },
 });
+
+/** What a caller may give `lbfgs`: any of its declared options (`rho attacks` lists them). */
+export type LbfgsAttackOptions = GivenOptions<typeof lbfgs.options>;

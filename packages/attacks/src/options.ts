@@ -23,6 +23,43 @@ export interface OptionSpec {
 
 export type OptionSchema = Readonly<Record<string, OptionSpec>>;
 
+/**
+ * A schema with its literal types kept (`type: "integer"`, `values: ["ray", "region-lp"]`,
+ * whether there is a default), so the option types below follow from it: an attack declares
+ * its options once, here, and never restates a type or a default.
+ */
+export const optionSchema = <const S extends OptionSchema>(schema: S): S => schema;
+
+/** The value an option holds, by its spec: a number, a boolean, one of its strings, or a target. */
+export type OptionValue<S extends OptionSpec> = S["type"] extends "number" | "integer"
+  ? number
+  : S["type"] extends "boolean"
+    ? boolean
+    : S["type"] extends "target"
+      ? "second" | "all" | number
+      : S extends { readonly values: readonly (infer V extends string)[] }
+        ? V
+        : string;
+
+type WithDefault<S extends OptionSchema> = {
+  [K in keyof S]: S[K] extends { readonly default: unknown } ? K : never;
+}[keyof S];
+
+/**
+ * What a search receives: every option, checked; those with a default always set, the others
+ * (computed defaults, "not set" meaning something) possibly undefined; and the pixel box.
+ */
+export type OptionsOf<S extends OptionSchema> = {
+  readonly [K in WithDefault<S>]: OptionValue<S[K]>;
+} & {
+  readonly [K in Exclude<keyof S, WithDefault<S>>]?: OptionValue<S[K]>;
+} & { readonly box: readonly [number, number] };
+
+/** What a caller may give: any of the options, and the box. */
+export type GivenOptions<S extends OptionSchema> = {
+  readonly [K in keyof S]?: OptionValue<S[K]>;
+} & { readonly box?: readonly [number, number] };
+
 /** A bad attack option: the user's input (the CLI turns it into one line and exit 2). */
 export class AttackOptionError extends RangeError {
   override name = "AttackOptionError";
@@ -31,13 +68,13 @@ export class AttackOptionError extends RangeError {
 /** Options every attack takes; `box` is set by programs (not the CLI): the valid pixel range. */
 export const COMMON_OPTION_KEYS = ["box"] as const;
 
-export const TARGET_OPTION: OptionSchema = {
+export const TARGET_OPTION = optionSchema({
   target: {
     type: "target",
     default: "second",
     help: 'label to reach: "second" (the second most probable, the paper\'s), "all" (the nearest) or a label',
   },
-};
+});
 
 /** What `describe` prints for a spec: its type and range, e.g. "integer ≥ 1", "one of ray, region-lp". */
 export function describeType(s: OptionSpec): string {
@@ -126,6 +163,23 @@ function checkValue(attack: string, key: string, spec: OptionSpec, v: unknown): 
  * Unknown keys and bad values throw an AttackOptionError naming the attack, the key and what is allowed.
  */
 export function resolveOptions(
+  attack: string,
+  schema: OptionSchema,
+  given: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  return resolveAs(attack, schema, given);
+}
+
+/** `resolveOptions` typed by the schema, the box filled in ([0, 255] unless given): what a search receives. */
+export function resolvedOptions<S extends OptionSchema>(
+  attack: string,
+  schema: S,
+  given: Readonly<Record<string, unknown>> = {},
+): OptionsOf<S> {
+  return { box: [0, 255], ...resolveAs(attack, schema, given) } as unknown as OptionsOf<S>;
+}
+
+function resolveAs(
   attack: string,
   schema: OptionSchema,
   given: Readonly<Record<string, unknown>>,

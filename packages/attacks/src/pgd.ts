@@ -1,20 +1,11 @@
 // An attack written only against what @rho/attacks exports — the example of packages/attacks/README.md,
 // "Writing an attack". Iterated signed gradient (projected gradient descent in L∞) with a
 // bisection on ε: ρ̂ is the smallest ε at which it finds a verified example.
-import type { AttackContext, AttackOptions, Point } from "./attack.js";
+import type { AttackContext, Point } from "./attack.js";
 import { defineAttack } from "./define.js";
 import { lossAndGradient, lossAwayFrom } from "./gradients.js";
-import type { OptionSchema } from "./options.js";
+import { type GivenOptions, optionSchema } from "./options.js";
 import { clipToBox } from "./verify.js";
-
-export interface PgdOptions extends AttackOptions {
-  /** Largest ε tried, in pixels (default 64). */
-  readonly maxEps?: number;
-  /** Signed-gradient steps per ε (default 10), each of 2.5·ε/steps. */
-  readonly steps?: number;
-  /** Bisection rounds on ε after the first success (default 6). */
-  readonly bisections?: number;
-}
 
 /** Ascends the loss of the true label in steps of sign(∇), projected onto the ε-ball and the box. */
 export async function pgdAt(
@@ -41,7 +32,7 @@ export async function pgdAt(
 }
 
 /** The search's options (alp-pgd runs the same search to pick its region). */
-export const PGD_SEARCH_OPTIONS: OptionSchema = {
+export const PGD_SEARCH_OPTIONS = optionSchema({
   maxEps: {
     type: "number",
     min: 0,
@@ -51,21 +42,24 @@ export const PGD_SEARCH_OPTIONS: OptionSchema = {
   },
   steps: { type: "integer", min: 1, default: 10, help: "signed-gradient steps per ε" },
   bisections: { type: "integer", min: 0, default: 6, help: "bisection rounds on ε after the first success" },
-};
+});
 
-export const pgd = defineAttack<PgdOptions>({
+/** What a caller may give `pgd` (every option has a default). */
+export type PgdOptions = GivenOptions<typeof PGD_SEARCH_OPTIONS>;
+
+export const pgd = defineAttack({
   name: "pgd",
   family: "minimum-distance",
   options: PGD_SEARCH_OPTIONS,
 
   description: "iterated signed gradient (L∞ PGD) with a bisection on ε; the example attack of the README",
   async search({ ctx, point, box }, opts) {
-    const steps = opts.steps ?? 10;
-    let hi = opts.maxEps ?? 64;
+    const steps = opts.steps;
+    let hi = opts.maxEps;
     let lo = 0;
     let best = await pgdAt(ctx, point, hi, steps, box);
     if (!best) return { diagnostics: { maxEps: hi } };
-    for (let b = 0; b < (opts.bisections ?? 6); b++) {
+    for (let b = 0; b < opts.bisections; b++) {
       const mid = (lo + hi) / 2;
       const x = await pgdAt(ctx, point, mid, steps, box);
       if (x) [hi, best] = [mid, x];

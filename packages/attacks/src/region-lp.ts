@@ -3,9 +3,8 @@ import { concatRows, type LinearProgram, linf, minLinfProgram, type TieRule } fr
 import { formulationSizes, type LinearRegion } from "@rho/encoders";
 import type { Network } from "@rho/models";
 import { getSolver, type LpResult, solverNames, supportsInteriorPoint } from "@rho/solvers";
-import type { AttackOptions } from "./attack.js";
-import { AttackOptionError, type OptionSchema } from "./options.js";
-import type { FormulationName, RegionFormulation, RegionLpOptions } from "./region-forms/form.js";
+import { AttackOptionError, type GivenOptions, type OptionsOf, optionSchema } from "./options.js";
+import type { RegionFormulation, RegionLpOptions } from "./region-forms/form.js";
 import { HiddenFormulation } from "./region-forms/hidden.js";
 import { PixelFormulation } from "./region-forms/pixels.js";
 import { clipToBox } from "./verify.js";
@@ -17,43 +16,16 @@ export type {
   RegionSolve,
 } from "./region-forms/form.js";
 
-/** Options of the attacks that solve LPs over linear regions. */
-export interface LpAttackOptions extends AttackOptions {
-  /** LP solver name (default highs). */
-  readonly solver?: string;
-  /** Iterative constraint solving (default true). */
-  readonly iterative?: boolean;
-  /** Per-LP time limit in seconds. */
-  readonly timeLimit?: number;
-  /**
-   * Iterative solving adds at most this many violated rows per round, the most violated first
-   * (default: over the pixels, half as many as the input has pixels — 392 on MNIST; over hidden
-   * variables, all of them).
-   */
-  readonly rowsPerRound?: number;
-  /**
-   * Region rows in the first LP of iterative solving: "tight", those the region's centre satisfies
-   * with equality (mostly tied max-pool windows), or "none" (the norm and target rows only).
-   * "auto" (default): none over the pixels, tight over hidden variables. The optimum is the same.
-   */
-  readonly seed?: RegionLpOptions["seed"];
-  /**
-   * How the region LP is written: over the pixels alone (dense rows), over hidden variables
-   * (sparse rows, a column per mixing unit), or "auto" (default): by estimated size (`chooseFormulation`).
-   */
-  readonly formulation?: FormulationName;
-  /**
-   * The LP algorithm: "simplex", "interior" (an interior point method, then crossover to a vertex;
-   * HiGHS has one), or "auto" (default): over the pixels, interior from 1,500 pixels up where the
-   * solver has it (`INTERIOR_FROM_PIXELS`), simplex otherwise.
-   */
-  readonly lpMethod?: RegionLpOptions["method"];
-  /** The LP solver's own options, "name=value;name=value" (HiGHS option names), for measuring settings. */
-  readonly lpOptions?: string;
-}
+/**
+ * z_ℓ ≥ z_j + margin for every other label j. With margin 0 the optimum sits exactly on the
+ * decision boundary (z_ℓ = z_j), where float arithmetic may pick either label; 1e-3 logit units
+ * make the witness strictly adversarial and raise ρ̂ a little: by 0.02 pixels on test point 18 of
+ * the shipped LeNet (`npx rho attack --model lenet --index 18 --margin 0.001`, then `--margin 0.000001`).
+ */
+export const DEFAULT_MARGIN = 1e-3;
 
 /** The options of every attack that solves LPs over linear regions (declared once, spread into each). */
-export const LP_OPTIONS: OptionSchema = {
+export const LP_OPTIONS = optionSchema({
   solver: { type: "string", values: solverNames, default: "highs", help: "LP solver" },
   iterative: {
     type: "boolean",
@@ -81,7 +53,7 @@ export const LP_OPTIONS: OptionSchema = {
     type: "number",
     min: 0,
     exclusiveMin: true,
-    default: 1e-3,
+    default: DEFAULT_MARGIN,
     help: "the target must beat every other logit by this much",
   },
   ties: { type: "string", values: ["first"], default: "first", help: "how tied disjunctions are resolved" },
@@ -102,7 +74,20 @@ export const LP_OPTIONS: OptionSchema = {
     default: "auto",
     help: "region LP over the pixels (dense rows) or over hidden variables (sparse rows); auto picks by size",
   },
-};
+});
+
+/**
+ * What a caller may give an LP attack of its LP options. Not set: `timeLimit` (no limit) and
+ * `rowsPerRound` (over the pixels half as many as the input has pixels, 392 on MNIST; over hidden
+ * variables every violated row). "auto" `seed`: no region rows in the first LP over the pixels,
+ * those tight at the centre over hidden variables; "auto" `lpMethod`: interior point over the
+ * pixels from 1,500 pixels up where the solver has one (`INTERIOR_FROM_PIXELS`), simplex
+ * otherwise; "auto" `formulation`: by estimated size (`chooseFormulation`).
+ */
+export type LpAttackOptions = GivenOptions<typeof LP_OPTIONS>;
+
+/** The LP options as a search receives them (checked, defaults filled in). */
+export type LpSettings = OptionsOf<typeof LP_OPTIONS>;
 
 /** A region LP that did not end optimal or infeasible, as a search failure (a time limit is a timeout). */
 export const lpFailure = (what: string, r: { status: LpResult["status"]; message?: string }) => ({
@@ -111,19 +96,19 @@ export const lpFailure = (what: string, r: { status: LpResult["status"]; message
 });
 
 /** The solver and strategy an LP attack's options ask for, with the defaults filled in. */
-export async function regionLpOptions(opts: LpAttackOptions): Promise<RegionLpOptions> {
-  const solver = await getSolver(opts.solver ?? "highs");
+export async function regionLpOptions(opts: LpSettings): Promise<RegionLpOptions> {
+  const solver = await getSolver(opts.solver);
   if (opts.lpMethod === "interior" && !supportsInteriorPoint(solver))
     throw new AttackOptionError(
       `lpMethod: ${solver.name} has no interior point method (use --opt solver=highs)`,
     );
   return {
     solver,
-    iterative: opts.iterative !== false,
-    seed: opts.seed ?? "auto",
-    method: opts.lpMethod ?? "auto",
+    iterative: opts.iterative,
+    seed: opts.seed,
+    method: opts.lpMethod,
     ...(opts.rowsPerRound !== undefined ? { rowsPerRound: opts.rowsPerRound } : {}),
-    formulation: opts.formulation ?? "auto",
+    formulation: opts.formulation,
     ...(opts.timeLimit !== undefined ? { timeLimit: opts.timeLimit } : {}),
     ...(opts.lpOptions ? { solverOptions: parseLpOptions(opts.lpOptions) } : {}),
   };

@@ -4,17 +4,10 @@
 // the ball, keeping the change when the margin z_y − max_{j≠y} z_j falls; the window's area
 // shrinks on AutoAttack's schedule. Fixed ε; deterministic under its seed.
 import { prng } from "@rho/models";
-import type { AttackOptions } from "./attack.js";
 import { defineAttack } from "./define.js";
 import { EPS_OPTION } from "./fgsm.js";
+import type { GivenOptions } from "./options.js";
 import { clipToBox } from "./verify.js";
-
-export interface SquareOptions extends AttackOptions {
-  readonly eps?: number;
-  readonly queries?: number;
-  readonly pInit?: number;
-  readonly seed?: number;
-}
 
 /** The fraction of the image a window covers at query i of n (halving at AutoAttack's points, for n = 10,000). */
 export function squareFraction(pInit: number, i: number, n: number): number {
@@ -23,7 +16,7 @@ export function squareFraction(pInit: number, i: number, n: number): number {
   return pInit / 2 ** halvings;
 }
 
-export const square = defineAttack<SquareOptions>({
+export const square = defineAttack({
   name: "square",
   family: "fixed-epsilon",
   description:
@@ -43,9 +36,9 @@ export const square = defineAttack<SquareOptions>({
   },
   async search({ ctx, point, box }, opts) {
     const net = ctx.net;
-    const eps = opts.eps ?? 20;
-    const queries = opts.queries ?? 1000;
-    const rand = prng(opts.seed ?? 1);
+    const eps = opts.eps;
+    const queries = opts.queries;
+    const rand = prng(opts.seed);
     const sign = () => (rand() < 0.5 ? -1 : 1);
     const center = Float64Array.from(point.pixels as ArrayLike<number>);
     // images [h, w, c]; a flat input is one column of h values
@@ -73,7 +66,7 @@ export const square = defineAttack<SquareOptions>({
     while (m >= 0 && used < queries) {
       const side = Math.max(
         1,
-        Math.min(h - 1 || 1, Math.round(Math.sqrt(squareFraction(opts.pInit ?? 0.1, used, queries) * h * w))),
+        Math.min(h - 1 || 1, Math.round(Math.sqrt(squareFraction(opts.pInit, used, queries) * h * w))),
       );
       const sideW = Math.min(side, w);
       const top = Math.floor(rand() * (h - side + 1));
@@ -95,3 +88,6 @@ export const square = defineAttack<SquareOptions>({
     return m < 0 ? { example: x, diagnostics } : { diagnostics };
   },
 });
+
+/** What a caller may give `square`: any of its declared options (`rho attacks` lists them). */
+export type SquareOptions = GivenOptions<typeof square.options>;

@@ -5,7 +5,8 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { descend, nextRegion } from "../src/descent.js";
 import { type AttackResult, alp, alpPgd, alpWalk } from "../src/index.js";
-import { nearestInRegion, regionLpOptions } from "../src/region-lp.js";
+import { resolvedOptions } from "../src/options.js";
+import { LP_OPTIONS, nearestInRegion, regionLpOptions } from "../src/region-lp.js";
 import { convNetwork, GRID_STEP, gridCases } from "../src/testing/index.js";
 
 beforeAll(async () => {
@@ -88,7 +89,7 @@ describe("region descent", () => {
   }, 600_000);
 
   it("ends where one more step, into the region across the optimum's tight facets, gains no more than the tolerance", async () => {
-    const lp = await regionLpOptions({});
+    const lp = await regionLpOptions(resolvedOptions("alp", LP_OPTIONS));
     const box = [0, 255] as const;
     let checked = 0;
     let stepped = 0;
@@ -117,7 +118,7 @@ describe("region descent", () => {
       const r0 = await nearestInRegion(region, query);
       if (r0.x === undefined || r0.rho === undefined) continue;
       const from = { x: r0.x, rho: r0.rho, region };
-      const opts = { descentSteps: 100, descentTolerance: 1e-3 };
+      const opts = { descentSteps: 100, descentTolerance: 1e-3, descentPick: "across" as const };
       const d = await descend(query, from, opts);
       expect(d.stop).not.toBe("steps");
       expect(d.rho).toBeLessThanOrEqual(r0.rho);
