@@ -13,10 +13,9 @@ export { DEFAULT_MARGIN } from "./region-lp.js";
 /**
  * alp's default search radius, pixels. Bounding t lets presolve confine every pixel to the ball,
  * and a region with no example that close (most of the shipped LeNet's) is then found out from
- * the rows' bounds in a fraction of a second instead of thousands of simplex iterations: median
- * 0.28 s against 5.37 s a point on LeNet's first 100 test points (benchmarks/attacks; with the
- * rows per round capped), same ρ̂ wherever the unbounded LP's is within it. Table 1 and the
- * frequencies at ε = 20 need no more.
+ * the rows' bounds in a fraction of a second instead of thousands of simplex iterations
+ * (benchmarks/alp/README.md, "Results with t bounded"), with the same ρ̂ wherever the unbounded
+ * LP's is within it. Table 1 and the frequencies at ε = 20 need no more.
  */
 export const MAX_EPS = 32;
 

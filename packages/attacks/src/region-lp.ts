@@ -19,8 +19,8 @@ export type {
 /**
  * z_ℓ ≥ z_j + margin for every other label j. With margin 0 the optimum sits exactly on the
  * decision boundary (z_ℓ = z_j), where float arithmetic may pick either label; 1e-3 logit units
- * make the witness strictly adversarial and raise ρ̂ a little: by 0.02 pixels on test point 18 of
- * the shipped LeNet (`npx rho attack --model lenet --index 18 --margin 0.001`, then `--margin 0.000001`).
+ * make the witness strictly adversarial and raise ρ̂ a little (compare `npx rho attack --model
+ * lenet --index 18 --margin 0.001` with `--margin 0.000001`).
  */
 export const DEFAULT_MARGIN = 1e-3;
 

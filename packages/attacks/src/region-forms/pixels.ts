@@ -14,10 +14,9 @@ import {
  * Iterative solving's defaults over the pixels: no seed rows, and at most half as many rows a
  * round as there are pixels, the most violated first. Rows over the pixels are dense, the LP's
  * cost grows with them, and a vertex needs at most n + 1 active rows: a round that adds
- * thousands buys the solver work that the next round's vertex mostly does not use. Measured with
- * t bounded (alp's maxEps; benchmarks/alp/README.md): median 0.29 s a point against 0.77 s with
- * the tight seed rows and no cap on the shipped LeNet, a median 86 s against 344 s on 5 NiN-sized
- * points; unbounded, both the same (6.85 against 6.80 s).
+ * thousands buys the solver work that the next round's vertex mostly does not use. Chosen by
+ * the sweep in benchmarks/alp/README.md ("Results with the rows per round capped": LeNet and
+ * NiN-sized points, t bounded and unbounded).
  */
 const ROWS_PER_PIXEL = 0.5;
 
@@ -25,18 +24,17 @@ const ROWS_PER_PIXEL = 0.5;
  * A capped round's share of costly rows (`LinearRegion.costly`: units reading most of the
  * pixels, a reverse pass through most of the network each) while cheaper rows are violated too,
  * from INTERIOR_FROM_PIXELS pixels up. On NiN the last block's rows cost ~0.16 s each and filled
- * a quarter of the first round; the first blocks' cheap rows do most of the cutting
- * (benchmarks/alp/README.md). On the MNIST networks a costly row costs milliseconds and capping
- * them only added rounds (alp on LeNet: median 0.39 s against 0.30 s), so they are left alone.
+ * a quarter of the first round; the first blocks' cheap rows do most of the cutting. On the
+ * MNIST networks a costly row costs milliseconds and capping them only added rounds, so they are
+ * left alone (benchmarks/alp/README.md, "Costly rows capped on NiN").
  */
 export const COSTLY_SHARE = 1 / 24;
 
 /**
  * "auto" LP method over the pixels: an interior point method (then crossover to a vertex) from this
  * many pixels up, where the solver has one. Its cost grows more gently with the rows' size than
- * the simplex's: on the shipped LeNet (784 pixels) the simplex is faster (alp median 0.28 s
- * against 0.37 s), on a NiN-sized network (3,072) the interior point method (median 47 s against
- * 86 s a point); benchmarks/alp/README.md.
+ * the simplex's: on the shipped LeNet (784 pixels) the simplex is faster, on a NiN-sized network
+ * (3,072) the interior point method (benchmarks/alp/README.md, "The interior point method on NiN").
  */
 export const INTERIOR_FROM_PIXELS = 1500;
 

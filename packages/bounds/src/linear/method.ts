@@ -12,8 +12,9 @@ const cells = (s: Shape) => s.reduce((a, b) => a * b, 1);
 
 /**
  * Budget of backward work (rows × the network's matrix entries) for trying the other lower slopes.
- * They raised the MLP's ρ_lb by up to 6 % for about 0.01 s a point; on LeNet (2 M entries a row,
- * mostly its convolutions) they gained nothing and cost 0.3–0.6 s of 1.3–1.6 s.
+ * They raise ρ_lb on the MLP for little time (benchmarks/bounds/README.md); on LeNet (2 M entries
+ * a row, mostly its convolutions) they gained nothing when tried and cost much of a point's time,
+ * so the budget keeps them to small networks.
  */
 const SLOPE_SEARCH_BUDGET = 5e6;
 

@@ -106,7 +106,7 @@ export const DEFAULT_EPS = 20;
 
 /**
  * An attack's time on one point before a run stops it (seconds): generous for honest attacks
- * (alp-walk took 779 s on a NiN-sized point), finite so that a search that never answers cannot
+ * (alp-walk takes minutes on a NiN-sized point: benchmarks/alp/README.md), finite so that a search that never answers cannot
  * hang a run.
  */
 export const DEFAULT_ATTACK_TIME_LIMIT = 3600;
