@@ -32,6 +32,7 @@ import { EXIT_OK, EXIT_USAGE, UsageError } from "./errors.js";
 import { SHIPPED_MODELS } from "./inputs.js";
 import { type Output, processOutput } from "./output.js";
 import { loadPlugins } from "./plugins.js";
+import { attackFlag, attackNegation } from "./schema-flags.js";
 import { VERSION } from "./version.js";
 
 // Numbers are parsed strictly, flags and --opt alike: "", " 5", "1e3" (as a count), "0x10", "1.5" (as a
@@ -53,12 +54,10 @@ const nonNegativeInt = (v: string): number => {
 };
 
 /** --solver; without a default where it is routed to the attacks that take it (attack, eval, finetune). */
+/** --solver: the LP solver of `lp` and `demo` (default highs), or of a run's LP attacks (from their schema). */
 function solverOption(withDefault = true): Option {
-  const o = new Option(
-    "-s, --solver <name>",
-    withDefault ? "LP solver" : "LP solver of the attacks that solve LPs (default highs)",
-  ).choices(solverNames());
-  return withDefault ? o.default("highs") : o;
+  if (!withDefault) return attackFlag("-s, --solver <name>", "solver", "LP attacks");
+  return new Option("-s, --solver <name>", "LP solver").choices(solverNames()).default("highs");
 }
 
 export function buildProgram(out: Output, setExit: (code: number) => void): Command {
@@ -259,21 +258,12 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
     .requiredOption("--index <i>", "index of the point in the split", nonNegativeInt)
     .addOption(targetOption())
     .addOption(solverOption(false))
-    .option("--no-iterative", "LP attacks: solve the full LP instead of iterative constraint solving")
-    .option(
-      "--margin <logits>",
-      "LP attacks: the target must win by this much (default 1e-3)",
-      positiveNumber,
-    )
-    .addOption(
-      new Option(
-        "--ties <rule>",
-        "LP attacks: how tied disjunctions at x* are resolved (default first)",
-      ).choices(["first"]),
-    )
-    .option("--time-limit <seconds>", "LP attacks: wall-clock limit per LP", positiveNumber)
-    .option("--eps <pixels>", "fixed-ε attacks (fgsm): the step, in pixels (default 20)", positiveNumber)
-    .option("--norm <linf|l2>", "lbfgs: the perturbation penalty (default linf)")
+    .addOption(attackNegation("--no-iterative", "iterative", "LP attacks"))
+    .addOption(attackFlag("--margin <logits>", "margin", "LP attacks"))
+    .addOption(attackFlag("--ties <rule>", "ties", "LP attacks"))
+    .addOption(attackFlag("--time-limit <seconds>", "timeLimit", "LP attacks"))
+    .addOption(attackFlag("--eps <pixels>", "eps", "fixed-ε attacks"))
+    .addOption(attackFlag("--norm <linf|l2>", "norm"))
     .option("--opt <key=value...>", "any other attack option (rho attacks lists them), e.g. --opt cSteps=8")
     .option("--save-image <file.png>", "write original | adversarial | scaled perturbation side by side")
     .addOption(backendOption())

@@ -138,7 +138,16 @@ describe("rho attack", () => {
         ["--attack", "nope"],
         /unknown attack "nope"; known attacks: alp, alp-walk, alp-pgd, lbfgs, fgsm, pgd/,
       ],
-      [["--attack", "lbfgs", "--norm", "l1"], /rho: lbfgs: option norm must be one of linf, l2, got "l1"/],
+      // the flag's choices come from lbfgs's schema
+      [
+        ["--attack", "lbfgs", "--norm", "l1"],
+        /'--norm <linf\|l2>' argument 'l1' is invalid. Allowed choices are linf, l2/,
+      ],
+      [["--attack", "fgsm", "--eps", "-3"], /fgsm: option eps must be number > 0, got -3/],
+      [
+        ["--attack", "alp", "--margin", "1e"],
+        /--margin <logits>' argument '1e' is invalid. expected number > 0, got "1e"/,
+      ],
       [
         ["--attack", "lbfgs", "--margin", "0.1"],
         /--margin: lbfgs has no option "margin"|no attack of this run has option "margin"/,
