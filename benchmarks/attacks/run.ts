@@ -17,6 +17,7 @@ import { median, quantile } from "../stats.js";
 const { values: args } = parseArgs({
   options: {
     attacks: { type: "string", default: "alp,alp-walk,lbfgs,lbfgs:norm=l2,fgsm,pgd" },
+    model: { type: "string", default: "lenet" },
     points: { type: "string", default: "100" },
     eps: { type: "string", default: "20" },
     out: { type: "string", default: "benchmarks/attacks/out/attacks.json" },
@@ -27,7 +28,8 @@ const { values: args } = parseArgs({
 if (args.help) {
   console.log(`usage: npm run bench:attacks -- [options]
   --attacks a,b:k=v   attacks, each with options after a colon (k=v, joined by +), e.g. lbfgs:norm=l2+cSteps=8
-                      (default alp,alp-walk,lbfgs,lbfgs:norm=l2,fgsm,pgd; alp takes ~1 s a point, 5 s with maxEps=255)
+                      (default alp,alp-walk,lbfgs,lbfgs:norm=l2,fgsm,pgd)
+  --model M           a shipped model: lenet (default) or mlp
   --points N          the first N MNIST test points (default 100)
   --eps E             ε in pixels for the frequency column (default 20; also fgsm's step)
   --out FILE          JSON output; per-point results stream to FILE with .jsonl
@@ -41,7 +43,11 @@ const jsonl = args.summarize ? jsonlFile(args.out) : startJsonl(args.out);
 
 await useBackend("wasm");
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const net = await loadModel(join(root, "models/lenet-mnist"));
+const shipped: Record<string, string> = { lenet: "models/lenet-mnist", mlp: "models/mlp-mnist" };
+const modelDir = shipped[args.model];
+if (!modelDir)
+  throw new Error(`--model must be one of ${Object.keys(shipped).join(", ")}, got "${args.model}"`);
+const net = await loadModel(join(root, modelDir));
 const mnist = loadDataset("mnist", "test");
 const ctx = await tfjsContext(net);
 
