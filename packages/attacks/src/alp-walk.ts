@@ -1,7 +1,8 @@
 import { LinearRegion } from "@rho/encoders";
+import type { AttackContext } from "./attack.js";
 import { defineAttack } from "./define.js";
 import { descend, descentDiagnostics, descentOptions } from "./descent.js";
-import { batchLogits } from "./gradients.js";
+import { batchLogits, marginGradients } from "./gradients.js";
 import type { GivenOptions } from "./options.js";
 import { TARGET_OPTION } from "./options.js";
 import { LP_OPTIONS, lpFailure, nearestInRegion, regionLpOptions } from "./region-lp.js";
@@ -72,6 +73,12 @@ export const alpWalk = defineAttack({
       type: "boolean",
       default: false,
       help: "also solve the ALP LP of x*'s own region (what alp costs)",
+    },
+    nearest: {
+      type: "integer",
+      min: 0,
+      default: 0,
+      help: "with target all: walk toward only this many labels, those whose linearised boundary at x* is nearest in L∞ (DeepFool's estimate |z_ℓ − z_k| / ‖∇(z_ℓ − z_k)‖₁); 0: every label",
     },
   },
   trainingOptions: { margin: 3 },
@@ -195,7 +202,12 @@ export const alpWalk = defineAttack({
     /** The best example, and the region whose LP gave it (where descent starts). */
     let best: { rho: number; target: number; x: Float64Array; region: LinearRegion } | undefined;
     let regionsVisited = 0;
-    for (const target of pickTargets(logits, predicted, opts.target)) {
+    const targets = pickTargets(logits, predicted, opts.target);
+    const chosen =
+      opts.target === "all" && opts.nearest > 0 && opts.nearest < targets.length
+        ? await nearestLabels(ctx, center, predicted, targets, logits, box, opts.nearest)
+        : targets;
+    for (const target of chosen) {
       // the paper's estimate, for comparison: ALP in x*'s own region
       const inOwn = own ? await alpIn(own, target) : undefined;
       const walks: Record<string, unknown>[] = [];
@@ -287,3 +299,34 @@ export const alpWalk = defineAttack({
 
 /** What a caller may give `alpWalk`: any of its declared options (`rho attacks` lists them). */
 export type AlpWalkOptions = GivenOptions<typeof alpWalk.options>;
+
+/**
+ * The `count` labels of `others` whose linearised boundary at x is nearest in L∞: the margin
+ * z_ℓ − z_k over ‖∇(z_ℓ − z_k)‖₁, the gradient's pixels that cannot move within the box left out
+ * (DeepFool's choice of label, from one batched backward pass).
+ */
+export async function nearestLabels(
+  ctx: AttackContext,
+  x: Float64Array,
+  label: number,
+  others: readonly number[],
+  logits: ArrayLike<number>,
+  box: readonly [number, number],
+  count: number,
+): Promise<number[]> {
+  const grads = await marginGradients(ctx, x, label, others);
+  const distance = others.map((k, r) => {
+    // the margin falls along −∇: a pixel counts where it can move that way
+    let l1 = 0;
+    (grads[r] as Float64Array).forEach((g, i) => {
+      const v = x[i] as number;
+      if ((g > 0 && v > box[0]) || (g < 0 && v < box[1])) l1 += Math.abs(g);
+    });
+    const m = (logits[label] as number) - (logits[k] as number);
+    return { k, d: l1 > 0 ? m / l1 : Number.POSITIVE_INFINITY };
+  });
+  return distance
+    .sort((a, b) => a.d - b.d)
+    .slice(0, count)
+    .map((e) => e.k);
+}

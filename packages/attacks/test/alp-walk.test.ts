@@ -1,7 +1,8 @@
-import { Network } from "@rho/models";
+import { Network, rawPixels } from "@rho/models";
 import { arbNetwork, arbPixels } from "@rho/models/testing";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { nearestLabels } from "../src/alp-walk.js";
 import { alp, alpWalk } from "../src/index.js";
 import { GRID_STEP, gridCases, poolNetwork, toyNetwork } from "../src/testing/index.js";
 
@@ -196,5 +197,65 @@ describe("alp-walk", () => {
     expect(reachable).toBeGreaterThanOrEqual(8);
     expect(missed).toBeLessThanOrEqual(reachable / 5);
     expect(median).toBeLessThan(1);
+  }, 120_000);
+
+  it("nearest: the labels whose linear boundary is nearest, exactly, on linear classifiers; pixels held by the box left out", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: -9, max: 9 }), { minLength: 18, maxLength: 18 }),
+        fc.array(fc.integer({ min: 1, max: 254 }), { minLength: 3, maxLength: 3 }),
+        fc.integer({ min: 1, max: 5 }),
+        async (w, px, count) => {
+          // z = x·W over 3 raw pixels and 6 labels, W stored [input][label]
+          const labels = 6;
+          const net = new Network({
+            inputShape: [3],
+            preprocess: rawPixels(1),
+            layers: [
+              { kind: "dense", units: labels, weights: Float32Array.from(w), bias: new Float32Array(labels) },
+            ],
+          });
+          const x = Float64Array.from(px);
+          const z = net.forward64(x).logits;
+          const label = net.predict64(x);
+          const others = [0, 1, 2, 3, 4, 5].filter((j) => j !== label);
+          // the closed form: the margin over the L1 norm of its weights (no pixel at the box's edge)
+          const exact = others.map((k) => {
+            let l1 = 0;
+            for (let i = 0; i < 3; i++)
+              l1 += Math.abs((w[i * labels + label] as number) - (w[i * labels + k] as number));
+            return {
+              k,
+              d: l1 > 0 ? ((z[label] as number) - (z[k] as number)) / l1 : Number.POSITIVE_INFINITY,
+            };
+          });
+          const got = await nearestLabels({ net }, x, label, others, z, [0, 255], count);
+          expect(got).toHaveLength(count);
+          const worst = Math.max(...got.map((k) => exact.find((e) => e.k === k)?.d as number));
+          const skipped = exact.filter((e) => !got.includes(e.k)).map((e) => e.d);
+          for (const d of skipped) expect(d).toBeGreaterThanOrEqual(worst - 1e-6 * (1 + Math.abs(worst)));
+        },
+      ),
+      { numRuns: 60 },
+    );
+    // z = (300, x₀, x₁) at x = (255, 10): label 1's boundary is 45 pixels away along x₀ alone, but x₀
+    // is at the box's top; label 2's is 290 away along x₁, which can rise
+    const net = new Network({
+      inputShape: [2],
+      preprocess: rawPixels(1),
+      layers: [
+        {
+          kind: "dense",
+          units: 3,
+          weights: Float32Array.from([0, 1, 0, 0, 0, 1]),
+          bias: Float32Array.from([300, 0, 0]),
+        },
+      ],
+    });
+    const x = Float64Array.from([255, 10]);
+    const z = net.forward64(x).logits;
+    expect(net.predict64(x)).toBe(0);
+    expect(await nearestLabels({ net }, x, 0, [1, 2], z, [0, 255], 1)).toEqual([2]);
+    expect(await nearestLabels({ net }, x, 0, [1, 2], z, [0, 300], 1)).toEqual([1]);
   }, 120_000);
 });
