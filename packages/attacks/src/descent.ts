@@ -4,9 +4,6 @@ import { argmax, type Network } from "@rho/models";
 import { type OptionsOf, optionSchema } from "./options.js";
 import { type AlpQuery, nearestInRegion } from "./region-lp.js";
 
-/** Which region a descent step goes to (`DescentOptions.descentPick`). */
-export type DescentPick = "across" | "at" | "toward";
-
 /** "toward": how far short of x̂, as a fraction of ρ̂. Ties at x̂: units this close to switching. */
 const SHORT = 1e-3;
 const AT_TOL = 1e-6;
@@ -47,6 +44,9 @@ export type DescentOptions = Pick<
   OptionsOf<ReturnType<typeof descentOptions>>,
   "descentSteps" | "descentTolerance" | "descentPick"
 >;
+
+/** Which region a descent step goes to: the schema's `descentPick` values. */
+export type DescentPick = DescentOptions["descentPick"];
 
 /** An LP optimum and the linear region whose LP gave it. */
 export interface RegionPoint {

@@ -167,23 +167,6 @@ export function resolveOptions(
   schema: OptionSchema,
   given: Readonly<Record<string, unknown>>,
 ): Record<string, unknown> {
-  return resolveAs(attack, schema, given);
-}
-
-/** `resolveOptions` typed by the schema, the box filled in ([0, 255] unless given): what a search receives. */
-export function resolvedOptions<S extends OptionSchema>(
-  attack: string,
-  schema: S,
-  given: Readonly<Record<string, unknown>> = {},
-): OptionsOf<S> {
-  return { box: [0, 255], ...resolveAs(attack, schema, given) } as unknown as OptionsOf<S>;
-}
-
-function resolveAs(
-  attack: string,
-  schema: OptionSchema,
-  given: Readonly<Record<string, unknown>>,
-): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(given)) {
     if (value === undefined) continue;
@@ -210,4 +193,13 @@ function resolveAs(
   )
     throw new AttackOptionError(`${attack}: option box must be [low, high] with low < high`);
   return out;
+}
+
+/** `resolveOptions` typed by the schema, the box filled in ([0, 255] unless given): what a search receives. */
+export function resolvedOptions<S extends OptionSchema>(
+  attack: string,
+  schema: S,
+  given: Readonly<Record<string, unknown>> = {},
+): OptionsOf<S> {
+  return { box: [0, 255], ...resolveOptions(attack, schema, given) } as unknown as OptionsOf<S>;
 }

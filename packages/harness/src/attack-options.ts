@@ -37,6 +37,9 @@ export function attacksByName(names: readonly string[]): Attack[] {
   });
 }
 
+/** One attack by name; an unknown one is refused with the known ones. */
+export const attackByName = (name: string): Attack => attacksByName([name])[0] as Attack;
+
 const schemaLine = (a: Attack) => `${a.name}: ${Object.keys(a.options).join(", ") || "none"}`;
 
 /**

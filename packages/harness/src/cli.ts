@@ -53,7 +53,6 @@ const nonNegativeInt = (v: string): number => {
   return n;
 };
 
-/** --solver; without a default where it is routed to the attacks that take it (attack, eval, finetune). */
 /** --solver: the LP solver of `lp` and `demo` (default highs), or of a run's LP attacks (from their schema). */
 function solverOption(withDefault = true): Option {
   if (!withDefault) return attackFlag("-s, --solver <name>", "solver", "LP attacks");

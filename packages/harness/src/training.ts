@@ -17,9 +17,7 @@ export function trainBar(status: (p: TrainProgress) => string): {
       }
       bar.update(p.batch, { status: status(p) });
     },
-    stop: () => {
-      if (started) bar.stop();
-    },
+    stop: () => bar.stop(),
   };
 }
 

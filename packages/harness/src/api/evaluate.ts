@@ -15,6 +15,7 @@ import { failedRow } from "../eval/run-point.js";
 import {
   type AttackConfig,
   choosePoints,
+  isShard,
   modelHash,
   RESULTS_FILE,
   type ResultRow,
@@ -163,7 +164,7 @@ export async function evaluate(o: EvaluateOptions, hooks: EvaluateHooks = {}): P
     { target, eps },
   );
   const shard = o.shard ? ([o.shard.index, o.shard.count] as [number, number]) : null;
-  if (shard && !(Number.isSafeInteger(shard[0]) && shard[1] >= 1 && shard[0] >= 0 && shard[0] < shard[1]))
+  if (shard && !isShard(shard[0], shard[1]))
     throw new UsageError(`shard must have 0 ≤ index < count, got ${shard[0]}/${shard[1]}`);
   const modelDir = resolveModel(o.model);
   const net = await loadNetwork(o.model);

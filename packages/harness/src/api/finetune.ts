@@ -13,7 +13,7 @@ import {
   train as trainNetwork,
 } from "@rho/models";
 import { z } from "zod";
-import { attacksByName, resolveGiven } from "../attack-options.js";
+import { attackByName, resolveGiven } from "../attack-options.js";
 import { UsageError } from "../errors.js";
 import { RESULTS_FILE, readResults } from "../eval/spec.js";
 import { readJsonFile, writeJsonInto } from "../files.js";
@@ -150,8 +150,7 @@ ${history.map((h) => `| ${h.round} | ${roundCells(h).join(" | ")} |`).join("\n")
  */
 export async function finetune(options: FinetuneOptions, hooks: FinetuneHooks = {}): Promise<Finetuning> {
   const o: Settings = { rounds: 1, lr: 1e-4, epochs: 1, batchSize: 64, seed: 1, ...options };
-  const [attack] = attacksByName([o.attack]);
-  if (!attack) throw new UsageError("name an attack");
+  const attack = attackByName(o.attack);
   if (!(o.rounds >= 1)) throw new UsageError(`rounds must be at least 1, got ${o.rounds}`);
   // the attack's training options, then the caller's; checked now, before anything is written
   const given = { ...attack.trainingOptions, ...o.attackOptions };

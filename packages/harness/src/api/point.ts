@@ -3,7 +3,7 @@
 import { type AttackFamily, type AttackResult, tfjsContext } from "@rho/attacks";
 import { boundRho, getBoundMethod, type RhoBound } from "@rho/bounds";
 import type { BackendName } from "@rho/models";
-import { attacksByName, checkTarget, resolveGiven } from "../attack-options.js";
+import { attackByName, checkTarget, resolveGiven } from "../attack-options.js";
 import { UsageError } from "../errors.js";
 import { chooseBackend, loadPoint } from "../inputs.js";
 
@@ -39,8 +39,7 @@ export interface PointAttack {
 
 /** One attack on one point. Bad input (names, options, an index outside the split) throws a UsageError. */
 export async function attack(o: AttackRequestOptions): Promise<PointAttack> {
-  const [a] = attacksByName([o.attack]);
-  if (!a) throw new UsageError("name an attack");
+  const a = attackByName(o.attack);
   const target = o.target ?? "second";
   const [options] = resolveGiven([a], [o.options ?? {}], { target });
   const { net, pixels, label } = await loadPoint({ ...o, split: o.split ?? "test" });

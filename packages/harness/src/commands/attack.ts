@@ -1,8 +1,8 @@
 import type { AttackFamily, AttackResult } from "@rho/attacks";
 import type { BackendName } from "@rho/models";
 import { attack } from "../api/point.js";
-import { attacksByName, givenOptions, parseTarget } from "../attack-options.js";
-import { EXIT_NOT_OK, EXIT_OK, UsageError } from "../errors.js";
+import { attackByName, givenOptions, parseTarget } from "../attack-options.js";
+import { EXIT_NOT_OK, EXIT_OK } from "../errors.js";
 import { writeComparisonPng } from "../images.js";
 import { loadSplit } from "../inputs.js";
 import type { Output } from "../output.js";
@@ -52,8 +52,7 @@ function formatResult(r: AttackResult, where: string, family: AttackFamily): str
 
 /** `rho attack`: one attack on one dataset point; every example is checked by forward passes. */
 export async function attackCommand(o: AttackCommandOptions, out: Output): Promise<number> {
-  const [a] = attacksByName([o.attack]);
-  if (!a) throw new UsageError("name an attack");
+  const a = attackByName(o.attack);
   const [given] = givenOptions([a], {
     named: {
       solver: o.solver,

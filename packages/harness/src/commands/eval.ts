@@ -1,7 +1,7 @@
 import { cpus } from "node:os";
 import type { BackendName } from "@rho/models";
 import { evaluate } from "../api/evaluate.js";
-import { attackOptions, attacksByName, parseTarget } from "../attack-options.js";
+import { attacksByName, givenOptions, parseTarget } from "../attack-options.js";
 import { EXIT_OK, UsageError } from "../errors.js";
 import { parseShard, RESULTS_FILE } from "../eval/spec.js";
 import { pct, withInterval } from "../format.js";
@@ -41,12 +41,7 @@ export async function evalCommand(o: EvalOptions, out: Output): Promise<number> 
   const attacks = attacksByName(names);
   if (!(o.workers >= 1)) throw new UsageError(`--workers must be at least 1, got ${o.workers}`);
   const target = parseTarget(o.target);
-  const options = attackOptions(attacks, {
-    named: { solver: o.solver },
-    ...(o.opt ? { pairs: o.opt } : {}),
-    target,
-    eps: o.eps,
-  });
+  const given = givenOptions(attacks, { named: { solver: o.solver }, ...(o.opt ? { pairs: o.opt } : {}) });
   const shard = o.shard === undefined ? undefined : parseShard(o.shard);
   const bounds = list(o.bounds ?? "");
   const progress = evalProgress(out);
@@ -57,7 +52,7 @@ export async function evalCommand(o: EvalOptions, out: Output): Promise<number> 
         dataset: o.dataset,
         ...(o.dataDir ? { dataDir: o.dataDir } : {}),
         split: o.split,
-        attacks: names.map((name, i) => ({ name, options: options[i] as Record<string, unknown> })),
+        attacks: names.map((name, i) => ({ name, options: given[i] ?? {} })),
         bounds,
         ...(o.boundEpsMax === undefined ? {} : { boundEpsMax: o.boundEpsMax }),
         ...(o.boundTimeLimit === undefined ? {} : { boundTimeLimit: o.boundTimeLimit }),

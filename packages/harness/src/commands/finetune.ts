@@ -1,11 +1,9 @@
 import type { BackendName } from "@rho/models";
 import { type Finetuning, finetune, ROUND_HEAD, roundCells, roundModel } from "../api/finetune.js";
-import { attacksByName, givenOptions, parseTarget } from "../attack-options.js";
-import { EXIT_OK, UsageError } from "../errors.js";
-import { chooseBackend } from "../inputs.js";
+import { attackByName, givenOptions, parseTarget } from "../attack-options.js";
+import { EXIT_OK } from "../errors.js";
 import type { Output } from "../output.js";
-import { evalProgress } from "../progress.js";
-import { epochStatus, trainBar } from "../training.js";
+import { finetuneProgress } from "../progress.js";
 
 export interface FinetuneCommandOptions {
   model: string;
@@ -32,15 +30,12 @@ export interface FinetuneCommandOptions {
 
 /** The CLI's flags → `finetune`, with progress on stderr. */
 export async function runFinetune(o: FinetuneCommandOptions, out: Output): Promise<Finetuning> {
-  const [attack] = attacksByName([o.attack]);
-  if (!attack) throw new UsageError("name an attack");
+  const attack = attackByName(o.attack);
   const [given] = givenOptions([attack], {
     named: { solver: o.solver },
     ...(o.opt ? { pairs: o.opt } : {}),
   });
-  const progress = evalProgress(out, "attack");
-  const training = trainBar(epochStatus(o.epochs));
-  out.info(`backend: ${await chooseBackend(o.backend)}`);
+  const progress = finetuneProgress(out, o.epochs);
   try {
     return await finetune(
       {
@@ -63,15 +58,10 @@ export async function runFinetune(o: FinetuneCommandOptions, out: Output): Promi
         workers: o.workers,
         backend: o.backend,
       },
-      {
-        onInfo: (t) => out.info(t),
-        evaluate: progress.hooks,
-        onTrainProgress: training.onProgress,
-      },
+      progress.hooks,
     );
   } finally {
     progress.stop();
-    training.stop();
   }
 }
 

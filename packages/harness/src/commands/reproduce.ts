@@ -10,8 +10,7 @@ import { EXIT_OK, UsageError } from "../errors.js";
 import { accuracyPct, slug } from "../format.js";
 import { chooseBackend, loadNetwork, loadSplit } from "../inputs.js";
 import type { Output } from "../output.js";
-import { evalProgress } from "../progress.js";
-import { epochStatus, trainBar } from "../training.js";
+import { finetuneProgress } from "../progress.js";
 import { printReport } from "./report.js";
 import { estimateSeconds, modelCount } from "./reproduce-estimate.js";
 
@@ -121,8 +120,7 @@ export async function reproduceCommand(o: ReproduceOptions, out: Output): Promis
     workers: o.workers,
     backend: o.backend,
   };
-  const progress = evalProgress(out, "attack");
-  const training = trainBar(epochStatus(s.epochs));
+  const progress = finetuneProgress(out, s.epochs);
   const runs: { name: string; model: string }[] = [{ name: "original", model: o.model }];
   const finetuning: { attack: string; rounds: readonly RoundRecord[] }[] = [];
   const evalDirs: string[] = [];
@@ -145,7 +143,7 @@ export async function reproduceCommand(o: ReproduceOptions, out: Output): Promis
           seed: 1,
           out: dir,
         },
-        { onInfo: (t) => out.info(t), evaluate: progress.hooks, onTrainProgress: training.onProgress },
+        progress.hooks,
       );
       for (const h of rounds) runs.push({ name: `${attack} T=${h.round}`, model: roundModel(dir, h.round) });
       finetuning.push({ attack, rounds });
@@ -171,13 +169,12 @@ export async function reproduceCommand(o: ReproduceOptions, out: Output): Promis
           out: dir,
           resume: true,
         },
-        progress.hooks,
+        progress.hooks.evaluate,
       );
       evalDirs.push(dir);
     }
   } finally {
     progress.stop();
-    training.stop();
   }
 
   await chooseBackend(o.backend);

@@ -153,11 +153,15 @@ export function missingResults(spec: RunSpec, rows: readonly ResultRow[]): numbe
   return missing;
 }
 
+/** Shard i of n exists: integers with 0 ≤ i < n. */
+export const isShard = (i: number, n: number): boolean =>
+  Number.isSafeInteger(i) && Number.isSafeInteger(n) && i >= 0 && i < n;
+
 /** "i/n" → [i, n] with 0 ≤ i < n; anything else is a usage error. */
 export function parseShard(s: string): [number, number] {
   const m = /^(\d+)\/(\d+)$/.exec(s);
   const [i, n] = m ? [Number(m[1]), Number(m[2])] : [Number.NaN, Number.NaN];
-  if (!(n >= 1 && i >= 0 && i < n)) throw new UsageError(`--shard must be i/n with 0 ≤ i < n, got "${s}"`);
+  if (!isShard(i, n)) throw new UsageError(`--shard must be i/n with 0 ≤ i < n, got "${s}"`);
   return [i, n];
 }
 
