@@ -30,7 +30,10 @@ export function evalProgress(out: Output, label = "eval"): { hooks: EvaluateHook
     hooks: {
       onStart: ({ total, kept, backend }) => {
         // once for the runs one command makes (finetune's rounds, reproduce's evaluations)
-        if (backend !== said) out.info(`backend: ${(said = backend)}`);
+        if (backend !== said) {
+          said = backend;
+          out.info(`backend: ${backend}`);
+        }
         if (kept) out.info(`resuming: ${kept} results kept, ${total} to go`);
         bar.stop(); // a run after another (finetune's rounds) starts the bar afresh
         bar.start(total, 0, { status: "" });
