@@ -1,6 +1,7 @@
 import { linf, type TieRule } from "@rho/constraints";
 import { LinearRegion } from "@rho/encoders";
 import { argmax, type Network } from "@rho/models";
+import { acrossNearestFacets } from "./flips.js";
 import { type OptionsOf, optionSchema } from "./options.js";
 import { type AlpQuery, nearestInRegion } from "./region-lp.js";
 
@@ -29,6 +30,12 @@ export const descentOptions = (descentDefault: boolean) =>
       default: 1e-3,
       help: "descent: stop when a step lowers ρ̂ by less than this fraction",
     },
+    descentFlips: {
+      type: "integer",
+      min: 0,
+      default: 0,
+      help: "descent: where the step across the tight facets gains nothing, also try the regions across this many nearest facets that are not tight (one LP each); 0: stop there",
+    },
   });
 
 /**
@@ -42,7 +49,7 @@ export const descentOptions = (descentDefault: boolean) =>
  */
 export type DescentOptions = Pick<
   OptionsOf<ReturnType<typeof descentOptions>>,
-  "descentSteps" | "descentTolerance" | "descentPick"
+  "descentSteps" | "descentTolerance" | "descentPick" | "descentFlips"
 >;
 
 /** Which region a descent step goes to: the schema's `descentPick` values. */
@@ -60,6 +67,8 @@ export interface Descended extends RegionPoint {
   readonly path: number[];
   /** Why it stopped. */
   readonly stop: "tolerance" | "steps" | "lp" | "label";
+  /** Steps taken into a region across a facet that was not tight (`descentFlips`). */
+  readonly flips: number;
   /** Wall-clock seconds of the descent. */
   readonly seconds: number;
 }
@@ -80,26 +89,58 @@ export async function descend(q: AlpQuery, from: RegionPoint, opts: DescentOptio
   const tol = opts.descentTolerance;
   const pick = opts.descentPick;
   let cur = from;
+  let flips = 0;
   const path = [from.rho];
   const t0 = performance.now();
   const end = (stop: Descended["stop"]): Descended => ({
     ...cur,
     path,
     stop,
+    flips,
     seconds: (performance.now() - t0) / 1000,
   });
+  const keepsLabel = (x: Float64Array) => argmax(net.forward64(x).logits) === label;
   for (let s = 0; s < steps; s++) {
     const region = nextRegion(net, cur, center, box, ties, pick);
     // only a gain beyond the tolerance is taken, so t is bounded there (x̂ itself lies at cur.rho):
     // infeasible then means no such gain in this region, which presolve often settles at once
     const cap = cur.rho * (1 - tol);
     const r = await nearestInRegion(region, q, cap);
-    const stop = stopAfter(r, cap, (x) => argmax(net.forward64(x).logits) === label);
-    if (stop) return end(stop);
-    cur = { x: r.x as Float64Array, rho: r.rho as number, region };
+    const stop = stopAfter(r, cap, keepsLabel);
+    if (!stop) {
+      cur = { x: r.x as Float64Array, rho: r.rho as number, region };
+    } else {
+      const flipped =
+        stop === "tolerance" ? await bestFlip(q, cur, cap, opts.descentFlips, keepsLabel) : undefined;
+      if (!flipped) return end(stop);
+      cur = flipped;
+      flips++;
+    }
     path.push(cur.rho);
   }
   return end("steps");
+}
+
+/**
+ * The best gain over the regions just across the `k` facets nearest to x̂ that are not tight
+ * there, or undefined. x̂ need not lie in those regions, so their LPs may find nothing below the
+ * cap; whatever they find is an exact optimum over a genuine linear region, checked like any step.
+ */
+async function bestFlip(
+  q: AlpQuery,
+  at: RegionPoint,
+  cap: number,
+  k: number,
+  keepsLabel: (x: Float64Array) => boolean,
+): Promise<RegionPoint | undefined> {
+  if (k <= 0) return undefined;
+  let best: RegionPoint | undefined;
+  for (const p of acrossNearestFacets(at.region, at.x, q.box, k, AT_TOL)) {
+    const region = new LinearRegion(q.net, p, { ties: q.ties });
+    const r = await nearestInRegion(region, q, best ? best.rho * (1 - 1e-12) : cap);
+    if (!stopAfter(r, cap, keepsLabel)) best = { x: r.x as Float64Array, rho: r.rho as number, region };
+  }
+  return best;
 }
 
 /** Why a step's LP result ends the descent, or undefined when the step is taken. */
@@ -117,6 +158,7 @@ function stopAfter(
 /** What a result's diagnostics say of a descent. */
 export const descentDiagnostics = (d: Descended) => ({
   steps: d.path.length - 1,
+  flips: d.flips,
   rho: d.path,
   stop: d.stop,
   seconds: d.seconds,

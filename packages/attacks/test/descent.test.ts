@@ -118,7 +118,12 @@ describe("region descent", () => {
       const r0 = await nearestInRegion(region, query);
       if (r0.x === undefined || r0.rho === undefined) continue;
       const from = { x: r0.x, rho: r0.rho, region };
-      const opts = { descentSteps: 100, descentTolerance: 1e-3, descentPick: "across" as const };
+      const opts = {
+        descentSteps: 100,
+        descentTolerance: 1e-3,
+        descentPick: "across" as const,
+        descentFlips: 0,
+      };
       const d = await descend(query, from, opts);
       expect(d.stop).not.toBe("steps");
       expect(d.rho).toBeLessThanOrEqual(r0.rho);
