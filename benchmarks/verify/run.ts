@@ -20,6 +20,8 @@ const { values } = parseArgs({
     properties: { type: "string", default: "" },
     "leaf-units": { type: "string" },
     "milp-units": { type: "string" },
+    "alpha-iterations": { type: "string" },
+    "alpha-share": { type: "string" },
     out: { type: "string", default: "benchmarks/verify/out/verify.json" },
     summarize: { type: "string" },
     help: { type: "boolean", default: false },
@@ -28,9 +30,14 @@ const { values } = parseArgs({
 if (values.help || (!values.dir && !values.summarize)) {
   console.log(`npm run bench:verify -- --dir BENCHMARK_FOLDER [--csv NAME.csv] [--timeout-scale S]
     [--networks a.onnx,b.onnx] [--properties a.vnnlib,b.vnnlib] [--leaf-units N] [--milp-units N]
+    [--alpha-iterations N] [--alpha-share S]
     [--out FILE.json] | --summarize FILE.jsonl
   --leaf-units N   branch and bound hands domains with at most N unstable ReLUs to the MILP (default 24)
-  --milp-units N   networks of up to N ReLUs get the MILP on the whole box instead (default 0)`);
+  --milp-units N   networks of up to N ReLUs get the MILP on the whole box instead (default 0)
+  --alpha-iterations N  branch and bound: α-CROWN's steps per open row and domain (default 0: the
+                   slopes tight at the worst pixels alone, as before α-CROWN)
+  --alpha-share S  the share of the time left after PGD that α-CROWN may spend on every ReLU's input
+                   bounds before branch and bound (default 0: off)`);
   process.exit(values.help ? 0 : 2);
 }
 
@@ -94,12 +101,14 @@ const instances = readFileSync(join(dir, csvName), "utf8")
   .filter(
     (x) => props.size === 0 || props.has(x.property) || props.has(x.property.split("/").pop() as string),
   );
-const count = (name: "leaf-units" | "milp-units") => {
+const count = (name: "leaf-units" | "milp-units" | "alpha-iterations" | "alpha-share") => {
   const v = values[name];
   return v === undefined ? undefined : Number(v);
 };
 const leafUnits = count("leaf-units");
 const milpUnits = count("milp-units");
+const alphaIterations = count("alpha-iterations");
+const alphaShare = count("alpha-share");
 
 await useBackend("auto");
 const out = values.out;
@@ -119,6 +128,8 @@ for (const x of instances) {
     timeout: x.timeout,
     ...(leafUnits === undefined ? {} : { leafUnits }),
     ...(milpUnits === undefined ? {} : { milpUnits }),
+    ...(alphaIterations === undefined ? {} : { alphaIterations }),
+    ...(alphaShare === undefined ? {} : { alphaShare }),
   });
   const row: Row = { ...x, result: r.status, stage: r.stage ?? null, seconds: r.seconds, domains: r.domains };
   rows.push(row);

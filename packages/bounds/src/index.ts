@@ -3,6 +3,14 @@ export { ballBox, ibp, intervalBounds, intervalMargin } from "./intervals/ibp.js
 export { INTERVAL_RULES, type Interval, type IntervalRule, roundingFactor } from "./intervals/rules.js";
 export { type ReluSplit, reluInputs, splitBounds } from "./intervals/split.js";
 export {
+  type AlphaBound,
+  type AlphaBoundsOptions,
+  type AlphaOptions,
+  alphaBounds,
+  alphaLowerBound,
+  optimisable,
+} from "./linear/alpha.js";
+export {
   ADAPTIVE_SLOPE,
   BACKWARD_RULES,
   type LowerSlope,

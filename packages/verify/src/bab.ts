@@ -5,6 +5,7 @@
 // left unstable, handed to a leaf (the MILP: exact there, and cheap with few binaries). unsat only
 // when every domain is ruled out or a leaf proves it empty.
 import {
+  alphaLowerBound,
   boxMinimiser,
   type Interval,
   linearLowerBounds,
@@ -16,6 +17,7 @@ import {
   tightSlopes,
 } from "@rho/bounds";
 import type { Network } from "@rho/models";
+import { intervalBound } from "./semantics.js";
 import type { OutputRow } from "./vnnlib.js";
 
 /** A leaf's answer: no point there, a confirmed counterexample, or open (time, or a candidate that failed). */
@@ -35,7 +37,15 @@ export interface BabOptions {
   readonly leafUnits?: number;
   /** Settles one domain exactly, given its bounds (e.g. the MILP with the float32 slack). */
   readonly leaf: (bounds: readonly Interval[]) => Promise<LeafAnswer>;
+  /**
+   * α-CROWN's gradient steps per open row and domain, from the slopes tight at the worst pixels
+   * (default BAB_ALPHA_ITERATIONS, 0: those slopes alone; measured in benchmarks/verify/README.md).
+   */
+  readonly alphaIterations?: number;
 }
+
+/** α-CROWN's steps per open row and domain (benchmarks/verify/README.md). */
+export const BAB_ALPHA_ITERATIONS = 0;
 
 export type BabResult =
   | { readonly status: "unsat" | "unknown" | "timeout"; readonly domains: number }
@@ -90,10 +100,14 @@ export async function branchAndBound(
       if (d.cuts.length && (lb[i] as number) <= r.bound)
         lb[i] = withCuts(f, i, d.cuts, box, r.bound, lb[i] as number);
       if ((lb[i] as number) > r.bound) return;
-      const slope = tightSlopes(net, boxMinimiser(f.coef[i] as Float64Array, box));
-      const g = linearLowerBounds(net, d.bounds as Interval[], L, [coefs[i] as Float64Array], box, slope);
-      let v = minOverBox(g, box)[0] as number;
-      if (v <= r.bound && d.cuts.length) v = withCuts(g, 0, d.cuts, box, r.bound, v);
+      const init = tightSlopes(net, boxMinimiser(f.coef[i] as Float64Array, box));
+      const a = alphaLowerBound(net, d.bounds, L, coefs[i] as Float64Array, box, {
+        init,
+        iterations: opts.alphaIterations ?? BAB_ALPHA_ITERATIONS,
+        target: r.bound,
+      });
+      let v = a.value;
+      if (v <= r.bound && d.cuts.length) v = withCuts(a.linear, 0, d.cuts, box, r.bound, v);
       lb[i] = Math.max(lb[i] as number, v);
     });
     const logits = d.bounds[L] as Interval;
@@ -102,12 +116,7 @@ export async function branchAndBound(
     let best = -1;
     let bestGap = Number.NEGATIVE_INFINITY;
     rows.forEach((r, i) => {
-      let ibp = 0;
-      for (let j = 0; j < r.coef.length; j++) {
-        const a = r.coef[j] as number;
-        ibp += a * (a >= 0 ? (logits.lo[j] as number) : (logits.hi[j] as number));
-      }
-      const gap = Math.max(ibp, lb[i] as number) - r.bound;
+      const gap = Math.max(intervalBound(r, logits), lb[i] as number) - r.bound;
       if (gap > bestGap) {
         bestGap = gap;
         best = i;

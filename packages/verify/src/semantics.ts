@@ -22,3 +22,13 @@ const dot = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
   for (let i = 0; i < a.length; i++) s += (a[i] as number) * (b[i] as number);
   return s;
 };
+
+/** The least coef·y can be with y in the outputs' interval (IBP's bound of a row). */
+export function intervalBound(r: OutputRow, y: { lo: ArrayLike<number>; hi: ArrayLike<number> }): number {
+  let v = 0;
+  for (let j = 0; j < r.coef.length; j++) {
+    const a = r.coef[j] as number;
+    v += a * (a >= 0 ? (y.lo[j] as number) : (y.hi[j] as number));
+  }
+  return v;
+}

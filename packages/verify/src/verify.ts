@@ -4,22 +4,32 @@
 // unknown / timeout. The input X is the network's own input: load the model with an identity
 // preprocessing (rho verify does) so that pixels are the property's X_i.
 import { type AttackContext, float32Logits, lossAndGradient } from "@rho/attacks";
-import { crownBounds, float32ErrorBound, type Interval, lowerBounds, propertyMilp } from "@rho/bounds";
+import {
+  alphaBounds,
+  alphaLowerBound,
+  crownBounds,
+  float32ErrorBound,
+  type Interval,
+  lowerBounds,
+  optimisable,
+  propertyMilp,
+} from "@rho/bounds";
 import { type Network, prng, type Shape, size } from "@rho/models";
 import { getSolver, type LpSolver } from "@rho/solvers";
 import type * as tf from "@tensorflow/tfjs";
 import { branchAndBound, type LeafAnswer } from "./bab.js";
-import { inBox, satisfies } from "./semantics.js";
+import { inBox, intervalBound, satisfies } from "./semantics.js";
 import type { OutputRow, SpecCase, VnnSpec } from "./vnnlib.js";
 
 export type VerifyStatus = "sat" | "unsat" | "unknown" | "timeout";
-export type Stage = "sample" | "pgd" | "crown" | "bab" | "milp";
+export type Stage = "sample" | "pgd" | "crown" | "alpha" | "bab" | "milp";
 
 export interface VerifyResult {
   readonly status: VerifyStatus;
   /**
-   * What decided: sampling, pgd, bab or milp (sat), crown, bab or milp (unsat; milp: the MILP on
-   * the whole box, no branching); absent for unknown and timeout.
+   * What decided: sampling, pgd, bab or milp (sat), crown, alpha, bab or milp (unsat; alpha:
+   * α-CROWN's slopes optimised per row, over bounds it may have tightened; milp: the MILP on the
+   * whole box, no branching); absent for unknown and timeout.
    */
   readonly stage?: Stage;
   /** sat: the counterexample and the float64 outputs it gives. */
@@ -48,6 +58,16 @@ export interface VerifyOptions {
   readonly milpUnits?: number;
   /** Branch and bound hands domains with at most this many unstable ReLUs to the MILP (default 24). */
   readonly leafUnits?: number;
+  /** α-CROWN anywhere (default true; false: CROWN's adaptive slopes, and one step of tight slopes in branch and bound). */
+  readonly alpha?: boolean;
+  /**
+   * The share of the time left after PGD that α-CROWN may spend tightening every ReLU's input
+   * bounds before branch and bound (default ALPHA_SHARE, 0: CROWN's bounds as they are; measured
+   * in benchmarks/verify/README.md).
+   */
+  readonly alphaShare?: number;
+  /** Branch and bound: α-CROWN's gradient steps per open row and domain (default 0: one step of slopes tight at the worst pixels). */
+  readonly alphaIterations?: number;
   /** PGD: restarts per unrefuted conjunction and steps per restart (defaults 5 and 100). */
   readonly restarts?: number;
   readonly steps?: number;
@@ -132,6 +152,12 @@ function leafMilp(
   };
 }
 
+/** The share of the time left that tightening intermediate bounds may take (benchmarks/verify/README.md). */
+const ALPHA_SHARE = 0;
+
+/** α-CROWN's gradient steps per row on the whole box (benchmarks/verify/README.md). */
+const ROOT_ALPHA_ITERATIONS = 50;
+
 /** Seconds one leaf's MILP may take (its share of the property's time may be more). */
 const LEAF_SECONDS = 20;
 
@@ -147,6 +173,7 @@ export async function verifyProperty(
   if (spec.outputs !== net.outputSize)
     throw new VerifyInputError(`the property has ${spec.outputs} outputs, the network ${net.outputSize}`);
   const deadline = t0 + 1000 * (opts.timeout ?? 60);
+  const useAlpha = opts.alpha ?? true;
   const late = () => performance.now() >= deadline;
   // the float32 passes and gradients use one TensorFlow.js model per network, made once
   const ctx: AttackContext = opts.ctx ?? { net };
@@ -196,15 +223,8 @@ export async function verifyProperty(
             pixels,
           )
         : [];
-      const out = rows.some((r, i) => {
-        // IBP's bound of coef·y from the logits' interval, and CROWN's: the better one
-        let ibp = 0;
-        for (let j = 0; j < r.coef.length; j++) {
-          const a = r.coef[j] as number;
-          ibp += a * (a >= 0 ? (logits.lo[j] as number) : (logits.hi[j] as number));
-        }
-        return Math.max(ibp, lb[i] as number) > r.bound;
-      });
+      // IBP's bound of coef·y from the logits' interval, and CROWN's: the better one
+      const out = rows.some((r, i) => Math.max(intervalBound(r, logits), lb[i] as number) > r.bound);
       if (out) refuted++;
       else open.push({ c, rows, bounds });
     }
@@ -240,7 +260,40 @@ export async function verifyProperty(
       if (y) return sat("pgd", x, y, refuted);
     }
   }
-  // 4. branch and bound per open conjunction, each with the time left shared out, its leaves (and
+  // 4. α-CROWN: the open conjunctions' rows with slopes optimised per row, over CROWN's bounds or,
+  // given a share of the time left, over every ReLU's input bounds tightened by α-CROWN first;
+  // branch and bound starts from those bounds
+  let stillOpen = open;
+  if (useAlpha && optimisable(net)) {
+    const share = opts.alphaShare ?? ALPHA_SHARE;
+    const tightened = new Map<SpecCase, Interval[]>();
+    const until = performance.now() + share * (deadline - performance.now());
+    for (const { c, bounds } of open)
+      if (!tightened.has(c))
+        tightened.set(
+          c,
+          share > 0 ? alphaBounds(net, { lo: c.lo, hi: c.hi }, bounds, { deadline: until }).bounds : bounds,
+        );
+    stillOpen = [];
+    for (const o of open) {
+      if (late()) return done("timeout", refuted);
+      const bounds = tightened.get(o.c) as Interval[];
+      const logits = bounds[L] as Interval;
+      const pixels = { lo: o.c.lo, hi: o.c.hi };
+      const out = o.rows.some(
+        (r) =>
+          intervalBound(r, logits) > r.bound ||
+          alphaLowerBound(net, bounds, L, Float64Array.from(r.coef), pixels, {
+            iterations: ROOT_ALPHA_ITERATIONS,
+            target: r.bound,
+          }).value > r.bound,
+      );
+      if (out) refuted++;
+      else stillOpen.push({ ...o, bounds });
+    }
+    if (stillOpen.length === 0) return done("unsat", refuted, { stage: "alpha" });
+  }
+  // 5. branch and bound per open conjunction, each with the time left shared out, its leaves (and
   // the root itself on networks of up to `milpUnits` ReLUs) settled by the MILP
   const units = net.layers.reduce(
     (n, layer, l) => n + (layer.kind === "relu" ? size(net.shapes[l + 1] as Shape) : 0),
@@ -248,10 +301,10 @@ export async function verifyProperty(
   );
   const leafUnits = units <= (opts.milpUnits ?? 0) ? units : (opts.leafUnits ?? LEAF_UNITS);
   const highs = await getSolver("highs");
-  let left = open.length;
+  let left = stillOpen.length;
   let closed = 0;
   let branched = false; // else every conjunction was settled by the MILP on its whole box
-  for (const { c, rows, bounds } of open) {
+  for (const { c, rows, bounds } of stillOpen) {
     const until = performance.now() + (deadline - performance.now()) / left--;
     if (until - performance.now() <= 50) break;
     const leaf = leafMilp(net, ctx, highs, c, rows, bounds, until);
@@ -259,6 +312,11 @@ export async function verifyProperty(
       deadline: until,
       leafUnits,
       leaf,
+      ...(useAlpha
+        ? opts.alphaIterations === undefined
+          ? {}
+          : { alphaIterations: opts.alphaIterations }
+        : { alphaIterations: 0 }),
     });
     branched ||= r.domains > 1;
     domains += r.domains;
@@ -268,7 +326,7 @@ export async function verifyProperty(
       closed++;
     }
   }
-  if (closed === open.length) return done("unsat", refuted, { stage: branched ? "bab" : "milp" });
+  if (closed === stillOpen.length) return done("unsat", refuted, { stage: branched ? "bab" : "milp" });
   return done(late() ? "timeout" : "unknown", refuted);
 }
 

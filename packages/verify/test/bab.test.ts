@@ -39,11 +39,20 @@ it("split to the end, branch and bound answers as the MILP does; unsat holds on 
   const seen = { bab: 0, sat: 0, unsat: 0 };
   await fc.assert(
     fc.asyncProperty(arbNet, arbSpec, async (net, spec) => {
-      // no PGD: what sampling leaves goes to the search
-      const bab = await verifyProperty(net, spec, { timeout: 20, restarts: 0, leafUnits: 0 });
-      const milp = await verifyProperty(net, spec, { timeout: 20, restarts: 0, milpUnits: 1e9 });
+      // no PGD and no α-CROWN on the intermediate bounds: what sampling and CROWN leave goes to
+      // the search; then the default pipeline (α-CROWN on) must agree as well
+      const bab = await verifyProperty(net, spec, { timeout: 20, restarts: 0, leafUnits: 0, alpha: false });
+      const milp = await verifyProperty(net, spec, {
+        timeout: 20,
+        restarts: 0,
+        milpUnits: 1e9,
+        alphaShare: 0,
+      });
+      const full = await verifyProperty(net, spec, { timeout: 20, restarts: 0, leafUnits: 0 });
       expect(bab.status).not.toBe("timeout");
       if (bab.status !== "unknown" && milp.status !== "unknown") expect(bab.status).toBe(milp.status);
+      if (full.status !== "unknown" && milp.status !== "unknown") expect(full.status).toBe(milp.status);
+      expectAnswerHolds(net, spec, full);
       if (bab.stage === "bab") seen.bab++;
       expectAnswerHolds(net, spec, bab);
       if (bab.status === "sat") seen.sat++;

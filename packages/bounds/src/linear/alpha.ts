@@ -1,0 +1,244 @@
+// α-CROWN (Xu et al. 2021): the lower slope α ∈ [0, 1] of every unstable ReLU is a free
+// parameter of CROWN's bound — any choice is sound — so it is optimised, per bounded row, by
+// projected gradient ascent on the bound itself. The bound is the minimum over the box of a
+// linear function of the pixels whose coefficients are made by the backward pass; with the
+// relaxation chosen at each unit held fixed, it is linear in each layer's carried row, so its
+// gradient with respect to α at unit i of a ReLU layer is λ_i·ẑ_i: the row's coefficient there
+// times the unit's input evaluated by the relaxed network (each ReLU replaced by the line the
+// backward pass used) at the box's minimising pixels. One backward and one forward pass an
+// iteration; every iterate's bound is itself sound, and the best is kept.
+import type { Layer, Network, Shape } from "@rho/models/core";
+import { moduleFor } from "@rho/models/core";
+import { inputInterval } from "../intervals/ibp.js";
+import type { Interval } from "../intervals/rules.js";
+import { reluInputs } from "../intervals/split.js";
+import { ADAPTIVE_SLOPE, type LowerSlope, linearLowerBounds, minOverBox, type PixelLinear } from "./crown.js";
+import { boxMinimiser } from "./tight-slopes.js";
+
+/** Layer kinds the relaxed forward pass knows: exact affine maps, and ReLU. */
+const AFFINE = new Set<Layer["kind"]>([
+  "dense",
+  "conv2d",
+  "avgpool",
+  "globalavgpool",
+  "flatten",
+  "dropout",
+  "add",
+  "concat",
+]);
+
+export interface AlphaOptions {
+  /** Gradient steps (default 20). */
+  readonly iterations?: number;
+  /** Adam's step size on α (default 0.1). */
+  readonly lr?: number;
+  /** The slopes to start from (default CROWN's adaptive choice). */
+  readonly init?: LowerSlope;
+  /** Stop as soon as the bound exceeds this (the row is proved; default never). */
+  readonly target?: number;
+}
+
+export interface AlphaBound {
+  /** The best lower bound of row·z_k over the box found, and its linear function of the pixels. */
+  readonly value: number;
+  readonly linear: PixelLinear;
+  /** Steps taken. */
+  readonly iterations: number;
+}
+
+/** Whether `alphaLowerBound` can optimise this network's slopes (every layer affine or ReLU). */
+export const optimisable = (net: Network): boolean =>
+  net.layers.every((l) => l.kind === "relu" || AFFINE.has(l.kind));
+
+/**
+ * A lower bound on row·z_k over the pixel box (z_k the values after k layers), given bounds of
+ * every layer's values below k, with the unstable ReLUs' lower slopes optimised for this row.
+ * Never worse than the starting slopes' bound. Networks with other non-linear layers (max-pool)
+ * get the starting slopes' bound.
+ */
+export function alphaLowerBound(
+  net: Network,
+  bounds: readonly Interval[],
+  k: number,
+  row: Float64Array,
+  box: Interval,
+  opts: AlphaOptions = {},
+): AlphaBound {
+  const iterations = optimisable(net) ? (opts.iterations ?? 20) : 0;
+  const lr = opts.lr ?? 0.1;
+  const init = opts.init ?? ADAPTIVE_SLOPE;
+  const target = opts.target ?? Number.POSITIVE_INFINITY;
+  const relus = reluInputs(net).filter((r) => r.layer < k);
+  const inputs = new Map(relus.map((r) => [r.layer, inputInterval(net, r.layer, bounds as Interval[])]));
+  // α per ReLU layer and unit, from the starting slopes (only unstable units' entries are read)
+  const alpha = new Map<number, Float64Array>();
+  for (const { layer } of relus) {
+    const iv = inputs.get(layer) as Interval;
+    alpha.set(
+      layer,
+      Float64Array.from(iv.lo, (l, i) => {
+        const u = iv.hi[i] as number;
+        return l < 0 && u > 0 ? clamp01(init(l, u, i, layer)) : 0;
+      }),
+    );
+  }
+  const m = new Map(
+    relus.map((r) => [r.layer, new Float64Array((alpha.get(r.layer) as Float64Array).length)]),
+  );
+  const v = new Map(
+    relus.map((r) => [r.layer, new Float64Array((alpha.get(r.layer) as Float64Array).length)]),
+  );
+  let best: AlphaBound | undefined;
+  for (let it = 0; ; it++) {
+    const { value, linear, grad } = boundAndGradient(net, bounds, k, row, box, alpha, inputs);
+    if (!best || value > best.value) best = { value, linear, iterations: it };
+    if (it >= iterations || value > target) break;
+    // Adam, ascending, projected onto [0, 1]
+    const t = it + 1;
+    for (const [layer, g] of grad) {
+      const a = alpha.get(layer) as Float64Array;
+      const mm = m.get(layer) as Float64Array;
+      const vv = v.get(layer) as Float64Array;
+      for (let i = 0; i < g.length; i++) {
+        const gi = g[i] as number;
+        if (gi === 0) continue;
+        mm[i] = B1 * (mm[i] as number) + (1 - B1) * gi;
+        vv[i] = B2 * (vv[i] as number) + (1 - B2) * gi * gi;
+        const mHat = (mm[i] as number) / (1 - B1 ** t);
+        const vHat = (vv[i] as number) / (1 - B2 ** t);
+        a[i] = clamp01((a[i] as number) + (lr * mHat) / (Math.sqrt(vHat) + 1e-12));
+      }
+    }
+  }
+  return best as AlphaBound;
+}
+
+/** Adam's moment decay rates. */
+const B1 = 0.9;
+const B2 = 0.999;
+
+const clamp01 = (x: number) => Math.min(1, Math.max(0, x));
+
+/**
+ * CROWN's bound on row·z_k with the lower slopes `alpha` (per ReLU layer and unit; only unstable
+ * units' entries are read), and its gradient with respect to them: λ_i·ẑ_i for unstable units
+ * whose carried coefficient λ_i is positive (those use the lower line α·z), 0 elsewhere, ẑ from
+ * the relaxed forward pass at the pixels where the bound's linear function is least.
+ */
+export function boundAndGradient(
+  net: Network,
+  bounds: readonly Interval[],
+  k: number,
+  row: Float64Array,
+  box: Interval,
+  alpha: ReadonlyMap<number, Float64Array>,
+  inputs: ReadonlyMap<number, Interval> = new Map(
+    reluInputs(net)
+      .filter((r) => r.layer < k)
+      .map((r) => [r.layer, inputInterval(net, r.layer, bounds as Interval[])]),
+  ),
+): { value: number; linear: PixelLinear; grad: Map<number, Float64Array> } {
+  const carried = new Map<number, Float64Array>();
+  const slope: LowerSlope = (_l, _u, unit, layer) => (alpha.get(layer) as Float64Array)[unit] as number;
+  const linear = linearLowerBounds(
+    net,
+    bounds as Interval[],
+    k,
+    [Float64Array.from(row)],
+    box,
+    slope,
+    (l, over) => {
+      if (inputs.has(l)) carried.set(l, Float64Array.from(over[0] as Float64Array));
+    },
+  );
+  const value = minOverBox(linear, box)[0] as number;
+  const p = boxMinimiser(linear.coef[0] as Float64Array, box);
+  const acts: Float64Array[] = [net.preprocessInput(p)];
+  const grad = new Map<number, Float64Array>();
+  for (let l = 0; l < k; l++) {
+    const layer = net.layers[l] as Layer;
+    const input = net.inputOf(l, acts);
+    if (layer.kind !== "relu") {
+      acts.push(moduleFor(layer).forward(layer, input, net.inShapes[l] as Shape, net.shapes[l + 1] as Shape));
+      continue;
+    }
+    const iv = inputs.get(l) as Interval;
+    const lam = carried.get(l);
+    const a = alpha.get(l) as Float64Array;
+    const g = new Float64Array(input.length);
+    const out = new Float64Array(input.length);
+    for (let i = 0; i < input.length; i++) {
+      const z = input[i] as number;
+      const lo = iv.lo[i] as number;
+      const hi = iv.hi[i] as number;
+      const li = lam ? (lam[i] as number) : 0;
+      if (lo >= 0) out[i] = z;
+      else if (hi <= 0) out[i] = 0;
+      else if (li > 0) {
+        out[i] = (a[i] as number) * z;
+        g[i] = li * z;
+      } else if (li < 0) out[i] = (hi / (hi - lo)) * (z - lo);
+    }
+    grad.set(l, g);
+    acts.push(out);
+  }
+  return { value, linear, grad };
+}
+
+export interface AlphaBoundsOptions {
+  /** Gradient steps per bound (default 20). */
+  readonly iterations?: number;
+  /** performance.now() after which no more units are tightened (the bounds so far are kept). */
+  readonly deadline?: number;
+}
+
+/**
+ * Every ReLU's input bounds tightened by α-CROWN, layer by layer from the first: each unstable
+ * unit's lower and upper bound with slopes optimised for it (stopping early once the unit is
+ * proved stable), each layer's using the layers' below as tightened. Returns new bounds (the
+ * given ones are not changed) and how many units became stable. A layer whose bounds CROWN
+ * computes exactly (no ReLU below it) is left as it is.
+ */
+export function alphaBounds(
+  net: Network,
+  pixels: Interval,
+  given: readonly Interval[],
+  opts: AlphaBoundsOptions = {},
+): { bounds: Interval[]; stabilised: number; complete: boolean } {
+  const bounds = given.map((b) => ({ lo: Float64Array.from(b.lo), hi: Float64Array.from(b.hi) }));
+  if (!optimisable(net)) return { bounds, stabilised: 0, complete: true };
+  const deadline = opts.deadline ?? Number.POSITIVE_INFINITY;
+  const iterations = opts.iterations ?? 20;
+  const relus = reluInputs(net);
+  let stabilised = 0;
+  for (const { layer, value: k } of relus) {
+    // the layers below k: without a ReLU among them CROWN's bound is already exact
+    if (!relus.some((r) => r.value < k)) continue;
+    const b = bounds[k] as Interval;
+    // the ReLU's output follows its input (the next layer's rounding bound reads it)
+    const out = bounds[layer + 1] as Interval;
+    const follow = (i: number) => {
+      out.lo[i] = Math.max(out.lo[i] as number, Math.max(0, b.lo[i] as number));
+      out.hi[i] = Math.min(out.hi[i] as number, Math.max(0, b.hi[i] as number));
+    };
+    const n = b.lo.length;
+    for (let i = 0; i < n; i++) {
+      if (!((b.lo[i] as number) < 0 && (b.hi[i] as number) > 0)) continue;
+      if (performance.now() >= deadline) return { bounds, stabilised, complete: false };
+      const unit = (sign: number) => {
+        const r = new Float64Array(n);
+        r[i] = sign;
+        return r;
+      };
+      const lo = alphaLowerBound(net, bounds, k, unit(1), pixels, { iterations, target: 0 }).value;
+      if (lo > (b.lo[i] as number)) b.lo[i] = lo;
+      if ((b.lo[i] as number) < 0) {
+        const hi = -alphaLowerBound(net, bounds, k, unit(-1), pixels, { iterations, target: 0 }).value;
+        if (hi < (b.hi[i] as number)) b.hi[i] = hi;
+      }
+      follow(i);
+      if ((b.lo[i] as number) >= 0 || (b.hi[i] as number) <= 0) stabilised++;
+    }
+  }
+  return { bounds, stabilised, complete: true };
+}
