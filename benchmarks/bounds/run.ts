@@ -18,6 +18,8 @@ import { median, quantile } from "../stats.js";
 const { values: args } = parseArgs({
   options: {
     model: { type: "string", default: "mlp" },
+    dataset: { type: "string", default: "mnist" },
+    "data-dir": { type: "string" },
     points: { type: "string", default: "100" },
     methods: { type: "string", default: "ibp,crown" },
     attacks: { type: "string", default: "alp-walk,lbfgs,pgd" },
@@ -33,7 +35,8 @@ const { values: args } = parseArgs({
 if (args.help) {
   console.log(`usage: npm run bench:bounds -- [options]
   --model mlp|lenet|DIR  a shipped model, or a model directory (default mlp)
-  --points N           the first N MNIST test points (default 100)
+  --dataset D          mnist (default) or cifar10; --data-dir DIR where its files are (CIFAR-10 has none built in)
+  --points N           the first N test points (default 100)
   --methods a,b        certifying methods bisected for ρ_lb (default ibp,crown)
   --attacks a,b:k=v    attacks whose ρ̂ gives the upper side and the gap to exact ρ, each with options
                        after a colon (k=v, joined by +), e.g. alp-walk:descent=false (default alp-walk,lbfgs,pgd)
@@ -73,11 +76,11 @@ const jsonl = args.summarize ? jsonlFile(out) : startJsonl(out);
 await useBackend("wasm");
 const net = await loadModel(dirs[args.model] ? join(root, modelDir) : modelDir);
 const ctx = await tfjsContext(net);
-const mnist = loadDataset("mnist", "test");
+const data = loadDataset(args.dataset, "test", args["data-dir"]);
 
 interface Row {
   index: number;
-  bounds: Record<string, { lower: number; seconds: number }>;
+  bounds: Record<string, { lower: number; seconds: number; peakMB?: number }>;
   attacks: Record<string, number | null>;
   /** Each attack's seconds on the point (absent in files from before it was recorded). */
   attackSeconds?: Record<string, number>;
@@ -92,13 +95,18 @@ const settled = new Map(
     .map((r) => [r.index, r.milp] as const),
 );
 for (let i = 0; i < (args.summarize ? 0 : points); i++) {
-  const px = image(mnist, i);
-  const label = mnist.labels[i] as number;
+  const px = image(data, i);
+  const label = data.labels[i] as number;
   if (net.predict64(px) !== label) continue;
   const row: Row = { index: i, bounds: {}, attacks: {}, attackSeconds: {} };
   for (const m of methods) {
     const r = await boundRho(m, net, px, label, { epsMax: 64, tolerance: 0.01 });
-    row.bounds[m.name] = { lower: r.lower, seconds: r.seconds };
+    // the process's peak resident memory so far (monotone: one method per run isolates each)
+    row.bounds[m.name] = {
+      lower: r.lower,
+      seconds: r.seconds,
+      peakMB: process.resourceUsage().maxRSS / 1024,
+    };
   }
   for (const a of attacks) {
     const r = await a.attack.run(ctx, { pixels: px, label, index: i }, a.opts);
@@ -150,6 +158,7 @@ const methodTable = methods.map((m) => {
     medianRatioToBest: median(
       withBest.map((r) => (r.bounds[m.name]?.lower as number) / (bestOf(r) as number)),
     ),
+    peakMB: Math.max(...rows.map((r) => r.bounds[m.name]?.peakMB ?? Number.NaN)),
   };
 });
 const milpSecs = rows.flatMap((r) => (r.milp ? [r.milp.seconds] : []));
@@ -221,11 +230,11 @@ console.log(
   `\n${args.model}: ${rows.length} correctly classified of the first ${points} test points; exact ρ for ${withExact.length} (MILP median ${fmt(summary.milpMedianSeconds, 1)} s, p90 ${fmt(summary.milpP90Seconds, 1)} s)\n`,
 );
 console.log(
-  "| method | median ρ_lb (px) | median ρ_lb / ρ | median ρ_lb / best | median s | p90 s |\n|---|---|---|---|---|---|",
+  "| method | median ρ_lb (px) | median ρ_lb / ρ | median ρ_lb / best | median s | p90 s | peak RSS MB (process) |\n|---|---|---|---|---|---|---|",
 );
 for (const m of methodTable)
   console.log(
-    `| ${m.method} | ${fmt(m.medianLower)} | ${fmt(m.medianRatioToExact, 3)} | ${fmt(m.medianRatioToBest, 3)} | ${fmt(m.medianSeconds, 3)} | ${fmt(m.p90Seconds, 3)} |`,
+    `| ${m.method} | ${fmt(m.medianLower)} | ${fmt(m.medianRatioToExact, 3)} | ${fmt(m.medianRatioToBest, 3)} | ${fmt(m.medianSeconds, 3)} | ${fmt(m.p90Seconds, 3)} | ${fmt(m.peakMB, 0)} |`,
   );
 console.log(
   "\n| attack | examples | median ρ̂ / ρ | within 1 % of ρ | within 10 % | median ρ̂ / best | within 1 % of best | median s | p90 s |\n|---|---|---|---|---|---|---|---|---|",

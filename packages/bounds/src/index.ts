@@ -23,6 +23,14 @@ export {
 export { crown, crownBounds, marginBounds } from "./linear/method.js";
 export { boxMinimiser, tightSlopes } from "./linear/tight-slopes.js";
 export {
+  affineEntries,
+  BoundMemoryError,
+  checkMemory,
+  crownBytes,
+  defaultMemoryLimit,
+  ibpBytes,
+} from "./memory.js";
+export {
   type BoundMethod,
   boundMethodNames,
   type Certificate,

@@ -40,6 +40,8 @@ export interface BoundMethod {
     label: number,
     opts: { epsMax?: number; timeLimit?: number; box?: readonly [number, number] },
   ): Promise<RhoBound>;
+  /** Estimated peak memory on this network, bytes (`checkMemory` refuses what exceeds the limit). */
+  memoryBytes?(net: Network): number;
 }
 
 const methods = new Map<string, BoundMethod>();

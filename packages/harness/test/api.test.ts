@@ -81,6 +81,8 @@ describe("evaluate", () => {
       [{ target: 12 }, /the model has labels 0..9/],
       [{ shard: { index: 2, count: 2 } }, /shard/],
       [{ dataset: "nope" }, /nope/],
+      // a bound whose memory estimate exceeds the limit is refused with what it would need
+      [{ bounds: ["crown"], memoryLimit: 1000 }, /crown on .* would need about .* GB of memory/],
     ];
     for (const [change, message] of bad) {
       const p = evaluate({ ...base, ...change, out: dir } as EvaluateOptions);

@@ -1,4 +1,5 @@
 import type { Network, Shape } from "@rho/models/core";
+import { ibpBytes } from "../memory.js";
 import type { BoundMethod, Certificate, Query } from "../method.js";
 import { type Interval, roundingFactor, ruleFor } from "./rules.js";
 
@@ -75,6 +76,7 @@ export function intervalMargin(logits: Interval, label: number): number {
 export const ibp: BoundMethod = {
   name: "ibp",
   description: "interval bound propagation: per-unit intervals layer by layer (cheap, loose)",
+  memoryBytes: ibpBytes,
   async certify(q: Query): Promise<Certificate> {
     const bounds = intervalBounds(q.net, ballBox(q.center, q.eps, q.box));
     const margin = intervalMargin(bounds[bounds.length - 1] as Interval, q.label);

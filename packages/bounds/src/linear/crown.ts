@@ -82,22 +82,31 @@ export function affineMap<L extends Layer>(layer: L, inShape: Shape, outShape: S
     ties: "first",
   });
   const n = size(outShape);
+  // counted first, then filled: typed arrays of the final size only (NiN's largest layer has
+  // 118 M entries; growing JS arrays to that size held several times the memory for a while)
   const starts = new Int32Array(n + 1);
-  const idx: number[] = [];
-  const w: number[] = [];
   for (let o = 0; o < n; o++) {
+    let count = 0;
+    piece.fanIn(o, (_, v) => {
+      if (v !== 0) count++;
+    });
+    starts[o + 1] = (starts[o] as number) + count;
+  }
+  const entries = starts[n] as number;
+  const indices = new Int32Array(entries);
+  const weights = new Float64Array(entries);
+  let at = 0;
+  for (let o = 0; o < n; o++)
     piece.fanIn(o, (i, v) => {
       if (v !== 0) {
-        idx.push(i);
-        w.push(v);
+        indices[at] = i;
+        weights[at++] = v;
       }
     });
-    starts[o + 1] = idx.length;
-  }
   const constant = piece.forward(new Float64Array(size(inShape)));
   const kinds: Partial<Record<LayerKind, number>> = { flatten: 0, dropout: 0, concat: 0 };
-  const fanIn = kinds[layer.kind] ?? Math.ceil(idx.length / Math.max(1, n)) + 2;
-  const map = { starts, indices: Int32Array.from(idx), weights: Float64Array.from(w), constant, fanIn };
+  const fanIn = kinds[layer.kind] ?? Math.ceil(entries / Math.max(1, n)) + 2;
+  const map = { starts, indices, weights, constant, fanIn };
   maps.set(layer, map);
   return map;
 }

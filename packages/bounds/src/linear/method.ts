@@ -1,6 +1,7 @@
 import type { Layer, Network, Shape } from "@rho/models/core";
 import { ballBox, inputInterval, intervalBounds } from "../intervals/ibp.js";
 import { type Interval, ruleFor } from "../intervals/rules.js";
+import { crownBytes } from "../memory.js";
 import type { BoundMethod, Certificate, Query } from "../method.js";
 import { affineMap, linearLowerBounds, lowerBounds, minOverBox, SLOPE_CANDIDATES } from "./crown.js";
 import { boxMinimiser, tightSlopes } from "./tight-slopes.js";
@@ -148,6 +149,7 @@ export function marginBounds(
 export const crown: BoundMethod = {
   name: "crown",
   description: "backward linear bound propagation (CROWN/DeepPoly) over IBP/CROWN intermediate bounds",
+  memoryBytes: crownBytes,
   async certify(q: Query): Promise<Certificate> {
     const pixels = ballBox(q.center, q.eps, q.box);
     const { bounds, tightened } = crownBounds(q.net, pixels);

@@ -9,6 +9,7 @@ import { boundMethodNames } from "@rho/bounds";
 import { type BracketShares, bracketShares, type Family, robustnessStats } from "@rho/metrics";
 import type { BackendName } from "@rho/models";
 import { attacksByName, checkTarget, resolveGiven } from "../attack-options.js";
+import { checkBoundMemory } from "../bound-memory.js";
 import { UsageError } from "../errors.js";
 import { pointBrackets } from "../eval/brackets.js";
 import { failedRow } from "../eval/run-point.js";
@@ -50,6 +51,8 @@ export interface EvaluateOptions {
   readonly attacks: readonly AttackRequest[];
   /** Certifying methods of @rho/bounds run beside the attacks (ibp, crown, milp): per point the bracket. */
   readonly bounds?: readonly string[];
+  /** Bytes a bound method may use (default: three quarters of the machine's memory); more: a UsageError before any work. */
+  readonly memoryLimit?: number;
   /** Bound methods' largest ε (default 64) and milp's time limit per point, seconds (default 60). */
   readonly boundEpsMax?: number;
   readonly boundTimeLimit?: number;
@@ -168,6 +171,7 @@ export async function evaluate(o: EvaluateOptions, hooks: EvaluateHooks = {}): P
     throw new UsageError(`shard must have 0 ≤ index < count, got ${shard[0]}/${shard[1]}`);
   const modelDir = resolveModel(o.model);
   const net = await loadNetwork(o.model);
+  checkBoundMemory(boundNames, net, o.memoryLimit);
   checkTarget(target, net.outputSize);
   const data = loadSplit(o.dataset, split, o.dataDir);
   checkFits(net, data);

@@ -4,6 +4,7 @@ import { type AttackFamily, type AttackResult, tfjsContext } from "@rho/attacks"
 import { boundRho, getBoundMethod, type RhoBound } from "@rho/bounds";
 import type { BackendName } from "@rho/models";
 import { attackByName, checkTarget, resolveGiven } from "../attack-options.js";
+import { checkBoundMemory } from "../bound-memory.js";
 import { UsageError } from "../errors.js";
 import { chooseBackend, loadPoint } from "../inputs.js";
 
@@ -57,6 +58,8 @@ export interface BoundRequestOptions extends PointRequest {
   readonly epsMax?: number;
   readonly tolerance?: number;
   readonly timeLimit?: number;
+  /** Bytes the method may use (default: three quarters of the machine's memory); more: a UsageError at once. */
+  readonly memoryLimit?: number;
 }
 
 export type PointBound =
@@ -75,6 +78,7 @@ export async function bound(o: BoundRequestOptions): Promise<PointBound> {
     throw new UsageError((e as Error).message);
   }
   const { net, pixels, label } = await loadPoint({ ...o, split: o.split ?? "test" });
+  checkBoundMemory([method.name], net, o.memoryLimit);
   const predicted = net.predict64(pixels);
   if (predicted !== label) return { label, predicted, status: "misclassified" };
   const r = await boundRho(method, net, pixels, label, {
