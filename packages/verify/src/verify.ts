@@ -3,7 +3,7 @@
 // alone or in the domains of a branch and bound whose leaves the MILP settles), or
 // unknown / timeout. The input X is the network's own input: load the model with an identity
 // preprocessing (rho verify does) so that pixels are the property's X_i.
-import { type AttackContext, float32Logits, lossAndGradient } from "@rho/attacks";
+import { type AttackContext, alpWalk, float32Logits, lossAndGradient } from "@rho/attacks";
 import {
   alphaBounds,
   alphaLowerBound,
@@ -18,16 +18,17 @@ import { type Network, prng, type Shape, size } from "@rho/models";
 import { getSolver, type LpSolver } from "@rho/solvers";
 import type * as tf from "@tensorflow/tfjs";
 import { branchAndBound, type LeafAnswer } from "./bab.js";
+import { ballOf } from "./ball.js";
 import { inBox, intervalBound, satisfies } from "./semantics.js";
 import type { OutputRow, SpecCase, VnnSpec } from "./vnnlib.js";
 
 export type VerifyStatus = "sat" | "unsat" | "unknown" | "timeout";
-export type Stage = "sample" | "pgd" | "crown" | "alpha" | "bab" | "milp";
+export type Stage = "sample" | "pgd" | "walk" | "crown" | "alpha" | "bab" | "milp";
 
 export interface VerifyResult {
   readonly status: VerifyStatus;
   /**
-   * What decided: sampling, pgd, bab or milp (sat), crown, alpha, bab or milp (unsat; alpha:
+   * What decided: sampling, pgd, walk (alp-walk from the centre of a ball-shaped box), bab or milp (sat), crown, alpha, bab or milp (unsat; alpha:
    * α-CROWN's slopes optimised per row, over bounds it may have tightened; milp: the MILP on the
    * whole box, no branching); absent for unknown and timeout.
    */
@@ -58,6 +59,8 @@ export interface VerifyOptions {
   readonly milpUnits?: number;
   /** Branch and bound hands domains with at most this many unstable ReLUs to the MILP (default 24). */
   readonly leafUnits?: number;
+  /** The LP attack (alp-walk) on boxes that are clipped L∞ balls, after PGD (default true). */
+  readonly walk?: boolean;
   /** α-CROWN anywhere (default true; false: CROWN's adaptive slopes, and one step of tight slopes in branch and bound). */
   readonly alpha?: boolean;
   /**
@@ -155,6 +158,9 @@ function leafMilp(
 /** The share of the time left that tightening intermediate bounds may take (benchmarks/verify/README.md). */
 const ALPHA_SHARE = 0;
 
+/** Seconds one LP of the alp-walk falsifier may take (its share of the property's time may be less). */
+const WALK_LP_SECONDS = 20;
+
 /** α-CROWN's gradient steps per row on the whole box (benchmarks/verify/README.md). */
 const ROOT_ALPHA_ITERATIONS = 50;
 
@@ -174,6 +180,7 @@ export async function verifyProperty(
     throw new VerifyInputError(`the property has ${spec.outputs} outputs, the network ${net.outputSize}`);
   const deadline = t0 + 1000 * (opts.timeout ?? 60);
   const useAlpha = opts.alpha ?? true;
+  const useWalk = opts.walk ?? true;
   const late = () => performance.now() >= deadline;
   // the float32 passes and gradients use one TensorFlow.js model per network, made once
   const ctx: AttackContext = opts.ctx ?? { net };
@@ -189,8 +196,12 @@ export async function verifyProperty(
     domains,
     ...extra,
   });
-  const sat = (stage: "sample" | "pgd" | "bab" | "milp", x: Float64Array, y: Float64Array, refuted: number) =>
-    done("sat", refuted, { stage, x, y });
+  const sat = (
+    stage: "sample" | "pgd" | "walk" | "bab" | "milp",
+    x: Float64Array,
+    y: Float64Array,
+    refuted: number,
+  ) => done("sat", refuted, { stage, x, y });
 
   // 1. cheap samples: each box's centre and a few random points
   for (const c of spec.cases) {
@@ -258,6 +269,32 @@ export async function verifyProperty(
       }
       const y = await confirmed(net, ctx, c, rows, x);
       if (y) return sat("pgd", x, y, refuted);
+    }
+  }
+  // 3b. where a case's box is a clipped L∞ ball (a robustness property), the LP attack walked
+  // across linear regions toward every other label (alp-walk) from the ball's centre: it finds
+  // counterexamples that gradient steps miss; each is confirmed like any other
+  for (const c of new Set(open.map((o) => o.c))) {
+    const ball = useWalk ? ballOf(c) : undefined;
+    if (!ball || late()) continue;
+    const label = net.predict64(ball.center);
+    const r = await alpWalk.run(
+      ctx,
+      { pixels: ball.center, label },
+      {
+        box: ball.range,
+        target: "all",
+        maxEps: ball.eps,
+        descent: false,
+        bisections: 0,
+        timeLimit: Math.max(0.1, Math.min(WALK_LP_SECONDS, (deadline - performance.now()) / 1000)),
+      },
+    );
+    if (r.status !== "adversarial" || !r.adversarial || r.rho > ball.eps) continue;
+    for (const o of open) {
+      if (o.c !== c) continue;
+      const y = await confirmed(net, ctx, c, o.rows, r.adversarial);
+      if (y) return sat("walk", r.adversarial, y, refuted);
     }
   }
   // 4. α-CROWN: the open conjunctions' rows with slopes optimised per row, over CROWN's bounds or,
