@@ -2,7 +2,7 @@
 // toward proving a VNN-LIB property's rows, on its first case. Per property: unstable ReLUs per
 // layer before and after the intermediate bounds are tightened (and the seconds that took), and
 // per row the margin lower bound − bound for CROWN / α on the last layer / α after tightening
-// (> 0: the row is proved). Run: npm run bench:alpha-probe -- --help
+// (> 0: the row is proved), and the median seconds of α on the last layer per row. Run: npm run bench:alpha-probe -- --help
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -16,6 +16,7 @@ import {
 } from "@rho/bounds";
 import { loadModel, rawPixels, useBackend } from "@rho/models";
 import { parseVnnlib } from "@rho/verify";
+import { median } from "../stats.js";
 
 const { values } = parseArgs({
   options: {
@@ -49,16 +50,19 @@ for (const p of values.properties.split(",")) {
   const t0 = performance.now();
   const tight = alphaBounds(net, box, bounds, { iterations }).bounds;
   const seconds = (performance.now() - t0) / 1000;
+  const rowSeconds: number[] = [];
   const gaps = c.outputs.flatMap((rows) =>
     rows.map((r) => {
       const coef = Float64Array.from(r.coef);
       const crown = (lowerBounds(net, bounds, L, [coef], box)[0] as number) - r.bound;
+      const t = performance.now();
       const last = alphaLowerBound(net, bounds, L, coef, box, { iterations: 50 }).value - r.bound;
+      rowSeconds.push((performance.now() - t) / 1000);
       const all = alphaLowerBound(net, tight, L, coef, box, { iterations: 50 }).value - r.bound;
       return `${crown.toFixed(2)}/${last.toFixed(2)}/${all.toFixed(2)}`;
     }),
   );
   console.log(
-    `${p}: unstable ReLUs ${unstable(bounds).join(",")} → ${unstable(tight).join(",")} (${seconds.toFixed(1)} s); per row CROWN/α last/α all: ${gaps.join(" ")}`,
+    `${p}: unstable ReLUs ${unstable(bounds).join(",")} → ${unstable(tight).join(",")} (${seconds.toFixed(1)} s); α on the last layer ${median(rowSeconds).toFixed(2)} s a row (median, 50 steps); per row CROWN/α last/α all: ${gaps.join(" ")}`,
   );
 }

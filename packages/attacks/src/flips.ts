@@ -1,64 +1,19 @@
 // Descent's escape from a region whose tight facets lead nowhere better: the regions just across
 // the nearest facets that are not tight at the optimum.
-import type { AffineForm, LinearRegion } from "@rho/encoders";
+import type { LinearRegion } from "@rho/encoders";
+import { projectToHyperplane } from "./fab.js";
 
 /** Facets shortlisted by value / scale before their exact distances are computed (per flip asked for). */
 const SHORTLIST_PER_FLIP = 8;
 
-/**
- * The least L∞ step from x, inside the box, that brings the affine form f (value v > 0 at x) to
- * zero: each pixel moves against the sign of its coefficient, by at most its room to the box, so
- * the form falls by Σ |a_i|·min(s, room_i) at step s. ∞ where the box does not let it reach zero.
- */
-export function facetDistance(f: AffineForm, x: Float64Array, box: readonly [number, number]): number {
-  let v = f.constant;
-  const moves: { rate: number; room: number }[] = [];
-  for (let k = 0; k < f.indices.length; k++) {
-    const i = f.indices[k] as number;
-    const a = f.values[k] as number;
-    const xi = x[i] as number;
-    v += a * xi;
-    const room = a > 0 ? xi - box[0] : a < 0 ? box[1] - xi : 0;
-    if (room > 0) moves.push({ rate: Math.abs(a), room });
-  }
-  if (!(v > 0)) return 0;
-  // rooms in increasing order: between consecutive rooms the form falls at the summed rate of
-  // the pixels not yet at the box
-  moves.sort((p, q) => p.room - q.room);
-  let rate = moves.reduce((s, m) => s + m.rate, 0);
-  let at = 0;
-  for (const m of moves) {
-    const fall = rate * (m.room - at);
-    if (fall >= v) return at + v / rate;
-    v -= fall;
-    at = m.room;
-    rate -= m.rate;
-  }
-  return Number.POSITIVE_INFINITY;
-}
-
-/** x moved by an L∞ step s against f's coefficients (each pixel by at most its room to the box). */
-export function stepAcross(
-  f: AffineForm,
-  x: Float64Array,
-  box: readonly [number, number],
-  s: number,
-): Float64Array {
-  const p = Float64Array.from(x);
-  for (let k = 0; k < f.indices.length; k++) {
-    const i = f.indices[k] as number;
-    const a = f.values[k] as number;
-    const xi = x[i] as number;
-    if (a > 0) p[i] = Math.max(box[0], xi - s);
-    else if (a < 0) p[i] = Math.min(box[1], xi + s);
-  }
-  return p;
-}
+/** How far past its facet (a share of the facet's value at x) a point is put, so it lies across. */
+const PAST = 1e-6;
 
 /**
  * Points just across the k region facets nearest to x (in L∞, within the box) that are not tight
  * there (those within `tiedBelow` of their switching surface are the descent's "across" step's),
- * nearest first. Each lies a little past its facet, in a neighbouring linear region.
+ * nearest first. Each is x moved by the smallest L∞ step in the box to just past its facet
+ * (FAB's projection), in a neighbouring linear region; facets the box keeps out of reach are left out.
  */
 export function acrossNearestFacets(
   region: LinearRegion,
@@ -75,12 +30,22 @@ export function acrossNearestFacets(
   const key = (id: number) => (values[id] as number) / Math.max(scales[id] as number, 1e-300);
   const shortlist = open.sort((p, q) => key(p) - key(q)).slice(0, SHORTLIST_PER_FLIP * k);
   return shortlist
-    .map((id) => {
+    .flatMap((id) => {
+      // the facet a·x + c ≥ 0 (value v > 0 at x), moved to a·x = −c − PAST·v
       const f = region.inequality(id);
-      return { f, d: facetDistance(f, x, box) };
+      const w = new Float64Array(x.length);
+      f.indices.forEach((i, j) => {
+        w[i] = f.values[j] as number;
+      });
+      const v = values[id] as number;
+      const step = projectToHyperplane(x, w, -f.constant - PAST * v, box);
+      const p = x.map((xi, i) => xi + (step[i] as number));
+      let at = f.constant;
+      for (let i = 0; i < p.length; i++) at += (w[i] as number) * (p[i] as number);
+      if (!(at < 0)) return []; // out of the box's reach
+      return [{ p, d: step.reduce((m, s) => Math.max(m, Math.abs(s)), 0) }];
     })
-    .filter((c) => Number.isFinite(c.d))
-    .sort((p, q) => p.d - q.d)
+    .sort((a, b) => a.d - b.d)
     .slice(0, k)
-    .map(({ f, d }) => stepAcross(f, x, box, d * (1 + 1e-6) + 1e-9));
+    .map((c) => c.p);
 }

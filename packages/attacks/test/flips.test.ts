@@ -1,67 +1,10 @@
 import { prng, useBackend } from "@rho/models";
-import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { facetDistance, stepAcross } from "../src/flips.js";
 import { type AttackResult, alpWalk } from "../src/index.js";
 import { convNetwork, GRID_STEP, gridCases } from "../src/testing/index.js";
 
 beforeAll(async () => {
   await useBackend("cpu");
-});
-
-const box = [0, 255] as const;
-const arbCase = fc.integer({ min: 1, max: 12 }).chain((n) =>
-  fc.record({
-    x: fc.array(fc.double({ min: 0, max: 255, noNaN: true }), { minLength: n, maxLength: n }),
-    a: fc.array(fc.double({ min: -5, max: 5, noNaN: true }), { minLength: n, maxLength: n }),
-    c: fc.double({ min: -500, max: 500, noNaN: true }),
-  }),
-);
-const form = (a: number[], c: number) => ({
-  indices: Int32Array.from(a, (_, i) => i),
-  values: Float64Array.from(a),
-  constant: c,
-});
-const valueAt = (a: number[], c: number, x: ArrayLike<number>) =>
-  a.reduce((s, ai, i) => s + ai * (x[i] as number), c);
-
-describe("a facet's L∞ distance inside the box", () => {
-  it("is the least step at which the form's minimum over ball ∩ box reaches zero (bisection agrees)", () => {
-    fc.assert(
-      fc.property(arbCase, ({ x, a, c }) => {
-        const xs = Float64Array.from(x);
-        const v = valueAt(a, c, xs);
-        fc.pre(v > 1e-6);
-        const f = form(a, c);
-        const d = facetDistance(f, xs, box);
-        // the minimiser of a linear form over ball ∩ box moves each coordinate independently
-        const minAt = (s: number) => valueAt(a, c, stepAcross(f, xs, box, s));
-        const scale = Math.abs(c) + a.reduce((s, ai, i) => s + Math.abs(ai * (x[i] as number)), 0) + 1;
-        // the form's least value over the box: the facet is in reach iff it is negative (cases
-        // where it is zero to rounding are left out: either answer is right there)
-        const corner = minAt(255);
-        fc.pre(Math.abs(corner) > 1e-9 * scale);
-        expect(Number.isFinite(d)).toBe(corner < 0);
-        if (!Number.isFinite(d)) return;
-        let lo = 0;
-        let hi = 255;
-        for (let k = 0; k < 80; k++) {
-          const mid = (lo + hi) / 2;
-          if (minAt(mid) > 0) lo = mid;
-          else hi = mid;
-        }
-        expect(d).toBeCloseTo(hi, 6);
-        expect(Math.abs(minAt(d))).toBeLessThan(1e-9 * scale);
-        for (const p of stepAcross(f, xs, box, d * 1.5)) expect(p >= 0 && p <= 255).toBe(true);
-      }),
-      { numRuns: 300 },
-    );
-  });
-
-  it("is 0 at or past the facet", () => {
-    const f = form([1, -2], -10);
-    expect(facetDistance(f, Float64Array.from([4, 0]), box)).toBe(0);
-  });
 });
 
 describe("descent across the nearest facets that are not tight (descentFlips)", () => {

@@ -17,7 +17,7 @@ import {
 import { type Network, prng, type Shape, size } from "@rho/models";
 import { getSolver, type LpSolver } from "@rho/solvers";
 import type * as tf from "@tensorflow/tfjs";
-import { branchAndBound, type LeafAnswer } from "./bab.js";
+import { BAB_ALPHA_ITERATIONS, branchAndBound, type LeafAnswer } from "./bab.js";
 import { ballOf } from "./ball.js";
 import { inBox, intervalBound, satisfies } from "./semantics.js";
 import type { OutputRow, SpecCase, VnnSpec } from "./vnnlib.js";
@@ -196,12 +196,8 @@ export async function verifyProperty(
     domains,
     ...extra,
   });
-  const sat = (
-    stage: "sample" | "pgd" | "walk" | "bab" | "milp",
-    x: Float64Array,
-    y: Float64Array,
-    refuted: number,
-  ) => done("sat", refuted, { stage, x, y });
+  const sat = (stage: Exclude<Stage, "crown" | "alpha">, x: Float64Array, y: Float64Array, refuted: number) =>
+    done("sat", refuted, { stage, x, y });
 
   // 1. cheap samples: each box's centre and a few random points
   for (const c of spec.cases) {
@@ -314,6 +310,7 @@ export async function verifyProperty(
     stillOpen = [];
     for (const o of open) {
       if (late()) return done("timeout", refuted);
+      // (the logits' interval changes only where the network ends in a ReLU tightening reached)
       const bounds = tightened.get(o.c) as Interval[];
       const logits = bounds[L] as Interval;
       const pixels = { lo: o.c.lo, hi: o.c.hi };
@@ -349,11 +346,7 @@ export async function verifyProperty(
       deadline: until,
       leafUnits,
       leaf,
-      ...(useAlpha
-        ? opts.alphaIterations === undefined
-          ? {}
-          : { alphaIterations: opts.alphaIterations }
-        : { alphaIterations: 0 }),
+      alphaIterations: useAlpha ? (opts.alphaIterations ?? BAB_ALPHA_ITERATIONS) : 0,
     });
     branched ||= r.domains > 1;
     domains += r.domains;

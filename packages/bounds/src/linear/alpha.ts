@@ -12,20 +12,15 @@ import { moduleFor } from "@rho/models/core";
 import { inputInterval } from "../intervals/ibp.js";
 import type { Interval } from "../intervals/rules.js";
 import { reluInputs } from "../intervals/split.js";
-import { ADAPTIVE_SLOPE, type LowerSlope, linearLowerBounds, minOverBox, type PixelLinear } from "./crown.js";
+import {
+  ADAPTIVE_SLOPE,
+  carriedExactly,
+  type LowerSlope,
+  linearLowerBounds,
+  minOverBox,
+  type PixelLinear,
+} from "./crown.js";
 import { boxMinimiser } from "./tight-slopes.js";
-
-/** Layer kinds the relaxed forward pass knows: exact affine maps, and ReLU. */
-const AFFINE = new Set<Layer["kind"]>([
-  "dense",
-  "conv2d",
-  "avgpool",
-  "globalavgpool",
-  "flatten",
-  "dropout",
-  "add",
-  "concat",
-]);
 
 export interface AlphaOptions {
   /** Gradient steps (default 20). */
@@ -46,9 +41,12 @@ export interface AlphaBound {
   readonly iterations: number;
 }
 
-/** Whether `alphaLowerBound` can optimise this network's slopes (every layer affine or ReLU). */
+/**
+ * Whether `alphaLowerBound` can optimise this network's slopes: every layer is ReLU or one CROWN
+ * carries back exactly (the relaxed forward pass runs those layers' own forward passes).
+ */
 export const optimisable = (net: Network): boolean =>
-  net.layers.every((l) => l.kind === "relu" || AFFINE.has(l.kind));
+  net.layers.every((l) => l.kind === "relu" || carriedExactly(l.kind));
 
 /**
  * A lower bound on row·z_k over the pixel box (z_k the values after k layers), given bounds of
@@ -68,12 +66,16 @@ export function alphaLowerBound(
   const lr = opts.lr ?? 0.1;
   const init = opts.init ?? ADAPTIVE_SLOPE;
   const target = opts.target ?? Number.POSITIVE_INFINITY;
-  const relus = reluInputs(net).filter((r) => r.layer < k);
-  const inputs = new Map(relus.map((r) => [r.layer, inputInterval(net, r.layer, bounds as Interval[])]));
-  // α per ReLU layer and unit, from the starting slopes (only unstable units' entries are read)
+  if (iterations === 0) {
+    // the starting slopes' bound, as plain CROWN gives it (branch and bound's default per domain)
+    const linear = linearLowerBounds(net, bounds as Interval[], k, [Float64Array.from(row)], box, init);
+    return { value: minOverBox(linear, box)[0] as number, linear, iterations: 0 };
+  }
+  const inputs = reluIntervals(net, bounds, k);
+  // α per ReLU layer and unit, from the starting slopes (only unstable units' entries are read),
+  // and Adam's moments
   const alpha = new Map<number, Float64Array>();
-  for (const { layer } of relus) {
-    const iv = inputs.get(layer) as Interval;
+  for (const [layer, iv] of inputs)
     alpha.set(
       layer,
       Float64Array.from(iv.lo, (l, i) => {
@@ -81,18 +83,15 @@ export function alphaLowerBound(
         return l < 0 && u > 0 ? clamp01(init(l, u, i, layer)) : 0;
       }),
     );
-  }
-  const m = new Map(
-    relus.map((r) => [r.layer, new Float64Array((alpha.get(r.layer) as Float64Array).length)]),
-  );
-  const v = new Map(
-    relus.map((r) => [r.layer, new Float64Array((alpha.get(r.layer) as Float64Array).length)]),
-  );
+  const zeros = () => new Map([...alpha].map(([layer, a]) => [layer, new Float64Array(a.length)]));
+  const m = zeros();
+  const v = zeros();
   let best: AlphaBound | undefined;
   for (let it = 0; ; it++) {
-    const { value, linear, grad } = boundAndGradient(net, bounds, k, row, box, alpha, inputs);
-    if (!best || value > best.value) best = { value, linear, iterations: it };
-    if (it >= iterations || value > target) break;
+    const at = boundAt(net, bounds, k, row, box, alpha, inputs);
+    if (!best || at.value > best.value) best = { value: at.value, linear: at.linear, iterations: it };
+    if (it >= iterations || at.value > target) break;
+    const grad = slopeGradient(net, k, box, alpha, inputs, at);
     // Adam, ascending, projected onto [0, 1]
     const t = it + 1;
     for (const [layer, g] of grad) {
@@ -119,25 +118,30 @@ const B2 = 0.999;
 
 const clamp01 = (x: number) => Math.min(1, Math.max(0, x));
 
-/**
- * CROWN's bound on row·z_k with the lower slopes `alpha` (per ReLU layer and unit; only unstable
- * units' entries are read), and its gradient with respect to them: λ_i·ẑ_i for unstable units
- * whose carried coefficient λ_i is positive (those use the lower line α·z), 0 elsewhere, ẑ from
- * the relaxed forward pass at the pixels where the bound's linear function is least.
- */
-export function boundAndGradient(
+/** CROWN's bound with the slopes `alpha`, its linear function, and the row carried to each ReLU. */
+interface BoundAt {
+  readonly value: number;
+  readonly linear: PixelLinear;
+  readonly carried: ReadonlyMap<number, Float64Array>;
+}
+
+/** The ReLU layers below k and their input bounds. */
+const reluIntervals = (net: Network, bounds: readonly Interval[], k: number) =>
+  new Map(
+    reluInputs(net)
+      .filter((r) => r.layer < k)
+      .map((r) => [r.layer, inputInterval(net, r.layer, bounds as Interval[])]),
+  );
+
+function boundAt(
   net: Network,
   bounds: readonly Interval[],
   k: number,
   row: Float64Array,
   box: Interval,
   alpha: ReadonlyMap<number, Float64Array>,
-  inputs: ReadonlyMap<number, Interval> = new Map(
-    reluInputs(net)
-      .filter((r) => r.layer < k)
-      .map((r) => [r.layer, inputInterval(net, r.layer, bounds as Interval[])]),
-  ),
-): { value: number; linear: PixelLinear; grad: Map<number, Float64Array> } {
+  inputs: ReadonlyMap<number, Interval>,
+): BoundAt {
   const carried = new Map<number, Float64Array>();
   const slope: LowerSlope = (_l, _u, unit, layer) => (alpha.get(layer) as Float64Array)[unit] as number;
   const linear = linearLowerBounds(
@@ -151,7 +155,22 @@ export function boundAndGradient(
       if (inputs.has(l)) carried.set(l, Float64Array.from(over[0] as Float64Array));
     },
   );
-  const value = minOverBox(linear, box)[0] as number;
+  return { value: minOverBox(linear, box)[0] as number, linear, carried };
+}
+
+/**
+ * The bound's gradient with respect to the slopes: λ_i·ẑ_i for unstable units whose carried
+ * coefficient λ_i is positive (those use the lower line α·z), 0 elsewhere, ẑ from the relaxed
+ * forward pass at the pixels where the bound's linear function is least.
+ */
+function slopeGradient(
+  net: Network,
+  k: number,
+  box: Interval,
+  alpha: ReadonlyMap<number, Float64Array>,
+  inputs: ReadonlyMap<number, Interval>,
+  { linear, carried }: BoundAt,
+): Map<number, Float64Array> {
   const p = boxMinimiser(linear.coef[0] as Float64Array, box);
   const acts: Float64Array[] = [net.preprocessInput(p)];
   const grad = new Map<number, Float64Array>();
@@ -182,7 +201,21 @@ export function boundAndGradient(
     grad.set(l, g);
     acts.push(out);
   }
-  return { value, linear, grad };
+  return grad;
+}
+
+/** CROWN's bound on row·z_k with the lower slopes `alpha`, and its gradient with respect to them. */
+export function boundAndGradient(
+  net: Network,
+  bounds: readonly Interval[],
+  k: number,
+  row: Float64Array,
+  box: Interval,
+  alpha: ReadonlyMap<number, Float64Array>,
+): { value: number; linear: PixelLinear; grad: Map<number, Float64Array> } {
+  const inputs = reluIntervals(net, bounds, k);
+  const at = boundAt(net, bounds, k, row, box, alpha, inputs);
+  return { value: at.value, linear: at.linear, grad: slopeGradient(net, k, box, alpha, inputs, at) };
 }
 
 export interface AlphaBoundsOptions {
@@ -196,7 +229,7 @@ export interface AlphaBoundsOptions {
  * Every ReLU's input bounds tightened by α-CROWN, layer by layer from the first: each unstable
  * unit's lower and upper bound with slopes optimised for it (stopping early once the unit is
  * proved stable), each layer's using the layers' below as tightened. Returns new bounds (the
- * given ones are not changed) and how many units became stable. A layer whose bounds CROWN
+ * given ones are not changed), and whether every unit was reached before the deadline. A layer whose bounds CROWN
  * computes exactly (no ReLU below it) is left as it is.
  */
 export function alphaBounds(
@@ -204,13 +237,12 @@ export function alphaBounds(
   pixels: Interval,
   given: readonly Interval[],
   opts: AlphaBoundsOptions = {},
-): { bounds: Interval[]; stabilised: number; complete: boolean } {
+): { bounds: Interval[]; complete: boolean } {
   const bounds = given.map((b) => ({ lo: Float64Array.from(b.lo), hi: Float64Array.from(b.hi) }));
-  if (!optimisable(net)) return { bounds, stabilised: 0, complete: true };
+  if (!optimisable(net)) return { bounds, complete: true };
   const deadline = opts.deadline ?? Number.POSITIVE_INFINITY;
   const iterations = opts.iterations ?? 20;
   const relus = reluInputs(net);
-  let stabilised = 0;
   for (const { layer, value: k } of relus) {
     // the layers below k: without a ReLU among them CROWN's bound is already exact
     if (!relus.some((r) => r.value < k)) continue;
@@ -224,7 +256,7 @@ export function alphaBounds(
     const n = b.lo.length;
     for (let i = 0; i < n; i++) {
       if (!((b.lo[i] as number) < 0 && (b.hi[i] as number) > 0)) continue;
-      if (performance.now() >= deadline) return { bounds, stabilised, complete: false };
+      if (performance.now() >= deadline) return { bounds, complete: false };
       const unit = (sign: number) => {
         const r = new Float64Array(n);
         r[i] = sign;
@@ -237,8 +269,7 @@ export function alphaBounds(
         if (hi < (b.hi[i] as number)) b.hi[i] = hi;
       }
       follow(i);
-      if ((b.lo[i] as number) >= 0 || (b.hi[i] as number) <= 0) stabilised++;
     }
   }
-  return { bounds, stabilised, complete: true };
+  return { bounds, complete: true };
 }

@@ -230,6 +230,9 @@ export const BACKWARD_RULES: Rules = {
   concat: affine,
 };
 
+/** Whether CROWN carries rows back through this layer kind exactly (its affine map, no relaxation). */
+export const carriedExactly = (kind: LayerKind): boolean => BACKWARD_RULES[kind] === affine;
+
 /** Per row r, the linear function coef[r]·p + constant[r] of the pixels p. */
 export interface PixelLinear {
   readonly coef: Float64Array[];
