@@ -1,16 +1,18 @@
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 
 /**
  * Per-point results of a benchmark, streamed as JSON lines next to its JSON output so a stopped
- * run keeps what it finished: `start` empties the file, `append` adds one line, `read` loads one.
+ * run keeps what it finished (and, where a benchmark takes `--resume`, goes on from it): `start`
+ * empties the file, `append` adds one line, `read` loads one.
  */
 export const jsonlFile = (out: string): string => `${out.replace(/\.json$/, "")}.jsonl`;
 
-export function startJsonl(out: string): string {
+/** Empties the per-point file, or with `resume` keeps it (created if absent) for the run to go on. */
+export function startJsonl(out: string, resume = false): string {
   mkdirSync(dirname(out), { recursive: true });
   const file = jsonlFile(out);
-  writeFileSync(file, "");
+  if (!resume || !existsSync(file)) writeFileSync(file, "");
   return file;
 }
 

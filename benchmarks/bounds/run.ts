@@ -29,6 +29,7 @@ const { values: args } = parseArgs({
     "exact-from": { type: "string" },
     out: { type: "string" },
     summarize: { type: "string" },
+    resume: { type: "boolean", default: false },
     help: { type: "boolean", default: false },
   },
 });
@@ -46,6 +47,8 @@ if (args.help) {
   --exact-from F       take exact ρ from an earlier run's per-point JSONL where it settled it (the MILP
                        runs only on the other points): comparing attacks without re-solving the MILPs
   --out FILE           JSON output (default benchmarks/bounds/out/<model>.json); per point: FILE with .jsonl
+  --resume             go on from the per-point file of a stopped run with the same options: its points
+                       are kept and skipped
   --summarize F        print the tables from a per-point JSONL file (a finished or stopped run; give the
                        run's --methods and --attacks) and exit`);
   process.exit(0);
@@ -71,7 +74,7 @@ if (!form) {
 const methods = args.methods.split(",").filter(Boolean).map(getBoundMethod);
 const attacks = parseAttackSpecs(args.attacks).map((s) => ({ ...s, attack: getAttack(s.name) }));
 const out = args.out ?? `benchmarks/bounds/out/${dirs[args.model] ? args.model : basename(args.model)}.json`;
-const jsonl = args.summarize ? jsonlFile(out) : startJsonl(out);
+const jsonl = args.summarize ? jsonlFile(out) : startJsonl(out, args.resume);
 
 await useBackend("wasm");
 const net = await loadModel(dirs[args.model] ? join(root, modelDir) : modelDir);
@@ -87,7 +90,12 @@ interface Row {
   /** reused: taken from `--exact-from`'s file (its seconds are that run's). */
   milp?: { status: string; lower: number; upper: number | null; seconds: number; reused?: boolean };
 }
-const rows: Row[] = args.summarize ? readJsonl<Row>(args.summarize) : [];
+const rows: Row[] = args.summarize
+  ? readJsonl<Row>(args.summarize)
+  : args.resume
+    ? readJsonl<Row>(jsonl)
+    : [];
+const done = new Set(rows.map((r) => r.index));
 /** Exact ρ settled by an earlier run, by point (exact is exact whatever attacks bounded that MILP). */
 const settled = new Map(
   (args["exact-from"] ? readJsonl<Row>(args["exact-from"]) : [])
@@ -95,6 +103,7 @@ const settled = new Map(
     .map((r) => [r.index, r.milp] as const),
 );
 for (let i = 0; i < (args.summarize ? 0 : points); i++) {
+  if (done.has(i)) continue;
   const px = image(data, i);
   const label = data.labels[i] as number;
   if (net.predict64(px) !== label) continue;
