@@ -9,6 +9,7 @@ export {
   alphaBounds,
   alphaLowerBound,
   optimisable,
+  type SplitConstraint,
 } from "./linear/alpha.js";
 export {
   ADAPTIVE_SLOPE,

@@ -1,7 +1,6 @@
 // α-CROWN: the gradient the ascent follows is the bound's (finite differences agree), the
 // optimised bound is never below its start, and it stays sound at every sampled input.
 import { prng } from "@rho/models";
-import { arbTwoHidden } from "@rho/models/testing";
 import fc from "fast-check";
 import { expect, it } from "vitest";
 import {
@@ -14,17 +13,7 @@ import {
   reluInputs,
 } from "../src/index.js";
 import { boundAndGradient } from "../src/linear/alpha.js";
-
-const arbCase = fc.record({
-  net: arbTwoHidden(4, 3, 8),
-  corner: fc.array(fc.integer({ min: -20, max: 20 }), { minLength: 4, maxLength: 4 }),
-  row: fc.array(fc.integer({ min: -5, max: 5 }), { minLength: 3, maxLength: 3 }),
-  seed: fc.integer({ min: 0, max: 1 << 30 }),
-});
-const boxAt = (corner: number[]): Interval => ({
-  lo: Float64Array.from(corner, (c) => c / 10),
-  hi: Float64Array.from(corner, (c) => c / 10 + 2),
-});
+import { arbCase, boxAt } from "./cases.js";
 
 it("follows the bound's gradient: finite differences in each slope agree", () => {
   let compared = 0;

@@ -13,6 +13,7 @@ import {
   type PixelLinear,
   type ReluSplit,
   reluInputs,
+  type SplitConstraint,
   splitBounds,
   tightSlopes,
 } from "@rho/bounds";
@@ -38,8 +39,9 @@ export interface BabOptions {
   /** Settles one domain exactly, given its bounds (e.g. the MILP with the float32 slack). */
   readonly leaf: (bounds: readonly Interval[]) => Promise<LeafAnswer>;
   /**
-   * α-CROWN's gradient steps per open row and domain, from the slopes tight at the worst pixels
-   * (default BAB_ALPHA_ITERATIONS, 0: those slopes alone; measured in benchmarks/verify/README.md).
+   * α,β-CROWN's gradient steps per open row and domain — the slopes, from those tight at the worst
+   * pixels, and the domain's split multipliers together (default BAB_ALPHA_ITERATIONS, 0: those
+   * slopes alone, the splits through their pixel-space relaxations; benchmarks/verify/README.md).
    */
   readonly alphaIterations?: number;
 }
@@ -63,6 +65,8 @@ interface Domain {
   readonly bounds: readonly Interval[];
   /** One per split on the way down: s·z ≥ 0 for the split unit z, relaxed to the pixels. */
   readonly cuts: readonly Cut[];
+  /** The same splits as constraints on the units themselves (β-CROWN's, inside the backward pass). */
+  readonly splits: readonly SplitConstraint[];
 }
 
 /**
@@ -81,7 +85,7 @@ export async function branchAndBound(
   const reluAt = new Map(relus.map((r) => [r.layer, r.value]));
   const coefs = rows.map((r) => Float64Array.from(r.coef));
   const leafUnits = opts.leafUnits ?? 0;
-  const stack: Domain[] = [{ bounds: root, cuts: [] }];
+  const stack: Domain[] = [{ bounds: root, cuts: [], splits: [] }];
   let domains = 0;
   let open = false; // a leaf left open: the answer can no longer be unsat
   while (stack.length) {
@@ -105,6 +109,7 @@ export async function branchAndBound(
         init,
         iterations: opts.alphaIterations ?? BAB_ALPHA_ITERATIONS,
         target: r.bound,
+        splits: d.splits,
       });
       let v = a.value;
       if (v <= r.bound && d.cuts.length) v = withCuts(a.linear, 0, d.cuts, box, r.bound, v);
@@ -151,7 +156,12 @@ export async function branchAndBound(
           Math.abs(coef[q] as number) *
           Math.max(Math.abs(box.lo[q] as number), Math.abs(box.hi[q] as number));
       const cut = { coef, constant: -(z.constant[k] as number), size };
-      if (b) stack.push({ bounds: b, cuts: [...d.cuts, cut] });
+      if (b)
+        stack.push({
+          bounds: b,
+          cuts: [...d.cuts, cut],
+          splits: [...d.splits, { value, unit, sign: active ? 1 : -1 }],
+        });
     }
   }
   return { status: open ? "unknown" : "unsat", domains };

@@ -49,7 +49,16 @@ it("split to the end, branch and bound answers as the MILP does; unsat holds on 
         alphaShare: 0,
       });
       const full = await verifyProperty(net, spec, { timeout: 20, restarts: 0, leafUnits: 0 });
+      // and with α,β-CROWN's steps in every domain (the splits inside the backward pass)
+      const beta = await verifyProperty(net, spec, {
+        timeout: 20,
+        restarts: 0,
+        leafUnits: 0,
+        alphaIterations: 10,
+      });
       expect(bab.status).not.toBe("timeout");
+      if (beta.status !== "unknown" && milp.status !== "unknown") expect(beta.status).toBe(milp.status);
+      expectAnswerHolds(net, spec, beta);
       if (bab.status !== "unknown" && milp.status !== "unknown") expect(bab.status).toBe(milp.status);
       if (full.status !== "unknown" && milp.status !== "unknown") expect(full.status).toBe(milp.status);
       expectAnswerHolds(net, spec, full);

@@ -7,6 +7,12 @@
 // times the unit's input evaluated by the relaxed network (each ReLU replaced by the line the
 // backward pass used) at the box's minimising pixels. One backward and one forward pass an
 // iteration; every iterate's bound is itself sound, and the best is kept.
+//
+// β-CROWN (Wang et al. 2021): on a branch-and-bound domain, each split says s·z_v ≥ 0 for one
+// ReLU input (s = +1 active, −1 inactive). For β ≥ 0, f ≥ f − β·s·z_v there, so the term −β·s·z_v
+// joins the row in the backward pass at value v and every layer below carries the sum: the
+// split reaches the relaxations under it, which clipping the unit's interval alone does not. Its
+// gradient is −s·ẑ_v, ẑ from the same relaxed forward pass; β climbs with the slopes.
 import type { Layer, Network, Shape } from "@rho/models/core";
 import { moduleFor } from "@rho/models/core";
 import { inputInterval } from "../intervals/ibp.js";
@@ -31,6 +37,17 @@ export interface AlphaOptions {
   readonly init?: LowerSlope;
   /** Stop as soon as the bound exceeds this (the row is proved; default never). */
   readonly target?: number;
+  /** The domain's split constraints, each s·z_v ≥ 0, brought in with optimised multipliers β. */
+  readonly splits?: readonly SplitConstraint[];
+  /** Adam's step size on β (default 0.05). */
+  readonly betaLr?: number;
+}
+
+/** sign·z ≥ 0 for unit `unit` of value `value` (a ReLU's input): one split of a domain. */
+export interface SplitConstraint {
+  readonly value: number;
+  readonly unit: number;
+  readonly sign: 1 | -1;
 }
 
 export interface AlphaBound {
@@ -64,8 +81,11 @@ export function alphaLowerBound(
 ): AlphaBound {
   const iterations = optimisable(net) ? (opts.iterations ?? 20) : 0;
   const lr = opts.lr ?? 0.1;
+  const betaLr = opts.betaLr ?? 0.05;
   const init = opts.init ?? ADAPTIVE_SLOPE;
   const target = opts.target ?? Number.POSITIVE_INFINITY;
+  // splits at or above k do not constrain what lies below it
+  const splits = (opts.splits ?? []).filter((s) => s.value < k);
   if (iterations === 0) {
     // the starting slopes' bound, as plain CROWN gives it (branch and bound's default per domain)
     const linear = linearLowerBounds(net, bounds as Interval[], k, [Float64Array.from(row)], box, init);
@@ -86,31 +106,55 @@ export function alphaLowerBound(
   const zeros = () => new Map([...alpha].map(([layer, a]) => [layer, new Float64Array(a.length)]));
   const m = zeros();
   const v = zeros();
+  const beta = new Float64Array(splits.length);
+  const betaMoments = { m: new Float64Array(splits.length), v: new Float64Array(splits.length) };
   let best: AlphaBound | undefined;
   for (let it = 0; ; it++) {
-    const at = boundAt(net, bounds, k, row, box, alpha, inputs);
+    const at = boundAt(net, bounds, k, row, box, alpha, inputs, splits, beta);
     if (!best || at.value > best.value) best = { value: at.value, linear: at.linear, iterations: it };
     if (it >= iterations || at.value > target) break;
-    const grad = slopeGradient(net, k, box, alpha, inputs, at);
-    // Adam, ascending, projected onto [0, 1]
+    const { grad, acts } = slopeGradient(net, k, box, alpha, inputs, at);
+    // Adam, ascending: α projected onto [0, 1], β onto β ≥ 0
     const t = it + 1;
-    for (const [layer, g] of grad) {
-      const a = alpha.get(layer) as Float64Array;
-      const mm = m.get(layer) as Float64Array;
-      const vv = v.get(layer) as Float64Array;
-      for (let i = 0; i < g.length; i++) {
-        const gi = g[i] as number;
-        if (gi === 0) continue;
-        mm[i] = B1 * (mm[i] as number) + (1 - B1) * gi;
-        vv[i] = B2 * (vv[i] as number) + (1 - B2) * gi * gi;
-        const mHat = (mm[i] as number) / (1 - B1 ** t);
-        const vHat = (vv[i] as number) / (1 - B2 ** t);
-        a[i] = clamp01((a[i] as number) + (lr * mHat) / (Math.sqrt(vHat) + 1e-12));
-      }
+    for (const [layer, g] of grad)
+      adamStep(
+        alpha.get(layer) as Float64Array,
+        g,
+        m.get(layer) as Float64Array,
+        v.get(layer) as Float64Array,
+        t,
+        lr,
+        clamp01,
+      );
+    if (splits.length) {
+      adamStep(beta, betaGradient(splits, acts), betaMoments.m, betaMoments.v, t, betaLr, nonNegative);
     }
   }
   return best as AlphaBound;
 }
+
+/** One ascending Adam step on x with gradient g, each coordinate projected by `project`. */
+function adamStep(
+  x: Float64Array,
+  g: Float64Array,
+  m: Float64Array,
+  v: Float64Array,
+  t: number,
+  lr: number,
+  project: (x: number) => number,
+): void {
+  for (let i = 0; i < g.length; i++) {
+    const gi = g[i] as number;
+    if (gi === 0) continue;
+    m[i] = B1 * (m[i] as number) + (1 - B1) * gi;
+    v[i] = B2 * (v[i] as number) + (1 - B2) * gi * gi;
+    const mHat = (m[i] as number) / (1 - B1 ** t);
+    const vHat = (v[i] as number) / (1 - B2 ** t);
+    x[i] = project((x[i] as number) + (lr * mHat) / (Math.sqrt(vHat) + 1e-12));
+  }
+}
+
+const nonNegative = (x: number) => Math.max(0, x);
 
 /** Adam's moment decay rates. */
 const B1 = 0.9;
@@ -141,6 +185,8 @@ function boundAt(
   box: Interval,
   alpha: ReadonlyMap<number, Float64Array>,
   inputs: ReadonlyMap<number, Interval>,
+  splits: readonly SplitConstraint[] = [],
+  beta?: Float64Array,
 ): BoundAt {
   const carried = new Map<number, Float64Array>();
   const slope: LowerSlope = (_l, _u, unit, layer) => (alpha.get(layer) as Float64Array)[unit] as number;
@@ -154,6 +200,14 @@ function boundAt(
     (l, over) => {
       if (inputs.has(l)) carried.set(l, Float64Array.from(over[0] as Float64Array));
     },
+    splits.length && beta
+      ? (value, over) => {
+          const r = over[0] as Float64Array;
+          splits.forEach((s, j) => {
+            if (s.value === value) r[s.unit] = (r[s.unit] as number) - (beta[j] as number) * s.sign;
+          });
+        }
+      : undefined,
   );
   return { value: minOverBox(linear, box)[0] as number, linear, carried };
 }
@@ -170,7 +224,7 @@ function slopeGradient(
   alpha: ReadonlyMap<number, Float64Array>,
   inputs: ReadonlyMap<number, Interval>,
   { linear, carried }: BoundAt,
-): Map<number, Float64Array> {
+): { grad: Map<number, Float64Array>; acts: Float64Array[] } {
   const p = boxMinimiser(linear.coef[0] as Float64Array, box);
   const acts: Float64Array[] = [net.preprocessInput(p)];
   const grad = new Map<number, Float64Array>();
@@ -201,10 +255,14 @@ function slopeGradient(
     grad.set(l, g);
     acts.push(out);
   }
-  return grad;
+  return { grad, acts };
 }
 
-/** CROWN's bound on row·z_k with the lower slopes `alpha`, and its gradient with respect to them. */
+/**
+ * CROWN's bound on row·z_k with the lower slopes `alpha` (and the split terms −β_j·s_j·z_{v_j}, if
+ * given), and its gradients with respect to the slopes and to β (for tests: they should agree
+ * with finite differences).
+ */
 export function boundAndGradient(
   net: Network,
   bounds: readonly Interval[],
@@ -212,11 +270,18 @@ export function boundAndGradient(
   row: Float64Array,
   box: Interval,
   alpha: ReadonlyMap<number, Float64Array>,
-): { value: number; linear: PixelLinear; grad: Map<number, Float64Array> } {
+  splits: readonly SplitConstraint[] = [],
+  beta = new Float64Array(splits.length),
+): { value: number; linear: PixelLinear; grad: Map<number, Float64Array>; betaGrad: Float64Array } {
   const inputs = reluIntervals(net, bounds, k);
-  const at = boundAt(net, bounds, k, row, box, alpha, inputs);
-  return { value: at.value, linear: at.linear, grad: slopeGradient(net, k, box, alpha, inputs, at) };
+  const at = boundAt(net, bounds, k, row, box, alpha, inputs, splits, beta);
+  const { grad, acts } = slopeGradient(net, k, box, alpha, inputs, at);
+  return { value: at.value, linear: at.linear, grad, betaGrad: betaGradient(splits, acts) };
 }
+
+/** The bound's gradient in β: −s·ẑ_v per split, ẑ the relaxed forward pass's values. */
+const betaGradient = (splits: readonly SplitConstraint[], acts: readonly Float64Array[]) =>
+  Float64Array.from(splits, (s) => -s.sign * ((acts[s.value] as Float64Array)[s.unit] as number));
 
 export interface AlphaBoundsOptions {
   /** Gradient steps per bound (default 20). */

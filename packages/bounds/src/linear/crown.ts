@@ -255,6 +255,11 @@ export function linearLowerBounds(
   slope: LowerSlope = ADAPTIVE_SLOPE,
   /** Shown the rows over each layer's output before they are carried through it (branching scores). */
   onRows?: (layer: number, rows: readonly Float64Array[]) => void,
+  /**
+   * May add to the rows over value v (in place) before they are carried below it: β-CROWN's split
+   * multipliers enter the bound here, as terms −β·s·z_v of a constraint s·z_v ≥ 0 of the domain.
+   */
+  adjust?: (value: number, rows: Float64Array[]) => void,
 ): PixelLinear {
   // rows over each value still to carry back (a DAG: a value read by several layers, a residual
   // block's input, collects each reader's rows); the constants and masses are shared, each
@@ -267,6 +272,7 @@ export function linearLowerBounds(
     if (!over) continue;
     pending.delete(l + 1);
     const layer = net.layers[l] as Layer;
+    adjust?.(l + 1, over);
     onRows?.(l, over);
     const rule = BACKWARD_RULES[layer.kind] as BackwardRule<Layer>;
     const back = rule(
