@@ -98,12 +98,19 @@ export async function branchAndBound(
       if (reluAt.has(l)) seen.set(l, over);
     });
     const lb = minOverBox(f, box);
+    const logits = d.bounds[L] as Interval;
+    // each row's gap: the better of CROWN's and IBP's bound, less the row's bound
+    const gap = (i: number) =>
+      Math.max(intervalBound(rows[i] as OutputRow, logits), lb[i] as number) - (rows[i] as OutputRow).bound;
     // the splits' constraints through their multipliers, then CROWN again with each unstable
-    // ReLU's lower line the one tight at the worst pixels, for the rows not yet ruled out
-    rows.forEach((r, i) => {
-      if (d.cuts.length && (lb[i] as number) <= r.bound)
-        lb[i] = withCuts(f, i, d.cuts, box, r.bound, lb[i] as number);
-      if ((lb[i] as number) > r.bound) return;
+    // ReLU's lower line the one tight at the worst pixels, row by row from the nearest to being
+    // ruled out: one row ruled out rules the domain out, and the rest are then not worked on
+    const order = rows.map((_, i) => i).sort((a, b) => gap(b) - gap(a));
+    for (const i of order) {
+      const r = rows[i] as OutputRow;
+      if (gap(i) > 0) break;
+      if (d.cuts.length) lb[i] = withCuts(f, i, d.cuts, box, r.bound, lb[i] as number);
+      if ((lb[i] as number) > r.bound) break;
       const init = tightSlopes(net, boxMinimiser(f.coef[i] as Float64Array, box));
       const a = alphaLowerBound(net, d.bounds, L, coefs[i] as Float64Array, box, {
         init,
@@ -114,16 +121,14 @@ export async function branchAndBound(
       let v = a.value;
       if (v <= r.bound && d.cuts.length) v = withCuts(a.linear, 0, d.cuts, box, r.bound, v);
       lb[i] = Math.max(lb[i] as number, v);
-    });
-    const logits = d.bounds[L] as Interval;
-    // the row nearest to being ruled out (the better of CROWN's and IBP's bound): ruled out, or
-    // the one the split should help
+      if ((lb[i] as number) > r.bound) break;
+    }
+    // the row nearest to being ruled out: ruled out, or the one the split should help
     let best = -1;
     let bestGap = Number.NEGATIVE_INFINITY;
-    rows.forEach((r, i) => {
-      const gap = Math.max(intervalBound(r, logits), lb[i] as number) - r.bound;
-      if (gap > bestGap) {
-        bestGap = gap;
+    rows.forEach((_, i) => {
+      if (gap(i) > bestGap) {
+        bestGap = gap(i);
         best = i;
       }
     });

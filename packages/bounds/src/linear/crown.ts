@@ -67,6 +67,8 @@ export interface AffineMap {
   readonly constant: Float64Array;
   /** Fan-in for the float32 rounding bound (0: the layer rounds nothing). */
   readonly fanIn: number;
+  /** Every output reads every input, in order: weights is the row-major matrix (indices unneeded). */
+  readonly dense: boolean;
 }
 const maps = new WeakMap<object, AffineMap>();
 export function affineMap<L extends Layer>(layer: L, inShape: Shape, outShape: Shape): AffineMap {
@@ -106,30 +108,45 @@ export function affineMap<L extends Layer>(layer: L, inShape: Shape, outShape: S
   const constant = piece.forward(new Float64Array(size(inShape)));
   const kinds: Partial<Record<LayerKind, number>> = { flatten: 0, dropout: 0, concat: 0 };
   const fanIn = kinds[layer.kind] ?? Math.ceil(entries / Math.max(1, n)) + 2;
-  const map = { starts, indices, weights, constant, fanIn };
+  const nIn = size(inShape);
+  let dense = entries === n * nIn;
+  for (let e = 0; dense && e < entries; e++) dense = indices[e] === e % nIn;
+  const map = { starts, indices, weights, constant, fanIn, dense };
   maps.set(layer, map);
   return map;
+}
+
+/**
+ * δ_o = γ(n)·(Σ|w|·max|x| + |c|): the float32 rounding of each output of an affine map over an
+ * input interval. Kept per interval (its lo array): branch and bound's domains share the
+ * intervals below their splits, so the first layer's, the costliest, is computed once. Intervals
+ * are only ever tightened in place (crownBounds, alphaBounds), which can only shrink δ: one
+ * computed before stays an upper bound.
+ */
+const deltas = new WeakMap<Float64Array, { hi: Float64Array; map: AffineMap; delta: Float64Array }>();
+function roundingDeltas(m: AffineMap, input: Interval, gamma: number): Float64Array {
+  const kept = deltas.get(input.lo);
+  if (kept && kept.hi === input.hi && kept.map === m) return kept.delta;
+  const delta = new Float64Array(m.constant.length);
+  for (let o = 0; o < delta.length; o++) {
+    let s = Math.abs(m.constant[o] as number);
+    for (let k = m.starts[o] as number; k < (m.starts[o + 1] as number); k++) {
+      const i = m.indices[k] as number;
+      s +=
+        Math.abs(m.weights[k] as number) *
+        Math.max(Math.abs(input.lo[i] as number), Math.abs(input.hi[i] as number));
+    }
+    delta[o] = gamma * s;
+  }
+  deltas.set(input.lo, { hi: input.hi, map: m, delta });
+  return delta;
 }
 
 const affine: BackwardRule<Layer> = ({ layer, inShape, outShape, input }, f) => {
   const m = affineMap(layer, inShape, outShape);
   const nIn = size(inShape);
   const gamma = roundingFactor(m.fanIn);
-  // δ_o = γ(n)·(Σ|w|·max|x| + |c|): the float32 rounding of output o
-  let delta: Float64Array | undefined;
-  if (gamma > 0) {
-    delta = new Float64Array(m.constant.length);
-    for (let o = 0; o < delta.length; o++) {
-      let s = Math.abs(m.constant[o] as number);
-      for (let k = m.starts[o] as number; k < (m.starts[o + 1] as number); k++) {
-        const i = m.indices[k] as number;
-        s +=
-          Math.abs(m.weights[k] as number) *
-          Math.max(Math.abs(input.lo[i] as number), Math.abs(input.hi[i] as number));
-      }
-      delta[o] = gamma * s;
-    }
-  }
+  const delta = gamma > 0 ? roundingDeltas(m, input, gamma) : undefined;
   const rows = f.rows.map((a, r) => {
     const out = new Float64Array(nIn);
     let c = f.constant[r] as number;
@@ -137,10 +154,16 @@ const affine: BackwardRule<Layer> = ({ layer, inShape, outShape, input }, f) => 
     for (let o = 0; o < a.length; o++) {
       const ao = a[o] as number;
       if (ao === 0) continue;
-      for (let k = m.starts[o] as number; k < (m.starts[o + 1] as number); k++) {
-        const i = m.indices[k] as number;
-        out[i] = (out[i] as number) + ao * (m.weights[k] as number);
-      }
+      const start = m.starts[o] as number;
+      // a dense layer's row is contiguous: no index lookups (7.0 → 4.5 ms for nine rows through
+      // mnistfc 256×4; caching δ took it from 11 to 7)
+      if (m.dense)
+        for (let i = 0; i < nIn; i++) out[i] = (out[i] as number) + ao * (m.weights[start + i] as number);
+      else
+        for (let k = start; k < (m.starts[o + 1] as number); k++) {
+          const i = m.indices[k] as number;
+          out[i] = (out[i] as number) + ao * (m.weights[k] as number);
+        }
       c += ao * (m.constant[o] as number);
       if (delta) c -= Math.abs(ao) * (delta[o] as number);
       mass += Math.abs(ao * (m.constant[o] as number));
