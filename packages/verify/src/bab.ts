@@ -174,6 +174,12 @@ export async function branchAndBound(
 
 /** Iterations of the multipliers' ascent per row and domain. */
 const CUT_ITERATIONS = 20;
+/**
+ * Steps without a better bound after which the ascent stops: on domains it cannot rule out (most
+ * of a search that times out) the Polyak steps aim at an unreachable target and stall, and the
+ * full twenty steps were most of branch and bound's time.
+ */
+const CUT_PATIENCE = 3;
 
 /**
  * A lower bound of row i's function f over the box ∩ {every cut ≥ 0}: for multipliers λ ≥ 0,
@@ -194,6 +200,7 @@ function withCuts(
   const lambda = new Float64Array(cuts.length);
   const coef = new Float64Array(n);
   let best = start;
+  let stalled = 0;
   for (let it = 0; it < CUT_ITERATIONS; it++) {
     // the Lagrangian's coefficients, its minimiser over the box, and its value there
     coef.set(base);
@@ -215,7 +222,10 @@ function withCuts(
     }
     // the float64 rounding of this sum (the cuts' own is in their constants)
     value -= 1e-9 * (1 + mass);
-    if (value > best) best = value;
+    if (value > best + 1e-9 * (1 + Math.abs(best))) {
+      best = value;
+      stalled = 0;
+    } else if (++stalled >= CUT_PATIENCE) break;
     if (best > target) break;
     // supergradient −h_j(p), projected onto λ ≥ 0, and Polyak's step toward the target
     const grad = cuts.map((h) => {
