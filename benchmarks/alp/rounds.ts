@@ -6,7 +6,7 @@
 // Run: npm run bench:alp-rounds -- --help
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { PixelFormulation } from "@rho/attacks";
+import { COSTLY_SHARE, PixelFormulation } from "@rho/attacks";
 import {
   concatRows,
   emptyRows,
@@ -101,7 +101,10 @@ if (args.form === "feasibility") {
 }
 const setup = now() - t0;
 const solver = await getSolver("highs");
-const built = new Map<number, RowBatch>();
+// every row built so far, once, and where each candidate sits in it: a round's LP selects its rows
+// in one copy (concatenating them one by one grew quadratically with the rows)
+let store: RowBatch = emptyRows();
+const built = new Map<number, number>();
 let active: number[] = [];
 const totals = { lp: 0, rows: 0, check: 0, rounds: 0 };
 let verdict = "round limit";
@@ -111,7 +114,10 @@ console.log(
 console.log("| round | LP status | optimum | LP s | rows in LP | tight at optimum | violated | added |");
 console.log("|---|---|---|---|---|---|---|---|");
 for (let round = 1; round <= 40; round++) {
-  const rows = active.reduce((r, id) => concatRows(r, built.get(id) as RowBatch), emptyRows());
+  const rows = selectRows(
+    store,
+    active.map((id) => built.get(id) as number),
+  );
   const session = solver.session(
     { ...base, rows: concatRows(base.rows, rows) },
     {
@@ -137,7 +143,10 @@ for (let round = 1; round <= 40; round++) {
   violated.sort((p, q) => (v[q] as number) - (v[p] as number));
   const dear = violated.filter((i) => src.costly?.(i));
   const cheap = violated.filter((i) => !src.costly?.(i));
-  const takeDear = Math.min(dear.length, Math.max(Math.ceil(perRound / 24), perRound - cheap.length));
+  const takeDear = Math.min(
+    dear.length,
+    Math.max(Math.ceil(perRound * COSTLY_SHARE), perRound - cheap.length),
+  );
   const add = [...dear.slice(0, takeDear), ...cheap.slice(0, perRound - takeDear)];
   const opt = r.objective as number;
   console.log(
@@ -154,10 +163,10 @@ for (let round = 1; round <= 40; round++) {
   const need = add.filter((id) => !built.has(id)).sort((a, b) => a - b);
   const b0 = now();
   if (need.length) {
-    const batch = src.rows(need);
     need.forEach((id, k) => {
-      built.set(id, selectRows(batch, [k]));
+      built.set(id, store.count + k);
     });
+    store = concatRows(store, src.rows(need));
   }
   totals.rows += now() - b0;
   active = [...(args.form === "active-set" ? tight : active), ...add].sort((a, b) => a - b);

@@ -107,4 +107,4 @@ registerAttack(ensemble);
 registerAttack(ensembleEps);
 
 export { HiddenFormulation } from "./region-forms/hidden.js";
-export { PixelFormulation } from "./region-forms/pixels.js";
+export { COSTLY_SHARE, PixelFormulation } from "./region-forms/pixels.js";

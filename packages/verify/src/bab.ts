@@ -99,9 +99,9 @@ export async function branchAndBound(
     });
     const lb = minOverBox(f, box);
     const logits = d.bounds[L] as Interval;
+    const ibp = rows.map((r) => intervalBound(r, logits));
     // each row's gap: the better of CROWN's and IBP's bound, less the row's bound
-    const gap = (i: number) =>
-      Math.max(intervalBound(rows[i] as OutputRow, logits), lb[i] as number) - (rows[i] as OutputRow).bound;
+    const gap = (i: number) => Math.max(ibp[i] as number, lb[i] as number) - (rows[i] as OutputRow).bound;
     // the splits' constraints through their multipliers, then CROWN again with each unstable
     // ReLU's lower line the one tight at the worst pixels, row by row from the nearest to being
     // ruled out: one row ruled out rules the domain out, and the rest are then not worked on

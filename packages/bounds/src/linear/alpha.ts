@@ -185,8 +185,8 @@ function boundAt(
   box: Interval,
   alpha: ReadonlyMap<number, Float64Array>,
   inputs: ReadonlyMap<number, Interval>,
-  splits: readonly SplitConstraint[] = [],
-  beta?: Float64Array,
+  splits: readonly SplitConstraint[],
+  beta: Float64Array,
 ): BoundAt {
   const carried = new Map<number, Float64Array>();
   const slope: LowerSlope = (_l, _u, unit, layer) => (alpha.get(layer) as Float64Array)[unit] as number;
@@ -200,7 +200,7 @@ function boundAt(
     (l, over) => {
       if (inputs.has(l)) carried.set(l, Float64Array.from(over[0] as Float64Array));
     },
-    splits.length && beta
+    splits.length
       ? (value, over) => {
           const r = over[0] as Float64Array;
           splits.forEach((s, j) => {

@@ -155,8 +155,7 @@ const affine: BackwardRule<Layer> = ({ layer, inShape, outShape, input }, f) => 
       const ao = a[o] as number;
       if (ao === 0) continue;
       const start = m.starts[o] as number;
-      // a dense layer's row is contiguous: no index lookups (about a third off CROWN's backward
-      // pass on the mnistfc MLPs)
+      // a dense layer's row is contiguous: no index lookups
       if (m.dense)
         for (let i = 0; i < nIn; i++) out[i] = (out[i] as number) + ao * (m.weights[start + i] as number);
       else
