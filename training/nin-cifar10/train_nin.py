@@ -277,6 +277,48 @@ def folded(model):
     return out
 
 
+def folded_forward(layers, x):
+    """The exported network in float64 from its float32-rounded weights: conv/ReLU/pool only."""
+    maxpool, avgpool = SamePool("max"), SamePool("avg")
+    for name, w, b in layers:
+        w32, b32 = w.float().double(), b.float().double()
+        x = F.conv2d(x, w32, b32, padding=w.shape[2] // 2)
+        if name != "cccp6":
+            x = F.relu(x)
+        if name == "cccp2":
+            x = maxpool(x)
+        elif name == "cccp4":
+            x = avgpool(x)
+    return x.mean(dim=(2, 3))
+
+
+def write_reference(model, out, count=4, seed=0):
+    """reference.json: seeded random images (0-255, height x width x channel order, as rho reads
+    pixels) and the logits the exported weights give them in float64, so that a test can check
+    rho's import of the shipped model against PyTorch without the dataset."""
+    gen = torch.Generator().manual_seed(seed)
+    images = torch.randint(0, 256, (count, 3, 32, 32), generator=gen, dtype=torch.uint8)
+    mean = torch.tensor(MEAN, dtype=torch.float64).view(1, 3, 1, 1)
+    std = torch.tensor(STD, dtype=torch.float64).view(1, 3, 1, 1)
+    x = (images.double() / 255 - mean) / std
+    with torch.no_grad():
+        logits = folded_forward(folded(model), x)
+        # sanity: folding batch normalisation changed nothing but rounding
+        direct = model.double()(x)
+        model.float()
+    gap = float((logits - direct).abs().max())
+    if gap > 1e-3 * max(1.0, float(direct.abs().max())):
+        sys.exit(f"folded network differs from the trained one by {gap}")
+    ref = {
+        "about": "seeded random images (uint8, HWC) and the exported network's float64 logits "
+        "(training/nin-cifar10/train_nin.py export)",
+        "images": [img.permute(1, 2, 0).reshape(-1).tolist() for img in images],
+        "logits": logits.tolist(),
+    }
+    with open(os.path.join(out, "reference.json"), "w") as f:
+        json.dump(ref, f)
+
+
 def export(args):
     ckpt = torch.load(os.path.join(args.state_dir, "checkpoint.pt"), map_location="cpu")
     model = NiN(ckpt["config"]["dropout"])
@@ -331,7 +373,7 @@ def export(args):
     rho = {"preprocess": {"scale": [1 / (255 * s) for s in STD], "shift": [-m / s for m, s in zip(MEAN, STD)]}}
     with open(os.path.join(args.out, "rho.json"), "w") as f:
         json.dump(rho, f, indent=2)
-    # The exported (folded) network's logits on a few test images, for the import check.
+    write_reference(model, args.out)
     if args.data_dir:
         test_x, test_y = load_cifar(args.data_dir, [TEST_FILE])
         acc = evaluate(model, test_x, test_y, torch.device("cpu"))
