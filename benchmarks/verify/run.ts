@@ -24,6 +24,7 @@ const { values } = parseArgs({
     "alpha-share": { type: "string" },
     out: { type: "string", default: "benchmarks/verify/out/verify.json" },
     summarize: { type: "string" },
+    resume: { type: "boolean", default: false },
     help: { type: "boolean", default: false },
   },
 });
@@ -31,7 +32,9 @@ if (values.help || (!values.dir && !values.summarize)) {
   console.log(`npm run bench:verify -- --dir BENCHMARK_FOLDER [--csv NAME.csv] [--timeout-scale S]
     [--networks a.onnx,b.onnx] [--properties a.vnnlib,b.vnnlib] [--leaf-units N] [--milp-units N]
     [--alpha-iterations N] [--alpha-share S]
-    [--out FILE.json] | --summarize FILE.jsonl
+    [--out FILE.json] [--resume] | --summarize FILE.jsonl
+  --resume         keep the rows already in OUT.jsonl and run only the instances it lacks (a stopped
+                   run continues; the same settings are the caller's to keep)
   --leaf-units N   branch and bound hands domains with at most N unstable ReLUs to the MILP (default 24)
   --milp-units N   networks of up to N ReLUs get the MILP on the whole box instead (default 0)
   --alpha-iterations N  branch and bound: α-CROWN's steps per open row and domain (default 0: the
@@ -66,7 +69,7 @@ function table(rows: readonly Row[]): string {
       .map((s) => `${s} ${decided.filter((r) => r.stage === s).length}`)
       .join(", ");
     lines.push(
-      `| ${n} | ${mine.length} | ${count("sat")} | ${count("unsat")} | ${count("unknown")} | ${count("timeout")} | ${median(decided.map((r) => r.seconds)).toFixed(2)} | ${stages} |`,
+      `| ${n} | ${mine.length} | ${count("sat")} | ${count("unsat")} | ${count("unknown")} | ${count("timeout")} | ${decided.length ? median(decided.map((r) => r.seconds)).toFixed(2) : "—"} | ${stages} |`,
     );
   }
   return lines.join("\n");
@@ -114,10 +117,28 @@ await useBackend("auto");
 const out = values.out;
 mkdirSync(dirname(out), { recursive: true });
 const jsonl = out.replace(/\.json$/, ".jsonl");
-writeFileSync(jsonl, "");
+const key = (r: { network: string; property: string }) => `${r.network}\u0000${r.property}`;
+const wanted = new Set(instances.map(key));
+// a resumed run keeps the finished rows of these instances (a cut last line is dropped)
+const rows: Row[] =
+  values.resume && existsSync(jsonl)
+    ? readFileSync(jsonl, "utf8")
+        .split("\n")
+        .flatMap((l) => {
+          try {
+            return l.trim() ? [JSON.parse(l) as Row] : [];
+          } catch {
+            return [];
+          }
+        })
+        .filter((r) => wanted.has(key(r)))
+    : [];
+const done = new Set(rows.map(key));
+writeFileSync(jsonl, rows.map((r) => `${JSON.stringify(r)}\n`).join(""));
+if (done.size) console.error(`resuming: ${done.size} of ${instances.length} instances already in ${jsonl}`);
 const nets = new Map<string, Network>();
-const rows: Row[] = [];
 for (const x of instances) {
+  if (done.has(key(x))) continue;
   let net = nets.get(x.network);
   if (!net) {
     net = await loadModel(join(dir, x.network), rawPixels(1));
