@@ -24,7 +24,8 @@ import type { OutputRow } from "./vnnlib.js";
 /** A leaf's answer: no point there, a confirmed counterexample, or open (time, or a candidate that failed). */
 export type LeafAnswer =
   | { readonly status: "empty" }
-  | { readonly status: "open" }
+  /** retry: the leaf ran out of time (splitting the domain further may still settle it). */
+  | { readonly status: "open"; readonly retry?: boolean }
   | {
       readonly status: "sat";
       readonly x: Float64Array;
@@ -137,8 +138,13 @@ export async function branchAndBound(
     if (pick === undefined || pick.unstable <= leafUnits) {
       const a = await opts.leaf(d.bounds);
       if (a.status === "sat") return { status: "sat", x: a.x, y: a.y, domains };
-      if (a.status === "open") open = true;
-      continue;
+      if (a.status === "empty") continue;
+      // a leaf out of time is split like any domain (its halves are smaller MILPs, or ruled out
+      // by their own bounds); one that cannot be split, or whose candidate failed, stays open
+      if (!(a.retry && pick)) {
+        open = true;
+        continue;
+      }
     }
     // each side's constraint s·z ≥ 0 (s = +1 active, −1 inactive) relaxed to the pixels: CROWN's
     // lower bound L(p) ≤ −s·z gives −L(p) ≥ s·z ≥ 0 (for a first layer, the split itself)

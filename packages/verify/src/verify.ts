@@ -146,7 +146,7 @@ function leafMilp(
   return async (bounds) => {
     const widened = await solve(bounds, 1);
     if (widened.status === "infeasible") return { status: "empty" };
-    if (!widened.x) return { status: "open" };
+    if (!widened.x) return { status: "open", retry: widened.status === "time_limit" };
     const y = await confirmed(net, ctx, c, rows, widened.x);
     if (y) return { status: "sat", x: widened.x, y };
     const narrowed = await solve(bounds, -1);

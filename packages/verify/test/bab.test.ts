@@ -1,11 +1,14 @@
 // Branch and bound against the MILP on the whole box, on random two-hidden-layer networks over two
 // inputs: split to the end (every leaf an LP), it gives the MILP's answer, an unsat holds on a
 // dense grid, and a sat counterexample replays.
+import { crownBounds, type Interval, propertyMilp, reluInputs } from "@rho/bounds";
 import { useBackend } from "@rho/models";
 import { arbTwoHidden } from "@rho/models/testing";
+import { getSolver } from "@rho/solvers";
 import fc from "fast-check";
 import { beforeAll, expect, it } from "vitest";
-import { parseVnnlib, verifyProperty } from "../src/index.js";
+import { branchAndBound, type LeafAnswer } from "../src/bab.js";
+import { type OutputRow, parseVnnlib, type SpecCase, verifyProperty } from "../src/index.js";
 import { expectAnswerHolds } from "./answers.js";
 
 beforeAll(async () => {
@@ -73,4 +76,58 @@ it("split to the end, branch and bound answers as the MILP does; unsat holds on 
   expect(seen.bab).toBeGreaterThan(5);
   expect(seen.sat).toBeGreaterThan(0);
   expect(seen.unsat).toBeGreaterThan(0);
+}, 180_000);
+
+it("a leaf out of time is split further, not left open: the answers stay those of a leaf that never tires", async () => {
+  const highs = await getSolver("highs");
+  let retried = 0;
+  let compared = 0;
+  await fc.assert(
+    fc.asyncProperty(arbNet, arbSpec, async (net, spec) => {
+      const c = spec.cases[0] as SpecCase;
+      const rows = c.outputs[0] as OutputRow[];
+      const box = { lo: c.lo, hi: c.hi };
+      const { bounds } = crownBounds(net, box);
+      const unstable = (b: readonly Interval[]) =>
+        reluInputs(net).reduce((n, { value }) => {
+          const iv = b[value] as Interval;
+          return n + iv.lo.filter((l, k) => l < 0 && (iv.hi[k] as number) > 0).length;
+        }, 0);
+      // the MILP over the domain's bounds, without time limit or float32 slack (a small net)
+      const exact = async (b: readonly Interval[]): Promise<LeafAnswer> => {
+        const m = propertyMilp(net, box, b as Interval[], rows);
+        const r = await highs.solve(m.lp, {});
+        if (r.status === "infeasible") return { status: "empty" };
+        if (r.status !== "optimal" || !r.primal) return { status: "open" };
+        const x = Float64Array.from(m.pixels, (col) => r.primal?.[col] as number);
+        return { status: "sat", x, y: net.forward64(x).logits };
+      };
+      const deadline = () => performance.now() + 20_000;
+      const honest = await branchAndBound(net, box, bounds, rows, {
+        deadline: deadline(),
+        leafUnits: 24,
+        leaf: exact,
+      });
+      // a leaf that runs out of time wherever a ReLU is still unstable
+      const tired = await branchAndBound(net, box, bounds, rows, {
+        deadline: deadline(),
+        leafUnits: 24,
+        leaf: async (b) => {
+          if (unstable(b) === 0) return exact(b);
+          retried++;
+          return { status: "open", retry: true };
+        },
+      });
+      expect(tired.status).not.toBe("timeout");
+      if (honest.status !== "unknown" && tired.status !== "unknown") {
+        compared++;
+        expect(tired.status).toBe(honest.status);
+      }
+      // only a leaf that cannot be split may leave the search open
+      if (tired.status === "unknown") expect(honest.status).toBe("unknown");
+    }),
+    { numRuns: 40 },
+  );
+  expect(retried).toBeGreaterThan(5);
+  expect(compared).toBeGreaterThan(30);
 }, 180_000);
