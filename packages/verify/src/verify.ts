@@ -167,6 +167,13 @@ const ROOT_ALPHA_ITERATIONS = 50;
 /** Seconds one leaf's MILP may take (its share of the property's time may be more). */
 const LEAF_SECONDS = 20;
 
+/** A conjunction of one case's output rows that the bounds have not ruled out, with the case's bounds. */
+interface OpenConjunction {
+  readonly c: SpecCase;
+  readonly rows: readonly OutputRow[];
+  readonly bounds: Interval[];
+}
+
 /** Decides one property (see the file's comment); throws VerifyInputError when sizes differ. */
 export async function verifyProperty(
   net: Network,
@@ -212,7 +219,7 @@ export async function verifyProperty(
   }
 
   // 2. CROWN: a conjunction is ruled out when one of its rows is bounded above its right-hand side
-  const open: { c: SpecCase; rows: readonly OutputRow[]; bounds: Interval[] }[] = [];
+  const open: OpenConjunction[] = [];
   let refuted = 0;
   const L = net.layers.length;
   for (const c of spec.cases) {
@@ -296,7 +303,7 @@ export async function verifyProperty(
   // 4. α-CROWN: the open conjunctions' rows with slopes optimised per row, over CROWN's bounds or,
   // given a share of the time left, over every ReLU's input bounds tightened by α-CROWN first;
   // branch and bound starts from those bounds
-  let stillOpen = open;
+  let stillOpen: (OpenConjunction & { gap?: number })[] = open;
   if (useAlpha && optimisable(net)) {
     const share = opts.alphaShare ?? ALPHA_SHARE;
     const tightened = new Map<SpecCase, Interval[]>();
@@ -314,18 +321,25 @@ export async function verifyProperty(
       const bounds = tightened.get(o.c) as Interval[];
       const logits = bounds[L] as Interval;
       const pixels = { lo: o.c.lo, hi: o.c.hi };
-      const out = o.rows.some(
-        (r) =>
-          intervalBound(r, logits) > r.bound ||
-          alphaLowerBound(net, bounds, L, Float64Array.from(r.coef), pixels, {
-            iterations: ROOT_ALPHA_ITERATIONS,
-            target: r.bound,
-          }).value > r.bound,
-      );
-      if (out) refuted++;
-      else stillOpen.push({ ...o, bounds });
+      // each row's best bound less its right-hand side; one above 0 rules the conjunction out
+      let gap = Number.NEGATIVE_INFINITY;
+      for (const r of o.rows) {
+        gap = Math.max(gap, intervalBound(r, logits) - r.bound);
+        if (gap > 0) break;
+        const a = alphaLowerBound(net, bounds, L, Float64Array.from(r.coef), pixels, {
+          iterations: ROOT_ALPHA_ITERATIONS,
+          target: r.bound,
+        });
+        gap = Math.max(gap, a.value - r.bound);
+        if (gap > 0) break;
+      }
+      if (gap > 0) refuted++;
+      else stillOpen.push({ ...o, bounds, gap });
     }
     if (stillOpen.length === 0) return done("unsat", refuted, { stage: "alpha" });
+    // nearest to ruled out first: each search gets the time left over by those before it, so the
+    // hardest, searched last, gets the most (a property is unsat only if every one is closed)
+    stillOpen.sort((a, b) => (b.gap ?? 0) - (a.gap ?? 0));
   }
   // 5. branch and bound per open conjunction, each with the time left shared out, its leaves (and
   // the root itself on networks of up to `milpUnits` ReLUs) settled by the MILP
