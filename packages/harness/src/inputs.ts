@@ -2,7 +2,7 @@
 // that become one line and exit code 2.
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { type Dataset, DatasetError, image, loadDataset } from "@rho/datasets";
+import { type Dataset, DatasetError, datasetEntries, image, loadDataset } from "@rho/datasets";
 import {
   type BackendName,
   type LoadOptions,
@@ -19,6 +19,7 @@ import type { Output } from "./output.js";
 export const SHIPPED_MODELS: Record<string, string> = {
   lenet: fileURLToPath(new URL("../../../models/lenet-mnist", import.meta.url)),
   mlp: fileURLToPath(new URL("../../../models/mlp-mnist", import.meta.url)),
+  nin: fileURLToPath(new URL("../../../models/nin-cifar10", import.meta.url)),
 };
 
 /** A model directory or .onnx file, or the name of a shipped model. */
@@ -57,8 +58,11 @@ export function loadSplit(name: string, split: "train" | "test", dir?: string): 
 /** Refuses a model whose input shape does not fit the dataset's images. */
 export function checkFits(net: Network, data: Dataset, what = "the model"): void {
   if (data.height * data.width * data.channels !== net.inputSize) {
+    const fitting = datasetEntries()
+      .filter((e) => e.shape && e.shape[0] * e.shape[1] * e.shape[2] === net.inputSize)
+      .map((e) => `--dataset ${e.name}`);
     throw new UsageError(
-      `${what} takes ${net.inputShape.join("×")} inputs; ${data.name} images are ${data.height}×${data.width}×${data.channels}`,
+      `${what} takes ${net.inputShape.join("×")} inputs; ${data.name} images are ${data.height}×${data.width}×${data.channels}${fitting.length ? ` (try ${fitting.join(" or ")})` : ""}`,
     );
   }
 }

@@ -104,6 +104,12 @@ describe("CIFAR-10 from --data-dir: eval, bounds and a colour report", () => {
     expect(colour).toBe(true);
   }, 300_000);
 
+  it("a colour model given MNIST (the default dataset) is refused with the dataset that fits", async () => {
+    const r = await rho("accuracy", "--model", model, "--backend", "cpu");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/takes 32×32×3 inputs; mnist images are 28×28×1 \(try --dataset cifar10\)/);
+  }, 60_000);
+
   it("a region LP HiGHS' scaling cannot settle (it once ended 'status 15') is settled", async () => {
     const dir = join(mkdtempSync(join(tmpdir(), "rho-cifar-model-")), "m");
     const noisy = await cifarFiles(colourNet({ convScale: 4, biasScale: 2, lastRelu: true }), dir, "noise");

@@ -1,6 +1,5 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { alp } from "@rho/attacks";
 import { image, loadMnist, subset } from "@rho/datasets";
 import { accuracy, argmax, loadModel, predictLabels, useBackend } from "@rho/models";
@@ -55,46 +54,38 @@ describe("the shipped LeNet", () => {
   }, 60_000);
 });
 
-// models/nin-cifar10 lands when its training (training/nin-cifar10) finishes: until then the test
-// is reported skipped
-const ninDir = fileURLToPath(new URL("../../../models/nin-cifar10", import.meta.url));
-
 describe("the shipped NiN", () => {
-  it.skipIf(!existsSync(join(ninDir, "model.json")))(
-    "is the paper's conv/ReLU/pool architecture and gives PyTorch's logits (reference.json) in float64 and in TensorFlow.js",
-    async () => {
-      const dir = ninDir;
-      const net = await loadModel(dir);
-      const kinds = net.layers.map((l) => l.kind);
-      expect(kinds.filter((k) => k === "conv2d")).toHaveLength(9);
-      expect(kinds.filter((k) => k === "relu")).toHaveLength(8);
-      expect(kinds).toContain("maxpool");
-      expect(kinds).toContain("avgpool");
-      expect(net.inputShape).toEqual([32, 32, 3]);
-      // written by training/nin-cifar10/train_nin.py export from the same float32 weights
-      const ref = JSON.parse(readFileSync(join(dir, "reference.json"), "utf8")) as {
-        images: number[][];
-        logits: number[][];
-      };
-      expect(ref.images.length).toBeGreaterThanOrEqual(4);
-      await useBackend("wasm", async () => {
-        throw new Error("no native TensorFlow in tests");
-      });
-      const images = Uint8Array.from(ref.images.flat());
-      const tfjsLabels = await predictLabels(net, {
-        count: ref.images.length,
-        images,
-        labels: new Uint8Array(ref.images.length),
-      });
-      ref.images.forEach((pixels, i) => {
-        const want = ref.logits[i] as number[];
-        const scale = Math.max(1, ...want.map(Math.abs));
-        const got = net.forward64(pixels).logits;
-        for (let k = 0; k < want.length; k++)
-          expect(Math.abs((got[k] as number) - (want[k] as number))).toBeLessThan(1e-9 * scale);
-        expect(tfjsLabels[i]).toBe(argmax(want));
-      });
-    },
-    120_000,
-  );
+  it("is the paper's conv/ReLU/pool architecture and gives PyTorch's logits (reference.json) in float64 and in TensorFlow.js", async () => {
+    const dir = resolveModel("nin");
+    const net = await loadModel(dir);
+    const kinds = net.layers.map((l) => l.kind);
+    expect(kinds.filter((k) => k === "conv2d")).toHaveLength(9);
+    expect(kinds.filter((k) => k === "relu")).toHaveLength(8);
+    expect(kinds).toContain("maxpool");
+    expect(kinds).toContain("avgpool");
+    expect(net.inputShape).toEqual([32, 32, 3]);
+    // written by training/nin-cifar10/train_nin.py export from the same float32 weights
+    const ref = JSON.parse(readFileSync(join(dir, "reference.json"), "utf8")) as {
+      images: number[][];
+      logits: number[][];
+    };
+    expect(ref.images.length).toBeGreaterThanOrEqual(4);
+    await useBackend("wasm", async () => {
+      throw new Error("no native TensorFlow in tests");
+    });
+    const images = Uint8Array.from(ref.images.flat());
+    const tfjsLabels = await predictLabels(net, {
+      count: ref.images.length,
+      images,
+      labels: new Uint8Array(ref.images.length),
+    });
+    ref.images.forEach((pixels, i) => {
+      const want = ref.logits[i] as number[];
+      const scale = Math.max(1, ...want.map(Math.abs));
+      const got = net.forward64(pixels).logits;
+      for (let k = 0; k < want.length; k++)
+        expect(Math.abs((got[k] as number) - (want[k] as number))).toBeLessThan(1e-9 * scale);
+      expect(tfjsLabels[i]).toBe(argmax(want));
+    });
+  }, 120_000);
 });

@@ -41,7 +41,7 @@ export type AttackRequest =
   | { readonly name: string; readonly options?: Readonly<Record<string, unknown>> };
 
 export interface EvaluateOptions {
-  /** A model folder, an .onnx file, or a shipped model's name (lenet, mlp). */
+  /** A model folder, an .onnx file, or a shipped model's name (lenet, mlp, nin). */
   readonly model: string;
   /** A registered dataset (mnist, cifar10) and, for one not embedded, the folder holding its files. */
   readonly dataset: string;
