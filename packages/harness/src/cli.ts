@@ -341,7 +341,11 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
       20,
     )
     .requiredOption("--out <dir>", "results directory")
-    .option("--resume", "continue the run in --out (refused if it is a different run)", false)
+    .option(
+      "--resume",
+      "continue the run in --out (refused if it is a different run; attacks may be added, e.g. --attacks alp,fgsm to a run of fgsm)",
+      false,
+    )
     .option(
       "--bounds <list>",
       `certifying methods run beside the attacks (${boundMethodNames().join(", ")}): per point the bracket ρ_lb ≤ ρ ≤ ρ̂, and the shares certified / proven non-robust / unknown at ε`,

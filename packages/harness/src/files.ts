@@ -1,13 +1,18 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { z } from "zod";
 import { UsageError } from "./errors.js";
 
-/** Writes `value` as JSON to dir/name, creating dir; failing to is the user's unwritable `--out`. */
+/**
+ * Writes `value` as JSON to dir/name, creating dir; failing to is the user's unwritable `--out`.
+ * Written beside and renamed into place, so a run killed meanwhile leaves the old file or the new.
+ */
 export function writeJsonInto(dir: string, name: string, value: unknown, outLabel: string): void {
   try {
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, name), `${JSON.stringify(value, null, 2)}\n`);
+    const temp = join(dir, `.${name}.${process.pid}.tmp`);
+    writeFileSync(temp, `${JSON.stringify(value, null, 2)}\n`);
+    renameSync(temp, join(dir, name));
   } catch (e) {
     throw new UsageError(`cannot write to ${outLabel}: ${(e as Error).message}`);
   }

@@ -90,6 +90,40 @@ describe("rho eval", () => {
     expect(other.stderr).toMatch(/holds a different run \(.*ε \(20 vs 10\)\)/);
   });
 
+  it("a run resumed with attacks added keeps its rows and runs only the new attacks; changing or dropping one is refused", async () => {
+    const base = ["eval", "--model", model, "--points", "6", "--backend", "cpu", "--workers", "1"];
+    const whole = out();
+    await rho(...base, "--attacks", "alp,fgsm", "--out", whole);
+    const grown = out();
+    await rho(...base, "--attacks", "fgsm", "--out", grown);
+    const fgsmRows = readFileSync(join(grown, "results.jsonl"), "utf8");
+    const added = await rho(...base, "--attacks", "alp,fgsm", "--out", grown, "--resume");
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stderr).toMatch(/resuming: 6 results kept, 6 to go/);
+    // the fgsm rows are the ones first written, untouched; with alp's the run equals one made whole
+    expect(readFileSync(join(grown, "results.jsonl"), "utf8").startsWith(fgsmRows)).toBe(true);
+    expect(rows(grown)).toEqual(rows(whole));
+    const spec = JSON.parse(readFileSync(join(grown, "run.json"), "utf8"));
+    expect(spec.attacks.map((a: { name: string }) => a.name)).toEqual(["alp", "fgsm"]);
+    const changed = await rho(
+      ...base,
+      "--attacks",
+      "alp,fgsm,lbfgs",
+      "--opt",
+      "alp.margin=0.01",
+      "--out",
+      grown,
+      "--resume",
+    );
+    expect(changed.code).toBe(2);
+    expect(changed.stderr).toMatch(
+      /holds a different run \(attacks \(alp,fgsm vs alp,fgsm,lbfgs\)\).*attacks may only be added/,
+    );
+    const dropped = await rho(...base, "--attacks", "alp", "--out", grown, "--resume");
+    expect(dropped.code).toBe(2);
+    expect(dropped.stderr).toMatch(/holds a different run \(attacks \(alp,fgsm vs alp\)\)/);
+  });
+
   it("shards split the points deterministically and together equal a single run; workers change nothing", async () => {
     const single = out();
     await rho(...common(), "--out", single, "--workers", "1", "--sample", "3");

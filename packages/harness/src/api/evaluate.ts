@@ -15,6 +15,7 @@ import { pointBrackets } from "../eval/brackets.js";
 import { failedRow } from "../eval/run-point.js";
 import {
   type AttackConfig,
+  addsAttacks,
   choosePoints,
   isShard,
   modelHash,
@@ -218,11 +219,15 @@ export async function evaluate(o: EvaluateOptions, hooks: EvaluateHooks = {}): P
   const release = acquireLock(dir, o.out);
   try {
     if (existsSync(runFile)) {
-      const diff = specDifferences(readRun(dir).spec, spec);
+      const prev = readRun(dir).spec;
+      // a run resumed with attacks added keeps its rows and runs the new attacks on its points
+      const added = addsAttacks(prev, spec);
+      const diff = specDifferences(added ? { ...prev, attacks: spec.attacks } : prev, spec);
       if (diff.length)
         throw new UsageError(
-          `--resume: ${o.out} holds a different run (${diff.join("; ")}); choose another out, or remove that directory to start over`,
+          `--resume: ${o.out} holds a different run (${diff.join("; ")}); choose another out, or remove that directory to start over (attacks may only be added, with the same options)`,
         );
+      if (added) writeJsonInto(dir, RUN_FILE, spec, o.out);
     } else writeJsonInto(dir, RUN_FILE, spec, o.out);
     const done = readResults(resultsFile);
     const key = (attack: string, index: number) => `${attack}#${index}`;

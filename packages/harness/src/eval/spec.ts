@@ -145,6 +145,26 @@ export function specDifferences(
   return out;
 }
 
+/**
+ * Whether `next` is `prev` with attacks added: more attacks, each of `prev`'s among them under the
+ * same configuration (options, family, plug-in). Such a run can be resumed: its rows stay valid.
+ */
+export function addsAttacks(prev: RunSpec, next: RunSpec): boolean {
+  const byName = new Map(next.attacks.map((a) => [a.name, a]));
+  return (
+    next.attacks.length > prev.attacks.length &&
+    prev.attacks.every((a) => {
+      const b = byName.get(a.name);
+      return (
+        b !== undefined &&
+        a.family === b.family &&
+        JSON.stringify(a.options) === JSON.stringify(b.options) &&
+        a.plugin?.sha256 === b.plugin?.sha256
+      );
+    })
+  );
+}
+
 /** Which of a run's (attack, point) results are still missing. */
 export function missingResults(spec: RunSpec, rows: readonly ResultRow[]): number {
   const have = new Set(rows.map((r) => `${r.attack}#${r.index}`));
