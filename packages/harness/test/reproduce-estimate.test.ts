@@ -1,5 +1,14 @@
+import { lenet, mlp, nin } from "@rho/models";
 import { describe, expect, it } from "vitest";
-import { estimateSeconds, SECONDS_PER_POINT, secondsPerPoint } from "../src/commands/reproduce-estimate.js";
+import {
+  estimateSeconds,
+  LENET_PROFILE,
+  NIN_PROFILE,
+  piecewiseUnits,
+  profileFor,
+  SECONDS_PER_POINT,
+  secondsPerPoint,
+} from "../src/commands/reproduce-estimate.js";
 
 describe("rho reproduce's estimate", () => {
   it("takes each attack's most specific entry its options match", () => {
@@ -36,5 +45,31 @@ describe("rho reproduce's estimate", () => {
     expect(on).toBeCloseTo(expected(t["alp-walk"] as number), 9);
     expect(off).toBeCloseTo(expected(t["alp-walk descent=false"] as number), 9);
     expect(off).toBeLessThan(on);
+  });
+
+  it("scales by the shipped model nearest the network in ReLU and max-pool outputs", () => {
+    // the profiles' sizes are their architectures' (the zoo builds the shipped ones' shapes)
+    expect(piecewiseUnits(lenet())).toBe(LENET_PROFILE.piecewiseUnits);
+    expect(piecewiseUnits(nin())).toBe(NIN_PROFILE.piecewiseUnits);
+    expect(profileFor(lenet())).toBe(LENET_PROFILE);
+    expect(profileFor(mlp())).toBe(LENET_PROFILE);
+    expect(profileFor(nin())).toBe(NIN_PROFILE);
+    const shape = {
+      finetuneAttacks: ["alp"],
+      attacks: ["alp", "fgsm"],
+      rounds: 1,
+      trainPoints: 10,
+      trainImages: 900,
+      testPoints: 10,
+      epochs: 1,
+    };
+    const t = NIN_PROFILE.secondsPerPoint;
+    const expected =
+      (10 * (t.alp as number) + 2 * 10 * ((t.alp as number) + (t.fgsm as number))) / 2 +
+      900 / NIN_PROFILE.trainImagesPerSecond;
+    expect(estimateSeconds(shape, () => ({}), 2, NIN_PROFILE)).toBeCloseTo(expected, 9);
+    expect(estimateSeconds(shape, () => ({}), 2, NIN_PROFILE)).toBeGreaterThan(
+      100 * estimateSeconds(shape, () => ({}), 2),
+    );
   });
 });

@@ -1,4 +1,5 @@
-// How long `rho reproduce` will take, from per-point times measured on the shipped LeNet.
+// How long `rho reproduce` will take, from per-point times measured on the shipped models.
+import type { Network } from "@rho/models";
 
 /**
  * Seconds per point on the shipped LeNet, one core (benchmarks/attacks: descent-rows.json for
@@ -20,7 +21,66 @@ export const SECONDS_PER_POINT: Readonly<Record<string, number>> = {
 };
 /** An attack without an entry. */
 const UNKNOWN_SECONDS = 5;
-const TRAIN_IMAGES_PER_SECOND = 500;
+
+/** Measured times on one shipped model: a network is estimated from the profile nearest its size. */
+export interface TimingProfile {
+  /** The shipped model (`--model` name) the times were measured on. */
+  readonly model: string;
+  /** Its ReLU and max-pool outputs: the size a network is matched by (ALP's disjunctions). */
+  readonly piecewiseUnits: number;
+  /** Seconds per point and attack, one core; entries as in SECONDS_PER_POINT. */
+  readonly secondsPerPoint: Readonly<Record<string, number>>;
+  /** Fine-tuning's training images a second (tfjs + wasm, one core). */
+  readonly trainImagesPerSecond: number;
+}
+
+export const LENET_PROFILE: TimingProfile = {
+  model: "lenet",
+  piecewiseUnits: 4_180,
+  secondsPerPoint: SECONDS_PER_POINT,
+  trainImagesPerSecond: 500,
+};
+
+/**
+ * The shipped NiN (CIFAR-10; 630,784 ReLUs, 24,576 max-pool outputs), measured with 2 workers on
+ * 2 cores: fgsm and lbfgs are medians over docs/reproduction/cifar10's 100 seeded test points, alp
+ * the median of its first points there (all "no example within 32"); alp-walk's one measured point
+ * (benchmarks/alp, descent off, 779 s on a NiN in training: descent adds a region LP a step);
+ * training at 9 images/s (`rho train --arch nin`, tfjs + wasm).
+ */
+export const NIN_PROFILE: TimingProfile = {
+  model: "nin",
+  piecewiseUnits: 655_360,
+  secondsPerPoint: {
+    alp: 141,
+    "alp-walk": 779,
+    lbfgs: 12.3,
+    fgsm: 1.16,
+  },
+  trainImagesPerSecond: 9,
+};
+
+export const TIMING_PROFILES: readonly TimingProfile[] = [LENET_PROFILE, NIN_PROFILE];
+
+/** A network's ReLU and max-pool outputs: each one a disjunction in the paper's C_f. */
+export function piecewiseUnits(net: Network): number {
+  let units = 0;
+  net.layers.forEach((layer, i) => {
+    if (layer.kind === "relu" || layer.kind === "maxpool")
+      units += (net.shapes[i + 1] ?? []).reduce((a, b) => a * b, 1);
+  });
+  return units;
+}
+
+/** The profile nearest the network in piecewise units, on a log scale. */
+export function profileFor(
+  net: Network,
+  profiles: readonly TimingProfile[] = TIMING_PROFILES,
+): TimingProfile {
+  const units = Math.max(1, piecewiseUnits(net));
+  const distance = (p: TimingProfile) => Math.abs(Math.log(units / p.piecewiseUnits));
+  return profiles.reduce((best, p) => (distance(p) < distance(best) ? p : best));
+}
 
 /** One attack's seconds a point with these (resolved) options. */
 export function secondsPerPoint(
@@ -58,20 +118,21 @@ export const modelCount = (s: Pick<ReproduceShape, "finetuneAttacks" | "rounds">
 /**
  * Seconds for the whole experiment on `workers` workers: attacking the training points of every
  * round, measuring every model on the test points, and fine-tuning. `options(attack)` gives each
- * attack's resolved options.
+ * attack's resolved options; `profile` the measured times to scale (the nearest shipped model's).
  */
 export function estimateSeconds(
   s: ReproduceShape,
   options: (attack: string) => Readonly<Record<string, unknown>>,
   workers: number,
+  profile: TimingProfile = LENET_PROFILE,
 ): number {
-  const perPoint = (a: string) => secondsPerPoint(a, options(a));
+  const perPoint = (a: string) => secondsPerPoint(a, options(a), profile.secondsPerPoint);
   const models = modelCount(s);
   const attacking =
     s.rounds * s.trainPoints * s.finetuneAttacks.reduce((t, a) => t + perPoint(a), 0) +
     models * s.testPoints * s.attacks.reduce((t, a) => t + perPoint(a), 0);
   return (
     attacking / workers +
-    (s.finetuneAttacks.length * s.rounds * s.epochs * s.trainImages) / TRAIN_IMAGES_PER_SECOND
+    (s.finetuneAttacks.length * s.rounds * s.epochs * s.trainImages) / profile.trainImagesPerSecond
   );
 }

@@ -12,7 +12,7 @@ import { chooseBackend, loadNetwork, loadSplit } from "../inputs.js";
 import type { Output } from "../output.js";
 import { finetuneProgress } from "../progress.js";
 import { printReport } from "./report.js";
-import { estimateSeconds, modelCount } from "./reproduce-estimate.js";
+import { estimateSeconds, modelCount, profileFor } from "./reproduce-estimate.js";
 
 export interface ReproduceOptions {
   quick: boolean;
@@ -102,17 +102,20 @@ export async function reproduceCommand(o: ReproduceOptions, out: Output): Promis
     return names.map((name, i) => ({ name, options: given[i] ?? {} }));
   };
   const models = modelCount(s);
+  // the times of the shipped model nearest this one in size: LeNet's would put NiN's days at minutes
+  const profile = profileFor(await loadNetwork(o.model));
   const estimate = estimateSeconds(
     { ...s, attacks: list(s.attacks) },
     (a) => resolved[everyAttack.indexOf(a)] ?? {},
     o.workers,
+    profile,
   );
   const hours = estimate / 3600;
   out.info(
     `reproduce (${o.quick ? "quick" : "full"}): ${models} models (${o.model}; fine-tuned with ${s.finetuneAttacks.join(", ")} for T = 1..${s.rounds}), ` +
       `${s.trainPoints} training points attacked per round, ${s.trainImages} original training images, ` +
       `${s.testPoints} test points × ${s.attacks}. Expected duration ≈ ${hours >= 1 ? `${hours.toFixed(1)} h` : `${Math.ceil(estimate / 60)} min`} ` +
-      `on ${o.workers} workers (from per-point times of the shipped LeNet); it can be stopped and re-run to continue.`,
+      `on ${o.workers} workers (from per-point times of the shipped ${profile.model}); it can be stopped and re-run to continue.`,
   );
   const common = {
     dataset: o.dataset,
