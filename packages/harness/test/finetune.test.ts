@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadDataset, parseIdx } from "@rho/datasets";
@@ -115,9 +115,29 @@ describe("rho finetune", () => {
     // nothing left to do: a third run recomputes nothing
     const done = await rho(...args(killed));
     expect(done.stderr).not.toMatch(/round \d\/2: alp on/);
+    // the same model and data elsewhere (another clone): the run continues, identified by contents
+    const moved = join(mkdtempSync(join(tmpdir(), "rho-finetune-moved-")), "model");
+    cpSync(model, moved, { recursive: true });
+    const elsewhere = await rho(...args(killed).map((a) => (a === model ? moved : a)));
+    expect(elsewhere.code, elsewhere.stderr).toBe(0);
+    expect(elsewhere.stderr).not.toMatch(/round \d\/2: alp on/);
+    // a settings file from before the content hashes: compared by its paths, then given the hashes
+    const file = join(killed, "finetune.json");
+    const { modelSha256, trainSha256, ...before } = JSON.parse(readFileSync(file, "utf8"));
+    writeFileSync(file, JSON.stringify({ ...before, model }));
+    expect((await rho(...args(killed))).code).toBe(0);
+    expect(JSON.parse(readFileSync(file, "utf8"))).toMatchObject({ modelSha256, trainSha256 });
     const other = await rho(...args(killed).map((a) => (a === "8" ? "6" : a)));
     expect(other.code).toBe(2);
-    expect(other.stderr).toMatch(/holds a fine-tuning run with other settings/);
+    expect(other.stderr).toMatch(/holds a fine-tuning run with other settings: trainPoints \(8 vs 6\)/);
+    // another base model under the same path is another run
+    const weightsFile = join(moved, readdirSync(moved).find((f) => f.endsWith(".bin")) as string);
+    const bytes = readFileSync(weightsFile);
+    bytes[0] = (bytes[0] as number) ^ 1;
+    writeFileSync(weightsFile, bytes);
+    const changed = await rho(...args(killed).map((a) => (a === model ? moved : a)));
+    expect(changed.code).toBe(2);
+    expect(changed.stderr).toMatch(/other settings: base model files/);
     expect(existsSync(join(killed, "round-3"))).toBe(false);
   }, 180_000);
 });

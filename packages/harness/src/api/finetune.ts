@@ -15,9 +15,10 @@ import {
 import { z } from "zod";
 import { attackByName, resolveGiven } from "../attack-options.js";
 import { UsageError } from "../errors.js";
-import { RESULTS_FILE, readResults } from "../eval/spec.js";
+import { modelHash, RESULTS_FILE, readResults, splitHash } from "../eval/spec.js";
 import { readJsonFile, writeJsonInto } from "../files.js";
 import { augmentation, concatImages } from "../finetune/augment.js";
+import { configDifferences, normalised } from "../finetune/config.js";
 import { accuracyPct } from "../format.js";
 import { checkFits, chooseBackend, loadNetwork, loadSplit, resolveModel } from "../inputs.js";
 import { DEFAULT_EPS, type EvaluateHooks, evaluate } from "./evaluate.js";
@@ -171,20 +172,29 @@ export async function finetune(options: FinetuneOptions, hooks: FinetuneHooks = 
         );
 
   const dir = resolve(o.out);
-  // what decides the models; where and how fast they are computed (workers, backend) does not
+  // what decides the models (finetune/config.ts); where and how fast they are computed (out,
+  // workers, backend) does not
+  const modelPath = resolveModel(o.model);
   const config = {
     ...o,
-    model: resolveModel(o.model),
+    model: modelPath,
     out: undefined,
     workers: undefined,
     backend: undefined,
+    modelSha256: await modelHash(modelPath),
+    trainSha256: splitHash(train.images, train.labels),
   };
   const configFile = join(dir, CONFIG);
   if (existsSync(configFile)) {
-    const old = readFileSync(configFile, "utf8");
-    if (old !== `${JSON.stringify(config, null, 2)}\n`)
-      throw new UsageError(`${o.out} holds a fine-tuning run with other settings; choose a new out (--out)`);
-  } else writeJsonInto(dir, CONFIG, config, o.out);
+    const stored = readJsonFile(configFile, z.record(z.unknown()), "a rho finetune settings file");
+    const differ = configDifferences(stored, config);
+    if (differ.length)
+      throw new UsageError(
+        `${o.out} holds a fine-tuning run with other settings: ${differ.join(", ")}; choose a new out (--out)`,
+      );
+  }
+  // written again on every continuation: a file from before the content hashes gains them
+  writeJsonInto(dir, CONFIG, normalised(config), o.out);
   await chooseBackend(o.backend ?? "auto");
 
   const history: RoundRecord[] = [];
