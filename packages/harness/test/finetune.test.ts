@@ -5,7 +5,9 @@ import { loadDataset, parseIdx } from "@rho/datasets";
 import { argmax, loadModel } from "@rho/models";
 import { parse } from "csv-parse/sync";
 import { beforeAll, describe, expect, it } from "vitest";
+import { finetune } from "../src/api/finetune.js";
 import { decodeExample, type ResultRow } from "../src/eval/spec.js";
+import { configDifferences } from "../src/finetune/config.js";
 import { rho } from "./capture.js";
 import { linearModel } from "./fixtures.js";
 
@@ -115,6 +117,19 @@ describe("rho finetune", () => {
     // nothing left to do: a third run recomputes nothing
     const done = await rho(...args(killed));
     expect(done.stderr).not.toMatch(/round \d\/2: alp on/);
+    // the same run through the API with the defaults left unsaid, as rho reproduce calls it
+    const api = await finetune({
+      model,
+      dataset: "mnist",
+      attack: "alp",
+      rounds: 2,
+      trainPoints: 8,
+      trainImages: 200,
+      workers: 1,
+      backend: "cpu",
+      out: killed,
+    });
+    expect(api.rounds.map((h) => h.round)).toEqual([1, 2]);
     // the same model and data elsewhere (another clone): the run continues, identified by contents
     const moved = join(mkdtempSync(join(tmpdir(), "rho-finetune-moved-")), "model");
     cpSync(model, moved, { recursive: true });
@@ -140,6 +155,41 @@ describe("rho finetune", () => {
     expect(changed.stderr).toMatch(/other settings: base model files/);
     expect(existsSync(join(killed, "round-3"))).toBe(false);
   }, 180_000);
+});
+
+describe("finetune.json", () => {
+  const stored = {
+    attack: "alp",
+    attackOptions: { margin: 3, descent: false },
+    trainPoints: 8,
+    modelSha256: "a",
+    trainSha256: "b",
+    model: "/x",
+    dataDir: "/d",
+  };
+  it("is the same run with options in another order, the inputs elsewhere, a default left unsaid", () => {
+    const next = {
+      ...stored,
+      attackOptions: { descent: false, margin: 3 },
+      model: "/y",
+      dataDir: "/e",
+      eps: 20,
+    };
+    expect(configDifferences(stored, next, { eps: 20 })).toEqual([]);
+  });
+  it("names each setting that differs, by content", () => {
+    const next = { ...stored, attackOptions: { descent: true, margin: 3 }, modelSha256: "c", eps: 8 };
+    expect(configDifferences(stored, next, { eps: 20 })).toEqual([
+      "eps (20 vs 8)",
+      'attackOptions ({"descent":false,"margin":3} vs {"descent":true,"margin":3})',
+      "base model files (/x changed)",
+    ]);
+  });
+  it("compares a file from before the hashes by its paths", () => {
+    const { modelSha256, trainSha256, ...old } = stored;
+    expect(configDifferences(old, { ...stored, model: "/y" })).toEqual(['model ("/x" vs "/y")']);
+    expect(configDifferences(old, stored)).toEqual([]);
+  });
 });
 
 describe("rho reproduce", () => {

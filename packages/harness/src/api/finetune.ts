@@ -177,6 +177,10 @@ export async function finetune(options: FinetuneOptions, hooks: FinetuneHooks = 
   const modelPath = resolveModel(o.model);
   const config = {
     ...o,
+    // the values used, not the ones given: `rho reproduce` leaves them to the defaults, the CLI names them
+    target,
+    eps,
+    attackOptions: o.attackOptions ?? {},
     model: modelPath,
     out: undefined,
     workers: undefined,
@@ -187,7 +191,7 @@ export async function finetune(options: FinetuneOptions, hooks: FinetuneHooks = 
   const configFile = join(dir, CONFIG);
   if (existsSync(configFile)) {
     const stored = readJsonFile(configFile, z.record(z.unknown()), "a rho finetune settings file");
-    const differ = configDifferences(stored, config);
+    const differ = configDifferences(stored, config, { target: "second", eps: DEFAULT_EPS });
     if (differ.length)
       throw new UsageError(
         `${o.out} holds a fine-tuning run with other settings: ${differ.join(", ")}; choose a new out (--out)`,
