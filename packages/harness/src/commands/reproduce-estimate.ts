@@ -46,6 +46,8 @@ export const LENET_PROFILE: TimingProfile = {
  * 2 cores: medians over docs/reproduction/cifar10's 100 seeded test points (alp: 88 of its 90
  * correct points "no example within 32", the LP's last round proving it); alp-walk's one measured point
  * (benchmarks/alp, descent off, 779 s on a NiN in training: descent adds a region LP a step);
+ * alp-pgd without descent the median of the 20 training points of docs/reproduction/cifar10's
+ * fine-tuning (margin 3: 7–11 LP rounds over the PGD example's region);
  * training at 9 images/s (`rho train --arch nin`, tfjs + wasm).
  */
 export const NIN_PROFILE: TimingProfile = {
@@ -54,6 +56,7 @@ export const NIN_PROFILE: TimingProfile = {
   secondsPerPoint: {
     alp: 122,
     "alp-walk": 779,
+    "alp-pgd descent=false": 637,
     lbfgs: 12.3,
     fgsm: 1.16,
   },
