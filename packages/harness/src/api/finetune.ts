@@ -2,7 +2,7 @@
 // the verified, rounded examples with their original labels → continue training at a reduced
 // rate). Each round's attack run is an `evaluate` run (workers, resume); each round's model is
 // saved with a model card. Calling it again on the same `out` continues after the last round.
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { encodeIdx, readIdx, subset } from "@rho/datasets";
 import {
