@@ -18,7 +18,7 @@ import { UsageError } from "../errors.js";
 import { modelHash, RESULTS_FILE, readResults, splitHash } from "../eval/spec.js";
 import { readJsonFile, writeJsonInto } from "../files.js";
 import { augmentation, concatImages } from "../finetune/augment.js";
-import { configDifferences, normalised } from "../finetune/config.js";
+import { configDifferences } from "../finetune/config.js";
 import { accuracyPct } from "../format.js";
 import { checkFits, chooseBackend, loadNetwork, loadSplit, resolveModel } from "../inputs.js";
 import { DEFAULT_EPS, type EvaluateHooks, evaluate } from "./evaluate.js";
@@ -88,6 +88,8 @@ export interface Finetuning {
 }
 
 const CONFIG = "finetune.json";
+/** The target and ε a run takes when not given: resolved before the run, and stood in for what an older finetune.json leaves out. */
+const DEFAULTS = { target: "second", eps: DEFAULT_EPS } as const;
 const roundSchema = z
   .object({
     round: z.number().int(),
@@ -155,8 +157,8 @@ export async function finetune(options: FinetuneOptions, hooks: FinetuneHooks = 
   if (!(o.rounds >= 1)) throw new UsageError(`rounds must be at least 1, got ${o.rounds}`);
   // the attack's training options, then the caller's; checked now, before anything is written
   const given = { ...attack.trainingOptions, ...o.attackOptions };
-  const target = o.target ?? "second";
-  const eps = o.eps ?? DEFAULT_EPS;
+  const target = o.target ?? DEFAULTS.target;
+  const eps = o.eps ?? DEFAULTS.eps;
   resolveGiven([attack], [given], { target, eps });
   const attackOptions = Object.entries(given).map(([k, v]) => `${k}=${v}`);
   const base = await loadNetwork(o.model);
@@ -191,14 +193,14 @@ export async function finetune(options: FinetuneOptions, hooks: FinetuneHooks = 
   const configFile = join(dir, CONFIG);
   if (existsSync(configFile)) {
     const stored = readJsonFile(configFile, z.record(z.unknown()), "a rho finetune settings file");
-    const differ = configDifferences(stored, config, { target: "second", eps: DEFAULT_EPS });
+    const differ = configDifferences(stored, config, DEFAULTS);
     if (differ.length)
       throw new UsageError(
         `${o.out} holds a fine-tuning run with other settings: ${differ.join(", ")}; choose a new out (--out)`,
       );
   }
   // written again on every continuation: a file from before the content hashes gains them
-  writeJsonInto(dir, CONFIG, normalised(config), o.out);
+  writeJsonInto(dir, CONFIG, config, o.out);
   await chooseBackend(o.backend ?? "auto");
 
   const history: RoundRecord[] = [];

@@ -11,7 +11,7 @@ const CONTENTS = ["modelSha256", "trainSha256"] as const;
 export type FinetuneConfig = Readonly<Record<string, unknown>>;
 
 /** The config as its file holds it: JSON drops undefined fields. */
-export const normalised = (c: FinetuneConfig): Record<string, unknown> =>
+const normalised = (c: FinetuneConfig): Record<string, unknown> =>
   JSON.parse(JSON.stringify(c)) as Record<string, unknown>;
 
 /**
