@@ -3,9 +3,7 @@
 // within the best attack's ρ̂, which the MILP can only confirm or undercut), and each attack's gap
 // to exact ρ. One point at a time on one core. Prints a table and writes JSON; per-point results
 // stream to a JSONL file. Run: npm run bench:bounds -- --help
-import { existsSync, writeFileSync } from "node:fs";
-import { basename, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { getAttack, tfjsContext } from "@rho/attacks";
 import { boundRho, exactRho, getBoundMethod } from "@rho/bounds";
@@ -13,6 +11,7 @@ import { image, loadDataset } from "@rho/datasets";
 import { loadModel, useBackend } from "@rho/models";
 import { parseAttackSpecs } from "../attack-specs.js";
 import { appendJsonl, jsonlFile, readJsonl, startJsonl } from "../jsonl.js";
+import { benchmarkModel } from "../models.js";
 import { median, quantile } from "../stats.js";
 
 const { values: args } = parseArgs({
@@ -35,7 +34,7 @@ const { values: args } = parseArgs({
 });
 if (args.help) {
   console.log(`usage: npm run bench:bounds -- [options]
-  --model mlp|lenet|DIR  a shipped model, or a model directory (default mlp)
+  --model NAME|DIR      a shipped model (mlp, lenet, nin), or a model directory (default mlp)
   --dataset D          mnist (default) or cifar10; --data-dir DIR where its files are (CIFAR-10 has none built in)
   --points N           the first N test points (default 100)
   --methods a,b        certifying methods bisected for ρ_lb (default ibp,crown)
@@ -53,16 +52,7 @@ if (args.help) {
                        run's --methods and --attacks) and exit`);
   process.exit(0);
 }
-const root = fileURLToPath(new URL("../..", import.meta.url));
-const dirs: Record<string, string> = { mlp: "models/mlp-mnist", lenet: "models/lenet-mnist" };
-// a shipped model by name, or any model directory
-const modelDir = dirs[args.model] ?? (existsSync(join(args.model, "model.json")) ? args.model : undefined);
-if (!modelDir) {
-  console.error(
-    `unknown model "${args.model}": not a directory with model.json; shipped: ${Object.keys(dirs).join(", ")}`,
-  );
-  process.exit(2);
-}
+const model = benchmarkModel(args.model);
 const points = Number(args.points);
 const timeLimit = Number(args["time-limit"]);
 const forms = ["auto", "disjunction", "per-target"] as const;
@@ -73,11 +63,11 @@ if (!form) {
 }
 const methods = args.methods.split(",").filter(Boolean).map(getBoundMethod);
 const attacks = parseAttackSpecs(args.attacks).map((s) => ({ ...s, attack: getAttack(s.name) }));
-const out = args.out ?? `benchmarks/bounds/out/${dirs[args.model] ? args.model : basename(args.model)}.json`;
+const out = args.out ?? `benchmarks/bounds/out/${model.name}.json`;
 const jsonl = args.summarize ? jsonlFile(out) : startJsonl(out, args.resume);
 
 await useBackend("wasm");
-const net = await loadModel(dirs[args.model] ? join(root, modelDir) : modelDir);
+const net = await loadModel(model.dir);
 const ctx = await tfjsContext(net);
 const data = loadDataset(args.dataset, "test", args["data-dir"]);
 
