@@ -48,8 +48,9 @@ if (args.help) {
   --out FILE           JSON output (default benchmarks/bounds/out/<model>.json); per point: FILE with .jsonl
   --resume             go on from the per-point file of a stopped run with the same options: its points
                        are kept and skipped
-  --summarize F        print the tables from a per-point JSONL file (a finished or stopped run; give the
-                       run's --methods and --attacks) and exit`);
+  --summarize F[,G]    print the tables from a per-point JSONL file (a finished or stopped run; give the
+                       run's --methods and --attacks) and exit; several files (runs of other attacks on
+                       the same model) are joined on the points they all hold`);
   process.exit(0);
 }
 const model = benchmarkModel(args.model);
@@ -81,10 +82,31 @@ interface Row {
   milp?: { status: string; lower: number; upper: number | null; seconds: number; reused?: boolean };
 }
 const rows: Row[] = args.summarize
-  ? readJsonl<Row>(args.summarize)
+  ? mergeRuns(args.summarize.split(",").map((f) => readJsonl<Row>(f)))
   : args.resume
     ? readJsonl<Row>(jsonl)
     : [];
+/**
+ * Several runs' rows on the same model as one: the points every run holds, each point's bounds,
+ * attacks and seconds joined (attacks too dear to run beside the others — ALP on NiN — run apart
+ * on the same points; a point one run lacks is left out, so every attack is read on the same points).
+ */
+function mergeRuns(runs: Row[][]): Row[] {
+  const byIndex = runs.map((run) => new Map(run.map((r) => [r.index, r])));
+  return (runs[0] ?? []).flatMap((first) => {
+    const parts = byIndex.map((m) => m.get(first.index));
+    if (parts.some((r) => r === undefined)) return [];
+    return [
+      (parts as Row[]).reduce((a, b) => ({
+        index: a.index,
+        bounds: { ...a.bounds, ...b.bounds },
+        attacks: { ...a.attacks, ...b.attacks },
+        attackSeconds: { ...a.attackSeconds, ...b.attackSeconds },
+        ...((a.milp ?? b.milp) ? { milp: a.milp ?? b.milp } : {}),
+      })),
+    ];
+  });
+}
 const done = new Set(rows.map((r) => r.index));
 /** Exact ρ settled by an earlier run, by point (exact is exact whatever attacks bounded that MILP). */
 const settled = new Map(
@@ -175,7 +197,7 @@ const attackTable = attacks.map((a) => {
   });
   return {
     attack: a.label,
-    found: rows.filter((r) => r.attacks[a.label] !== null).length,
+    found: rows.filter((r) => typeof r.attacks[a.label] === "number").length,
     medianRatio: median(ratios),
     within1pct: ratios.filter((x) => x <= 1.01).length,
     within10pct: ratios.filter((x) => x <= 1.1).length,
@@ -226,7 +248,7 @@ const summary = {
   gapClosed,
 };
 console.log(
-  `\n${args.model}: ${rows.length} correctly classified of the first ${points} test points; exact ρ for ${withExact.length} (MILP median ${fmt(summary.milpMedianSeconds, 1)} s, p90 ${fmt(summary.milpP90Seconds, 1)} s)\n`,
+  `\n${args.model}: ${rows.length} correctly classified ${args.summarize ? "points in the runs read" : `of the first ${points} test points`}; exact ρ for ${withExact.length} (MILP median ${fmt(summary.milpMedianSeconds, 1)} s, p90 ${fmt(summary.milpP90Seconds, 1)} s)\n`,
 );
 console.log(
   "| method | median ρ_lb (px) | median ρ_lb / ρ | median ρ_lb / best | median s | p90 s | peak RSS MB (process) |\n|---|---|---|---|---|---|---|",
