@@ -1,24 +1,25 @@
-// Benchmark: every attack on the shipped LeNet over the first N MNIST test points — seconds per
-// point, how many points each finds adversarial at ε, and the severity of those. One point at a
-// time on one core, every attack on a point before the next point. Prints a table and writes
-// JSON; per-point results stream to a JSONL file.
+// Benchmark: every attack on a model (the shipped LeNet by default) over the first N test points:
+// seconds per point, how many points each finds adversarial at ε, and the severity of those. One
+// point at a time on one core, every attack on a point before the next point. Prints a table and
+// writes JSON; per-point results stream to a JSONL file.
 // Run: npm run bench:attacks -- --help
 import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { getAttack, tfjsContext } from "@rho/attacks";
 import { image, loadDataset } from "@rho/datasets";
 import { loadModel, useBackend } from "@rho/models";
 import { parseAttackSpecs } from "../attack-specs.js";
 import { appendJsonl, jsonlFile, readJsonl, startJsonl } from "../jsonl.js";
+import { benchmarkModel } from "../models.js";
 import { median, quantile } from "../stats.js";
 
 const { values: args } = parseArgs({
   options: {
     attacks: { type: "string", default: "alp,alp-walk,lbfgs,lbfgs:norm=l2,fgsm,pgd" },
     model: { type: "string", default: "lenet" },
+    dataset: { type: "string", default: "mnist" },
+    "data-dir": { type: "string" },
     points: { type: "string", default: "100" },
     eps: { type: "string", default: "20" },
     out: { type: "string", default: "benchmarks/attacks/out/attacks.json" },
@@ -30,8 +31,9 @@ if (args.help) {
   console.log(`usage: npm run bench:attacks -- [options]
   --attacks a,b:k=v   attacks, each with options after a colon (k=v, joined by +), e.g. lbfgs:norm=l2+cSteps=8
                       (default alp,alp-walk,lbfgs,lbfgs:norm=l2,fgsm,pgd)
-  --model M           a shipped model: lenet (default) or mlp
-  --points N          the first N MNIST test points (default 100)
+  --model M|DIR       a shipped model (lenet, the default; mlp, nin) or a model directory
+  --dataset D         mnist (default) or cifar10; --data-dir DIR where its files are (CIFAR-10 has none built in)
+  --points N          the first N test points (default 100)
   --eps E             ε in pixels for the frequency column (default 20; also fgsm's step)
   --out FILE          JSON output; per-point results stream to FILE with .jsonl
   --summarize F       print the table from a per-point JSONL file (e.g. of a run that was stopped) and exit`);
@@ -43,13 +45,8 @@ const specs = parseAttackSpecs(args.attacks, (attack) => (attack.family === "fix
 const jsonl = args.summarize ? jsonlFile(args.out) : startJsonl(args.out);
 
 await useBackend("wasm");
-const root = fileURLToPath(new URL("../..", import.meta.url));
-const shipped: Record<string, string> = { lenet: "models/lenet-mnist", mlp: "models/mlp-mnist" };
-const modelDir = shipped[args.model];
-if (!modelDir)
-  throw new Error(`--model must be one of ${Object.keys(shipped).join(", ")}, got "${args.model}"`);
-const net = await loadModel(join(root, modelDir));
-const mnist = loadDataset("mnist", "test");
+const net = await loadModel(benchmarkModel(args.model).dir);
+const data = loadDataset(args.dataset, "test", args["data-dir"]);
 const ctx = await tfjsContext(net);
 
 interface Row {
@@ -67,7 +64,7 @@ interface Row {
   descentStop?: string;
 }
 const rows: Row[] = args.summarize ? readJsonl<Row>(args.summarize) : [];
-const point = (i: number) => ({ pixels: image(mnist, i), label: mnist.labels[i] as number, index: i });
+const point = (i: number) => ({ pixels: image(data, i), label: data.labels[i] as number, index: i });
 const attacks = specs.map((spec) => ({ spec, attack: getAttack(spec.name) }));
 // Each attack once on point 0 first, unrecorded: whichever ran first used to pay the JIT's and the
 // backend's warm-up (alp-walk with descent measured 1.58× without it when run first, 1.36× when
