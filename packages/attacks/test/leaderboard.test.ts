@@ -229,6 +229,17 @@ describe("ensemble", () => {
       { attacks: "apgd:eps=30,square:eps=30" },
     );
     expect(e.status).toBe("adversarial");
+    // AutoAttack's order: square runs only where apgd failed; all=true runs both
+    const members = (r: { diagnostics: Record<string, unknown> }) =>
+      (r.diagnostics.members as { attack: string; status: string }[]).map((m) => m.status);
+    expect(members(e)).toEqual(["adversarial", "skipped"]);
+    const every = await ensembleEps.run(
+      { net },
+      { pixels: [100, 100], label },
+      { attacks: "apgd:eps=30,square:eps=30", all: true },
+    );
+    expect(members(every)).toEqual(["adversarial", "adversarial"]);
+    expect(every.rho).toBeLessThanOrEqual(e.rho);
     await expect(
       ensemble.run({ net }, { pixels: [100, 100], label }, { attacks: "pgd,,x=1" }),
     ).rejects.toThrow(/attacks/);
