@@ -3,7 +3,8 @@
 // within the best attack's ρ̂, which the MILP can only confirm or undercut), and each attack's gap
 // to exact ρ. One point at a time on one core. Prints a table and writes JSON; per-point results
 // stream to a JSONL file. Run: npm run bench:bounds -- --help
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { getAttack, tfjsContext } from "@rho/attacks";
 import { boundRho, exactRho, getBoundMethod } from "@rho/bounds";
@@ -271,5 +272,9 @@ for (const g of gapClosed)
   console.log(
     `\n${g.attack} against ${g.reference}, on the ${g.points} points where ${g.reference}'s ρ̂ lies above exact ρ: lower on ${g.lower}, higher on ${g.higher}; share of ${g.reference}'s gap to ρ closed: median ${fmt(100 * g.medianShare, 1)} %, mean ${fmt(100 * g.meanShare, 1)} % (median ${fmt(100 * g.medianShareWhereLower, 1)} % where lower)`,
   );
-writeFileSync(out, `${JSON.stringify({ summary, rows }, null, 2)}\n`);
-console.log(`\nJSON: ${out}; per point: ${jsonl}`);
+// a summary of runs read writes JSON only where asked (--out): its default path belongs to a run
+if (!args.summarize || args.out) {
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify({ summary, rows }, null, 2)}\n`);
+  console.log(`\nJSON: ${out}${args.summarize ? "" : `; per point: ${jsonl}`}`);
+}
