@@ -50,16 +50,17 @@ const ALL_OPTION = optionSchema({
  * `ensemble-eps` of fixed-ε attacks (adversarial if any member is; AutoAttack's form).
  */
 function makeEnsemble(name: string, family: AttackFamily, members: string, example: string) {
+  const atEps = family === "fixed-epsilon";
   return defineAttack({
     name,
     family,
     description:
-      family === "fixed-epsilon"
+      atEps
         ? "runs the listed fixed-ε attacks (attacks=a,b:key=value) in order until one finds a verified example (all=true: every one, keeping the smallest ρ̂)"
         : `runs the listed ${family} attacks (attacks=a,b:key=value) and keeps the smallest verified ρ̂ of any of them`,
     options: {
       // a fixed-ε ensemble's radius, passed to every member that does not set its own
-      ...(family === "fixed-epsilon" ? { ...EPS_OPTION, ...ALL_OPTION } : {}),
+      ...(atEps ? { ...EPS_OPTION, ...ALL_OPTION } : {}),
       attacks: {
         type: "string",
         default: members,
@@ -83,11 +84,11 @@ function makeEnsemble(name: string, family: AttackFamily, members: string, examp
       for (const m of list) {
         // AutoAttack's order of work: at a fixed ε one verified example settles the point, so the
         // later (often costlier, e.g. Square's queries) members run only where the earlier failed
-        if (best && family === "fixed-epsilon" && !opts.all) {
+        if (best && atEps && !opts.all) {
           runs.push({ attack: m.name, status: "skipped" });
           continue;
         }
-        const radius = family === "fixed-epsilon" ? { eps: opts.eps } : {};
+        const radius = atEps ? { eps: opts.eps } : {};
         const r = await getAttack(m.name).run(ctx, point, { ...radius, ...m.opts, box });
         runs.push({
           attack: m.name,
