@@ -54,10 +54,9 @@ function makeEnsemble(name: string, family: AttackFamily, members: string, examp
   return defineAttack({
     name,
     family,
-    description:
-      atEps
-        ? "runs the listed fixed-ε attacks (attacks=a,b:key=value) in order until one finds a verified example (all=true: every one, keeping the smallest ρ̂)"
-        : `runs the listed ${family} attacks (attacks=a,b:key=value) and keeps the smallest verified ρ̂ of any of them`,
+    description: atEps
+      ? "runs the listed fixed-ε attacks (attacks=a,b:key=value) in order until one finds a verified example (all=true: every one, keeping the smallest ρ̂)"
+      : `runs the listed ${family} attacks (attacks=a,b:key=value) and keeps the smallest verified ρ̂ of any of them`,
     options: {
       // a fixed-ε ensemble's radius, passed to every member that does not set its own
       ...(atEps ? { ...EPS_OPTION, ...ALL_OPTION } : {}),
