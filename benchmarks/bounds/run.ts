@@ -14,6 +14,7 @@ import { parseAttackSpecs } from "../attack-specs.js";
 import { appendJsonl, jsonlFile, readJsonl, startJsonl } from "../jsonl.js";
 import { benchmarkModel } from "../models.js";
 import { median, quantile } from "../stats.js";
+import { fixedEpsTable, formatFixedEps } from "./fixed-eps.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -29,6 +30,7 @@ const { values: args } = parseArgs({
     "exact-from": { type: "string" },
     out: { type: "string" },
     summarize: { type: "string" },
+    fixed: { type: "string" },
     resume: { type: "boolean", default: false },
     help: { type: "boolean", default: false },
   },
@@ -51,7 +53,10 @@ if (args.help) {
                        are kept and skipped
   --summarize F[,G]    print the tables from a per-point JSONL file (a finished or stopped run; give the
                        run's --methods and --attacks) and exit; several files (runs of other attacks on
-                       the same model) are joined on the points they all hold`);
+                       the same model) are joined on the points they all hold
+  --fixed DIR[,DIR]    also read \`rho eval\` runs of fixed-ε attacks on the same points (one ε each): each
+                       attack's share broken at ε beside the points the best ρ̂ breaks within ε and
+                       the points a bound certifies at ε`);
   process.exit(0);
 }
 const model = benchmarkModel(args.model);
@@ -67,11 +72,6 @@ const methods = args.methods.split(",").filter(Boolean).map(getBoundMethod);
 const attacks = parseAttackSpecs(args.attacks).map((s) => ({ ...s, attack: getAttack(s.name) }));
 const out = args.out ?? `benchmarks/bounds/out/${model.name}.json`;
 const jsonl = args.summarize ? jsonlFile(out) : startJsonl(out, args.resume);
-
-await useBackend("wasm");
-const net = await loadModel(model.dir);
-const ctx = await tfjsContext(net);
-const data = loadDataset(args.dataset, "test", args["data-dir"]);
 
 interface Row {
   index: number;
@@ -115,43 +115,50 @@ const settled = new Map(
     .filter((r) => r.milp?.status === "exact")
     .map((r) => [r.index, r.milp] as const),
 );
-for (let i = 0; i < (args.summarize ? 0 : points); i++) {
-  if (done.has(i)) continue;
-  const px = image(data, i);
-  const label = data.labels[i] as number;
-  if (net.predict64(px) !== label) continue;
-  const row: Row = { index: i, bounds: {}, attacks: {}, attackSeconds: {} };
-  for (const m of methods) {
-    const r = await boundRho(m, net, px, label, { epsMax: 64, tolerance: 0.01 });
-    // the process's peak resident memory so far (monotone: one method per run isolates each)
-    row.bounds[m.name] = {
-      lower: r.lower,
-      seconds: r.seconds,
-      peakMB: process.resourceUsage().maxRSS / 1024,
-    };
+// a summary reads its runs' rows only: no model, backend or data to load
+if (!args.summarize) {
+  await useBackend("wasm");
+  const net = await loadModel(model.dir);
+  const ctx = await tfjsContext(net);
+  const data = loadDataset(args.dataset, "test", args["data-dir"]);
+  for (let i = 0; i < points; i++) {
+    if (done.has(i)) continue;
+    const px = image(data, i);
+    const label = data.labels[i] as number;
+    if (net.predict64(px) !== label) continue;
+    const row: Row = { index: i, bounds: {}, attacks: {}, attackSeconds: {} };
+    for (const m of methods) {
+      const r = await boundRho(m, net, px, label, { epsMax: 64, tolerance: 0.01 });
+      // the process's peak resident memory so far (monotone: one method per run isolates each)
+      row.bounds[m.name] = {
+        lower: r.lower,
+        seconds: r.seconds,
+        peakMB: process.resourceUsage().maxRSS / 1024,
+      };
+    }
+    for (const a of attacks) {
+      const r = await a.attack.run(ctx, { pixels: px, label, index: i }, a.opts);
+      row.attacks[a.label] = r.status === "adversarial" ? r.rho : null;
+      (row.attackSeconds as Record<string, number>)[a.label] = r.seconds;
+    }
+    const earlier = settled.get(i);
+    if (earlier) row.milp = { ...earlier, reused: true };
+    else if (!args["skip-milp"]) {
+      const found = Object.values(row.attacks).filter((v): v is number => v !== null);
+      const epsMax = found.length ? Math.min(...found) * 1.001 + 0.01 : 64;
+      const r = await exactRho(net, px, label, { epsMax, timeLimit, form });
+      row.milp = { status: r.status, lower: r.lower, upper: r.upper, seconds: r.seconds };
+    }
+    rows.push(row);
+    appendJsonl(jsonl, row);
+    process.stderr.write(
+      `#${i}: ${Object.entries(row.bounds)
+        .map(([k, v]) => `${k} ${v.lower.toFixed(2)}`)
+        .join(
+          ", ",
+        )}; milp ${row.milp ? `${row.milp.status} [${row.milp.lower.toFixed(2)}, ${row.milp.upper?.toFixed(2) ?? "—"}] ${row.milp.seconds.toFixed(1)} s` : "—"}\n`,
+    );
   }
-  for (const a of attacks) {
-    const r = await a.attack.run(ctx, { pixels: px, label, index: i }, a.opts);
-    row.attacks[a.label] = r.status === "adversarial" ? r.rho : null;
-    (row.attackSeconds as Record<string, number>)[a.label] = r.seconds;
-  }
-  const earlier = settled.get(i);
-  if (earlier) row.milp = { ...earlier, reused: true };
-  else if (!args["skip-milp"]) {
-    const found = Object.values(row.attacks).filter((v): v is number => v !== null);
-    const epsMax = found.length ? Math.min(...found) * 1.001 + 0.01 : 64;
-    const r = await exactRho(net, px, label, { epsMax, timeLimit, form });
-    row.milp = { status: r.status, lower: r.lower, upper: r.upper, seconds: r.seconds };
-  }
-  rows.push(row);
-  appendJsonl(jsonl, row);
-  process.stderr.write(
-    `#${i}: ${Object.entries(row.bounds)
-      .map(([k, v]) => `${k} ${v.lower.toFixed(2)}`)
-      .join(
-        ", ",
-      )}; milp ${row.milp ? `${row.milp.status} [${row.milp.lower.toFixed(2)}, ${row.milp.upper?.toFixed(2) ?? "—"}] ${row.milp.seconds.toFixed(1)} s` : "—"}\n`,
-  );
 }
 
 const fmt = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : "—");
@@ -238,6 +245,19 @@ const gapClosed = attacks.flatMap((a, i) =>
     ];
   }),
 );
+const fixed = (args.fixed ?? "")
+  .split(",")
+  .filter(Boolean)
+  .map((dir) =>
+    fixedEpsTable(
+      dir,
+      rows.map((r) => ({
+        index: r.index,
+        best: bestOf(r),
+        lowers: methods.flatMap((m) => (r.bounds[m.name] ? [r.bounds[m.name]?.lower as number] : [])),
+      })),
+    ),
+  );
 const summary = {
   model: args.model,
   points: rows.length,
@@ -247,6 +267,7 @@ const summary = {
   methods: methodTable,
   attacks: attackTable,
   gapClosed,
+  fixed,
 };
 console.log(
   `\n${args.model}: ${rows.length} correctly classified ${args.summarize ? "points in the runs read" : `of the first ${points} test points`}; exact ρ for ${withExact.length} (MILP median ${fmt(summary.milpMedianSeconds, 1)} s, p90 ${fmt(summary.milpP90Seconds, 1)} s)\n`,
@@ -272,6 +293,7 @@ for (const g of gapClosed)
   console.log(
     `\n${g.attack} against ${g.reference}, on the ${g.points} points where ${g.reference}'s ρ̂ lies above exact ρ: lower on ${g.lower}, higher on ${g.higher}; share of ${g.reference}'s gap to ρ closed: median ${fmt(100 * g.medianShare, 1)} %, mean ${fmt(100 * g.meanShare, 1)} % (median ${fmt(100 * g.medianShareWhereLower, 1)} % where lower)`,
   );
+for (const t of fixed) console.log(formatFixedEps(t));
 // a summary of runs read writes JSON only where asked (--out): its default path belongs to a run
 if (!args.summarize || args.out) {
   mkdirSync(dirname(out), { recursive: true });
