@@ -21,7 +21,6 @@ interface EvalRow {
 
 export interface FixedEpsRow {
   readonly attack: string;
-  readonly eps: number;
   /** Points of both runs the attack ran on (correctly classified). */
   readonly points: number;
   readonly adversarial: number;
@@ -46,13 +45,12 @@ export function fixedEpsTable(dir: string, points: readonly BracketedPoint[]): F
   const eps = (JSON.parse(readFileSync(join(dir, "run.json"), "utf8")) as { eps: number }).eps;
   const results = readJsonl<EvalRow>(join(dir, "results.jsonl"));
   const byIndex = new Map(points.map((p) => [p.index, p]));
-  const attacks = [...new Set(results.map((r) => r.attack))];
+  const attacks = new Set(results.map((r) => r.attack));
   // the points every attack of the run finished (a stopped run's last point may lack some)
-  const ranBy = (i: number) => new Set(results.filter((r) => r.index === i).map((r) => r.attack)).size;
-  const indices = [...new Set(results.map((r) => r.index))].filter(
-    (i) => byIndex.has(i) && ranBy(i) === attacks.length,
-  );
-  const ran = results.filter((r) => indices.includes(r.index) && r.status !== "misclassified");
+  const ranBy = new Map<number, Set<string>>();
+  for (const r of results) ranBy.set(r.index, (ranBy.get(r.index) ?? new Set()).add(r.attack));
+  const done = (i: number) => byIndex.has(i) && ranBy.get(i)?.size === attacks.size;
+  const ran = results.filter((r) => done(r.index) && r.status !== "misclassified");
   const shared = [...new Set(ran.map((r) => r.index))].map((i) => byIndex.get(i) as BracketedPoint);
   const knownAt = (p: BracketedPoint) => p.best !== undefined && p.best <= eps;
   return {
@@ -60,16 +58,18 @@ export function fixedEpsTable(dir: string, points: readonly BracketedPoint[]): F
     points: shared.length,
     known: shared.filter(knownAt).length,
     certified: shared.filter((p) => p.lowers.some((l) => l > eps)).length,
-    rows: attacks.map((attack) => {
+    rows: [...attacks].map((attack) => {
       const mine = ran.filter((r) => r.attack === attack);
-      const broken = mine.filter((r) => r.status === "adversarial").map((r) => byIndex.get(r.index));
+      const broken = mine
+        .filter((r) => r.status === "adversarial")
+        .map((r) => byIndex.get(r.index) as BracketedPoint);
+      const ofKnown = broken.filter(knownAt).length;
       return {
         attack,
-        eps,
         points: mine.length,
         adversarial: broken.length,
-        ofKnown: broken.filter((p) => p && knownAt(p)).length,
-        beyondBest: broken.filter((p) => p && !knownAt(p)).length,
+        ofKnown,
+        beyondBest: broken.length - ofKnown,
       };
     }),
   };
