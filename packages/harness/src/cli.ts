@@ -343,7 +343,7 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
     .requiredOption("--out <dir>", "results directory")
     .option(
       "--resume",
-      "continue the run in --out (refused if it is a different run; attacks may be added, e.g. --attacks alp,fgsm to a run of fgsm)",
+      "continue the run in --out (refused if it is a different run; attacks and points may be added, e.g. --attacks alp,fgsm to a run of fgsm, or --points 200 to a run of 100)",
       false,
     )
     .option(

@@ -71,6 +71,27 @@ describe("evaluate", () => {
     expect(comparable(resumed.rows)).toEqual(comparable(whole.rows));
   }, 90_000);
 
+  it("resumed with more points (first N or a seeded sample), a run keeps its rows and runs only the new points", async () => {
+    for (const sample of [undefined, 3]) {
+      const s = sample === undefined ? {} : { sample };
+      const whole = await evaluate({ ...base, ...s, out: out() });
+      const dir = out();
+      const small = await evaluate({ ...base, ...s, points: 4, out: dir });
+      let todo = -1;
+      const grown = await evaluate(
+        { ...base, ...s, out: dir, resume: true },
+        { onStart: (i) => (todo = i.total) },
+      );
+      expect(todo).toBe(12 - small.rows.length);
+      expect(comparable(grown.rows)).toEqual(comparable(whole.rows));
+      expect(readRun(dir).spec.points).toEqual(readRun(whole.dir).spec.points);
+      // fewer points is another run, not a part of this one
+      await expect(evaluate({ ...base, ...s, points: 5, out: dir, resume: true })).rejects.toThrow(
+        /holds a different run \(points; --points \(6 vs 5\)/,
+      );
+    }
+  }, 120_000);
+
   it("bad input throws a UsageError before anything is written", async () => {
     const dir = out();
     const bad: [Partial<EvaluateOptions>, RegExp][] = [

@@ -158,11 +158,11 @@ describe("the results contract", () => {
     expect(r.stderr).toMatch(/holds a different run \(model files/);
   });
 
-  it("resume refuses another --points, --sample, --target or option; merge refuses shards of other --points", async () => {
+  it("resume refuses fewer --points, another --sample, --target or option; merge refuses shards of other --points", async () => {
     const out = tmp("ident");
     expect((await rho(...evalArgs(out))).code).toBe(0);
     const cases: [string[], RegExp][] = [
-      [["--points", "5"], /--points \(4 vs 5\)/],
+      [["--points", "3"], /--points \(4 vs 3\)/],
       [["--sample", "2"], /--sample \(null vs 2\)/],
       [["--target", "3"], /--target \(second vs 3\)/],
       [["--opt", "alp.margin=0.01"], /alp's options/],

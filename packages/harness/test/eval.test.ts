@@ -117,7 +117,7 @@ describe("rho eval", () => {
     );
     expect(changed.code).toBe(2);
     expect(changed.stderr).toMatch(
-      /holds a different run \(attacks \(alp,fgsm vs alp,fgsm,lbfgs\)\).*attacks may only be added/,
+      /holds a different run \(attacks \(alp,fgsm vs alp,fgsm,lbfgs\)\).*attacks and points may only be added/,
     );
     const dropped = await rho(...base, "--attacks", "alp", "--out", grown, "--resume");
     expect(dropped.code).toBe(2);

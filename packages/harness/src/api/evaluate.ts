@@ -16,6 +16,7 @@ import { failedRow } from "../eval/run-point.js";
 import {
   type AttackConfig,
   addsAttacks,
+  addsPoints,
   choosePoints,
   isShard,
   modelHash,
@@ -220,14 +221,20 @@ export async function evaluate(o: EvaluateOptions, hooks: EvaluateHooks = {}): P
   try {
     if (existsSync(runFile)) {
       const prev = readRun(dir).spec;
-      // a run resumed with attacks added keeps its rows and runs the new attacks on its points
-      const added = addsAttacks(prev, spec);
-      const diff = specDifferences(added ? { ...prev, attacks: spec.attacks } : prev, spec);
+      // a run resumed with attacks or points added keeps its rows and runs only what is new
+      const moreAttacks = addsAttacks(prev, spec);
+      const morePoints = addsPoints(prev, spec);
+      const grown = {
+        ...prev,
+        ...(moreAttacks ? { attacks: spec.attacks } : {}),
+        ...(morePoints ? { points: spec.points, pointsRequested: spec.pointsRequested } : {}),
+      };
+      const diff = specDifferences(grown, spec);
       if (diff.length)
         throw new UsageError(
-          `--resume: ${o.out} holds a different run (${diff.join("; ")}); choose another out, or remove that directory to start over (attacks may only be added, with the same options)`,
+          `--resume: ${o.out} holds a different run (${diff.join("; ")}); choose another out, or remove that directory to start over (attacks and points may only be added, with the same options)`,
         );
-      if (added) writeJsonInto(dir, RUN_FILE, spec, o.out);
+      if (moreAttacks || morePoints) writeJsonInto(dir, RUN_FILE, spec, o.out);
     } else writeJsonInto(dir, RUN_FILE, spec, o.out);
     const done = readResults(resultsFile);
     const key = (attack: string, index: number) => `${attack}#${index}`;

@@ -165,6 +165,16 @@ export function addsAttacks(prev: RunSpec, next: RunSpec): boolean {
   );
 }
 
+/**
+ * Whether `next` is `prev` over more points: a larger --points whose points hold all of `prev`'s
+ * (the first N always do; a seeded sample does too, its partial shuffle drawing a prefix). A row
+ * depends only on its attack and point, so such a run can be resumed with its rows kept.
+ */
+export function addsPoints(prev: RunSpec, next: RunSpec): boolean {
+  const have = new Set(next.points);
+  return next.points.length > prev.points.length && prev.points.every((p) => have.has(p));
+}
+
 /** Which of a run's (attack, point) results are still missing. */
 export function missingResults(spec: RunSpec, rows: readonly ResultRow[]): number {
   const have = new Set(rows.map((r) => `${r.attack}#${r.index}`));
