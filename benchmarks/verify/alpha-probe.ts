@@ -2,8 +2,10 @@
 // toward proving a VNN-LIB property's rows, on its first case. Per property: unstable ReLUs per
 // layer before and after the intermediate bounds are tightened (and the seconds that took), and
 // per row the margin lower bound − bound for CROWN / α on the last layer / α after tightening
-// (> 0: the row is proved), and the median seconds of α on the last layer per row. Run: npm run bench:alpha-probe -- --help
-import { readFileSync } from "node:fs";
+// (> 0: the row is proved), and the median seconds of α on the last layer per row. With --dump,
+// also each property's dense layers, box and tightened bounds as JSON, for lp-refine.py (what LP
+// and MILP intermediate bounds would add). Run: npm run bench:alpha-probe -- --help
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import {
@@ -24,12 +26,14 @@ const { values } = parseArgs({
     network: { type: "string" },
     properties: { type: "string" },
     iterations: { type: "string", default: "20" },
+    dump: { type: "string" },
     help: { type: "boolean", default: false },
   },
 });
 if (values.help || !values.dir || !values.network || !values.properties) {
   console.log(`usage: npm run bench:alpha-probe -- --dir BENCHMARK_FOLDER --network NET.onnx --properties a.vnnlib,b.vnnlib
-    [--iterations N]   α-CROWN's steps per intermediate bound (default 20; 50 per output row)`);
+    [--iterations N]   α-CROWN's steps per intermediate bound (default 20; 50 per output row)
+    [--dump DIR]       write DIR/PROPERTY.json (dense layers, box, tightened bounds) for lp-refine.py`);
   process.exit(values.help ? 0 : 2);
 }
 await useBackend("cpu");
@@ -50,6 +54,7 @@ for (const p of values.properties.split(",")) {
   const t0 = performance.now();
   const tight = alphaBounds(net, box, bounds, { iterations }).bounds;
   const seconds = (performance.now() - t0) / 1000;
+  if (values.dump) dump(values.dump, p, box, tight);
   const rowSeconds: number[] = [];
   const gaps = c.outputs.flatMap((rows) =>
     rows.map((r) => {
@@ -64,5 +69,20 @@ for (const p of values.properties.split(",")) {
   );
   console.log(
     `${p}: unstable ReLUs ${unstable(bounds).join(",")} → ${unstable(tight).join(",")} (${seconds.toFixed(1)} s); α on the last layer ${median(rowSeconds).toFixed(2)} s a row (median, 50 steps); per row CROWN/α last/α all: ${gaps.join(" ")}`,
+  );
+}
+
+/** The network's dense layers (weights input-major, as rho holds them), the box and `bounds`. */
+function dump(dir: string, property: string, box: Interval, bounds: readonly Interval[]): void {
+  const layers = net.layers.map((l) =>
+    l.kind === "dense"
+      ? { kind: l.kind, units: l.units, w: Array.from(l.weights), b: Array.from(l.bias) }
+      : { kind: l.kind },
+  );
+  mkdirSync(dir, { recursive: true });
+  const plain = (b: Interval) => ({ lo: Array.from(b.lo), hi: Array.from(b.hi) });
+  writeFileSync(
+    join(dir, `${property}.json`),
+    JSON.stringify({ layers, box: plain(box), relus: reluInputs(net), bounds: bounds.map(plain) }),
   );
 }
