@@ -45,6 +45,65 @@ function dlrLoss(y: number, at: Float64Array) {
   };
 }
 
+/** A loss and its gradient at a point, or undefined where the point already reaches the goal. */
+export type AscentProbe = (
+  x: Float64Array,
+) => Promise<{ value: number; grad: Float64Array } | undefined> | undefined;
+
+/**
+ * One APGD run, the attack's core: ascends `evaluate`'s value from `start` inside the set `project`
+ * maps onto, with steps η·radius_i·sign(∇_i), η = 2 halving at the checkpoints where the value
+ * stalls (restarting from the best point). Returns the first point `evaluate` answers undefined at,
+ * else `last`, the point the final step reached (not yet evaluated).
+ */
+export async function apgdAscent(
+  start: Float64Array,
+  radius: ArrayLike<number>,
+  project: (v: ArrayLike<number>) => Float64Array,
+  evaluate: AscentProbe,
+  iterations: number,
+): Promise<{ found?: Float64Array; last: Float64Array }> {
+  const checkpoints = new Set(apgdCheckpoints(iterations));
+  const stepped = (x: Float64Array, g: Float64Array, eta: number) =>
+    project(x.map((v, i) => v + eta * (radius[i] as number) * Math.sign(g[i] as number)));
+  let eta = 2;
+  let prev = project(start);
+  const first = await evaluate(prev);
+  if (!first) return { found: prev, last: prev };
+  let fPrev = first.value;
+  let x = stepped(prev, first.grad, eta);
+  let best = { x: prev, f: fPrev };
+  let successes = 0;
+  let lastCheck = 0;
+  let etaAtCheck = eta;
+  let bestAtCheck = fPrev;
+  for (let k = 1; k < iterations; k++) {
+    const at = await evaluate(x);
+    if (!at) return { found: x, last: x };
+    const { value: f, grad: g } = at;
+    if (f > fPrev) successes++;
+    if (f > best.f) best = { x, f };
+    fPrev = f;
+    // z = P(x + η·sign(∇)), then momentum 0.75 towards z and 0.25 along the last step
+    const z = stepped(x, g, eta);
+    let next = project(x.map((v, i) => v + 0.75 * ((z[i] as number) - v) + 0.25 * (v - (prev[i] as number))));
+    if (checkpoints.has(k)) {
+      const stalled = successes < 0.75 * (k - lastCheck) || (etaAtCheck === eta && bestAtCheck === best.f);
+      etaAtCheck = eta;
+      bestAtCheck = best.f;
+      if (stalled) {
+        eta /= 2;
+        next = best.x;
+      }
+      successes = 0;
+      lastCheck = k;
+    }
+    prev = x;
+    x = next;
+  }
+  return { last: x };
+}
+
 /**
  * APGD at radius eps from `start` (default x*): returns the first point it reaches that the float64
  * network labels otherwise than x*, or undefined after `iterations` steps.
@@ -75,43 +134,15 @@ export async function apgdAt(
     if (argmax(z) !== label) return undefined;
     return lossAndGradient(ctx, x, dlr ? dlrLoss(label, z) : lossAwayFrom(label));
   };
-  const checkpoints = new Set(apgdCheckpoints(iterations));
-  let eta = 2 * eps;
-  let prev = project(start ?? center);
-  const first = await evaluate(prev);
-  if (!first) return prev;
-  let fPrev = first.value;
-  let x = project(prev.map((v, i) => v + eta * Math.sign(first.grad[i] as number)));
-  let best = { x: prev, f: fPrev };
-  let successes = 0;
-  let lastCheck = 0;
-  let etaAtCheck = eta;
-  let bestAtCheck = fPrev;
-  for (let k = 1; k < iterations; k++) {
-    const at = await evaluate(x);
-    if (!at) return x;
-    const { value: f, grad: g } = at;
-    if (f > fPrev) successes++;
-    if (f > best.f) best = { x, f };
-    fPrev = f;
-    // z = P(x + η·sign(∇)), then momentum 0.75 towards z and 0.25 along the last step
-    const z = project(x.map((v, i) => v + eta * Math.sign(g[i] as number)));
-    let next = project(x.map((v, i) => v + 0.75 * ((z[i] as number) - v) + 0.25 * (v - (prev[i] as number))));
-    if (checkpoints.has(k)) {
-      const stalled = successes < 0.75 * (k - lastCheck) || (etaAtCheck === eta && bestAtCheck === best.f);
-      etaAtCheck = eta;
-      bestAtCheck = best.f;
-      if (stalled) {
-        eta /= 2;
-        next = best.x;
-      }
-      successes = 0;
-      lastCheck = k;
-    }
-    prev = x;
-    x = next;
-  }
-  return ctx.net.predict64(x) !== label ? x : undefined;
+  const radius = new Float64Array(center.length).fill(eps);
+  const { found, last } = await apgdAscent(
+    Float64Array.from(start ?? center),
+    radius,
+    project,
+    evaluate,
+    iterations,
+  );
+  return found ?? (ctx.net.predict64(last) !== label ? last : undefined);
 }
 
 const LOSS = optionSchema({

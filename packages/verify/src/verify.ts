@@ -3,7 +3,7 @@
 // alone or in the domains of a branch and bound whose leaves the MILP settles), or
 // unknown / timeout. The input X is the network's own input: load the model with an identity
 // preprocessing (rho verify does) so that pixels are the property's X_i.
-import { type AttackContext, alpWalk, float32Logits, lossAndGradient } from "@rho/attacks";
+import { type AttackContext, alpWalk } from "@rho/attacks";
 import {
   alphaBounds,
   alphaLowerBound,
@@ -16,10 +16,10 @@ import {
 } from "@rho/bounds";
 import { type Network, prng, type Shape, size } from "@rho/models";
 import { getSolver, type LpSolver } from "@rho/solvers";
-import type * as tf from "@tensorflow/tfjs";
 import { BAB_ALPHA_ITERATIONS, branchAndBound, type LeafAnswer } from "./bab.js";
 import { ballOf } from "./ball.js";
-import { inBox, intervalBound, satisfies } from "./semantics.js";
+import { confirmed, falsify } from "./falsify.js";
+import { intervalBound } from "./semantics.js";
 import type { OutputRow, SpecCase, VnnSpec } from "./vnnlib.js";
 
 export type VerifyStatus = "sat" | "unsat" | "unknown" | "timeout";
@@ -71,31 +71,15 @@ export interface VerifyOptions {
   readonly alphaShare?: number;
   /** Branch and bound: α-CROWN's gradient steps per open row and domain (default 0: one step of slopes tight at the worst pixels). */
   readonly alphaIterations?: number;
-  /** PGD: restarts per unrefuted conjunction and steps per restart (defaults 5 and 100). */
+  /**
+   * The falsifier (APGD on the open conditions' margin, per input box): runs, the first from the
+   * centre (the image's, where the box is a clipped ball) and the rest from random points, plus one per open conjunction from the centre;
+   * and steps per run (defaults 5 and 100; 0 runs: no falsifier).
+   */
   readonly restarts?: number;
   readonly steps?: number;
   /** The float32 check's context (default: the network's TensorFlow.js model, made once per network). */
   readonly ctx?: AttackContext;
-}
-
-/**
- * A counterexample for `rows` in case `c`, checked: inside the box exactly, every logit finite,
- * and the rows satisfied by the float64 and the float32 forward pass alike (competitions replay
- * counterexamples in float32: a float64-only witness is none).
- */
-async function confirmed(
-  net: Network,
-  ctx: AttackContext,
-  c: SpecCase,
-  rows: readonly OutputRow[],
-  x: Float64Array,
-): Promise<Float64Array | undefined> {
-  if (!inBox(c, x)) return undefined;
-  const y64 = net.forward64(x).logits;
-  if (!y64.every(Number.isFinite) || !satisfies(rows, y64)) return undefined;
-  const y32 = await float32Logits(ctx, [x]);
-  if (!y32.every(Number.isFinite) || !satisfies(rows, y32)) return undefined;
-  return y64;
 }
 
 /** Domains with at most this many unstable ReLUs go to the MILP rather than being split further. */
@@ -245,35 +229,20 @@ export async function verifyProperty(
   }
   if (open.length === 0) return done("unsat", refuted, { stage: "crown" });
 
-  // 3. PGD on each open conjunction: minimise max_r (coef_r·y − bound_r) over the box
+  // 3. APGD on each case's open conjunctions: their margin, against all at once and one by one
   const restarts = opts.restarts ?? 5;
-  const steps = opts.steps ?? 100;
-  for (const { c, rows } of open) {
-    const loss = (logits: tf.Tensor1D): tf.Scalar => {
-      const terms = rows.map((r) => logits.mul(Array.from(r.coef)).sum().sub(r.bound));
-      return (terms.length === 1 ? terms[0] : terms.reduce((a, b) => a.maximum(b))) as tf.Scalar;
-    };
-    const width = Float64Array.from(c.hi, (h, i) => h - (c.lo[i] as number));
-    for (let s = 0; s < restarts; s++) {
-      let x = Float64Array.from(c.lo, (l, i) => l + rand() * (width[i] as number));
-      for (let k = 0; k < steps; k++) {
-        if (late()) return done("timeout", refuted);
-        const { value, grad } = await lossAndGradient(ctx, x, loss);
-        if (value <= 0) {
-          const y = await confirmed(net, ctx, c, rows, x);
-          if (y) return sat("pgd", x, y, refuted);
-        }
-        const step = 0.25 * (1 - k / steps) + 0.01;
-        x = Float64Array.from(x, (v, i) => {
-          const g = grad[i] as number;
-          const moved = v - step * (width[i] as number) * Math.sign(g);
-          return Math.min(c.hi[i] as number, Math.max(c.lo[i] as number, moved));
-        });
-      }
-      const y = await confirmed(net, ctx, c, rows, x);
-      if (y) return sat("pgd", x, y, refuted);
+  if (restarts > 0)
+    for (const c of new Set(open.map((o) => o.c))) {
+      const conjunctions = open.filter((o) => o.c === c && o.rows.length).map((o) => o.rows);
+      const r = await falsify(net, ctx, c, conjunctions, {
+        restarts: restarts - 1,
+        steps: opts.steps ?? 100,
+        deadline,
+        rand,
+      });
+      if (r.status === "late") return done("timeout", refuted);
+      if (r.status === "sat") return sat("pgd", r.x, r.y, refuted);
     }
-  }
   // 3b. where a case's box is a clipped L∞ ball (a robustness property), the LP attack walked
   // across linear regions toward every other label (alp-walk) from the ball's centre: it finds
   // counterexamples that gradient steps miss; each is confirmed like any other
