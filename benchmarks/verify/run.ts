@@ -39,8 +39,8 @@ if (values.help || (!values.dir && !values.summarize)) {
   --milp-units N   networks of up to N ReLUs get the MILP on the whole box instead (default 0)
   --alpha-iterations N  branch and bound: α-CROWN's steps per open row and domain (default 0: the
                    slopes tight at the worst pixels alone, as before α-CROWN)
-  --alpha-share S  the share of the time left after PGD that α-CROWN may spend on every ReLU's input
-                   bounds before branch and bound (default 0: off)`);
+  --alpha-share S  the share of the time left after the falsifiers that α-CROWN may spend on every ReLU's input
+                   bounds before branch and bound (default 0.15; 0: off)`);
   process.exit(values.help ? 0 : 2);
 }
 
@@ -53,13 +53,15 @@ interface Row {
   seconds: number;
   /** Branch and bound's domains. */
   domains?: number;
+  /** The share of branch and bound's search it settled (rows from before 2026-12-06 lack it). */
+  settled?: number;
 }
 
 function table(rows: readonly Row[]): string {
   const nets = [...new Set(rows.map((r) => r.network))];
   const lines = [
-    "| network | instances | sat | unsat | unknown | timeout | median s (decided) | decided by |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    "| network | instances | sat | unsat | unknown | timeout | median s (decided) | decided by | search settled (undecided: median, max) |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ];
   for (const n of nets) {
     const mine = rows.filter((r) => r.network === n);
@@ -68,8 +70,13 @@ function table(rows: readonly Row[]): string {
     const stages = [...new Set(decided.map((r) => r.stage))]
       .map((s) => `${s} ${decided.filter((r) => r.stage === s).length}`)
       .join(", ");
+    const shares = mine
+      .filter((r) => !decided.includes(r) && r.settled !== undefined)
+      .map((r) => r.settled as number);
+    const pct = (v: number) => `${(100 * v).toFixed(1)} %`;
+    const settled = shares.length ? `${pct(median(shares))}, ${pct(Math.max(...shares))}` : "—";
     lines.push(
-      `| ${n} | ${mine.length} | ${count("sat")} | ${count("unsat")} | ${count("unknown")} | ${count("timeout")} | ${decided.length ? median(decided.map((r) => r.seconds)).toFixed(2) : "—"} | ${stages} |`,
+      `| ${n} | ${mine.length} | ${count("sat")} | ${count("unsat")} | ${count("unknown")} | ${count("timeout")} | ${decided.length ? median(decided.map((r) => r.seconds)).toFixed(2) : "—"} | ${stages} | ${settled} |`,
     );
   }
   return lines.join("\n");
@@ -152,12 +159,22 @@ for (const x of instances) {
     ...(alphaIterations === undefined ? {} : { alphaIterations }),
     ...(alphaShare === undefined ? {} : { alphaShare }),
   });
-  const row: Row = { ...x, result: r.status, stage: r.stage ?? null, seconds: r.seconds, domains: r.domains };
+  const row: Row = {
+    ...x,
+    result: r.status,
+    stage: r.stage ?? null,
+    seconds: r.seconds,
+    domains: r.domains,
+    ...(r.settled === undefined ? {} : { settled: r.settled }),
+  };
   rows.push(row);
   appendFileSync(jsonl, `${JSON.stringify(row)}\n`);
   console.error(
     `${x.network} ${x.property}: ${r.status}${r.stage ? ` (${r.stage})` : ""} in ${r.seconds.toFixed(2)} s` +
-      (r.domains ? `, ${r.domains} domains` : ""),
+      (r.domains ? `, ${r.domains} domains` : "") +
+      (r.settled !== undefined && r.status !== "unsat"
+        ? `, ${(100 * r.settled).toFixed(1)} % of the search settled`
+        : ""),
   );
 }
 console.log(table(rows));

@@ -62,11 +62,12 @@ export async function apgdAscent(
   project: (v: ArrayLike<number>) => Float64Array,
   evaluate: AscentProbe,
   iterations: number,
+  eta0 = 2,
 ): Promise<{ found?: Float64Array; last: Float64Array }> {
   const checkpoints = new Set(apgdCheckpoints(iterations));
   const stepped = (x: Float64Array, g: Float64Array, eta: number) =>
     project(x.map((v, i) => v + eta * (radius[i] as number) * Math.sign(g[i] as number)));
-  let eta = 2;
+  let eta = eta0;
   let prev = project(start);
   const first = await evaluate(prev);
   if (!first) return { found: prev, last: prev };

@@ -532,7 +532,7 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
       "Decide one VNN-LIB property (VNN-COMP's format) of a network: sat with a counterexample that float64 " +
         "and float32 forward passes both confirm, unsat when CROWN's bounds (sound for the float32 network) " +
         "rule out every case, alone or by branch and bound on ReLU splits with the MILP at its leaves, " +
-        "else unknown or timeout. Stages: sampling, CROWN, PGD, alp-walk (boxes that are clipped L∞ balls), α-CROWN (slopes optimised per row), branch and bound. The property's X_i are the network's own inputs (no " +
+        "else unknown or timeout. Stages: sampling, CROWN, APGD on the conditions' margin, alp-walk (boxes that are clipped L∞ balls), α-CROWN (slopes optimised per row), branch and bound. The property's X_i are the network's own inputs (no " +
         "pixel mapping). Exit 0 for sat and unsat, 1 for unknown and timeout, 2 for bad input.",
     )
     .option("--model <file>", "the network (an .onnx file, or a model directory)")

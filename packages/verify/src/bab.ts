@@ -50,9 +50,17 @@ export interface BabOptions {
 /** α-CROWN's steps per open row and domain (benchmarks/verify/README.md). */
 export const BAB_ALPHA_ITERATIONS = 0;
 
-export type BabResult =
-  | { readonly status: "unsat" | "unknown" | "timeout"; readonly domains: number }
-  | { readonly status: "sat"; readonly x: Float64Array; readonly y: Float64Array; readonly domains: number };
+export type BabResult = (
+  | { readonly status: "unsat" | "unknown" | "timeout" }
+  | { readonly status: "sat"; readonly x: Float64Array; readonly y: Float64Array }
+) & {
+  readonly domains: number;
+  /**
+   * The share of the search settled: Σ 2^−depth over the domains ruled out or proved empty (1 when
+   * unsat). How near a timeout came, not a share of the input box: a split halves the tree, not the box.
+   */
+  readonly settled: number;
+};
 
 /** A linear function of the pixels that is ≥ 0 throughout a domain: what one of its splits implies. */
 interface Cut {
@@ -68,6 +76,8 @@ interface Domain {
   readonly cuts: readonly Cut[];
   /** The same splits as constraints on the units themselves (β-CROWN's, inside the backward pass). */
   readonly splits: readonly SplitConstraint[];
+  /** 2^−depth: the domain's share of the search tree. */
+  readonly share: number;
 }
 
 /**
@@ -86,11 +96,12 @@ export async function branchAndBound(
   const reluAt = new Map(relus.map((r) => [r.layer, r.value]));
   const coefs = rows.map((r) => Float64Array.from(r.coef));
   const leafUnits = opts.leafUnits ?? 0;
-  const stack: Domain[] = [{ bounds: root, cuts: [], splits: [] }];
+  const stack: Domain[] = [{ bounds: root, cuts: [], splits: [], share: 1 }];
   let domains = 0;
+  let settled = 0;
   let open = false; // a leaf left open: the answer can no longer be unsat
   while (stack.length) {
-    if (performance.now() >= opts.deadline) return { status: "timeout", domains };
+    if (performance.now() >= opts.deadline) return { status: "timeout", domains, settled };
     const d = stack.pop() as Domain;
     domains++;
     // the rows over each ReLU's output, as CROWN carries them back: the branching scores
@@ -133,12 +144,18 @@ export async function branchAndBound(
         best = i;
       }
     });
-    if (bestGap > 0) continue;
+    if (bestGap > 0) {
+      settled += d.share;
+      continue;
+    }
     const pick = branchingUnit(d.bounds, relus, seen, best);
     if (pick === undefined || pick.unstable <= leafUnits) {
       const a = await opts.leaf(d.bounds);
-      if (a.status === "sat") return { status: "sat", x: a.x, y: a.y, domains };
-      if (a.status === "empty") continue;
+      if (a.status === "sat") return { status: "sat", x: a.x, y: a.y, domains, settled };
+      if (a.status === "empty") {
+        settled += d.share;
+        continue;
+      }
       // a leaf out of time is split like any domain (its halves are smaller MILPs, or ruled out
       // by their own bounds); one that cannot be split, or whose candidate failed, stays open
       if (!(a.retry && pick)) {
@@ -167,15 +184,18 @@ export async function branchAndBound(
           Math.abs(coef[q] as number) *
           Math.max(Math.abs(box.lo[q] as number), Math.abs(box.hi[q] as number));
       const cut = { coef, constant: -(z.constant[k] as number), size };
-      if (b)
+      // a side splitBounds finds empty is settled with no bound to compute
+      if (!b) settled += d.share / 2;
+      else
         stack.push({
           bounds: b,
           cuts: [...d.cuts, cut],
           splits: [...d.splits, { value, unit, sign: active ? 1 : -1 }],
+          share: d.share / 2,
         });
     }
   }
-  return { status: open ? "unknown" : "unsat", domains };
+  return { status: open ? "unknown" : "unsat", domains, settled };
 }
 
 /** Iterations of the multipliers' ascent per row and domain. */

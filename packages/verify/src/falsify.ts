@@ -37,6 +37,11 @@ export interface FalsifyOptions {
   readonly deadline: number;
   /** Uniform numbers in [0, 1): the random starts. */
   readonly rand: () => number;
+  /**
+   * One run from this point against all the conjunctions, its first step 1 % of the box's width
+   * (a search near it), instead of the runs from the centre and the restarts.
+   */
+  readonly from?: Float64Array;
 }
 
 export type FalsifyResult =
@@ -61,10 +66,11 @@ export async function falsify(
   const project = (v: ArrayLike<number>) =>
     Float64Array.from(v, (x, i) => Math.min(c.hi[i] as number, Math.max(c.lo[i] as number, x)));
   const starts: { x: Float64Array; aims: readonly (readonly OutputRow[])[] }[] = [
-    { x: centre, aims: conjunctions },
+    { x: opts.from ?? centre, aims: conjunctions },
   ];
-  if (conjunctions.length > 1) for (const rows of conjunctions) starts.push({ x: centre, aims: [rows] });
-  for (let s = 0; s < opts.restarts; s++)
+  if (conjunctions.length > 1 && !opts.from)
+    for (const rows of conjunctions) starts.push({ x: centre, aims: [rows] });
+  for (let s = 0; s < (opts.from ? 0 : opts.restarts); s++)
     starts.push({
       x: Float64Array.from(c.lo, (l, i) => l + 2 * opts.rand() * (radius[i] as number)),
       aims: conjunctions,
@@ -89,7 +95,7 @@ export async function falsify(
       }
       return marginAndGradient(net, aims, p, activations);
     };
-    const { last } = await apgdAscent(x, radius, project, evaluate, opts.steps);
+    const { last } = await apgdAscent(x, radius, project, evaluate, opts.steps, opts.from ? 0.02 : 2);
     if (found) return { status: "sat", ...found };
     if (late) return { status: "late" };
     // the last step's point, never evaluated inside the run

@@ -42,6 +42,11 @@ export interface VerifyResult {
   readonly conjunctions: number;
   /** Domains branch and bound bounded (0: it did not run). */
   readonly domains: number;
+  /**
+   * Where branch and bound ran: the share of its search settled, averaged over the conjunctions it
+   * was given (1: all proved; a conjunction the time did not reach counts 0) — how near a timeout came.
+   */
+  readonly settled?: number;
 }
 
 export class VerifyInputError extends Error {
@@ -64,9 +69,9 @@ export interface VerifyOptions {
   /** α-CROWN anywhere (default true; false: CROWN's adaptive slopes, and one step of tight slopes in branch and bound). */
   readonly alpha?: boolean;
   /**
-   * The share of the time left after PGD that α-CROWN may spend tightening every ReLU's input
-   * bounds before branch and bound (default ALPHA_SHARE, 0: CROWN's bounds as they are; measured
-   * in benchmarks/verify/README.md).
+   * The share of the time left after the falsifiers that α-CROWN may spend tightening every ReLU's
+   * input bounds before branch and bound (default ALPHA_SHARE, 0.15; 0: CROWN's bounds as they are;
+   * measured in benchmarks/verify/README.md).
    */
   readonly alphaShare?: number;
   /** Branch and bound: α-CROWN's gradient steps per open row and domain (default 0: one step of slopes tight at the worst pixels). */
@@ -90,7 +95,7 @@ const LEAF_UNITS = 24;
  * with every row widened by a bound on the float32 network's error (propagated through the
  * network) plus 1e-6 of the logits' scale for the solver's tolerances, so that it holds for the
  * float32 network too; a solution is a candidate only, tried as it is, then with the rows
- * narrowed by the same slack. Each leaf gets the time left, up to LEAF_SECONDS.
+ * narrowed by the same slack, then as APGD's start. Each leaf gets the time left, up to LEAF_SECONDS.
  */
 function leafMilp(
   net: Network,
@@ -121,9 +126,12 @@ function leafMilp(
     const moved = rows.map((r) => ({ coef: r.coef, bound: r.bound + sign * slack(r) }));
     const m = propertyMilp(net, box, bounds as Interval[], moved);
     const r = await highs.solve(m.lp, { timeLimit: seconds });
+    // (clipped to the box: the solver's tolerances may leave a pixel 1e-9 outside it)
     const x =
       r.status === "optimal" && r.primal
-        ? Float64Array.from(m.pixels, (col) => r.primal?.[col] as number)
+        ? Float64Array.from(m.pixels, (col, i) =>
+            Math.min(c.hi[i] as number, Math.max(c.lo[i] as number, r.primal?.[col] as number)),
+          )
         : undefined;
     return { status: r.status, x };
   };
@@ -135,18 +143,31 @@ function leafMilp(
     if (y) return { status: "sat", x: widened.x, y };
     const narrowed = await solve(bounds, -1);
     const y2 = narrowed.x && (await confirmed(net, ctx, c, rows, narrowed.x));
-    return narrowed.x && y2 ? { status: "sat", x: narrowed.x, y: y2 } : { status: "open" };
+    if (narrowed.x && y2) return { status: "sat", x: narrowed.x, y: y2 };
+    // a candidate within the float32 margin of the rows: a few APGD steps from it may cross them
+    const polished = await falsify(net, ctx, c, [rows], {
+      restarts: 0,
+      steps: POLISH_STEPS,
+      deadline,
+      rand: () => 0.5,
+      from: narrowed.x ?? widened.x,
+    });
+    if (polished.status === "sat") return polished;
+    return { status: "open", retry: narrowed.status === "time_limit" };
   };
 }
 
 /** The share of the time left that tightening intermediate bounds may take (benchmarks/verify/README.md). */
-const ALPHA_SHARE = 0;
+const ALPHA_SHARE = 0.15;
 
 /** Seconds one LP of the alp-walk falsifier may take (its share of the property's time may be less). */
 const WALK_LP_SECONDS = 20;
 
 /** α-CROWN's gradient steps per row on the whole box (benchmarks/verify/README.md). */
 const ROOT_ALPHA_ITERATIONS = 50;
+
+/** APGD steps from a leaf's MILP candidate that the float32 check refused. */
+const POLISH_STEPS = 20;
 
 /** Seconds one leaf's MILP may take (its share of the property's time may be more). */
 const LEAF_SECONDS = 20;
@@ -321,6 +342,8 @@ export async function verifyProperty(
   let left = stillOpen.length;
   let closed = 0;
   let branched = false; // else every conjunction was settled by the MILP on its whole box
+  let settled = 0;
+  const searched = () => ({ settled: settled / stillOpen.length });
   for (const { c, rows, bounds } of stillOpen) {
     const until = performance.now() + (deadline - performance.now()) / left--;
     if (until - performance.now() <= 50) break;
@@ -333,14 +356,16 @@ export async function verifyProperty(
     });
     branched ||= r.domains > 1;
     domains += r.domains;
+    settled += r.settled;
     if (r.status === "sat") return sat(branched ? "bab" : "milp", r.x, r.y, refuted);
     if (r.status === "unsat") {
       refuted++;
       closed++;
     }
   }
-  if (closed === stillOpen.length) return done("unsat", refuted, { stage: branched ? "bab" : "milp" });
-  return done(late() ? "timeout" : "unknown", refuted);
+  if (closed === stillOpen.length)
+    return done("unsat", refuted, { stage: branched ? "bab" : "milp", ...searched() });
+  return done(late() ? "timeout" : "unknown", refuted, searched());
 }
 
 /** The counterexample as VNN-COMP writes it: every X_i, then every Y_j. */

@@ -66,6 +66,11 @@ it("split to the end, branch and bound answers as the MILP does; unsat holds on 
       if (full.status !== "unknown" && milp.status !== "unknown") expect(full.status).toBe(milp.status);
       expectAnswerHolds(net, spec, full);
       if (bab.stage === "bab") seen.bab++;
+      // an unsat search settled all of its tree; any other answer left part of it
+      if (bab.settled !== undefined) {
+        if (bab.status === "unsat") expect(bab.settled).toBeCloseTo(1, 12);
+        else if (bab.status !== "sat") expect(bab.settled).toBeLessThan(1);
+      }
       expectAnswerHolds(net, spec, bab);
       if (bab.status === "sat") seen.sat++;
       if (bab.status === "unsat") seen.unsat++;
@@ -82,6 +87,7 @@ it("a leaf out of time is split further, not left open: the answers stay those o
   const highs = await getSolver("highs");
   let retried = 0;
   let compared = 0;
+  let settledSplit = 0;
   await fc.assert(
     fc.asyncProperty(arbNet, arbSpec, async (net, spec) => {
       const c = spec.cases[0] as SpecCase;
@@ -125,9 +131,16 @@ it("a leaf out of time is split further, not left open: the answers stay those o
       }
       // only a leaf that cannot be split may leave the search open
       if (tired.status === "unknown") expect(honest.status).toBe("unknown");
+      // the settled shares of the tree add up to all of it exactly when every domain was closed
+      for (const r of [honest, tired]) {
+        if (r.status === "unsat") expect(r.settled).toBeCloseTo(1, 12);
+        else expect(r.settled).toBeLessThan(1);
+        if (r.status === "unsat" && r.domains > 1) settledSplit++;
+      }
     }),
     { numRuns: 40 },
   );
   expect(retried).toBeGreaterThan(5);
   expect(compared).toBeGreaterThan(30);
+  expect(settledSplit).toBeGreaterThan(1);
 }, 180_000);

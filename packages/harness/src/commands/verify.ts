@@ -93,11 +93,15 @@ export async function verifyCommand(o: VerifyCommandOptions, out: Output): Promi
       refuted: r.refuted,
       conjunctions: r.conjunctions,
       domains: r.domains,
+      ...(r.settled === undefined ? {} : { settled: r.settled }),
       ...(r.x && r.y ? { x: Array.from(graphOrder(model, r.x)), y: Array.from(r.y) } : {}),
     });
   else
     out.line(
       `${r.status}${r.stage ? ` (${r.stage})` : ""} in ${r.seconds.toFixed(2)} s; bounds ruled out ${r.refuted} of ${r.conjunctions} output conditions` +
+        (r.settled !== undefined && r.status !== "unsat" && r.status !== "sat"
+          ? `; branch and bound settled ${(100 * r.settled).toFixed(1)} % of its search (${r.domains} domains)`
+          : "") +
         (r.status === "sat" && o.counterexample ? `; counterexample in ${o.counterexample}` : ""),
     );
   return r.status === "sat" || r.status === "unsat" ? EXIT_OK : EXIT_NOT_OK;
