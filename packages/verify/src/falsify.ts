@@ -6,7 +6,7 @@ import { type AttackContext, apgdAscent, float32Logits } from "@rho/attacks";
 import { linearLowerBounds } from "@rho/bounds";
 import type { Network } from "@rho/models";
 import { ballOf } from "./ball.js";
-import { inBox, satisfies } from "./semantics.js";
+import { clampToBox, inBox, satisfies } from "./semantics.js";
 import type { OutputRow, SpecCase } from "./vnnlib.js";
 
 /**
@@ -37,11 +37,6 @@ export interface FalsifyOptions {
   readonly deadline: number;
   /** Uniform numbers in [0, 1): the random starts. */
   readonly rand: () => number;
-  /**
-   * One run from this point against all the conjunctions, its first step 1 % of the box's width
-   * (a search near it), instead of the runs from the centre and the restarts.
-   */
-  readonly from?: Float64Array;
 }
 
 export type FalsifyResult =
@@ -61,48 +56,80 @@ export async function falsify(
   conjunctions: readonly (readonly OutputRow[])[],
   opts: FalsifyOptions,
 ): Promise<FalsifyResult> {
-  const radius = Float64Array.from(c.hi, (h, i) => (h - (c.lo[i] as number)) / 2);
+  const radius = halfWidths(c);
   const centre = ballOf(c)?.center ?? Float64Array.from(c.lo, (l, i) => l + (radius[i] as number));
-  const project = (v: ArrayLike<number>) =>
-    Float64Array.from(v, (x, i) => Math.min(c.hi[i] as number, Math.max(c.lo[i] as number, x)));
   const starts: { x: Float64Array; aims: readonly (readonly OutputRow[])[] }[] = [
-    { x: opts.from ?? centre, aims: conjunctions },
+    { x: centre, aims: conjunctions },
   ];
-  if (conjunctions.length > 1 && !opts.from)
-    for (const rows of conjunctions) starts.push({ x: centre, aims: [rows] });
-  for (let s = 0; s < (opts.from ? 0 : opts.restarts); s++)
+  if (conjunctions.length > 1) for (const rows of conjunctions) starts.push({ x: centre, aims: [rows] });
+  for (let s = 0; s < opts.restarts; s++)
     starts.push({
       x: Float64Array.from(c.lo, (l, i) => l + 2 * opts.rand() * (radius[i] as number)),
       aims: conjunctions,
     });
+  for (const { x, aims } of starts) {
+    const r = await apgdRun(net, ctx, c, aims, x, opts.steps, 2, opts.deadline);
+    if (r.status !== "none") return r;
+  }
+  return { status: "none" };
+}
+
+/**
+ * One APGD run from `from` against `rows`, its first step 1 % of the box's width: a search near a
+ * candidate (a MILP solution the float32 check refused) for a point that crosses the rows.
+ */
+export function polish(
+  net: Network,
+  ctx: AttackContext,
+  c: SpecCase,
+  rows: readonly OutputRow[],
+  from: Float64Array,
+  steps: number,
+  deadline: number,
+): Promise<FalsifyResult> {
+  return apgdRun(net, ctx, c, [rows], from, steps, 0.02, deadline);
+}
+
+const halfWidths = (c: SpecCase) => Float64Array.from(c.hi, (h, i) => (h - (c.lo[i] as number)) / 2);
+
+/** One APGD run on the margin of `aims` from x (first step η = eta0), every point it finds confirmed. */
+async function apgdRun(
+  net: Network,
+  ctx: AttackContext,
+  c: SpecCase,
+  aims: readonly (readonly OutputRow[])[],
+  x: Float64Array,
+  steps: number,
+  eta0: number,
+  deadline: number,
+): Promise<FalsifyResult> {
+  if (performance.now() >= deadline) return { status: "late" };
   let found: { x: Float64Array; y: Float64Array } | undefined;
   let late = false;
-  for (const { x, aims } of starts) {
-    if (performance.now() >= opts.deadline) return { status: "late" };
-    const evaluate = async (p: Float64Array) => {
-      if (performance.now() >= opts.deadline) {
-        late = true;
+  const evaluate = async (p: Float64Array) => {
+    if (performance.now() >= deadline) {
+      late = true;
+      return undefined;
+    }
+    const { logits: y, activations } = net.forward64(p);
+    for (const rows of aims) {
+      if (!satisfies(rows, y)) continue;
+      const y64 = await confirmed(net, ctx, c, rows, p);
+      if (y64) {
+        found = { x: p, y: y64 };
         return undefined;
       }
-      const { logits: y, activations } = net.forward64(p);
-      for (const rows of aims) {
-        if (!satisfies(rows, y)) continue;
-        const y64 = await confirmed(net, ctx, c, rows, p);
-        if (y64) {
-          found = { x: p, y: y64 };
-          return undefined;
-        }
-      }
-      return marginAndGradient(net, aims, p, activations);
-    };
-    const { last } = await apgdAscent(x, radius, project, evaluate, opts.steps, opts.from ? 0.02 : 2);
-    if (found) return { status: "sat", ...found };
-    if (late) return { status: "late" };
-    // the last step's point, never evaluated inside the run
-    for (const rows of aims) {
-      const y = await confirmed(net, ctx, c, rows, last);
-      if (y) return { status: "sat", x: last, y };
     }
+    return marginAndGradient(net, aims, p, activations);
+  };
+  const project = (v: ArrayLike<number>) => clampToBox(c, v);
+  const { last } = await apgdAscent(x, halfWidths(c), project, evaluate, steps, eta0);
+  if (found) return { status: "sat", ...found };
+  if (late) return { status: "late" };
+  // the last step's point, never evaluated inside the run
+  for (const rows of aims) {
+    const y = await confirmed(net, ctx, c, rows, last);
+    if (y) return { status: "sat", x: last, y };
   }
   return { status: "none" };
 }

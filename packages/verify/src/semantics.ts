@@ -17,6 +17,10 @@ export function inBox(c: SpecCase, x: ArrayLike<number>): boolean {
   return true;
 }
 
+/** x with every coordinate clipped into the case's box. */
+export const clampToBox = (c: SpecCase, x: ArrayLike<number>): Float64Array =>
+  Float64Array.from(x, (v, i) => Math.min(c.hi[i] as number, Math.max(c.lo[i] as number, v)));
+
 const dot = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += (a[i] as number) * (b[i] as number);

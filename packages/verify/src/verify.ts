@@ -18,8 +18,8 @@ import { type Network, prng, type Shape, size } from "@rho/models";
 import { getSolver, type LpSolver } from "@rho/solvers";
 import { BAB_ALPHA_ITERATIONS, branchAndBound, type LeafAnswer } from "./bab.js";
 import { ballOf } from "./ball.js";
-import { confirmed, falsify } from "./falsify.js";
-import { intervalBound } from "./semantics.js";
+import { confirmed, falsify, polish } from "./falsify.js";
+import { clampToBox, intervalBound } from "./semantics.js";
 import type { OutputRow, SpecCase, VnnSpec } from "./vnnlib.js";
 
 export type VerifyStatus = "sat" | "unsat" | "unknown" | "timeout";
@@ -78,8 +78,8 @@ export interface VerifyOptions {
   readonly alphaIterations?: number;
   /**
    * The falsifier (APGD on the open conditions' margin, per input box): runs, the first from the
-   * centre (the image's, where the box is a clipped ball) and the rest from random points, plus one per open conjunction from the centre;
-   * and steps per run (defaults 5 and 100; 0 runs: no falsifier).
+   * centre (the image's, where the box is a clipped ball) and the rest from random points, plus
+   * one per open conjunction from the centre; and steps per run (defaults 5 and 100; 0: none).
    */
   readonly restarts?: number;
   readonly steps?: number;
@@ -129,8 +129,9 @@ function leafMilp(
     // (clipped to the box: the solver's tolerances may leave a pixel 1e-9 outside it)
     const x =
       r.status === "optimal" && r.primal
-        ? Float64Array.from(m.pixels, (col, i) =>
-            Math.min(c.hi[i] as number, Math.max(c.lo[i] as number, r.primal?.[col] as number)),
+        ? clampToBox(
+            c,
+            m.pixels.map((col) => r.primal?.[col] as number),
           )
         : undefined;
     return { status: r.status, x };
@@ -145,13 +146,7 @@ function leafMilp(
     const y2 = narrowed.x && (await confirmed(net, ctx, c, rows, narrowed.x));
     if (narrowed.x && y2) return { status: "sat", x: narrowed.x, y: y2 };
     // a candidate within the float32 margin of the rows: a few APGD steps from it may cross them
-    const polished = await falsify(net, ctx, c, [rows], {
-      restarts: 0,
-      steps: POLISH_STEPS,
-      deadline,
-      rand: () => 0.5,
-      from: narrowed.x ?? widened.x,
-    });
+    const polished = await polish(net, ctx, c, rows, narrowed.x ?? widened.x, POLISH_STEPS, deadline);
     if (polished.status === "sat") return polished;
     return { status: "open", retry: narrowed.status === "time_limit" };
   };
