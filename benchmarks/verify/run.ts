@@ -22,6 +22,7 @@ const { values } = parseArgs({
     "milp-units": { type: "string" },
     "alpha-iterations": { type: "string" },
     "alpha-share": { type: "string" },
+    "refine-depth": { type: "string" },
     out: { type: "string", default: "benchmarks/verify/out/verify.json" },
     summarize: { type: "string" },
     resume: { type: "boolean", default: false },
@@ -31,7 +32,7 @@ const { values } = parseArgs({
 if (values.help || (!values.dir && !values.summarize)) {
   console.log(`npm run bench:verify -- --dir BENCHMARK_FOLDER [--csv NAME.csv] [--timeout-scale S]
     [--networks a.onnx,b.onnx] [--properties a.vnnlib,b.vnnlib] [--leaf-units N] [--milp-units N]
-    [--alpha-iterations N] [--alpha-share S]
+    [--alpha-iterations N] [--alpha-share S] [--refine-depth N]
     [--out FILE.json] [--resume] | --summarize FILE.jsonl
   --resume         keep the rows already in OUT.jsonl and run only the instances it lacks (a stopped
                    run continues; the same settings are the caller's to keep)
@@ -40,7 +41,9 @@ if (values.help || (!values.dir && !values.summarize)) {
   --alpha-iterations N  branch and bound: α-CROWN's steps per open row and domain (default 0: the
                    slopes tight at the worst pixels alone, as before α-CROWN)
   --alpha-share S  the share of the time left after the falsifiers that α-CROWN may spend on every ReLU's input
-                   bounds before branch and bound (default 0.15; 0: off)`);
+                   bounds before branch and bound (default 0.15; 0: off)
+  --refine-depth N branch and bound: domains down to depth N get CROWN's bounds above their newest
+                   split (default 7; 0: IBP alone carries a split up)`);
   process.exit(values.help ? 0 : 2);
 }
 
@@ -111,7 +114,7 @@ const instances = readFileSync(join(dir, csvName), "utf8")
   .filter(
     (x) => props.size === 0 || props.has(x.property) || props.has(x.property.split("/").pop() as string),
   );
-const count = (name: "leaf-units" | "milp-units" | "alpha-iterations" | "alpha-share") => {
+const count = (name: "leaf-units" | "milp-units" | "alpha-iterations" | "alpha-share" | "refine-depth") => {
   const v = values[name];
   return v === undefined ? undefined : Number(v);
 };
@@ -119,6 +122,7 @@ const leafUnits = count("leaf-units");
 const milpUnits = count("milp-units");
 const alphaIterations = count("alpha-iterations");
 const alphaShare = count("alpha-share");
+const refineDepth = count("refine-depth");
 
 await useBackend("auto");
 const out = values.out;
@@ -158,6 +162,7 @@ for (const x of instances) {
     ...(milpUnits === undefined ? {} : { milpUnits }),
     ...(alphaIterations === undefined ? {} : { alphaIterations }),
     ...(alphaShare === undefined ? {} : { alphaShare }),
+    ...(refineDepth === undefined ? {} : { refineDepth }),
   });
   const row: Row = {
     ...x,

@@ -21,7 +21,7 @@ export {
   type PixelLinear,
   SLOPE_CANDIDATES,
 } from "./linear/crown.js";
-export { crown, crownBounds, marginBounds } from "./linear/method.js";
+export { crown, crownBounds, marginBounds, refineBounds } from "./linear/method.js";
 export { boxMinimiser, tightSlopes } from "./linear/tight-slopes.js";
 export {
   affineEntries,

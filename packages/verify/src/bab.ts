@@ -12,6 +12,7 @@ import {
   minOverBox,
   type PixelLinear,
   type ReluSplit,
+  refineBounds,
   reluInputs,
   type SplitConstraint,
   splitBounds,
@@ -45,10 +46,19 @@ export interface BabOptions {
    * slopes alone, the splits through their pixel-space relaxations; benchmarks/verify/README.md).
    */
   readonly alphaIterations?: number;
+  /**
+   * Domains down to this depth get their bounds above their newest split recomputed by CROWN
+   * (default REFINE_DEPTH; 0: IBP alone carries every split up). Deeper, the recomputation costs
+   * more than it settles: it is a CROWN pass per unstable unit above the split.
+   */
+  readonly refineDepth?: number;
 }
 
 /** α-CROWN's steps per open row and domain (benchmarks/verify/README.md). */
 export const BAB_ALPHA_ITERATIONS = 0;
+
+/** The depth down to which a split's domains get CROWN bounds above it (benchmarks/verify/README.md). */
+const REFINE_DEPTH = 7;
 
 export type BabResult = (
   | { readonly status: "unsat" | "unknown" | "timeout" }
@@ -96,6 +106,7 @@ export async function branchAndBound(
   const reluAt = new Map(relus.map((r) => [r.layer, r.value]));
   const coefs = rows.map((r) => Float64Array.from(r.coef));
   const leafUnits = opts.leafUnits ?? 0;
+  const refineShare = 2 ** -(opts.refineDepth ?? REFINE_DEPTH);
   const stack: Domain[] = [{ bounds: root, cuts: [], splits: [], share: 1 }];
   let domains = 0;
   let settled = 0;
@@ -175,7 +186,8 @@ export async function branchAndBound(
     const z = linearLowerBounds(net, d.bounds as Interval[], value, [unitRow(-1), unitRow(1)], box);
     // the inactive side first: popped last (a depth-first search, memory linear in the depth)
     for (const active of [true, false]) {
-      const b = splitBounds(net, d.bounds, { value, unit, active });
+      const clipped = splitBounds(net, d.bounds, { value, unit, active });
+      const b = clipped && d.share / 2 >= refineShare ? refineBounds(net, clipped, value + 1, box) : clipped;
       const k = active ? 0 : 1;
       const coef = (z.coef[k] as Float64Array).map((v) => -v);
       let size = 0;
@@ -184,7 +196,7 @@ export async function branchAndBound(
           Math.abs(coef[q] as number) *
           Math.max(Math.abs(box.lo[q] as number), Math.abs(box.hi[q] as number));
       const cut = { coef, constant: -(z.constant[k] as number), size };
-      // a side splitBounds finds empty is settled with no bound to compute
+      // a side its bounds find empty is settled with no bound to compute
       if (!b) settled += d.share / 2;
       else
         stack.push({

@@ -77,6 +77,11 @@ export interface VerifyOptions {
   /** Branch and bound: α-CROWN's gradient steps per open row and domain (default 0: one step of slopes tight at the worst pixels). */
   readonly alphaIterations?: number;
   /**
+   * Branch and bound: domains down to this depth get CROWN's bounds above their newest split
+   * (default REFINE_DEPTH, 7; 0: IBP alone carries a split up; benchmarks/verify/README.md).
+   */
+  readonly refineDepth?: number;
+  /**
    * The falsifier (APGD on the open conditions' margin, per input box): runs, the first from the
    * centre (the image's, where the box is a clipped ball) and the rest from random points, plus
    * one per open conjunction from the centre; and steps per run (defaults 5 and 100; 0: none).
@@ -322,11 +327,10 @@ export async function verifyProperty(
       else stillOpen.push({ ...o, bounds, gap });
     }
     if (stillOpen.length === 0) return done("unsat", refuted, { stage: "alpha" });
-    // nearest to ruled out first: each search gets the time left over by those before it, so the
-    // hardest, searched last, gets the most (a property is unsat only if every one is closed)
+    // nearest to ruled out first (a property is unsat only if every one is closed)
     stillOpen.sort((a, b) => (b.gap ?? 0) - (a.gap ?? 0));
   }
-  // 5. branch and bound per open conjunction, each with the time left shared out, its leaves (and
+  // 5. branch and bound per open conjunction, each with all the time left, its leaves (and
   // the root itself on networks of up to `milpUnits` ReLUs) settled by the MILP
   const units = net.layers.reduce(
     (n, layer, l) => n + (layer.kind === "relu" ? size(net.shapes[l + 1] as Shape) : 0),
@@ -334,20 +338,21 @@ export async function verifyProperty(
   );
   const leafUnits = units <= (opts.milpUnits ?? 0) ? units : (opts.leafUnits ?? LEAF_UNITS);
   const highs = await getSolver("highs");
-  let left = stillOpen.length;
   let closed = 0;
   let branched = false; // else every conjunction was settled by the MILP on its whole box
   let settled = 0;
   const searched = () => ({ settled: settled / stillOpen.length });
   for (const { c, rows, bounds } of stillOpen) {
-    const until = performance.now() + (deadline - performance.now()) / left--;
-    if (until - performance.now() <= 50) break;
-    const leaf = leafMilp(net, ctx, highs, c, rows, bounds, until);
+    // each search may take all the time left: unsat needs every one closed, so one that needs more
+    // than an even share still ends in time when those before it end early
+    if (deadline - performance.now() <= 50) break;
+    const leaf = leafMilp(net, ctx, highs, c, rows, bounds, deadline);
     const r = await branchAndBound(net, { lo: c.lo, hi: c.hi }, bounds, rows, {
-      deadline: until,
+      deadline,
       leafUnits,
       leaf,
       alphaIterations: useAlpha ? (opts.alphaIterations ?? BAB_ALPHA_ITERATIONS) : 0,
+      ...(opts.refineDepth === undefined ? {} : { refineDepth: opts.refineDepth }),
     });
     branched ||= r.domains > 1;
     domains += r.domains;

@@ -37,6 +37,46 @@ const nonlinear = (l: Layer | undefined) => l?.kind === "relu" || l?.kind === "m
 const feedsNonlinear = (net: Network, k: number) =>
   net.layers.some((l, j) => nonlinear(l) && (net.inputs[j] as readonly number[]).includes(k));
 
+/** Value k's bounds by IBP from the values below it in `bounds`, within `floor` (k ≥ 1). */
+function ibpWithin(net: Network, k: number, bounds: readonly Interval[], floor: Interval): Interval {
+  const layer = net.layers[k - 1] as Layer;
+  const next = ruleFor(layer).propagate(
+    layer,
+    inputInterval(net, k - 1, bounds),
+    net.inShapes[k - 1] as Shape,
+    net.shapes[k] as Shape,
+  );
+  return {
+    lo: next.lo.map((v, i) => Math.max(v, floor.lo[i] as number)),
+    hi: next.hi.map((v, i) => Math.min(v, floor.hi[i] as number)),
+  };
+}
+
+/** Tightens `units` of value k's bounds (in place) by CROWN from the bounds below k. */
+function crownUnits(
+  net: Network,
+  bounds: readonly Interval[],
+  k: number,
+  units: readonly number[],
+  pixels: Interval,
+): void {
+  const b = bounds[k] as Interval;
+  const n = b.lo.length;
+  const rows = units.flatMap((i) => {
+    const up = new Float64Array(n);
+    up[i] = 1;
+    const down = new Float64Array(n);
+    down[i] = -1;
+    return [up, down];
+  });
+  if (!rows.length) return;
+  const lb = lowerBounds(net, bounds, k, rows, pixels);
+  units.forEach((i, r) => {
+    b.lo[i] = Math.max(b.lo[i] as number, lb[2 * r] as number);
+    b.hi[i] = Math.min(b.hi[i] as number, -(lb[2 * r + 1] as number));
+  });
+}
+
 /**
  * Bounds of every layer's values: IBP layer by layer, and where the next layer is a ReLU or a
  * max-pool and the backward pass is cheap enough, CROWN's bounds on that layer's values too (the
@@ -49,40 +89,54 @@ export function crownBounds(net: Network, pixels: Interval): { bounds: Interval[
   let work = 0; // values of the layers below: the cost of one backward row
   for (let k = 0; k <= net.layers.length; k++) {
     if (k > 0) {
-      const layer = net.layers[k - 1] as Layer;
-      const next = ruleFor(layer).propagate(
-        layer,
-        inputInterval(net, k - 1, bounds),
-        net.inShapes[k - 1] as Shape,
-        net.shapes[k] as Shape,
-      );
-      const loose = ibp[k] as Interval;
-      bounds.push({
-        lo: next.lo.map((v, i) => Math.max(v, loose.lo[i] as number)),
-        hi: next.hi.map((v, i) => Math.min(v, loose.hi[i] as number)),
-      });
+      bounds.push(ibpWithin(net, k, bounds, ibp[k] as Interval));
       work += cells(net.inShapes[k - 1] as Shape) + cells(net.shapes[k] as Shape);
     }
     const n = cells(net.shapes[k] as Shape);
     if (k > 0 && feedsNonlinear(net, k) && 2 * n * work * 8 <= INTERMEDIATE_BUDGET) {
-      const rows: Float64Array[] = [];
-      for (let i = 0; i < n; i++) {
-        const up = new Float64Array(n);
-        up[i] = 1;
-        const down = new Float64Array(n);
-        down[i] = -1;
-        rows.push(up, down);
-      }
-      const lb = lowerBounds(net, bounds, k, rows, pixels);
-      const b = bounds[k] as Interval;
-      for (let i = 0; i < n; i++) {
-        b.lo[i] = Math.max(b.lo[i] as number, lb[2 * i] as number);
-        b.hi[i] = Math.min(b.hi[i] as number, -(lb[2 * i + 1] as number));
-      }
+      crownUnits(
+        net,
+        bounds,
+        k,
+        Array.from({ length: n }, (_, i) => i),
+        pixels,
+      );
       tightened++;
     }
   }
   return { bounds, tightened };
+}
+
+/**
+ * `bounds` (every layer's, over `pixels` or a part of it) with the values from `from` up
+ * recomputed: IBP layer by layer, and CROWN's bounds on the units whose relaxation they shape
+ * (a ReLU's unstable inputs, a max-pool's every input), each kept where tighter than before. After
+ * a branch-and-bound split below `from`, this is how the split reaches the layers above: the
+ * split unit's ReLU is exact there, which IBP alone hardly carries through deep layers.
+ * undefined when some value's bounds cross (the part is empty).
+ */
+export function refineBounds(
+  net: Network,
+  bounds: readonly Interval[],
+  from: number,
+  pixels: Interval,
+): Interval[] | undefined {
+  const out = bounds.slice();
+  for (let k = Math.max(1, from); k <= net.layers.length; k++) {
+    const b = ibpWithin(net, k, out, out[k] as Interval);
+    out[k] = b;
+    if (feedsNonlinear(net, k)) {
+      const all = net.layers.some(
+        (l, j) => l.kind === "maxpool" && (net.inputs[j] as readonly number[]).includes(k),
+      );
+      const units: number[] = [];
+      for (let i = 0; i < b.lo.length; i++)
+        if (all || ((b.lo[i] as number) < 0 && (b.hi[i] as number) > 0)) units.push(i);
+      crownUnits(net, out, k, units, pixels);
+    }
+    for (let i = 0; i < b.lo.length; i++) if ((b.lo[i] as number) > (b.hi[i] as number)) return undefined;
+  }
+  return out;
 }
 
 /**
