@@ -23,6 +23,7 @@ const { values } = parseArgs({
     "alpha-iterations": { type: "string" },
     "alpha-share": { type: "string" },
     "refine-depth": { type: "string" },
+    probe: { type: "string" },
     out: { type: "string", default: "benchmarks/verify/out/verify.json" },
     summarize: { type: "string" },
     resume: { type: "boolean", default: false },
@@ -32,7 +33,7 @@ const { values } = parseArgs({
 if (values.help || (!values.dir && !values.summarize)) {
   console.log(`npm run bench:verify -- --dir BENCHMARK_FOLDER [--csv NAME.csv] [--timeout-scale S]
     [--networks a.onnx,b.onnx] [--properties a.vnnlib,b.vnnlib] [--leaf-units N] [--milp-units N]
-    [--alpha-iterations N] [--alpha-share S] [--refine-depth N]
+    [--alpha-iterations N] [--alpha-share S] [--refine-depth N] [--probe 0|1]
     [--out FILE.json] [--resume] | --summarize FILE.jsonl
   --resume         keep the rows already in OUT.jsonl and run only the instances it lacks (a stopped
                    run continues; the same settings are the caller's to keep)
@@ -43,7 +44,8 @@ if (values.help || (!values.dir && !values.summarize)) {
   --alpha-share S  the share of the time left after the falsifiers that α-CROWN may spend on every ReLU's input
                    bounds before branch and bound (default 0.15; 0: off)
   --refine-depth N branch and bound: domains down to depth N get CROWN's bounds above their newest
-                   split (default 7; 0: IBP alone carries a split up)`);
+                   split (default 7; 0: IBP alone carries a split up)
+  --probe 0|1      branch and bound: an attack inside each domain left open (default 1)`);
   process.exit(values.help ? 0 : 2);
 }
 
@@ -114,7 +116,9 @@ const instances = readFileSync(join(dir, csvName), "utf8")
   .filter(
     (x) => props.size === 0 || props.has(x.property) || props.has(x.property.split("/").pop() as string),
   );
-const count = (name: "leaf-units" | "milp-units" | "alpha-iterations" | "alpha-share" | "refine-depth") => {
+const count = (
+  name: "leaf-units" | "milp-units" | "alpha-iterations" | "alpha-share" | "refine-depth" | "probe",
+) => {
   const v = values[name];
   return v === undefined ? undefined : Number(v);
 };
@@ -123,6 +127,7 @@ const milpUnits = count("milp-units");
 const alphaIterations = count("alpha-iterations");
 const alphaShare = count("alpha-share");
 const refineDepth = count("refine-depth");
+const probe = count("probe");
 
 await useBackend("auto");
 const out = values.out;
@@ -163,6 +168,7 @@ for (const x of instances) {
     ...(alphaIterations === undefined ? {} : { alphaIterations }),
     ...(alphaShare === undefined ? {} : { alphaShare }),
     ...(refineDepth === undefined ? {} : { refineDepth }),
+    ...(probe === undefined ? {} : { probe: probe !== 0 }),
   });
   const row: Row = {
     ...x,

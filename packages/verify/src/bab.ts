@@ -52,6 +52,15 @@ export interface BabOptions {
    * more than it settles: it is a CROWN pass per unstable unit above the split.
    */
   readonly refineDepth?: number;
+  /**
+   * An attack inside a domain that its bounds did not rule out: tried at the pixels where CROWN's
+   * lower bound of the domain's nearest row is least; `search` (domains down to depth PROBE_DEPTH)
+   * asks for a short search from there too. A confirmed counterexample, or undefined.
+   */
+  readonly probe?: (
+    x: Float64Array,
+    search: boolean,
+  ) => Promise<{ readonly x: Float64Array; readonly y: Float64Array } | undefined>;
 }
 
 /** α-CROWN's steps per open row and domain (benchmarks/verify/README.md). */
@@ -59,6 +68,9 @@ export const BAB_ALPHA_ITERATIONS = 0;
 
 /** The depth down to which a split's domains get CROWN bounds above it (benchmarks/verify/README.md). */
 const REFINE_DEPTH = 7;
+
+/** The depth down to which a probe inside a domain searches from its point, not just tries it. */
+const PROBE_DEPTH = 5;
 
 export type BabResult = (
   | { readonly status: "unsat" | "unknown" | "timeout" }
@@ -159,6 +171,12 @@ export async function branchAndBound(
       settled += d.share;
       continue;
     }
+    // where the relaxation says the row is least, the network itself may meet the rows
+    const hit = await opts.probe?.(
+      boxMinimiser(f.coef[best] as Float64Array, box),
+      d.share >= 2 ** -PROBE_DEPTH,
+    );
+    if (hit) return { status: "sat", x: hit.x, y: hit.y, domains, settled };
     const pick = branchingUnit(d.bounds, relus, seen, best);
     if (pick === undefined || pick.unstable <= leafUnits) {
       const a = await opts.leaf(d.bounds);

@@ -81,6 +81,8 @@ export interface VerifyOptions {
    * (default REFINE_DEPTH, 7; 0: IBP alone carries a split up; benchmarks/verify/README.md).
    */
   readonly refineDepth?: number;
+  /** Branch and bound: an attack inside each domain its bounds leave open (default true). */
+  readonly probe?: boolean;
   /**
    * The falsifier (APGD on the open conditions' margin, per input box): runs, the first from the
    * centre (the image's, where the box is a clipped ball) and the rest from random points, plus
@@ -347,12 +349,20 @@ export async function verifyProperty(
     // than an even share still ends in time when those before it end early
     if (deadline - performance.now() <= 50) break;
     const leaf = leafMilp(net, ctx, highs, c, rows, bounds, deadline);
+    const probe = async (x: Float64Array, search: boolean) => {
+      const y = await confirmed(net, ctx, c, rows, x);
+      if (y) return { x, y };
+      if (!search) return undefined;
+      const r = await polish(net, ctx, c, rows, x, POLISH_STEPS, deadline);
+      return r.status === "sat" ? r : undefined;
+    };
     const r = await branchAndBound(net, { lo: c.lo, hi: c.hi }, bounds, rows, {
       deadline,
       leafUnits,
       leaf,
       alphaIterations: useAlpha ? (opts.alphaIterations ?? BAB_ALPHA_ITERATIONS) : 0,
       ...(opts.refineDepth === undefined ? {} : { refineDepth: opts.refineDepth }),
+      ...(opts.probe === false ? {} : { probe }),
     });
     branched ||= r.domains > 1;
     domains += r.domains;

@@ -2,13 +2,14 @@
 // inputs: split to the end (every leaf an LP), it gives the MILP's answer, an unsat holds on a
 // dense grid, and a sat counterexample replays.
 import { crownBounds, type Interval, propertyMilp, reluInputs } from "@rho/bounds";
-import { useBackend } from "@rho/models";
+import { type Network, useBackend } from "@rho/models";
 import { arbTwoHidden } from "@rho/models/testing";
-import { getSolver } from "@rho/solvers";
+import { getSolver, type LpSolver } from "@rho/solvers";
 import fc from "fast-check";
 import { beforeAll, expect, it } from "vitest";
 import { branchAndBound, type LeafAnswer } from "../src/bab.js";
-import { type OutputRow, parseVnnlib, type SpecCase, verifyProperty } from "../src/index.js";
+import { inBox, type OutputRow, parseVnnlib, type SpecCase, verifyProperty } from "../src/index.js";
+import { satisfies } from "../src/semantics.js";
 import { expectAnswerHolds } from "./answers.js";
 
 beforeAll(async () => {
@@ -37,6 +38,18 @@ const arbSpec = fc
 (assert (>= X_1 ${x1 / 10})) (assert (<= X_1 ${(x1 + w1) / 10}))
 (assert (and (>= Y_${a} Y_${b})${extra}))`);
   });
+
+/** The MILP over a domain's bounds as a leaf, without time limit or float32 slack (a small net). */
+const exactLeaf =
+  (net: Network, highs: LpSolver, box: Interval, rows: readonly OutputRow[]) =>
+  async (b: readonly Interval[]): Promise<LeafAnswer> => {
+    const m = propertyMilp(net, box, b as Interval[], rows);
+    const r = await highs.solve(m.lp, {});
+    if (r.status === "infeasible") return { status: "empty" };
+    if (r.status !== "optimal" || !r.primal) return { status: "open" };
+    const x = Float64Array.from(m.pixels, (col) => r.primal?.[col] as number);
+    return { status: "sat", x, y: net.forward64(x).logits };
+  };
 
 it("split to the end, branch and bound answers as the MILP does; unsat holds on a grid, sat replays", async () => {
   const seen = { bab: 0, sat: 0, unsat: 0 };
@@ -99,15 +112,7 @@ it("a leaf out of time is split further, not left open: the answers stay those o
           const iv = b[value] as Interval;
           return n + iv.lo.filter((l, k) => l < 0 && (iv.hi[k] as number) > 0).length;
         }, 0);
-      // the MILP over the domain's bounds, without time limit or float32 slack (a small net)
-      const exact = async (b: readonly Interval[]): Promise<LeafAnswer> => {
-        const m = propertyMilp(net, box, b as Interval[], rows);
-        const r = await highs.solve(m.lp, {});
-        if (r.status === "infeasible") return { status: "empty" };
-        if (r.status !== "optimal" || !r.primal) return { status: "open" };
-        const x = Float64Array.from(m.pixels, (col) => r.primal?.[col] as number);
-        return { status: "sat", x, y: net.forward64(x).logits };
-      };
+      const exact = exactLeaf(net, highs, box, rows);
       const deadline = () => performance.now() + 20_000;
       const honest = await branchAndBound(net, box, bounds, rows, {
         deadline: deadline(),
@@ -143,4 +148,44 @@ it("a leaf out of time is split further, not left open: the answers stay those o
   expect(retried).toBeGreaterThan(5);
   expect(compared).toBeGreaterThan(30);
   expect(settledSplit).toBeGreaterThan(1);
+}, 180_000);
+
+it("a probe inside the domains: tried at points of the box, its counterexamples end the search, the answers unchanged", async () => {
+  const highs = await getSolver("highs");
+  let probed = 0;
+  let hits = 0;
+  await fc.assert(
+    fc.asyncProperty(arbNet, arbSpec, async (net, spec) => {
+      const c = spec.cases[0] as SpecCase;
+      const rows = c.outputs[0] as OutputRow[];
+      const box = { lo: c.lo, hi: c.hi };
+      const { bounds } = crownBounds(net, box);
+      const leaf = exactLeaf(net, highs, box, rows);
+      const opts = { deadline: performance.now() + 20_000, leafUnits: 0, leaf };
+      const plain = await branchAndBound(net, box, bounds, rows, opts);
+      let found: Float64Array | undefined;
+      const withProbe = await branchAndBound(net, box, bounds, rows, {
+        ...opts,
+        probe: async (x) => {
+          probed++;
+          expect(inBox(c, x)).toBe(true);
+          const y = net.forward64(x).logits;
+          if (!satisfies(rows, y)) return undefined;
+          found = x;
+          return { x, y };
+        },
+      });
+      if (plain.status !== "unknown" && withProbe.status !== "unknown")
+        expect(withProbe.status).toBe(plain.status);
+      if (withProbe.status === "sat" && found) {
+        // the probe's point ended the search, sooner than or as soon as the search alone
+        expect(withProbe.x).toBe(found);
+        expect(withProbe.domains).toBeLessThanOrEqual(plain.domains);
+        hits++;
+      }
+    }),
+    { numRuns: 40 },
+  );
+  expect(probed).toBeGreaterThan(20);
+  expect(hits).toBeGreaterThan(0);
 }, 180_000);
