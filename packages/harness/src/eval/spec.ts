@@ -115,7 +115,7 @@ export function specDifferences(
   except: readonly ("model" | "points" | "shard")[] = [],
 ): string[] {
   const out: string[] = [];
-  const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
+  const same = (x: unknown, y: unknown) => canonical(x) === canonical(y);
   if (a.rho !== b.rho) out.push(`rho version (${a.rho} vs ${b.rho})`);
   if (!except.includes("model") && a.model.sha256 !== b.model.sha256)
     out.push(`model files (${a.model.path} vs ${b.model.path})`);
@@ -146,6 +146,18 @@ export function specDifferences(
 }
 
 /**
+ * JSON with every object's keys sorted: options given in another order (`--opt descent=false`
+ * lands first) are the same options, so a run made with them still resumes.
+ */
+function canonical(x: unknown): string {
+  return JSON.stringify(x, (_, v: unknown) =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
+/**
  * Whether `next` is `prev` with attacks added: more attacks, each of `prev`'s among them under the
  * same configuration (options, family, plug-in). Such a run can be resumed: its rows stay valid.
  */
@@ -158,7 +170,7 @@ export function addsAttacks(prev: RunSpec, next: RunSpec): boolean {
       return (
         b !== undefined &&
         a.family === b.family &&
-        JSON.stringify(a.options) === JSON.stringify(b.options) &&
+        canonical(a.options) === canonical(b.options) &&
         a.plugin?.sha256 === b.plugin?.sha256
       );
     })
