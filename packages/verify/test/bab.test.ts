@@ -8,7 +8,14 @@ import { getSolver, type LpSolver } from "@rho/solvers";
 import fc from "fast-check";
 import { beforeAll, expect, it } from "vitest";
 import { branchAndBound, type LeafAnswer } from "../src/bab.js";
-import { inBox, type OutputRow, parseVnnlib, type SpecCase, verifyProperty } from "../src/index.js";
+import {
+  inBox,
+  type OutputRow,
+  parseVnnlib,
+  type SpecCase,
+  type VnnSpec,
+  verifyProperty,
+} from "../src/index.js";
 import { satisfies } from "../src/semantics.js";
 import { expectAnswerHolds } from "./answers.js";
 
@@ -38,6 +45,13 @@ const arbSpec = fc
 (assert (>= X_1 ${x1 / 10})) (assert (<= X_1 ${(x1 + w1) / 10}))
 (assert (and (>= Y_${a} Y_${b})${extra}))`);
   });
+
+/** The spec's first case and conjunction, its box, and CROWN's bounds over it: one search's input. */
+const firstConjunction = (net: Network, spec: VnnSpec) => {
+  const c = spec.cases[0] as SpecCase;
+  const box = { lo: c.lo, hi: c.hi };
+  return { c, rows: c.outputs[0] as OutputRow[], box, bounds: crownBounds(net, box).bounds };
+};
 
 /** The MILP over a domain's bounds as a leaf, without time limit or float32 slack (a small net). */
 const exactLeaf =
@@ -103,10 +117,7 @@ it("a leaf out of time is split further, not left open: the answers stay those o
   let settledSplit = 0;
   await fc.assert(
     fc.asyncProperty(arbNet, arbSpec, async (net, spec) => {
-      const c = spec.cases[0] as SpecCase;
-      const rows = c.outputs[0] as OutputRow[];
-      const box = { lo: c.lo, hi: c.hi };
-      const { bounds } = crownBounds(net, box);
+      const { rows, box, bounds } = firstConjunction(net, spec);
       const unstable = (b: readonly Interval[]) =>
         reluInputs(net).reduce((n, { value }) => {
           const iv = b[value] as Interval;
@@ -156,10 +167,7 @@ it("a probe inside the domains: tried at points of the box, its counterexamples 
   let hits = 0;
   await fc.assert(
     fc.asyncProperty(arbNet, arbSpec, async (net, spec) => {
-      const c = spec.cases[0] as SpecCase;
-      const rows = c.outputs[0] as OutputRow[];
-      const box = { lo: c.lo, hi: c.hi };
-      const { bounds } = crownBounds(net, box);
+      const { c, rows, box, bounds } = firstConjunction(net, spec);
       const leaf = exactLeaf(net, highs, box, rows);
       const opts = { deadline: performance.now() + 20_000, leafUnits: 0, leaf };
       const plain = await branchAndBound(net, box, bounds, rows, opts);
