@@ -69,6 +69,11 @@ export const alpWalk = defineAttack({
       help: "radius of the first ball, pixels",
     },
     bisections: { type: "integer", min: 0, default: 2, help: "shrinking walks after the first example" },
+    firstLp: {
+      type: "boolean",
+      default: true,
+      help: "solve the ALP LP in the first walk's region too, its ρ̂ bounding the bisections (false: they start from the walked distance, and one LP a point, in the smallest ball's region, gives ρ̂)",
+    },
     ownRegion: {
       type: "boolean",
       default: false,
@@ -242,14 +247,16 @@ export const alpWalk = defineAttack({
       let hi = opts.maxEps;
       let lo = 0;
       const first = await walkAt(hi, center);
-      if (first.reached) await finish(first.reached);
-      if (found) {
+      if (first.reached && opts.firstLp) await finish(first.reached);
+      const start = found ? { rho: found.rho, x: found.x } : undefined;
+      const unsolved = first.reached && !opts.firstLp ? first.reached : undefined;
+      if (start || unsolved) {
         // Bisection on the ball's radius, each walk starting from the last example. The LP's ρ̂
-        // already sits well inside the ball it was walked in, so shrink gently; one more LP, in
-        // the region of the smallest ball's example, ends it.
-        hi = Math.min(hi, found.rho);
-        let from = found.x;
-        let last: Float64Array | undefined;
+        // (or the walked distance) already sits well inside the ball it was walked in, so shrink
+        // gently; one more LP, in the region of the smallest ball's example, ends it.
+        let from = (start?.x ?? unsolved) as Float64Array;
+        hi = Math.min(hi, start ? start.rho : linf(from, center));
+        let last: Float64Array | undefined = unsolved;
         for (let b = 0; b < opts.bisections; b++) {
           const mid = Math.max((lo + hi) / 2, SHRINK * hi);
           const w = await walkAt(mid, from);
@@ -257,6 +264,8 @@ export const alpWalk = defineAttack({
           else lo = mid;
         }
         if (last) await finish(last);
+        // without the first LP, a failed last LP falls back on the first walk's region
+        if (!found && unsolved && last !== unsolved) await finish(unsolved);
       }
       perTarget.push({
         target,

@@ -100,6 +100,36 @@ describe("alp-walk", () => {
       expect(reached).toBeGreaterThan(3); // the property was exercised
     }, 120_000);
 
+  it("firstLp false: one final LP, in the smallest ball's region, and an example exactly where the first walk reached the target", async () => {
+    let solved = 0;
+    await fc.assert(
+      fc.asyncProperty(netAndPixels, async ([net, px]) => {
+        const label = net.predict64(px);
+        const opts = { bisections: 2, maxRegions: 10, maxEps: 255, descent: false };
+        const both = await alpWalk.run({ net }, { pixels: px, label }, opts);
+        const one = await alpWalk.run({ net }, { pixels: px, label }, { ...opts, firstLp: false });
+        // the first walk is the same either way, and whether it reached the target decides
+        expect(one.status).toBe(both.status);
+        if (one.status !== "adversarial") return;
+        expect(one.verified?.float64).toBe(true);
+        const t = (
+          one.diagnostics.perTarget as {
+            walks: { reached: boolean }[];
+            finalLps: { walkedTo: number; rho: number | null; status: string }[];
+          }[]
+        )[0];
+        expect(t?.finalLps).toHaveLength(1);
+        solved++;
+        const f = t?.finalLps[0];
+        expect(f?.status).toBe("optimal");
+        expect(f?.rho as number).toBeLessThanOrEqual((f?.walkedTo as number) + 1e-6);
+        expect(one.rho).toBeCloseTo(f?.rho as number, 9);
+      }),
+      { numRuns: 20 },
+    );
+    expect(solved).toBeGreaterThan(3); // the property was exercised
+  }, 120_000);
+
   it("a step that gains nothing ends the walk and is not recorded (fast-check counterexample, seed 1666585375)", async () => {
     // Global average pool → dense(5) → ReLU → dense(3) where only unit 3 feeds label 1: labels 0
     // and 2 stay tied at 0, so target 0's margin can rise to 0 (unit 3 switched off) and no

@@ -108,6 +108,16 @@ const NO_PRIMAL_HEURISTICS = {
 };
 
 /**
+ * With `method: "interior"`, a session round that added at most this many rows per column since
+ * the last solve is solved by the dual simplex from the last basis rather than by the interior
+ * point method from scratch (HiGHS' IPM does not warm-start). On alp-walk's final LPs over a
+ * NiN region (3,072 columns, ~17,000 dense rows) the tail rounds add tens of rows: the IPM took
+ * ~55 s each, the dual simplex 16 s for 73 rows and 1.4 s for 12; at 1,536 rows the IPM was as
+ * fast or faster (benchmarks/alp/README.md, "Warm tail rounds").
+ */
+export const WARM_ROWS_PER_COLUMN = 1 / 6;
+
+/**
  * HiGHS through its persistent Model API: rows added to a session go into the same native
  * model, so the next `run()` starts from the previous basis (the warm start iterative
  * constraint solving relies on).
@@ -115,6 +125,9 @@ const NO_PRIMAL_HEURISTICS = {
 class HighsSession implements LpSession {
   private lp: LinearProgram;
   private readonly model: Model;
+  /** Rows added since the last solve, and whether a solve has left a basis to start from. */
+  private added = 0;
+  private solved = false;
   constructor(
     highs: Highs,
     lp: LinearProgram,
@@ -163,6 +176,7 @@ class HighsSession implements LpSession {
 
   addRows(rows: RowBatch): void {
     if (rows.count === 0) return;
+    this.added += rows.count;
     const next = { ...this.lp, rows: concatRows(this.lp.rows, rows) };
     validateProgram(next);
     checkMagnitudes(this.lp, rows);
@@ -174,6 +188,13 @@ class HighsSession implements LpSession {
     return timed("highs", this.lp, this.opts, () => {
       if (this.lp.numCols === 0) return { status: "optimal", primal: new Float64Array(0) };
       this.model.zeroAllClocks(); // time_limit is cumulative across runs otherwise
+      // (a user's own `solver` option stands)
+      if (this.opts.method === "interior" && this.solved && this.opts.solverOptions?.solver === undefined) {
+        const warm = this.added <= this.lp.numCols * WARM_ROWS_PER_COLUMN;
+        this.model.options.set({ solver: warm ? "simplex" : "ipm" });
+      }
+      this.added = 0;
+      this.solved = true;
       let code = this.model.run().modelStatus as number;
       // HiGHS can stop without a conclusion (status 15) on a region LP its scaling makes worse
       // (seen on 32×32×3 inputs, by the interior point method and the dual simplex alike, where
