@@ -248,14 +248,14 @@ export const alpWalk = defineAttack({
       let lo = 0;
       const first = await walkAt(hi, center);
       if (first.reached && opts.firstLp) await finish(first.reached);
-      const start = found ? { rho: found.rho, x: found.x } : undefined;
-      const unsolved = first.reached && !opts.firstLp ? first.reached : undefined;
-      if (start || unsolved) {
+      // without the first LP, the bisections start from where the first walk reached the target
+      const unsolved = opts.firstLp ? undefined : first.reached;
+      if (found || unsolved) {
         // Bisection on the ball's radius, each walk starting from the last example. The LP's ρ̂
         // (or the walked distance) already sits well inside the ball it was walked in, so shrink
         // gently; one more LP, in the region of the smallest ball's example, ends it.
-        let from = (start?.x ?? unsolved) as Float64Array;
-        hi = Math.min(hi, start ? start.rho : linf(from, center));
+        let from = (found?.x ?? unsolved) as Float64Array;
+        hi = Math.min(hi, found ? found.rho : linf(from, center));
         let last: Float64Array | undefined = unsolved;
         for (let b = 0; b < opts.bisections; b++) {
           const mid = Math.max((lo + hi) / 2, SHRINK * hi);

@@ -114,7 +114,6 @@ describe("alp-walk", () => {
         expect(one.verified?.float64).toBe(true);
         const t = (
           one.diagnostics.perTarget as {
-            walks: { reached: boolean }[];
             finalLps: { walkedTo: number; rho: number | null; status: string }[];
           }[]
         )[0];

@@ -115,7 +115,7 @@ const NO_PRIMAL_HEURISTICS = {
  * ~55 s each, the dual simplex 16 s for 73 rows and 1.4 s for 12; at 1,536 rows the IPM was as
  * fast or faster (benchmarks/alp/README.md, "Warm tail rounds").
  */
-export const WARM_ROWS_PER_COLUMN = 1 / 6;
+const WARM_ROWS_PER_COLUMN = 1 / 6;
 
 /**
  * HiGHS through its persistent Model API: rows added to a session go into the same native
@@ -188,7 +188,8 @@ class HighsSession implements LpSession {
     return timed("highs", this.lp, this.opts, () => {
       if (this.lp.numCols === 0) return { status: "optimal", primal: new Float64Array(0) };
       this.model.zeroAllClocks(); // time_limit is cumulative across runs otherwise
-      // (a user's own `solver` option stands)
+      // past the first run, few new rows go to the dual simplex from the basis (a user's own
+      // `solver` option stands)
       if (this.opts.method === "interior" && this.solved && this.opts.solverOptions?.solver === undefined) {
         const warm = this.added <= this.lp.numCols * WARM_ROWS_PER_COLUMN;
         this.model.options.set({ solver: warm ? "simplex" : "ipm" });

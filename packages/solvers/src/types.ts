@@ -47,7 +47,7 @@ export interface SolveOptions {
    * to a vertex; needs `capabilities.interiorPoint`). The optimum is the same; which is faster
    * depends on the LP (benchmarks/alp/README.md). In a session, "interior" solves from scratch
    * only where many rows came since the last solve; a round that added few starts the dual
-   * simplex from the last basis instead (solvers may do so: HiGHS does, `WARM_ROWS_PER_COLUMN`).
+   * simplex from the last basis instead (solvers may do so: HiGHS does, `WARM_ROWS_PER_COLUMN` in highs.ts).
    */
   readonly method?: "simplex" | "interior";
   /**
