@@ -129,6 +129,29 @@ describe("alp-walk", () => {
     expect(solved).toBeGreaterThan(3); // the property was exercised
   }, 120_000);
 
+  it("bisections is the most walks: without a failed walk all run, after one the bracket closes within four", async () => {
+    let bracketed = 0;
+    await fc.assert(
+      fc.asyncProperty(netAndPixels, async ([net, px]) => {
+        const label = net.predict64(px);
+        const opts = { bisections: 60, maxRegions: 10, maxEps: 255, descent: false, firstLp: false };
+        const r = await alpWalk.run({ net }, { pixels: px, label }, opts);
+        if (r.status !== "adversarial") return;
+        const walks = (r.diagnostics.perTarget as { walks: { reached: boolean }[] }[])[0]?.walks ?? [];
+        // the first walk reached the target (else no example); the bisections follow it
+        const failed = walks.findIndex((w, i) => i > 0 && !w.reached);
+        if (failed < 0) expect(walks).toHaveLength(61);
+        else {
+          bracketed++;
+          // a failure leaves [0.9 hi, hi]; each walk after it at least halves the gap (BRACKET: 2 %)
+          expect(walks.length - 1 - failed).toBeLessThanOrEqual(4);
+        }
+      }),
+      { numRuns: 20 },
+    );
+    expect(bracketed).toBeGreaterThan(3); // the property was exercised
+  }, 240_000);
+
   it("a step that gains nothing ends the walk and is not recorded (fast-check counterexample, seed 1666585375)", async () => {
     // Global average pool → dense(5) → ReLU → dense(3) where only unit 3 feeds label 1: labels 0
     // and 2 stay tied at 0, so target 0's margin can rise to 0 (unit 3 switched off) and no
