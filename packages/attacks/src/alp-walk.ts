@@ -78,12 +78,12 @@ export const alpWalk = defineAttack({
       type: "integer",
       min: 0,
       default: 2,
-      help: "shrinking walks after the first example, at most (they end once a failed walk brackets ρ̂ within 2 %)",
+      help: `shrinking walks after the first example, at most (they end once a failed walk brackets ρ̂ within ${BRACKET * 100} %)`,
     },
     firstLp: {
       type: "boolean",
       default: true,
-      help: "solve the ALP LP in the first walk's region too, its ρ̂ bounding the bisections (false: they start from the walked distance, and one LP a point, in the smallest ball's region, gives ρ̂; the walked distance is loose, so give it more bisections: 20 on NiN took ρ̂ from 6.3 to 1.5 px, benchmarks/alp)",
+      help: "solve the ALP LP in the first walk's region too, its ρ̂ bounding the bisections (false: they start from the walked distance, and one LP a point, in the smallest ball's region, gives ρ̂; the walked distance is loose, so raise bisections with it: 40 on NiN, benchmarks/alp)",
     },
     ownRegion: {
       type: "boolean",

@@ -49,8 +49,8 @@ export const LENET_PROFILE: TimingProfile = {
  * descent off on the shipped NiN, point 28 (`rho attack`, two final LPs) and, with `firstLp=false`
  * (one final LP), the median of docs/reproduction/cifar10's 11 alp-walk rows on correctly
  * classified points (both networks, one worker each, side by side: 488–2,136 s), and with
- * `bisections=40` too the median of its first 20 rows there (the walks shrink the ball to ~1.5 px,
- * where the one LP is cheaper: 121–301 s);
+ * `bisections=40` too the median of its 63 rows there (the walks shrink the ball to ~1.5 px,
+ * where the one LP is cheaper: 100–301 s);
  * alp-pgd without descent the median of the 20 training points of docs/reproduction/cifar10's
  * fine-tuning (margin 3: 7–11 LP rounds over the PGD example's region);
  * training at 9 images/s (`rho train --arch nin`, tfjs + wasm).
@@ -63,7 +63,7 @@ export const NIN_PROFILE: TimingProfile = {
     "alp-walk": 779,
     "alp-walk descent=false": 1782,
     "alp-walk descent=false firstLp=false": 825,
-    "alp-walk descent=false firstLp=false bisections=40": 193,
+    "alp-walk descent=false firstLp=false bisections=40": 144,
     "alp-pgd descent=false": 637,
     lbfgs: 12.3,
     fgsm: 1.16,
