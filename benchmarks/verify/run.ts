@@ -24,6 +24,7 @@ const { values } = parseArgs({
     "alpha-share": { type: "string" },
     "refine-depth": { type: "string" },
     probe: { type: "string" },
+    restarts: { type: "string" },
     out: { type: "string", default: "benchmarks/verify/out/verify.json" },
     summarize: { type: "string" },
     resume: { type: "boolean", default: false },
@@ -33,7 +34,7 @@ const { values } = parseArgs({
 if (values.help || (!values.dir && !values.summarize)) {
   console.log(`npm run bench:verify -- --dir BENCHMARK_FOLDER [--csv NAME.csv] [--timeout-scale S]
     [--networks a.onnx,b.onnx] [--properties a.vnnlib,b.vnnlib] [--leaf-units N] [--milp-units N]
-    [--alpha-iterations N] [--alpha-share S] [--refine-depth N] [--probe 0|1]
+    [--alpha-iterations N] [--alpha-share S] [--refine-depth N] [--probe 0|1] [--restarts N]
     [--out FILE.json] [--resume] | --summarize FILE.jsonl
   --resume         keep the rows already in OUT.jsonl and run only the instances it lacks (a stopped
                    run continues; the same settings are the caller's to keep)
@@ -45,7 +46,9 @@ if (values.help || (!values.dir && !values.summarize)) {
                    bounds before branch and bound (default 0.15; 0: off)
   --refine-depth N branch and bound: domains down to depth N get CROWN's bounds above their newest
                    split (default 7; 0: IBP alone carries a split up)
-  --probe 0|1      branch and bound: an attack inside each domain left open (default 1)`);
+  --probe 0|1      branch and bound: an attack inside each domain left open (default 1)
+  --restarts N     APGD runs per input box before the bounds (default 5; a large N spends the
+                   instance's time on the falsifier alone: how much a longer attack finds)`);
   process.exit(values.help ? 0 : 2);
 }
 
@@ -117,7 +120,14 @@ const instances = readFileSync(join(dir, csvName), "utf8")
     (x) => props.size === 0 || props.has(x.property) || props.has(x.property.split("/").pop() as string),
   );
 const count = (
-  name: "leaf-units" | "milp-units" | "alpha-iterations" | "alpha-share" | "refine-depth" | "probe",
+  name:
+    | "leaf-units"
+    | "milp-units"
+    | "alpha-iterations"
+    | "alpha-share"
+    | "refine-depth"
+    | "probe"
+    | "restarts",
 ) => {
   const v = values[name];
   return v === undefined ? undefined : Number(v);
@@ -128,6 +138,7 @@ const alphaIterations = count("alpha-iterations");
 const alphaShare = count("alpha-share");
 const refineDepth = count("refine-depth");
 const probe = count("probe");
+const restarts = count("restarts");
 
 await useBackend("auto");
 const out = values.out;
@@ -169,6 +180,7 @@ for (const x of instances) {
     ...(alphaShare === undefined ? {} : { alphaShare }),
     ...(refineDepth === undefined ? {} : { refineDepth }),
     ...(probe === undefined ? {} : { probe: probe !== 0 }),
+    ...(restarts === undefined ? {} : { restarts }),
   });
   const row: Row = {
     ...x,

@@ -58,16 +58,17 @@ export async function falsify(
 ): Promise<FalsifyResult> {
   const radius = halfWidths(c);
   const centre = ballOf(c)?.center ?? Float64Array.from(c.lo, (l, i) => l + (radius[i] as number));
-  const starts: { x: Float64Array; aims: readonly (readonly OutputRow[])[] }[] = [
-    { x: centre, aims: conjunctions },
-  ];
-  if (conjunctions.length > 1) for (const rows of conjunctions) starts.push({ x: centre, aims: [rows] });
-  for (let s = 0; s < opts.restarts; s++)
-    starts.push({
-      x: Float64Array.from(c.lo, (l, i) => l + 2 * opts.rand() * (radius[i] as number)),
-      aims: conjunctions,
-    });
-  for (const { x, aims } of starts) {
+  // drawn one at a time: a long run (many restarts, ended by the deadline) holds one start at once
+  function* starts(): Generator<{ x: Float64Array; aims: readonly (readonly OutputRow[])[] }> {
+    yield { x: centre, aims: conjunctions };
+    if (conjunctions.length > 1) for (const rows of conjunctions) yield { x: centre, aims: [rows] };
+    for (let s = 0; s < opts.restarts; s++)
+      yield {
+        x: Float64Array.from(c.lo, (l, i) => l + 2 * opts.rand() * (radius[i] as number)),
+        aims: conjunctions,
+      };
+  }
+  for (const { x, aims } of starts()) {
     const r = await apgdRun(net, ctx, c, aims, x, opts.steps, 2, opts.deadline);
     if (r.status !== "none") return r;
   }
