@@ -6,6 +6,7 @@ export {
   type AlphaBound,
   type AlphaBoundsOptions,
   type AlphaOptions,
+  type AlphaState,
   alphaBounds,
   alphaLowerBound,
   optimisable,

@@ -13,8 +13,10 @@ import {
   type SplitConstraint,
   splitBounds,
 } from "../src/index.js";
-import { boundAndGradient } from "../src/linear/alpha.js";
+import { boundAndGradient, splitKey } from "../src/linear/alpha.js";
 import { arbCase, boxAt } from "./cases.js";
+
+type Case = typeof arbCase extends fc.Arbitrary<infer T> ? T : never;
 
 /** Every unstable ReLU input of these bounds, as (value, unit). */
 const unstable = (net: Parameters<typeof reluInputs>[0], bounds: readonly Interval[]) =>
@@ -68,37 +70,47 @@ it("follows the bound's gradient in β: finite differences in each multiplier ag
   expect(compared).toBeGreaterThan(100);
 });
 
+/** A random case's box split on its deepest unstable unit (the split that reaches the most below it). */
+function splitCase({ net, corner, row, seed }: Case, active: boolean) {
+  const box = boxAt(corner);
+  const { bounds } = crownBounds(net, box);
+  const pick = unstable(net, bounds).at(-1);
+  if (!pick) return undefined;
+  const domain = splitBounds(net, bounds, { ...pick, active });
+  if (!domain) return undefined;
+  const splits: SplitConstraint[] = [{ ...pick, sign: active ? 1 : -1 }];
+  const r = Float64Array.from(row);
+  const rand = prng(seed);
+  /** Checks `bound` ≤ row·logits at up to n random inputs of the domain; returns how many were in it. */
+  const holdsAt = (bound: number, n: number) => {
+    let inside = 0;
+    for (let s = 0; s < n; s++) {
+      const p = Float64Array.from(box.lo, (l) => l + 2 * rand());
+      const { activations, logits } = net.forward64(p);
+      const z = (activations[pick.value] as Float64Array)[pick.unit] as number;
+      if (active ? z < 0 : z > 0) continue; // outside the domain
+      expect(bound).toBeLessThanOrEqual(r.reduce((t, c, j) => t + c * (logits[j] as number), 0));
+      inside++;
+    }
+    return inside;
+  };
+  return { box, domain, splits, pick, r, rand, L: net.layers.length, holdsAt };
+}
+
 it("on a split domain: sound at its sampled inputs, never below plain CROWN, above α alone on some", () => {
   let above = 0;
   let checked = 0;
   fc.assert(
-    fc.property(arbCase, fc.boolean(), ({ net, corner, row, seed }, active) => {
-      const box = boxAt(corner);
-      const { bounds } = crownBounds(net, box);
-      const rand = prng(seed);
-      // split the deepest unstable unit (the one whose constraint reaches the most below it)
-      const candidates = unstable(net, bounds);
-      const pick = candidates[candidates.length - 1];
-      if (!pick) return;
-      const domain = splitBounds(net, bounds, { ...pick, active });
-      if (!domain) return;
-      const splits: SplitConstraint[] = [{ ...pick, sign: active ? 1 : -1 }];
-      const L = net.layers.length;
-      const r = Float64Array.from(row);
-      const plain = lowerBounds(net, domain, L, [Float64Array.from(r)], box)[0] as number;
-      const alphaOnly = alphaLowerBound(net, domain, L, r, box, { iterations: 30 }).value;
-      const withBeta = alphaLowerBound(net, domain, L, r, box, { iterations: 30, splits }).value;
+    fc.property(arbCase, fc.boolean(), (c, active) => {
+      const s = splitCase(c, active);
+      if (!s) return;
+      const { box, domain, splits, r, L } = s;
+      const plain = lowerBounds(c.net, domain, L, [Float64Array.from(r)], box)[0] as number;
+      const alphaOnly = alphaLowerBound(c.net, domain, L, r, box, { iterations: 30 }).value;
+      const withBeta = alphaLowerBound(c.net, domain, L, r, box, { iterations: 30, splits }).value;
       expect(withBeta).toBeGreaterThanOrEqual(plain);
       if (withBeta > alphaOnly + 1e-9 * (1 + Math.abs(alphaOnly))) above++;
-      for (let s = 0; s < 400; s++) {
-        const p = Float64Array.from(box.lo, (l) => l + 2 * rand());
-        const { activations, logits } = net.forward64(p);
-        const z = (activations[pick.value] as Float64Array)[pick.unit] as number;
-        if (active ? z < 0 : z > 0) continue; // outside the domain
-        const v = r.reduce((t, c, j) => t + c * (logits[j] as number), 0);
-        expect(withBeta).toBeLessThanOrEqual(v);
-        checked++;
-      }
+      checked += s.holdsAt(withBeta, 400);
     }),
     { numRuns: 200 },
   );
@@ -107,4 +119,36 @@ it("on a split domain: sound at its sampled inputs, never below plain CROWN, abo
   );
   expect(checked).toBeGreaterThan(1000);
   expect(above).toBeGreaterThan(0);
+});
+
+it("starts where it is told: from a bound's own slopes and multipliers its first step is that bound, and from any it stays sound", () => {
+  let resumed = 0;
+  let checked = 0;
+  fc.assert(
+    fc.property(arbCase, fc.boolean(), (c, active) => {
+      const s = splitCase(c, active);
+      if (!s) return;
+      const { box, domain, splits, r, L } = s;
+      const long = alphaLowerBound(c.net, domain, L, r, box, { iterations: 30, splits });
+      if (!long.state) throw new Error("30 steps taken, no state returned");
+      const tol = 1e-9 * (1 + Math.abs(long.value));
+      const again = alphaLowerBound(c.net, domain, L, r, box, { iterations: 1, splits, warm: long.state });
+      expect(again.value).toBeGreaterThanOrEqual(long.value - tol);
+      const cold = alphaLowerBound(c.net, domain, L, r, box, { iterations: 1, splits });
+      if (long.value > cold.value + tol) resumed++;
+      // any slopes in [0, 1] and multipliers ≥ 0 give a sound bound (a key of no split is ignored)
+      const alpha = new Map(
+        [...long.state.alpha].map(([layer, a]) => [layer, Float64Array.from(a, () => s.rand())] as const),
+      );
+      const beta = new Map([
+        [splitKey(s.pick), 3 * s.rand()],
+        ["-1:0", 5],
+      ]);
+      const any = alphaLowerBound(c.net, domain, L, r, box, { iterations: 3, splits, warm: { alpha, beta } });
+      checked += s.holdsAt(any.value, 200);
+    }),
+    { numRuns: 150 },
+  );
+  expect(resumed).toBeGreaterThan(0);
+  expect(checked).toBeGreaterThan(500);
 });

@@ -5,6 +5,7 @@
 // left unstable, handed to a leaf (the MILP: exact there, and cheap with few binaries). unsat only
 // when every domain is ruled out or a leaf proves it empty.
 import {
+  type AlphaState,
   alphaLowerBound,
   boxMinimiser,
   type Interval,
@@ -100,6 +101,8 @@ interface Domain {
   readonly splits: readonly SplitConstraint[];
   /** 2^−depth: the domain's share of the search tree. */
   readonly share: number;
+  /** Per row, the slopes and multipliers its parent's bound ended with: where this one's start. */
+  readonly warm: readonly (AlphaState | undefined)[];
 }
 
 /**
@@ -119,7 +122,7 @@ export async function branchAndBound(
   const coefs = rows.map((r) => Float64Array.from(r.coef));
   const leafUnits = opts.leafUnits ?? 0;
   const refineShare = 2 ** -(opts.refineDepth ?? REFINE_DEPTH);
-  const stack: Domain[] = [{ bounds: root, cuts: [], splits: [], share: 1 }];
+  const stack: Domain[] = [{ bounds: root, cuts: [], splits: [], share: 1, warm: [] }];
   let domains = 0;
   let settled = 0;
   let open = false; // a leaf left open: the answer can no longer be unsat
@@ -141,6 +144,7 @@ export async function branchAndBound(
     // ReLU's lower line the one tight at the worst pixels, row by row from the nearest to being
     // ruled out: one row ruled out rules the domain out, and the rest are then not worked on
     const order = rows.map((_, i) => i).sort((a, b) => gap(b) - gap(a));
+    const warm = [...d.warm];
     for (const i of order) {
       const r = rows[i] as OutputRow;
       if (gap(i) > 0) break;
@@ -152,7 +156,9 @@ export async function branchAndBound(
         iterations: opts.alphaIterations ?? BAB_ALPHA_ITERATIONS,
         target: r.bound,
         splits: d.splits,
+        warm: d.warm[i],
       });
+      if (a.state) warm[i] = a.state;
       let v = a.value;
       if (v <= r.bound && d.cuts.length) v = withCuts(a.linear, 0, d.cuts, box, r.bound, v);
       lb[i] = Math.max(lb[i] as number, v);
@@ -222,6 +228,7 @@ export async function branchAndBound(
           cuts: [...d.cuts, cut],
           splits: [...d.splits, { value, unit, sign: active ? 1 : -1 }],
           share: d.share / 2,
+          warm,
         });
     }
   }

@@ -41,7 +41,24 @@ export interface AlphaOptions {
   readonly splits?: readonly SplitConstraint[];
   /** Adam's step size on β (default 0.05). */
   readonly betaLr?: number;
+  /**
+   * Where to start instead: the slopes and multipliers another bound ended with (a branch-and-bound
+   * domain's parent's, as α,β-CROWN passes them down). Its slopes replace `init` wherever it has
+   * one; splits it has no multiplier for start at 0. Any start is sound: only the bound's
+   * tightness depends on it.
+   */
+  readonly warm?: AlphaState;
 }
+
+/** The slopes per ReLU layer (by unit) and the split multipliers (by splitKey) of one bound. */
+export interface AlphaState {
+  readonly alpha: ReadonlyMap<number, Float64Array>;
+  readonly beta: ReadonlyMap<string, number>;
+}
+
+/** A split's key in AlphaState's multipliers: its value and unit (its side is the domain's). */
+export const splitKey = (s: { readonly value: number; readonly unit: number }): string =>
+  `${s.value}:${s.unit}`;
 
 /** sign·z ≥ 0 for unit `unit` of value `value` (a ReLU's input): one split of a domain. */
 export interface SplitConstraint {
@@ -56,6 +73,8 @@ export interface AlphaBound {
   readonly linear: PixelLinear;
   /** Steps taken. */
   readonly iterations: number;
+  /** The slopes and multipliers of the best bound (undefined when no step was taken). */
+  readonly state?: AlphaState;
 }
 
 /**
@@ -95,23 +114,27 @@ export function alphaLowerBound(
   // α per ReLU layer and unit, from the starting slopes (only unstable units' entries are read),
   // and Adam's moments
   const alpha = new Map<number, Float64Array>();
-  for (const [layer, iv] of inputs)
+  for (const [layer, iv] of inputs) {
+    const given = opts.warm?.alpha.get(layer);
     alpha.set(
       layer,
       Float64Array.from(iv.lo, (l, i) => {
         const u = iv.hi[i] as number;
-        return l < 0 && u > 0 ? clamp01(init(l, u, i, layer)) : 0;
+        if (!(l < 0 && u > 0)) return 0;
+        return clamp01(given && given.length === iv.lo.length ? (given[i] as number) : init(l, u, i, layer));
       }),
     );
+  }
   const zeros = () => new Map([...alpha].map(([layer, a]) => [layer, new Float64Array(a.length)]));
   const m = zeros();
   const v = zeros();
-  const beta = new Float64Array(splits.length);
+  const beta = Float64Array.from(splits, (s) => Math.max(0, opts.warm?.beta.get(splitKey(s)) ?? 0));
   const betaMoments = { m: new Float64Array(splits.length), v: new Float64Array(splits.length) };
   let best: AlphaBound | undefined;
   for (let it = 0; ; it++) {
     const at = boundAt(net, bounds, k, row, box, alpha, inputs, splits, beta);
-    if (!best || at.value > best.value) best = { value: at.value, linear: at.linear, iterations: it };
+    if (!best || at.value > best.value)
+      best = { value: at.value, linear: at.linear, iterations: it, state: snapshot(alpha, splits, beta) };
     if (it >= iterations || at.value > target) break;
     const { grad, acts } = slopeGradient(net, k, box, alpha, inputs, at);
     // Adam, ascending: α projected onto [0, 1], β onto β ≥ 0
@@ -132,6 +155,16 @@ export function alphaLowerBound(
   }
   return best as AlphaBound;
 }
+
+/** A copy of the slopes and multipliers (the ascent goes on changing its own). */
+const snapshot = (
+  alpha: ReadonlyMap<number, Float64Array>,
+  splits: readonly SplitConstraint[],
+  beta: Float64Array,
+): AlphaState => ({
+  alpha: new Map([...alpha].map(([layer, a]) => [layer, Float64Array.from(a)])),
+  beta: new Map(splits.map((s, j) => [splitKey(s), beta[j] as number])),
+});
 
 /** One ascending Adam step on x with gradient g, each coordinate projected by `project`. */
 function adamStep(
