@@ -40,8 +40,9 @@ if (values.help || (!values.dir && !values.summarize)) {
                    run continues; the same settings are the caller's to keep)
   --leaf-units N   branch and bound hands domains with at most N unstable ReLUs to the MILP (default 24)
   --milp-units N   networks of up to N ReLUs get the MILP on the whole box instead (default 0)
-  --alpha-iterations N  branch and bound: α-CROWN's steps per open row and domain (default 0: the
-                   slopes tight at the worst pixels alone, as before α-CROWN)
+  --alpha-iterations N  branch and bound: α,β-CROWN's steps per open row and domain, each from its
+                   parent's slopes and multipliers (default 10; 0: the slopes tight at the worst
+                   pixels alone, the default before 2026-12-07)
   --alpha-share S  the share of the time left after the falsifiers that α-CROWN may spend on every ReLU's input
                    bounds before branch and bound (default 0.15; 0: off)
   --refine-depth N branch and bound: domains down to depth N get CROWN's bounds above their newest

@@ -42,9 +42,10 @@ export interface BabOptions {
   /** Settles one domain exactly, given its bounds (e.g. the MILP with the float32 slack). */
   readonly leaf: (bounds: readonly Interval[]) => Promise<LeafAnswer>;
   /**
-   * α,β-CROWN's gradient steps per open row and domain — the slopes, from those tight at the worst
-   * pixels, and the domain's split multipliers together (default BAB_ALPHA_ITERATIONS, 0: those
-   * slopes alone, the splits through their pixel-space relaxations; benchmarks/verify/README.md).
+   * α,β-CROWN's gradient steps per open row and domain — the slopes and the domain's split
+   * multipliers together, from where its parent's ended (the root's from the slopes tight at the
+   * worst pixels; default BAB_ALPHA_ITERATIONS; 0: those slopes alone, the splits through their
+   * pixel-space relaxations; benchmarks/verify/README.md).
    */
   readonly alphaIterations?: number;
   /**
@@ -64,8 +65,8 @@ export interface BabOptions {
   ) => Promise<{ readonly x: Float64Array; readonly y: Float64Array } | undefined>;
 }
 
-/** α-CROWN's steps per open row and domain (benchmarks/verify/README.md). */
-export const BAB_ALPHA_ITERATIONS = 0;
+/** α,β-CROWN's steps per open row and domain (benchmarks/verify/README.md, 2026-12-07). */
+export const BAB_ALPHA_ITERATIONS = 10;
 
 /** The depth down to which a split's domains get CROWN bounds above it (benchmarks/verify/README.md). */
 const REFINE_DEPTH = 7;
@@ -145,6 +146,8 @@ export async function branchAndBound(
     // ruled out: one row ruled out rules the domain out, and the rest are then not worked on
     const order = rows.map((_, i) => i).sort((a, b) => gap(b) - gap(a));
     const warm = [...d.warm];
+    // per row, its optimised bound's coefficients at each ReLU, where α-CROWN ran on it
+    const optimised = new Map<number, ReadonlyMap<number, Float64Array>>();
     for (const i of order) {
       const r = rows[i] as OutputRow;
       if (gap(i) > 0) break;
@@ -159,6 +162,7 @@ export async function branchAndBound(
         warm: d.warm[i],
       });
       if (a.state) warm[i] = a.state;
+      if (a.carried) optimised.set(i, a.carried);
       let v = a.value;
       if (v <= r.bound && d.cuts.length) v = withCuts(a.linear, 0, d.cuts, box, r.bound, v);
       lb[i] = Math.max(lb[i] as number, v);
@@ -183,7 +187,11 @@ export async function branchAndBound(
       d.share >= 2 ** -PROBE_DEPTH,
     );
     if (hit) return { status: "sat", x: hit.x, y: hit.y, domains, settled };
-    const pick = branchingUnit(d.bounds, relus, seen, best);
+    // BaBSR's score from the row as its best bound carried it (its slopes and multipliers)
+    const tuned = optimised.get(best);
+    const pick = tuned
+      ? branchingUnit(d.bounds, relus, new Map([...tuned].map(([l, a]) => [l, [a]])), 0)
+      : branchingUnit(d.bounds, relus, seen, best);
     if (pick === undefined || pick.unstable <= leafUnits) {
       const a = await opts.leaf(d.bounds);
       if (a.status === "sat") return { status: "sat", x: a.x, y: a.y, domains, settled };

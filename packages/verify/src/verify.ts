@@ -74,7 +74,10 @@ export interface VerifyOptions {
    * measured in benchmarks/verify/README.md).
    */
   readonly alphaShare?: number;
-  /** Branch and bound: α-CROWN's gradient steps per open row and domain (default 0: one step of slopes tight at the worst pixels). */
+  /**
+   * Branch and bound: α,β-CROWN's gradient steps per open row and domain, from its parent's slopes
+   * and multipliers (default BAB_ALPHA_ITERATIONS, 10; 0: the slopes tight at the worst pixels alone).
+   */
   readonly alphaIterations?: number;
   /**
    * Branch and bound: domains down to this depth get CROWN's bounds above their newest split

@@ -75,6 +75,11 @@ export interface AlphaBound {
   readonly iterations: number;
   /** The slopes and multipliers of the best bound (undefined when no step was taken). */
   readonly state?: AlphaState;
+  /**
+   * The best bound's row as the backward pass carried it to each ReLU's output, by layer
+   * (undefined when no step was taken): what BaBSR's branching score reads.
+   */
+  readonly carried?: ReadonlyMap<number, Float64Array>;
 }
 
 /**
@@ -134,7 +139,13 @@ export function alphaLowerBound(
   for (let it = 0; ; it++) {
     const at = boundAt(net, bounds, k, row, box, alpha, inputs, splits, beta);
     if (!best || at.value > best.value)
-      best = { value: at.value, linear: at.linear, iterations: it, state: snapshot(alpha, splits, beta) };
+      best = {
+        value: at.value,
+        linear: at.linear,
+        iterations: it,
+        state: snapshot(alpha, splits, beta),
+        carried: at.carried,
+      };
     if (it >= iterations || at.value > target) break;
     const { grad, acts } = slopeGradient(net, k, box, alpha, inputs, at);
     // Adam, ascending: α projected onto [0, 1], β onto β ≥ 0
