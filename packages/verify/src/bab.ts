@@ -146,8 +146,6 @@ export async function branchAndBound(
     // ruled out: one row ruled out rules the domain out, and the rest are then not worked on
     const order = rows.map((_, i) => i).sort((a, b) => gap(b) - gap(a));
     const warm = [...d.warm];
-    // per row, its optimised bound's coefficients at each ReLU, where α-CROWN ran on it
-    const optimised = new Map<number, ReadonlyMap<number, Float64Array>>();
     for (const i of order) {
       const r = rows[i] as OutputRow;
       if (gap(i) > 0) break;
@@ -162,7 +160,6 @@ export async function branchAndBound(
         warm: d.warm[i],
       });
       if (a.state) warm[i] = a.state;
-      if (a.carried) optimised.set(i, a.carried);
       let v = a.value;
       if (v <= r.bound && d.cuts.length) v = withCuts(a.linear, 0, d.cuts, box, r.bound, v);
       lb[i] = Math.max(lb[i] as number, v);
@@ -187,11 +184,9 @@ export async function branchAndBound(
       d.share >= 2 ** -PROBE_DEPTH,
     );
     if (hit) return { status: "sat", x: hit.x, y: hit.y, domains, settled };
-    // BaBSR's score from the row as its best bound carried it (its slopes and multipliers)
-    const tuned = optimised.get(best);
-    const pick = tuned
-      ? branchingUnit(d.bounds, relus, new Map([...tuned].map(([l, a]) => [l, [a]])), 0)
-      : branchingUnit(d.bounds, relus, seen, best);
+    // (BaBSR's score from plain CROWN's coefficients: scored from the optimised bound's instead,
+    // 256×4 prop_3_0.03 settled 1.4 % of its search in 90 s against 12.4 %)
+    const pick = branchingUnit(d.bounds, relus, seen, best);
     if (pick === undefined || pick.unstable <= leafUnits) {
       const a = await opts.leaf(d.bounds);
       if (a.status === "sat") return { status: "sat", x: a.x, y: a.y, domains, settled };

@@ -75,11 +75,6 @@ export interface AlphaBound {
   readonly iterations: number;
   /** The slopes and multipliers of the best bound (undefined when no step was taken). */
   readonly state?: AlphaState;
-  /**
-   * The best bound's row as the backward pass carried it to each ReLU's output, by layer
-   * (undefined when no step was taken): what BaBSR's branching score reads.
-   */
-  readonly carried?: ReadonlyMap<number, Float64Array>;
 }
 
 /**
@@ -144,7 +139,6 @@ export function alphaLowerBound(
         linear: at.linear,
         iterations: it,
         state: snapshot(alpha, splits, beta),
-        carried: at.carried,
       };
     if (it >= iterations || at.value > target) break;
     const { grad, acts } = slopeGradient(net, k, box, alpha, inputs, at);
