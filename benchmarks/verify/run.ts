@@ -62,8 +62,14 @@ interface Row {
   seconds: number;
   /** Branch and bound's domains. */
   domains?: number;
-  /** The share of branch and bound's search it settled (rows from before 2026-12-06 lack it). */
+  /**
+   * The share of branch and bound's search it settled, the mean over the conjunctions it was
+   * given (rows from before 2026-12-06 lack it).
+   */
   settled?: number;
+  /** The property's conjunctions ruled out, and how many it has (rows from before 2026-12-07 lack them). */
+  refuted?: number;
+  conjunctions?: number;
 }
 
 function table(rows: readonly Row[]): string {
@@ -190,6 +196,8 @@ for (const x of instances) {
     seconds: r.seconds,
     domains: r.domains,
     ...(r.settled === undefined ? {} : { settled: r.settled }),
+    refuted: r.refuted,
+    conjunctions: r.conjunctions,
   };
   rows.push(row);
   appendFileSync(jsonl, `${JSON.stringify(row)}\n`);
@@ -197,7 +205,7 @@ for (const x of instances) {
     `${x.network} ${x.property}: ${r.status}${r.stage ? ` (${r.stage})` : ""} in ${r.seconds.toFixed(2)} s` +
       (r.domains ? `, ${r.domains} domains` : "") +
       (r.settled !== undefined && r.status !== "unsat"
-        ? `, ${(100 * r.settled).toFixed(1)} % of the search settled`
+        ? `, ${(100 * r.settled).toFixed(1)} % of the search settled, ${r.refuted} of ${r.conjunctions} conjunctions ruled out`
         : ""),
   );
 }
