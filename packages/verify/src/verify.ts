@@ -346,11 +346,15 @@ export async function verifyProperty(
   let closed = 0;
   let branched = false; // else every conjunction was settled by the MILP on its whole box
   let settled = 0;
+  let cut = false; // a conjunction left unsearched for want of time: a timeout, not unknown
   const searched = () => ({ settled: settled / stillOpen.length });
   for (const { c, rows, bounds } of stillOpen) {
     // each search may take all the time left: unsat needs every one closed, so one that needs more
     // than an even share still ends in time when those before it end early
-    if (deadline - performance.now() <= 50) break;
+    if (deadline - performance.now() <= 50) {
+      cut = true;
+      break;
+    }
     const leaf = leafMilp(net, ctx, highs, c, rows, bounds, deadline);
     const probe = async (x: Float64Array, search: boolean) => {
       const y = await confirmed(net, ctx, c, rows, x);
@@ -378,7 +382,7 @@ export async function verifyProperty(
   }
   if (closed === stillOpen.length)
     return done("unsat", refuted, { stage: branched ? "bab" : "milp", ...searched() });
-  return done(late() ? "timeout" : "unknown", refuted, searched());
+  return done(late() || cut ? "timeout" : "unknown", refuted, searched());
 }
 
 /** The counterexample as VNN-COMP writes it: every X_i, then every Y_j. */
