@@ -141,9 +141,10 @@ export async function branchAndBound(
     const ibp = rows.map((r) => intervalBound(r, logits));
     // each row's gap: the better of CROWN's and IBP's bound, less the row's bound
     const gap = (i: number) => Math.max(ibp[i] as number, lb[i] as number) - (rows[i] as OutputRow).bound;
-    // the splits' constraints through their multipliers, then CROWN again with each unstable
-    // ReLU's lower line the one tight at the worst pixels, row by row from the nearest to being
-    // ruled out: one row ruled out rules the domain out, and the rest are then not worked on
+    // the splits' pixel-space cuts through their multipliers, then α,β-CROWN's steps from the
+    // parent's slopes and multipliers (the root's: lines tight at the worst pixels), row by row
+    // from the nearest to being ruled out: one row ruled out rules the domain out, and the rest
+    // are then not worked on
     const order = rows.map((_, i) => i).sort((a, b) => gap(b) - gap(a));
     const warm = [...d.warm];
     for (const i of order) {
