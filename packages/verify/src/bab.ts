@@ -152,13 +152,14 @@ export async function branchAndBound(
       if (gap(i) > 0) break;
       if (d.cuts.length) lb[i] = withCuts(f, i, d.cuts, box, r.bound, lb[i] as number);
       if ((lb[i] as number) > r.bound) break;
-      const init = tightSlopes(net, boxMinimiser(f.coef[i] as Float64Array, box));
+      // the parent's slopes cover every unstable unit (a child's are a subset), so a warm start
+      // reads no `init`: the lines tight at the worst pixels (a forward pass) only where none
+      const from = d.warm[i];
       const a = alphaLowerBound(net, d.bounds, L, coefs[i] as Float64Array, box, {
-        init,
+        ...(from ? { warm: from } : { init: tightSlopes(net, boxMinimiser(f.coef[i] as Float64Array, box)) }),
         iterations: opts.alphaIterations ?? BAB_ALPHA_ITERATIONS,
         target: r.bound,
         splits: d.splits,
-        warm: d.warm[i],
       });
       if (a.state) warm[i] = a.state;
       let v = a.value;
