@@ -20,12 +20,15 @@ import type { Interval } from "../intervals/rules.js";
 import { reluInputs } from "../intervals/split.js";
 import {
   ADAPTIVE_SLOPE,
+  type AffineMap,
+  affineMap,
   carriedExactly,
   type LowerSlope,
   linearLowerBounds,
   minOverBox,
   type PixelLinear,
 } from "./crown.js";
+import { matVec } from "./dense-kernels.js";
 import { boxMinimiser } from "./tight-slopes.js";
 
 export interface AlphaOptions {
@@ -131,6 +134,7 @@ export function alphaLowerBound(
   const beta = Float64Array.from(splits, (s) => Math.max(0, opts.warm?.beta.get(splitKey(s)) ?? 0));
   const betaMoments = { m: new Float64Array(splits.length), v: new Float64Array(splits.length) };
   let best: AlphaBound | undefined;
+  const first: FirstLayer = {};
   for (let it = 0; ; it++) {
     const at = boundAt(net, bounds, k, row, box, alpha, inputs, splits, beta);
     if (!best || at.value > best.value)
@@ -141,7 +145,7 @@ export function alphaLowerBound(
         state: snapshot(alpha, splits, beta),
       };
     if (it >= iterations || at.value > target) break;
-    const { grad, acts } = slopeGradient(net, k, box, alpha, inputs, at);
+    const { grad, acts } = slopeGradient(net, k, box, alpha, inputs, at, first);
     // Adam, ascending: α projected onto [0, 1], β onto β ≥ 0
     const t = it + 1;
     for (const [layer, g] of grad)
@@ -262,6 +266,7 @@ function slopeGradient(
   alpha: ReadonlyMap<number, Float64Array>,
   inputs: ReadonlyMap<number, Interval>,
   { linear, carried }: BoundAt,
+  first: FirstLayer = {},
 ): { grad: Map<number, Float64Array>; acts: Float64Array[] } {
   const p = boxMinimiser(linear.coef[0] as Float64Array, box);
   const acts: Float64Array[] = [net.preprocessInput(p)];
@@ -270,7 +275,14 @@ function slopeGradient(
     const layer = net.layers[l] as Layer;
     const input = net.inputOf(l, acts);
     if (layer.kind !== "relu") {
-      acts.push(moduleFor(layer).forward(layer, input, net.inShapes[l] as Shape, net.shapes[l + 1] as Shape));
+      const inShape = net.inShapes[l] as Shape;
+      const outShape = net.shapes[l + 1] as Shape;
+      // a dense layer by its affine map's rows, four at a time (this forward pass only steers the
+      // ascent: its rounding is not the bound's)
+      const m = affineMap(layer, inShape, outShape);
+      if (!m.dense) acts.push(moduleFor(layer).forward(layer, input, inShape, outShape));
+      else if (l === 0 && input === acts[0]) acts.push(firstLayer(m, input, first));
+      else acts.push(matVec(m.weights, input, m.constant));
       continue;
     }
     const iv = inputs.get(l) as Interval;
@@ -294,6 +306,38 @@ function slopeGradient(
     acts.push(out);
   }
   return { grad, acts };
+}
+
+/** The first dense layer's last input and output within one ascent: the next is an update. */
+interface FirstLayer {
+  x?: Float64Array;
+  y?: Float64Array;
+}
+
+/**
+ * The first dense layer's output at input x. The minimising pixels move from one step to the next
+ * in a few pixels only (a box corner, a coefficient's sign apart), so from the last step's output
+ * it adds each moved pixel's column times its move: a few columns instead of the whole matrix.
+ */
+function firstLayer(m: AffineMap, x: Float64Array, memo: FirstLayer): Float64Array {
+  const n = x.length;
+  const last = memo.x;
+  const moved: number[] = [];
+  if (last && memo.y)
+    for (let i = 0; i < n && moved.length <= n / 8; i++) if (x[i] !== last[i]) moved.push(i);
+  let y: Float64Array;
+  if (!last || !memo.y || moved.length > n / 8) y = matVec(m.weights, x, m.constant);
+  else {
+    y = Float64Array.from(memo.y);
+    for (const i of moved) {
+      const d = (x[i] as number) - (last[i] as number);
+      for (let o = 0, at = i; o < y.length; o++, at += n)
+        y[o] = (y[o] as number) + d * (m.weights[at] as number);
+    }
+  }
+  memo.x = x;
+  memo.y = y;
+  return y;
 }
 
 /**

@@ -13,6 +13,7 @@ import type { Layer, LayerKind, Network, Shape } from "@rho/models/core";
 import { inputInterval } from "../intervals/ibp.js";
 import type { Interval } from "../intervals/rules.js";
 import { roundingFactor } from "../intervals/rules.js";
+import { addWeightedRows } from "./dense-kernels.js";
 
 /** A batch of linear functions over one layer's values: rows[r]·z + constant[r]. */
 export interface LinearRows {
@@ -118,15 +119,29 @@ export function affineMap<L extends Layer>(layer: L, inShape: Shape, outShape: S
 
 /**
  * δ_o = γ(n)·(Σ|w|·max|x| + |c|): the float32 rounding of each output of an affine map over an
- * input interval. Kept per interval (its lo array): branch and bound's domains share the
- * intervals below their splits, so the first layer's, the costliest, is computed once. Intervals
- * are only ever tightened in place (crownBounds, alphaBounds), which can only shrink δ: one
- * computed before stays an upper bound.
+ * input interval. δ only grows with the interval, so one computed over an interval that contains
+ * this one is an upper bound here too: each map keeps the last few it computed, and a branch-and-
+ * bound domain (whose intervals all lie inside the root's) reuses the root's, a containment check
+ * instead of a pass over the weights.
  */
-const deltas = new WeakMap<Float64Array, { hi: Float64Array; map: AffineMap; delta: Float64Array }>();
+interface KeptDelta {
+  readonly lo: Float64Array;
+  readonly hi: Float64Array;
+  readonly delta: Float64Array;
+}
+const deltas = new WeakMap<AffineMap, KeptDelta[]>();
+/** How many intervals' δ each map keeps (a few properties' roots side by side). */
+const KEPT_DELTAS = 4;
+const within = (input: Interval, kept: KeptDelta) => {
+  for (let i = 0; i < input.lo.length; i++)
+    if ((input.lo[i] as number) < (kept.lo[i] as number) || (input.hi[i] as number) > (kept.hi[i] as number))
+      return false;
+  return true;
+};
 function roundingDeltas(m: AffineMap, input: Interval, gamma: number): Float64Array {
-  const kept = deltas.get(input.lo);
-  if (kept && kept.hi === input.hi && kept.map === m) return kept.delta;
+  const kept = deltas.get(m) ?? [];
+  const hit = kept.find((k) => within(input, k));
+  if (hit) return hit.delta;
   const delta = new Float64Array(m.constant.length);
   for (let o = 0; o < delta.length; o++) {
     let s = Math.abs(m.constant[o] as number);
@@ -138,7 +153,10 @@ function roundingDeltas(m: AffineMap, input: Interval, gamma: number): Float64Ar
     }
     delta[o] = gamma * s;
   }
-  deltas.set(input.lo, { hi: input.hi, map: m, delta });
+  // a copy: the caller's interval may be tightened in place later (crownBounds, alphaBounds)
+  kept.unshift({ lo: Float64Array.from(input.lo), hi: Float64Array.from(input.hi), delta });
+  if (kept.length > KEPT_DELTAS) kept.pop();
+  deltas.set(m, kept);
   return delta;
 }
 
@@ -151,15 +169,13 @@ const affine: BackwardRule<Layer> = ({ layer, inShape, outShape, input }, f) => 
     const out = new Float64Array(nIn);
     let c = f.constant[r] as number;
     let mass = f.mass[r] as number;
+    // a dense layer's rows are contiguous: no index lookups, four rows a pass
+    if (m.dense) addWeightedRows(out, m.weights, nIn, a);
     for (let o = 0; o < a.length; o++) {
       const ao = a[o] as number;
       if (ao === 0) continue;
-      const start = m.starts[o] as number;
-      // a dense layer's row is contiguous: no index lookups
-      if (m.dense)
-        for (let i = 0; i < nIn; i++) out[i] = (out[i] as number) + ao * (m.weights[start + i] as number);
-      else
-        for (let k = start; k < (m.starts[o + 1] as number); k++) {
+      if (!m.dense)
+        for (let k = m.starts[o] as number; k < (m.starts[o + 1] as number); k++) {
           const i = m.indices[k] as number;
           out[i] = (out[i] as number) + ao * (m.weights[k] as number);
         }

@@ -1,0 +1,56 @@
+// The dense kernels compute the same products as one row at a time, up to the order of float64
+// additions: within a few ulps of the sum of magnitudes, for any shape (rows in fours and a
+// remainder) and any zeros among the coefficients (skipped rows).
+import fc from "fast-check";
+import { expect, it } from "vitest";
+import { addWeightedRows, matVec } from "../src/linear/dense-kernels.js";
+
+const values = (n: number) =>
+  fc.array(fc.oneof(fc.constant(0), fc.double({ min: -4, max: 4, noNaN: true })), {
+    minLength: n,
+    maxLength: n,
+  });
+
+const shape = fc
+  .tuple(fc.integer({ min: 1, max: 11 }), fc.integer({ min: 1, max: 9 }))
+  .chain(([rows, width]) =>
+    fc.tuple(fc.constant(rows), fc.constant(width), values(rows * width), values(rows), values(width)),
+  );
+
+it("addWeightedRows adds Σ a[o]·W[o, ·] to what is there", () => {
+  fc.assert(
+    fc.property(shape, ([rows, width, w, a, start]) => {
+      const out = Float64Array.from(start);
+      addWeightedRows(out, w, width, Float64Array.from(a));
+      for (let i = 0; i < width; i++) {
+        let want = start[i] as number;
+        let mass = Math.abs(want);
+        for (let o = 0; o < rows; o++) {
+          const t = (a[o] as number) * (w[o * width + i] as number);
+          want += t;
+          mass += Math.abs(t);
+        }
+        expect(Math.abs((out[i] as number) - want)).toBeLessThanOrEqual(1e-14 * (1 + mass));
+      }
+    }),
+  );
+});
+
+it("matVec is W·x + c", () => {
+  fc.assert(
+    fc.property(shape, ([rows, width, w, c, x]) => {
+      const y = matVec(w, Float64Array.from(x), c);
+      expect(y.length).toBe(rows);
+      for (let o = 0; o < rows; o++) {
+        let want = c[o] as number;
+        let mass = Math.abs(want);
+        for (let i = 0; i < width; i++) {
+          const t = (w[o * width + i] as number) * (x[i] as number);
+          want += t;
+          mass += Math.abs(t);
+        }
+        expect(Math.abs((y[o] as number) - want)).toBeLessThanOrEqual(1e-14 * (1 + mass));
+      }
+    }),
+  );
+});
