@@ -205,10 +205,11 @@ export class Network {
     }
     const { scale, shift } = this.preprocess;
     const c = scale.length;
-    return Float64Array.from(
-      { length: pixels.length },
-      (_, k) => (pixels[k] as number) * (scale[k % c] as number) + (shift[k % c] as number),
-    );
+    // a plain loop (Float64Array.from with a map callback is several times slower in V8)
+    const x = new Float64Array(pixels.length);
+    for (let k = 0; k < x.length; k++)
+      x[k] = (pixels[k] as number) * (scale[k % c] as number) + (shift[k % c] as number);
+    return x;
   }
 
   /** Float64 forward pass of one example, independent of TensorFlow.js (used to verify it). */
