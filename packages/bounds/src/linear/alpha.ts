@@ -281,7 +281,7 @@ function slopeGradient(
       // ascent: its rounding is not the bound's)
       const m = affineMap(layer, inShape, outShape);
       if (!m.dense) acts.push(moduleFor(layer).forward(layer, input, inShape, outShape));
-      else if (l === 0 && input === acts[0]) acts.push(firstLayer(m, input, first));
+      else if (l === 0) acts.push(firstLayer(m, input, first));
       else acts.push(matVec(m.weights, input, m.constant));
       continue;
     }
@@ -310,33 +310,31 @@ function slopeGradient(
 
 /** The first dense layer's last input and output within one ascent: the next is an update. */
 interface FirstLayer {
-  x?: Float64Array;
-  y?: Float64Array;
+  last?: { readonly x: Float64Array; readonly y: Float64Array };
 }
 
 /**
  * The first dense layer's output at input x. The minimising pixels move from one step to the next
  * in a few pixels only (a box corner, a coefficient's sign apart), so from the last step's output
- * it adds each moved pixel's column times its move: a few columns instead of the whole matrix.
+ * it adds each moved pixel's column times its move: a few columns instead of the whole matrix
+ * (the whole product when more than an eighth of the pixels moved).
  */
 function firstLayer(m: AffineMap, x: Float64Array, memo: FirstLayer): Float64Array {
   const n = x.length;
-  const last = memo.x;
+  const last = memo.last;
   const moved: number[] = [];
-  if (last && memo.y)
-    for (let i = 0; i < n && moved.length <= n / 8; i++) if (x[i] !== last[i]) moved.push(i);
+  for (let i = 0; last && i < n && moved.length <= n / 8; i++) if (x[i] !== last.x[i]) moved.push(i);
   let y: Float64Array;
-  if (!last || !memo.y || moved.length > n / 8) y = matVec(m.weights, x, m.constant);
+  if (!last || moved.length > n / 8) y = matVec(m.weights, x, m.constant);
   else {
-    y = Float64Array.from(memo.y);
+    y = Float64Array.from(last.y);
     for (const i of moved) {
-      const d = (x[i] as number) - (last[i] as number);
+      const d = (x[i] as number) - (last.x[i] as number);
       for (let o = 0, at = i; o < y.length; o++, at += n)
         y[o] = (y[o] as number) + d * (m.weights[at] as number);
     }
   }
-  memo.x = x;
-  memo.y = y;
+  memo.last = { x, y };
   return y;
 }
 

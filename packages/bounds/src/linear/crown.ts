@@ -127,7 +127,8 @@ export function affineMap<L extends Layer>(layer: L, inShape: Shape, outShape: S
  * bounds of deep networks needlessly loose: 256×6 prop_4_0.05 was no longer proved by CROWN).
  */
 interface KeptDelta {
-  readonly m: Float64Array;
+  /** The interval's magnitudes, max(|lo|, |hi|) per input. */
+  readonly magnitude: Float64Array;
   readonly delta: Float64Array;
 }
 const deltas = new WeakMap<AffineMap, KeptDelta[]>();
@@ -147,7 +148,7 @@ function roundingDeltas(m: AffineMap, input: Interval, gamma: number): Float64Ar
   const differing = (k: KeptDelta): number[] | undefined => {
     const at: number[] = [];
     for (let i = 0; i < n; i++) {
-      const d = (k.m[i] as number) - (mag[i] as number);
+      const d = (k.magnitude[i] as number) - (mag[i] as number);
       if (d < 0) return undefined;
       if (d > 0 && at.push(i) > limit) return undefined;
     }
@@ -162,7 +163,7 @@ function roundingDeltas(m: AffineMap, input: Interval, gamma: number): Float64Ar
     // is never below δ computed afresh
     const delta = Float64Array.from(k.delta, (v) => v * (1 + 1e-12));
     for (const i of at) {
-      const d = gamma * ((k.m[i] as number) - (mag[i] as number));
+      const d = gamma * ((k.magnitude[i] as number) - (mag[i] as number));
       for (let o = 0, w = i; o < delta.length; o++, w += n)
         delta[o] = (delta[o] as number) - Math.abs(m.weights[w] as number) * d;
     }
@@ -178,7 +179,7 @@ function roundingDeltas(m: AffineMap, input: Interval, gamma: number): Float64Ar
   return remember(m, kept, mag, delta);
 }
 function remember(m: AffineMap, kept: KeptDelta[], mag: Float64Array, delta: Float64Array): Float64Array {
-  kept.unshift({ m: mag, delta });
+  kept.unshift({ magnitude: mag, delta });
   if (kept.length > KEPT_DELTAS) kept.pop();
   deltas.set(m, kept);
   return delta;

@@ -1,8 +1,9 @@
 // The two products a dense layer's bounds spend their time in, written for V8: weight rows taken
 // four at a time, so each pass over the output (or the input) reads and writes it once per four
-// rows instead of once per row (branch and bound gets through about 15 % more domains a second on
-// mnistfc 256×4: benchmarks/verify/README.md). The sums are the same up to the order of float64
-// additions; the bounds' float64 slack (1e-9 of their mass) covers any order.
+// rows instead of once per row (with the other changes of 2026-12-07 afternoon, branch and bound
+// runs the same searches in less than half the time: benchmarks/verify/README.md). The sums are
+// the same up to the order of float64 additions; the bounds' float64 slack (1e-9 of their mass)
+// covers any order.
 
 /**
  * out += Σ_o a[o]·W[o, ·] over the rows o with a[o] ≠ 0, W row-major with `width` columns: a row
