@@ -3,7 +3,7 @@
 // remainder) and any zeros among the coefficients (skipped rows).
 import fc from "fast-check";
 import { expect, it } from "vitest";
-import { addWeightedRows, matVec } from "../src/linear/dense-kernels.js";
+import { addWeightedRows, matVecSparse, transposed } from "../src/linear/dense-kernels.js";
 
 const values = (n: number) =>
   fc.array(fc.oneof(fc.constant(0), fc.double({ min: -4, max: 4, noNaN: true })), {
@@ -36,10 +36,14 @@ it("addWeightedRows adds Σ a[o]·W[o, ·] to what is there", () => {
   );
 });
 
-it("matVec is W·x + c", () => {
+it("matVecSparse, from the transpose, is W·x + c (zeros of x skipped, nothing else)", () => {
   fc.assert(
     fc.property(shape, ([rows, width, w, c, x]) => {
-      const y = matVec(w, Float64Array.from(x), c);
+      const weights = Float64Array.from(w);
+      const wT = transposed(weights, rows);
+      // made once per matrix
+      expect(transposed(weights, rows)).toBe(wT);
+      const y = matVecSparse(wT, Float64Array.from(x), Float64Array.from(c));
       expect(y.length).toBe(rows);
       for (let o = 0; o < rows; o++) {
         let want = c[o] as number;

@@ -28,7 +28,7 @@ import {
   minOverBox,
   type PixelLinear,
 } from "./crown.js";
-import { matVec } from "./dense-kernels.js";
+import { matVecSparse, transposed } from "./dense-kernels.js";
 import { boxMinimiser } from "./tight-slopes.js";
 
 export interface AlphaOptions {
@@ -282,7 +282,7 @@ function slopeGradient(
       const m = affineMap(layer, inShape, outShape);
       if (!m.dense) acts.push(moduleFor(layer).forward(layer, input, inShape, outShape));
       else if (l === 0) acts.push(firstLayer(m, input, first));
-      else acts.push(matVec(m.weights, input, m.constant));
+      else acts.push(matVecSparse(transposed(m.weights, m.constant.length), input, m.constant));
       continue;
     }
     const iv = inputs.get(l) as Interval;
@@ -325,13 +325,14 @@ function firstLayer(m: AffineMap, x: Float64Array, memo: FirstLayer): Float64Arr
   const moved: number[] = [];
   for (let i = 0; last && i < n && moved.length <= n / 8; i++) if (x[i] !== last.x[i]) moved.push(i);
   let y: Float64Array;
-  if (!last || moved.length > n / 8) y = matVec(m.weights, x, m.constant);
+  const rows = m.constant.length;
+  const wT = transposed(m.weights, rows);
+  if (!last || moved.length > n / 8) y = matVecSparse(wT, x, m.constant);
   else {
     y = Float64Array.from(last.y);
     for (const i of moved) {
       const d = (x[i] as number) - (last.x[i] as number);
-      for (let o = 0, at = i; o < y.length; o++, at += n)
-        y[o] = (y[o] as number) + d * (m.weights[at] as number);
+      for (let o = 0, at = i * rows; o < rows; o++, at++) y[o] = (y[o] as number) + d * (wT[at] as number);
     }
   }
   memo.last = { x, y };

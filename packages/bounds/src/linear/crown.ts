@@ -13,7 +13,7 @@ import type { Layer, LayerKind, Network, Shape } from "@rho/models/core";
 import { inputInterval } from "../intervals/ibp.js";
 import type { Interval } from "../intervals/rules.js";
 import { roundingFactor } from "../intervals/rules.js";
-import { addWeightedRows } from "./dense-kernels.js";
+import { addWeightedRows, transposed } from "./dense-kernels.js";
 
 /** A batch of linear functions over one layer's values: rows[r]·z + constant[r]. */
 export interface LinearRows {
@@ -161,22 +161,40 @@ function roundingDeltas(m: AffineMap, input: Interval, gamma: number): Float64Ar
     // less γ·|w|·(m_kept − m), column by column, plus 1e-12 of the kept δ: more than the float64
     // rounding of these sums and of the subtraction (≤ 2⁻⁵² of the kept δ each), so the result
     // is never below δ computed afresh
+    // (a column of |W| is a row of its transpose: contiguous)
     const delta = Float64Array.from(k.delta, (v) => v * (1 + 1e-12));
+    const rows = delta.length;
+    const absT = absTransposed(m);
     for (const i of at) {
       const d = gamma * ((k.magnitude[i] as number) - (mag[i] as number));
-      for (let o = 0, w = i; o < delta.length; o++, w += n)
-        delta[o] = (delta[o] as number) - Math.abs(m.weights[w] as number) * d;
+      for (let o = 0, w = i * rows; o < rows; o++, w++)
+        delta[o] = (delta[o] as number) - (absT[w] as number) * d;
     }
     return remember(m, kept, mag, delta);
   }
   const delta = new Float64Array(m.constant.length);
-  for (let o = 0; o < delta.length; o++) {
-    let s = Math.abs(m.constant[o] as number);
-    for (let k = m.starts[o] as number; k < (m.starts[o + 1] as number); k++)
-      s += Math.abs(m.weights[k] as number) * (mag[m.indices[k] as number] as number);
-    delta[o] = gamma * s;
-  }
+  if (m.dense) {
+    // by columns of |W|, skipping the inputs of magnitude 0 (a ReLU's switched-off units)
+    for (let o = 0; o < delta.length; o++) delta[o] = Math.abs(m.constant[o] as number);
+    addWeightedRows(delta, absTransposed(m), delta.length, mag);
+    for (let o = 0; o < delta.length; o++) delta[o] = gamma * (delta[o] as number);
+  } else
+    for (let o = 0; o < delta.length; o++) {
+      let s = Math.abs(m.constant[o] as number);
+      for (let k = m.starts[o] as number; k < (m.starts[o + 1] as number); k++)
+        s += Math.abs(m.weights[k] as number) * (mag[m.indices[k] as number] as number);
+      delta[o] = gamma * s;
+    }
   return remember(m, kept, mag, delta);
+}
+/** A dense map's |W|, input-major (its columns contiguous), made once per map. */
+const absTransposes = new WeakMap<AffineMap, Float64Array>();
+function absTransposed(m: AffineMap): Float64Array {
+  const kept = absTransposes.get(m);
+  if (kept) return kept;
+  const t = transposed(m.weights, m.constant.length).map(Math.abs);
+  absTransposes.set(m, t);
+  return t;
 }
 function remember(m: AffineMap, kept: KeptDelta[], mag: Float64Array, delta: Float64Array): Float64Array {
   kept.unshift({ magnitude: mag, delta });

@@ -1,9 +1,10 @@
-// The two products a dense layer's bounds spend their time in, written for V8: weight rows taken
-// four at a time, so each pass over the output (or the input) reads and writes it once per four
-// rows instead of once per row (with the other changes of 2026-12-07 afternoon, branch and bound
-// runs the same searches in less than half the time: benchmarks/verify/README.md). The sums are
-// the same up to the order of float64 additions; the bounds' float64 slack (1e-9 of their mass)
-// covers any order.
+// The products a dense layer's bounds spend their time in, written for V8: weight rows taken
+// four at a time, so each pass over the output reads and writes it once per four rows instead of
+// once per row, rows with a zero coefficient skipped. W·x runs by columns, from W's transpose
+// (made once), so that the zeros of x are skipped too: in α-CROWN's relaxed forward pass the
+// units the relaxation switches off are zero, often most of a layer (benchmarks/verify/README.md,
+// 2026-12-07, evening). The sums are the same up to the order of float64 additions; the bounds'
+// float64 slack (1e-9 of their mass) covers any order.
 
 /**
  * out += Σ_o a[o]·W[o, ·] over the rows o with a[o] ≠ 0, W row-major with `width` columns: a row
@@ -47,38 +48,27 @@ export function addWeightedRows(
   }
 }
 
-/** y = W·x + c, W row-major (rows = y's length, `x.length` columns): a dense layer's forward pass. */
-export function matVec(w: ArrayLike<number>, x: Float64Array, c: ArrayLike<number>): Float64Array {
-  const n = x.length;
-  const rows = c.length;
-  const y = new Float64Array(rows);
-  let o = 0;
-  for (; o + 3 < rows; o += 4) {
-    const s0 = o * n;
-    const s1 = s0 + n;
-    const s2 = s1 + n;
-    const s3 = s2 + n;
-    let y0 = 0;
-    let y1 = 0;
-    let y2 = 0;
-    let y3 = 0;
-    for (let i = 0; i < n; i++) {
-      const xi = x[i] as number;
-      y0 += (w[s0 + i] as number) * xi;
-      y1 += (w[s1 + i] as number) * xi;
-      y2 += (w[s2 + i] as number) * xi;
-      y3 += (w[s3 + i] as number) * xi;
-    }
-    y[o] = y0 + (c[o] as number);
-    y[o + 1] = y1 + (c[o + 1] as number);
-    y[o + 2] = y2 + (c[o + 2] as number);
-    y[o + 3] = y3 + (c[o + 3] as number);
-  }
-  for (; o < rows; o++) {
-    const s = o * n;
-    let v = 0;
-    for (let i = 0; i < n; i++) v += (w[s + i] as number) * (x[i] as number);
-    y[o] = v + (c[o] as number);
-  }
+/** Each row-major matrix's transpose (input-major), made once: W·x by columns. */
+const transposes = new WeakMap<Float64Array, Float64Array>();
+
+/** The transpose of the row-major `rows` × (w.length / rows) matrix w, kept while w lives. */
+export function transposed(w: Float64Array, rows: number): Float64Array {
+  const kept = transposes.get(w);
+  if (kept) return kept;
+  const cols = w.length / rows;
+  const t = new Float64Array(w.length);
+  for (let o = 0; o < rows; o++) for (let i = 0; i < cols; i++) t[i * rows + o] = w[o * cols + i] as number;
+  transposes.set(w, t);
+  return t;
+}
+
+/**
+ * y = W·x + c as c + Σ x_i·W[·, i] over the inputs x_i ≠ 0 (W row-major, given with its transpose
+ * wT): a relaxed forward pass's input is zero at every unit the relaxation switches off, often
+ * most of a layer, and those columns are skipped.
+ */
+export function matVecSparse(wT: Float64Array, x: Float64Array, c: Float64Array): Float64Array {
+  const y = Float64Array.from(c);
+  addWeightedRows(y, wT, c.length, x);
   return y;
 }
