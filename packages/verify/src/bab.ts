@@ -210,23 +210,13 @@ export async function branchAndBound(
         continue;
       }
     }
-    // each side's constraint s·z ≥ 0 (s = +1 active, −1 inactive) relaxed to the pixels: CROWN's
-    // lower bound L(p) ≤ −s·z gives −L(p) ≥ s·z ≥ 0 (for a first layer, the split itself)
     const { value, unit } = pick.split;
-    const n = (d.bounds[value] as Interval).lo.length;
-    const unitRow = (sign: number) => {
-      const r = new Float64Array(n);
-      r[unit] = sign;
-      return r;
-    };
-    const z = steps
-      ? undefined
-      : linearLowerBounds(net, d.bounds as Interval[], value, [unitRow(-1), unitRow(1)], box);
+    const sides = steps ? undefined : splitCuts(net, d.bounds, value, unit, box);
     // the inactive side first: popped last (a depth-first search, memory linear in the depth)
     for (const active of [true, false]) {
       const clipped = splitBounds(net, d.bounds, { value, unit, active });
       const b = clipped && d.share / 2 >= refineShare ? refineBounds(net, clipped, value + 1, box) : clipped;
-      const cuts = z ? [...d.cuts, cutOf(z, active ? 0 : 1, box)] : d.cuts;
+      const cuts = sides ? [...d.cuts, sides[active ? 0 : 1]] : d.cuts;
       // a side its bounds find empty is settled with no bound to compute
       if (!b) settled += d.share / 2;
       else
@@ -242,14 +232,34 @@ export async function branchAndBound(
   return { status: open ? "unknown" : "unsat", domains, settled };
 }
 
-/** Row k of z's lower bounds L(p) ≤ −s·z as the cut −L(p) ≥ 0. */
-function cutOf(z: PixelLinear, k: number, box: Interval): Cut {
-  const coef = (z.coef[k] as Float64Array).map((v) => -v);
-  let size = 0;
-  for (let q = 0; q < coef.length; q++)
-    size +=
-      Math.abs(coef[q] as number) * Math.max(Math.abs(box.lo[q] as number), Math.abs(box.hi[q] as number));
-  return { coef, constant: -(z.constant[k] as number), size };
+/**
+ * The cuts of a split's active and inactive sides: each side's constraint s·z ≥ 0 (s = +1
+ * active, −1 inactive) relaxed to the pixels, CROWN's lower bound L(p) ≤ −s·z giving
+ * −L(p) ≥ s·z ≥ 0 (for a first layer, the split itself).
+ */
+function splitCuts(
+  net: Network,
+  bounds: readonly Interval[],
+  value: number,
+  unit: number,
+  box: Interval,
+): readonly [Cut, Cut] {
+  const n = (bounds[value] as Interval).lo.length;
+  const unitRow = (sign: number) => {
+    const r = new Float64Array(n);
+    r[unit] = sign;
+    return r;
+  };
+  const z = linearLowerBounds(net, bounds as Interval[], value, [unitRow(-1), unitRow(1)], box);
+  const cut = (k: number): Cut => {
+    const coef = (z.coef[k] as Float64Array).map((v) => -v);
+    let size = 0;
+    for (let q = 0; q < coef.length; q++)
+      size +=
+        Math.abs(coef[q] as number) * Math.max(Math.abs(box.lo[q] as number), Math.abs(box.hi[q] as number));
+    return { coef, constant: -(z.constant[k] as number), size };
+  };
+  return [cut(0), cut(1)];
 }
 
 /** Iterations of the multipliers' ascent per row and domain. */

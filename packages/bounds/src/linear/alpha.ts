@@ -28,7 +28,7 @@ import {
   minOverBox,
   type PixelLinear,
 } from "./crown.js";
-import { matVecSparse, transposed } from "./dense-kernels.js";
+import { addWeightedRows, matVecSparse, transposed } from "./dense-kernels.js";
 import { boxMinimiser } from "./tight-slopes.js";
 
 export interface AlphaOptions {
@@ -277,8 +277,8 @@ function slopeGradient(
     if (layer.kind !== "relu") {
       const inShape = net.inShapes[l] as Shape;
       const outShape = net.shapes[l + 1] as Shape;
-      // a dense layer by its affine map's rows, four at a time (this forward pass only steers the
-      // ascent: its rounding is not the bound's)
+      // a dense layer by the columns of its affine map, skipping the inputs the relaxation
+      // switched off (this forward pass only steers the ascent: its rounding is not the bound's)
       const m = affineMap(layer, inShape, outShape);
       if (!m.dense) acts.push(moduleFor(layer).forward(layer, input, inShape, outShape));
       else if (l === 0) acts.push(firstLayer(m, input, first));
@@ -320,21 +320,24 @@ interface FirstLayer {
  * (the whole product when more than an eighth of the pixels moved).
  */
 function firstLayer(m: AffineMap, x: Float64Array, memo: FirstLayer): Float64Array {
-  const n = x.length;
-  const last = memo.last;
-  const moved: number[] = [];
-  for (let i = 0; last && i < n && moved.length <= n / 8; i++) if (x[i] !== last.x[i]) moved.push(i);
-  let y: Float64Array;
   const rows = m.constant.length;
   const wT = transposed(m.weights, rows);
-  if (!last || moved.length > n / 8) y = matVecSparse(wT, x, m.constant);
-  else {
-    y = Float64Array.from(last.y);
-    for (const i of moved) {
-      const d = (x[i] as number) - (last.x[i] as number);
-      for (let o = 0, at = i * rows; o < rows; o++, at++) y[o] = (y[o] as number) + d * (wT[at] as number);
+  const last = memo.last;
+  let y: Float64Array | undefined;
+  if (last) {
+    // each pixel's move (0 where it stayed), added as its column of W times the move
+    const move = new Float64Array(x.length);
+    let moved = 0;
+    for (let i = 0; i < x.length; i++) {
+      move[i] = (x[i] as number) - (last.x[i] as number);
+      if (move[i] !== 0) moved++;
+    }
+    if (moved <= x.length / 8) {
+      y = Float64Array.from(last.y);
+      addWeightedRows(y, wT, rows, move);
     }
   }
+  y ??= matVecSparse(wT, x, m.constant);
   memo.last = { x, y };
   return y;
 }

@@ -161,15 +161,10 @@ function roundingDeltas(m: AffineMap, input: Interval, gamma: number): Float64Ar
     // less γ·|w|·(m_kept − m), column by column, plus 1e-12 of the kept δ: more than the float64
     // rounding of these sums and of the subtraction (≤ 2⁻⁵² of the kept δ each), so the result
     // is never below δ computed afresh
-    // (a column of |W| is a row of its transpose: contiguous)
     const delta = Float64Array.from(k.delta, (v) => v * (1 + 1e-12));
-    const rows = delta.length;
-    const absT = absTransposed(m);
-    for (const i of at) {
-      const d = gamma * ((k.magnitude[i] as number) - (mag[i] as number));
-      for (let o = 0, w = i * rows; o < rows; o++, w++)
-        delta[o] = (delta[o] as number) - (absT[w] as number) * d;
-    }
+    const less = new Float64Array(n);
+    for (const i of at) less[i] = -gamma * ((k.magnitude[i] as number) - (mag[i] as number));
+    addWeightedRows(delta, absTransposed(m), delta.length, less);
     return remember(m, kept, mag, delta);
   }
   const delta = new Float64Array(m.constant.length);
