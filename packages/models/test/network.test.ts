@@ -281,3 +281,32 @@ describe("float64 forward pass", () => {
     refuse([{ kind: "add", inputs: [0] }], /joins two or more values/);
   });
 });
+
+describe("dense forward", () => {
+  it("equals the bias plus each input times its weight row, whatever inputs are zero", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 11 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 0, max: 1 << 30 }),
+        (n, units, seed) => {
+          let s = seed;
+          const next = () => {
+            s = (s * 1103515245 + 12345) % 2 ** 31;
+            return s / 2 ** 31;
+          };
+          const weights = Float32Array.from({ length: n * units }, () => next() - 0.5);
+          const bias = Float32Array.from({ length: units }, () => next() - 0.5);
+          // about a third of the inputs zero: the kernel skips them, four nonzero rows a pass
+          const x = Float64Array.from({ length: n }, () => (next() < 0.35 ? 0 : next() * 2 - 1));
+          const net = raw([n], [{ kind: "dense", units, weights, bias }]);
+          const want = Array.from(bias, (b, j) =>
+            x.reduce((t, xi, i) => t + xi * (weights[i * units + j] as number), b),
+          );
+          close(net.forward64(x).logits, want, 1e-12);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
