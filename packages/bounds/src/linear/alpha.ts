@@ -27,6 +27,7 @@ import {
   linearLowerBounds,
   minOverBox,
   type PixelLinear,
+  type RoundingMemo,
 } from "./crown.js";
 import { addWeightedRows, matVecSparse, transposed } from "./dense-kernels.js";
 import { boxMinimiser } from "./tight-slopes.js";
@@ -135,8 +136,10 @@ export function alphaLowerBound(
   const betaMoments = { m: new Float64Array(splits.length), v: new Float64Array(splits.length) };
   let best: AlphaBound | undefined;
   const first: FirstLayer = {};
+  // the bounds stay as they are through the steps: each layer's rounding term is computed once
+  const memo: RoundingMemo = new Map();
   for (let it = 0; ; it++) {
-    const at = boundAt(net, bounds, k, row, box, alpha, inputs, splits, beta);
+    const at = boundAt(net, bounds, k, row, box, alpha, inputs, splits, beta, memo);
     if (!best || at.value > best.value)
       best = {
         value: at.value,
@@ -229,6 +232,7 @@ function boundAt(
   inputs: ReadonlyMap<number, Interval>,
   splits: readonly SplitConstraint[],
   beta: Float64Array,
+  memo?: RoundingMemo,
 ): BoundAt {
   const carried = new Map<number, Float64Array>();
   const slope: LowerSlope = (_l, _u, unit, layer) => (alpha.get(layer) as Float64Array)[unit] as number;
@@ -250,6 +254,7 @@ function boundAt(
           });
         }
       : undefined,
+    memo,
   );
   return { value: minOverBox(linear, box)[0] as number, linear, carried };
 }

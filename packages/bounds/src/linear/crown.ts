@@ -34,7 +34,15 @@ interface BackwardContext<L extends Layer> {
   readonly slope: LowerSlope;
   /** The layer's index in the network (per-unit slopes are keyed by it). */
   readonly index: number;
+  /** Rounding terms already computed over these bounds (see `RoundingMemo`). */
+  readonly memo: RoundingMemo | undefined;
 }
+
+/**
+ * The float32 rounding terms δ of the affine layers, by layer, for passes over bounds that do not
+ * change between them (α-CROWN's steps over one domain): each is computed once, not per pass.
+ */
+export type RoundingMemo = Map<number, Float64Array>;
 
 /**
  * A choice of the lower line α·x under an unstable ReLU with input in [l, u], unit `unit` of the
@@ -198,11 +206,15 @@ function remember(m: AffineMap, kept: KeptDelta[], mag: Float64Array, delta: Flo
   return delta;
 }
 
-const affine: BackwardRule<Layer> = ({ layer, inShape, outShape, input }, f) => {
+const affine: BackwardRule<Layer> = ({ layer, inShape, outShape, input, index, memo }, f) => {
   const m = affineMap(layer, inShape, outShape);
   const nIn = size(inShape);
   const gamma = roundingFactor(m.fanIn);
-  const delta = gamma > 0 ? roundingDeltas(m, input, gamma) : undefined;
+  let delta = memo?.get(index);
+  if (!delta && gamma > 0) {
+    delta = roundingDeltas(m, input, gamma);
+    memo?.set(index, delta);
+  }
   const rows = f.rows.map((a, r) => {
     const out = new Float64Array(nIn);
     let c = f.constant[r] as number;
@@ -336,6 +348,8 @@ export function linearLowerBounds(
    * multipliers enter the bound here, as terms −β·s·z_v of a constraint s·z_v ≥ 0 of the domain.
    */
   adjust?: (value: number, rows: Float64Array[]) => void,
+  /** Where the rounding terms are kept between calls over the same, unchanged bounds. */
+  memo?: RoundingMemo,
 ): PixelLinear {
   // rows over each value still to carry back (a DAG: a value read by several layers, a residual
   // block's input, collects each reader's rows); the constants and masses are shared, each
@@ -360,6 +374,7 @@ export function linearLowerBounds(
         output: bounds[l + 1] as Interval,
         slope,
         index: l,
+        memo,
       },
       { rows: over, constant, mass },
     );
