@@ -38,15 +38,30 @@ function affine<L extends Layer>(
   return {
     propagate(layer, { lo, hi }, inShape, outShape) {
       const f = forwardOf(layer);
-      const mid = lo.map((l, i) => (l + (hi[i] as number)) / 2);
-      const rad = lo.map((l, i) => ((hi[i] as number) - l) / 2);
+      // (plain loops, the same arithmetic: branch and bound propagates every split's domain)
+      const n = lo.length;
+      const mid = new Float64Array(n);
+      const rad = new Float64Array(n);
+      const big = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        const l = lo[i] as number;
+        const h = hi[i] as number;
+        mid[i] = (l + h) / 2;
+        rad[i] = (h - l) / 2;
+        big[i] = Math.max(Math.abs(l), Math.abs(h));
+      }
       const m = f(layer, mid, inShape, outShape);
       const r = f(magnitude(layer, "zero"), rad, inShape, outShape);
       const gamma = roundingFactor(fanIn(layer, inShape, outShape));
-      const big = lo.map((l, i) => Math.max(Math.abs(l), Math.abs(hi[i] as number)));
       const size = gamma > 0 ? f(magnitude(layer, "abs"), big, inShape, outShape) : undefined;
-      const out = m.map((_v, o) => (r[o] as number) + (size ? gamma * (size[o] as number) : 0));
-      return { lo: m.map((v, o) => v - (out[o] as number)), hi: m.map((v, o) => v + (out[o] as number)) };
+      const outLo = new Float64Array(m.length);
+      const outHi = new Float64Array(m.length);
+      for (let o = 0; o < m.length; o++) {
+        const w = (r[o] as number) + (size ? gamma * (size[o] as number) : 0);
+        outLo[o] = (m[o] as number) - w;
+        outHi[o] = (m[o] as number) + w;
+      }
+      return { lo: outLo, hi: outHi };
     },
   };
 }

@@ -40,9 +40,14 @@ export function splitBounds(net: Network, parent: readonly Interval[], s: ReluSp
       net.shapes[l + 1] as Shape,
     );
     const old = parent[l + 1] as Interval;
-    const lo2 = Float64Array.from(next.lo, (v, i) => Math.max(v, old.lo[i] as number));
-    const hi2 = Float64Array.from(next.hi, (v, i) => Math.min(v, old.hi[i] as number));
-    for (let i = 0; i < lo2.length; i++) if ((lo2[i] as number) > (hi2[i] as number)) return undefined;
+    // (plain loops: branch and bound splits every domain, and a callback per unit was 5 % of it)
+    const lo2 = new Float64Array(next.lo.length);
+    const hi2 = new Float64Array(next.hi.length);
+    for (let i = 0; i < lo2.length; i++) {
+      lo2[i] = Math.max(next.lo[i] as number, old.lo[i] as number);
+      hi2[i] = Math.min(next.hi[i] as number, old.hi[i] as number);
+      if ((lo2[i] as number) > (hi2[i] as number)) return undefined;
+    }
     bounds[l + 1] = { lo: lo2, hi: hi2 };
   }
   return bounds;
