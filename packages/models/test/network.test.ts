@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type Conv2d, type Layer, ModelError, meanStd, Network, rawPixels } from "../src/index.js";
+import { type Conv2d, type Layer, ModelError, meanStd, Network, prng, rawPixels } from "../src/index.js";
 import { arbNetwork, arbPixels } from "../src/testing.js";
 
 const f32 = (...v: number[]) => Float32Array.from(v);
@@ -290,11 +290,7 @@ describe("dense forward", () => {
         fc.integer({ min: 1, max: 6 }),
         fc.integer({ min: 0, max: 1 << 30 }),
         (n, units, seed) => {
-          let s = seed;
-          const next = () => {
-            s = (s * 1103515245 + 12345) % 2 ** 31;
-            return s / 2 ** 31;
-          };
+          const next = prng(seed);
           const weights = Float32Array.from({ length: n * units }, () => next() - 0.5);
           const bias = Float32Array.from({ length: units }, () => next() - 0.5);
           // about a third of the inputs zero: the kernel skips them, four nonzero rows a pass
