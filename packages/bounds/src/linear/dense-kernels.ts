@@ -4,13 +4,26 @@
 // (made once), so that the zeros of x are skipped too: in α-CROWN's relaxed forward pass the
 // units the relaxation switches off are zero, often most of a layer (benchmarks/verify/README.md,
 // 2026-12-07, evening). The sums are the same up to the order of float64 additions; the bounds'
-// float64 slack (1e-9 of their mass) covers any order.
+// float64 slack (1e-9 of their mass) covers any order. Where WebAssembly SIMD runs, a large
+// matrix's products run there (models' dense-simd.ts), the same sums in the same order.
+import { addWeightedRowsSimd } from "@rho/models/core";
 
 /**
  * out += Σ_o a[o]·W[o, ·] over the rows o with a[o] ≠ 0, W row-major with `width` columns: a row
  * vector carried back through a dense layer (λᵀW).
  */
 export function addWeightedRows(
+  out: Float64Array,
+  w: ArrayLike<number>,
+  width: number,
+  a: Float64Array,
+): void {
+  if (w instanceof Float64Array && addWeightedRowsSimd(out, w, width, a)) return;
+  addWeightedRowsJs(out, w, width, a);
+}
+
+/** addWeightedRows in JavaScript alone (the loops the WebAssembly kernel reproduces). */
+export function addWeightedRowsJs(
   out: Float64Array,
   w: ArrayLike<number>,
   width: number,
