@@ -2,7 +2,7 @@
 // before any work, so that a network too large for the machine is refused at once with one line
 // rather than running it out of memory part of the way through.
 import { totalmem } from "node:os";
-import type { Layer, Network, Shape } from "@rho/models/core";
+import { type Layer, type Network, type Shape, SIMD_BUDGET } from "@rho/models/core";
 import type { BoundMethod } from "./method.js";
 
 export class BoundMemoryError extends Error {
@@ -42,18 +42,22 @@ const intervalBytes = (net: Network) => net.shapes.reduce((s, sh) => s + cells(s
 
 /**
  * CROWN's peak memory on this network, estimated: every affine layer's map as CSR (a float64
- * weight and an int32 index an entry, kept for the run), the bounds of every value, and the
- * margins' rows (one per other label, two layers' worth alive at a time).
+ * weight and an int32 index an entry, kept for the run), a dense layer's |W|ᵀ (float64, for the
+ * rounding terms) and, up to their budget, the copies of its matrices the WebAssembly kernels keep
+ * (W and |W|ᵀ), the bounds of every value, and the margins' rows (one per other label, two
+ * layers' worth alive at a time).
  */
 export function crownBytes(net: Network): number {
   let entries = 0;
+  let dense = 0;
   let widest = 0;
-  net.layers.forEach((_, l) => {
+  net.layers.forEach((layer, l) => {
     entries += affineEntries(net, l);
+    if (layer.kind === "dense") dense += affineEntries(net, l);
     widest = Math.max(widest, cells(net.shapes[l + 1] as Shape), cells(net.inShapes[l] as Shape));
   });
   const rows = Math.max(1, net.outputSize - 1) * widest * 8 * 2;
-  return entries * 12 + intervalBytes(net) + rows;
+  return entries * 12 + dense * 8 + Math.min(SIMD_BUDGET, dense * 16) + intervalBytes(net) + rows;
 }
 
 /** IBP's peak memory: the intervals of every value. */

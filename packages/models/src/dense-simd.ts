@@ -26,7 +26,8 @@ interface Kernels {
 type Kernel = (out: number, w: number, width: number, a: number, nz: number, nnz: number) => void;
 
 /** Bytes of matrices kept in the module's memory at most (the scratch vectors come on top). */
-let budget = 256 * 2 ** 20;
+export const SIMD_BUDGET = 256 * 2 ** 20;
+let budget = SIMD_BUDGET;
 /** Entries below which a product stays in JavaScript: copying its vectors would cost more. */
 export const SIMD_MIN_ENTRIES = 4096;
 
