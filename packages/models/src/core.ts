@@ -1,7 +1,7 @@
 // The networks' own types and arithmetic — layers, shapes, the float64 forward pass — without
 // TensorFlow.js: what encoders and bounds need. `@rho/models` (the whole package) adds loading,
 // saving, training and the float32 TensorFlow.js model on top.
-export { addWeightedRowsSimd, SIMD_BUDGET, simdAvailable } from "./dense-simd.js";
+export { addWeightedRows, SIMD_BUDGET, simdAvailable } from "./dense-product.js";
 export { ModelError } from "./errors.js";
 export type {
   Add,

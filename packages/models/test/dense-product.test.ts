@@ -1,7 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { denseKernelsWasm } from "../scripts/build-wasm.mjs";
-import { addWeightedRowsSimd, SIMD_MIN_ENTRIES, setSimdBudget, simdAvailable } from "../src/dense-simd.js";
+import {
+  addWeightedRows,
+  addWeightedRowsSimd,
+  SIMD_MIN_ENTRIES,
+  setSimdBudget,
+  simdAvailable,
+} from "../src/dense-product.js";
 import { DENSE_SIMD_WASM } from "../src/dense-simd-bytes.js";
 
 /** The JavaScript loop the kernel must reproduce bit for bit: four nonzero rows a pass, then one. */
@@ -103,5 +109,36 @@ describe("the dense kernels in WebAssembly SIMD", () => {
   it("leave small products to the caller", () => {
     const out = new Float64Array(4);
     expect(addWeightedRowsSimd(out, new Float64Array(16), 4, new Float64Array(4).fill(1))).toBe(false);
+  });
+
+  it("and addWeightedRows gives the same bits at every size, in WebAssembly or not", () => {
+    const small = fc.record({
+      rows: fc.integer({ min: 1, max: 11 }),
+      width: fc.integer({ min: 1, max: 9 }),
+      f32: fc.boolean(),
+      seed: fc.integer(),
+    });
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          arbProduct,
+          small.map(({ rows, width, f32, seed }) => {
+            const r = (seed >>> 0) / 2 ** 32;
+            const values = Array.from({ length: rows * width }, (_, i) => Math.sin(i + r * 7));
+            const w = f32 ? Float32Array.from(values) : Float64Array.from(values);
+            const a = Float64Array.from({ length: rows }, (_, o) => (o % 3 === 1 ? 0 : Math.cos(o * r + 1)));
+            return { w, width, a, out: Float64Array.from({ length: width }, (_, i) => i * r) };
+          }),
+        ),
+        ({ w, width, a, out }) => {
+          const want = Float64Array.from(out);
+          reference(want, w, width, a);
+          const got = Float64Array.from(out);
+          addWeightedRows(got, w, width, a);
+          expect(Array.from(got)).toEqual(Array.from(want));
+        },
+      ),
+      { numRuns: 80 },
+    );
   });
 });
