@@ -52,8 +52,9 @@ export function crownBytes(net: Network): number {
   let dense = 0;
   let widest = 0;
   net.layers.forEach((layer, l) => {
-    entries += affineEntries(net, l);
-    if (layer.kind === "dense") dense += affineEntries(net, l);
+    const n = affineEntries(net, l);
+    entries += n;
+    if (layer.kind === "dense") dense += n;
     widest = Math.max(widest, cells(net.shapes[l + 1] as Shape), cells(net.inShapes[l] as Shape));
   });
   const rows = Math.max(1, net.outputSize - 1) * widest * 8 * 2;

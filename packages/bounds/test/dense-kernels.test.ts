@@ -1,9 +1,11 @@
 // The dense kernels compute the same products as one row at a time, up to the order of float64
 // additions: within a few ulps of the sum of magnitudes, for any shape (rows in fours and a
 // remainder) and any zeros among the coefficients (skipped rows).
+
+import { addWeightedRows } from "@rho/models/core";
 import fc from "fast-check";
 import { expect, it } from "vitest";
-import { addWeightedRows, matVecSparse, transposed } from "../src/linear/dense-kernels.js";
+import { matVecSparse, transposed } from "../src/linear/dense-kernels.js";
 
 const values = (n: number) =>
   fc.array(fc.oneof(fc.constant(0), fc.double({ min: -4, max: 4, noNaN: true })), {

@@ -1,12 +1,12 @@
 // A dense layer's product out += Σ_o a[o]·W[o, ·] (W·x forward by the rows of W's input-major
 // layout, λᵀW carried back by its rows): the forward pass and the bounds spend their time here.
 // In WebAssembly SIMD (scripts/build-wasm.mjs) where the runtime has it: two float64 lanes a step,
-// each output's sum in the order of the JavaScript loop below, so the same bits. On a 784×256 float64 matrix with a third of the rows zero,
-// about 22 µs a product against 79 µs in JavaScript (a throwaway micro-benchmark). A matrix is
-// copied into the module's memory the first time it is used and kept there, keyed by its array
-// (a network's weights are not changed once built), until the memory's budget is spent; then
-// every kept copy is dropped at once and copying starts again. Matrices too large for the budget,
-// and runtimes without WebAssembly SIMD, get the JavaScript loops.
+// each output's sum in the order of the JavaScript loop below, so the same bits. On a 784×256
+// float64 matrix with a third of the rows zero, about 22 µs a product against 79 µs in JavaScript
+// (a throwaway micro-benchmark). A matrix is copied into the module's memory the first time it is
+// used and kept there, keyed by its array (a network's weights are not changed once built), until
+// the memory's budget is spent; then every kept copy is dropped at once and copying starts again.
+// Small and over-budget matrices, and runtimes without WebAssembly SIMD, get the JavaScript loop.
 import { DENSE_SIMD_WASM } from "./dense-simd-bytes.js";
 
 /** What this module uses of the WebAssembly API (its types come with the DOM library, not Node's). */

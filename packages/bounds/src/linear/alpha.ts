@@ -14,7 +14,7 @@
 // split reaches the relaxations under it, which clipping the unit's interval alone does not. Its
 // gradient is −s·ẑ_v, ẑ from the same relaxed forward pass; β climbs with the slopes.
 import type { Layer, Network, Shape } from "@rho/models/core";
-import { moduleFor } from "@rho/models/core";
+import { addWeightedRows, moduleFor } from "@rho/models/core";
 import { inputInterval } from "../intervals/ibp.js";
 import type { Interval } from "../intervals/rules.js";
 import { reluInputs } from "../intervals/split.js";
@@ -29,7 +29,7 @@ import {
   type PixelLinear,
   type RoundingMemo,
 } from "./crown.js";
-import { addWeightedRows, matVecSparse, transposed } from "./dense-kernels.js";
+import { matVecSparse, transposed } from "./dense-kernels.js";
 import { boxMinimiser } from "./tight-slopes.js";
 
 export interface AlphaOptions {

@@ -9,11 +9,11 @@
 // widening IBP uses (rules.ts); backwards it costs Σ|A|·δ. The backward pass's own float64
 // rounding is covered by a final relative slack of 1e-9 of the bound's magnitude.
 import { LAYER_ENCODERS, poolCells } from "@rho/encoders";
-import type { Layer, LayerKind, Network, Shape } from "@rho/models/core";
+import { addWeightedRows, type Layer, type LayerKind, type Network, type Shape } from "@rho/models/core";
 import { inputInterval } from "../intervals/ibp.js";
 import type { Interval } from "../intervals/rules.js";
 import { roundingFactor } from "../intervals/rules.js";
-import { addWeightedRows, transposed } from "./dense-kernels.js";
+import { transposed } from "./dense-kernels.js";
 
 /** A batch of linear functions over one layer's values: rows[r]·z + constant[r]. */
 export interface LinearRows {

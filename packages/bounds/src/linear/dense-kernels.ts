@@ -7,8 +7,6 @@
 // float64 slack (1e-9 of their mass) covers any order.
 import { addWeightedRows } from "@rho/models/core";
 
-export { addWeightedRows };
-
 /** Each row-major matrix's transpose (input-major), made once: W·x by columns. */
 const transposes = new WeakMap<Float64Array, Float64Array>();
 
