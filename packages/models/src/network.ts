@@ -197,7 +197,10 @@ export class Network {
   }
 
   /** The preprocessed input for raw pixels (channels last). */
-  preprocessInput(pixels: ArrayLike<number>): Float64Array {
+  preprocessInput(
+    pixels: ArrayLike<number>,
+    x: Float64Array = new Float64Array(pixels.length),
+  ): Float64Array {
     if (pixels.length !== this.inputSize) {
       throw new ModelError(
         `${this.name} takes ${this.inputSize} values (${showShape(this.inputShape)}), got ${pixels.length}`,
@@ -206,7 +209,6 @@ export class Network {
     const { scale, shift } = this.preprocess;
     const c = scale.length;
     // a plain loop (Float64Array.from with a map callback is several times slower in V8)
-    const x = new Float64Array(pixels.length);
     for (let k = 0; k < x.length; k++)
       x[k] = (pixels[k] as number) * (scale[k % c] as number) + (shift[k % c] as number);
     return x;

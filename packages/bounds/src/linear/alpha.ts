@@ -26,10 +26,12 @@ import {
   type LowerSlope,
   linearLowerBounds,
   minOverBox,
+  type PassScratch,
   type PixelLinear,
   type RoundingMemo,
 } from "./crown.js";
 import { matVecSparse, transposed } from "./dense-kernels.js";
+import { fresh, Scratch } from "./scratch.js";
 import { boxMinimiser } from "./tight-slopes.js";
 
 export interface AlphaOptions {
@@ -120,63 +122,74 @@ export function alphaLowerBound(
   const alpha = new Map<number, Float64Array>();
   for (const [layer, iv] of inputs) {
     const given = opts.warm?.alpha.get(layer);
-    alpha.set(
-      layer,
-      Float64Array.from(iv.lo, (l, i) => {
-        const u = iv.hi[i] as number;
-        if (!(l < 0 && u > 0)) return 0;
-        return clamp01(given && given.length === iv.lo.length ? (given[i] as number) : init(l, u, i, layer));
-      }),
-    );
+    const a = new Float64Array(iv.lo.length);
+    for (let i = 0; i < a.length; i++) {
+      const l = iv.lo[i] as number;
+      const u = iv.hi[i] as number;
+      if (l < 0 && u > 0)
+        a[i] = clamp01(given && given.length === a.length ? (given[i] as number) : init(l, u, i, layer));
+    }
+    alpha.set(layer, a);
   }
   const zeros = () => new Map([...alpha].map(([layer, a]) => [layer, new Float64Array(a.length)]));
   const m = zeros();
   const v = zeros();
   const beta = Float64Array.from(splits, (s) => Math.max(0, opts.warm?.beta.get(splitKey(s)) ?? 0));
   const betaMoments = { m: new Float64Array(splits.length), v: new Float64Array(splits.length) };
-  let best: AlphaBound | undefined;
+  let best: Omit<AlphaBound, "state"> | undefined;
+  // the best step's slopes and multipliers (the ascent goes on changing its own)
+  const bestAlpha = zeros();
+  const bestBeta = new Float64Array(splits.length);
   const first: FirstLayer = {};
-  // the bounds stay as they are through the steps: each layer's rounding term is computed once
-  const memo: RoundingMemo = new Map();
-  for (let it = 0; ; it++) {
-    const at = boundAt(net, bounds, k, row, box, alpha, inputs, splits, beta, memo);
-    if (!best || at.value > best.value)
-      best = {
-        value: at.value,
-        linear: at.linear,
-        iterations: it,
-        state: snapshot(alpha, splits, beta),
-      };
-    if (it >= iterations || at.value > target) break;
-    const { grad, acts } = slopeGradient(net, k, box, alpha, inputs, at, first);
-    // Adam, ascending: α projected onto [0, 1], β onto β ≥ 0
-    const t = it + 1;
-    for (const [layer, g] of grad)
-      adamStep(
-        alpha.get(layer) as Float64Array,
-        g,
-        m.get(layer) as Float64Array,
-        v.get(layer) as Float64Array,
-        t,
-        lr,
-        clamp01,
-      );
-    if (splits.length) {
-      adamStep(beta, betaGradient(splits, acts), betaMoments.m, betaMoments.v, t, betaLr, nonNegative);
+  // the bounds stay as they are through the steps: each layer's rounding term is computed once;
+  // a step's working arrays are dead by the next step, and reuse one buffer
+  const scratch = takeScratch();
+  const pass = { memo: new Map() as RoundingMemo, alloc: (n: number) => scratch.take(n) };
+  try {
+    for (let it = 0; ; it++) {
+      scratch.release();
+      const at = boundAt(net, bounds, k, row, box, alpha, inputs, splits, beta, pass, scratch);
+      if (!best || at.value > best.value) {
+        best = { value: at.value, linear: at.linear, iterations: it };
+        for (const [layer, a] of alpha) (bestAlpha.get(layer) as Float64Array).set(a);
+        bestBeta.set(beta);
+      }
+      if (it >= iterations || at.value > target) break;
+      const { grad, acts } = slopeGradient(net, k, box, alpha, inputs, at, first, scratch);
+      // Adam, ascending: α projected onto [0, 1], β onto β ≥ 0
+      const t = it + 1;
+      for (const [layer, g] of grad)
+        adamStep(
+          alpha.get(layer) as Float64Array,
+          g,
+          m.get(layer) as Float64Array,
+          v.get(layer) as Float64Array,
+          t,
+          lr,
+          clamp01,
+        );
+      if (splits.length) {
+        const g = betaGradient(splits, acts, scratch.take(splits.length));
+        adamStep(beta, g, betaMoments.m, betaMoments.v, t, betaLr, nonNegative);
+      }
     }
+  } finally {
+    giveScratch(scratch);
   }
-  return best as AlphaBound;
+  const state: AlphaState = {
+    alpha: bestAlpha,
+    beta: new Map(splits.map((s, j) => [splitKey(s), bestBeta[j] as number])),
+  };
+  return { ...(best as Omit<AlphaBound, "state">), state };
 }
 
-/** A copy of the slopes and multipliers (the ascent goes on changing its own). */
-const snapshot = (
-  alpha: ReadonlyMap<number, Float64Array>,
-  splits: readonly SplitConstraint[],
-  beta: Float64Array,
-): AlphaState => ({
-  alpha: new Map([...alpha].map(([layer, a]) => [layer, Float64Array.from(a)])),
-  beta: new Map(splits.map((s, j) => [splitKey(s), beta[j] as number])),
-});
+/** Scratch buffers not in use: an ascent takes one (a nested ascent, should one run, another). */
+const idle: Scratch[] = [];
+const takeScratch = (): Scratch => idle.pop() ?? new Scratch();
+const giveScratch = (s: Scratch): void => {
+  s.release();
+  idle.push(s);
+};
 
 /** One ascending Adam step on x with gradient g, each coordinate projected by `project`. */
 function adamStep(
@@ -188,13 +201,16 @@ function adamStep(
   lr: number,
   project: (x: number) => number,
 ): void {
+  // the bias corrections once a step, not per unit (the same values)
+  const c1 = 1 - B1 ** t;
+  const c2 = 1 - B2 ** t;
   for (let i = 0; i < g.length; i++) {
     const gi = g[i] as number;
     if (gi === 0) continue;
     m[i] = B1 * (m[i] as number) + (1 - B1) * gi;
     v[i] = B2 * (v[i] as number) + (1 - B2) * gi * gi;
-    const mHat = (m[i] as number) / (1 - B1 ** t);
-    const vHat = (v[i] as number) / (1 - B2 ** t);
+    const mHat = (m[i] as number) / c1;
+    const vHat = (v[i] as number) / c2;
     x[i] = project((x[i] as number) + (lr * mHat) / (Math.sqrt(vHat) + 1e-12));
   }
 }
@@ -232,19 +248,21 @@ function boundAt(
   inputs: ReadonlyMap<number, Interval>,
   splits: readonly SplitConstraint[],
   beta: Float64Array,
-  memo?: RoundingMemo,
+  pass: PassScratch = {},
+  scratch?: Scratch,
 ): BoundAt {
   const carried = new Map<number, Float64Array>();
   const slope: LowerSlope = (_l, _u, unit, layer) => (alpha.get(layer) as Float64Array)[unit] as number;
+  const copy = (a: Float64Array) => (scratch ? scratch.copy(a) : Float64Array.from(a));
   const linear = linearLowerBounds(
     net,
     bounds as Interval[],
     k,
-    [Float64Array.from(row)],
+    [copy(row)],
     box,
     slope,
     (l, over) => {
-      if (inputs.has(l)) carried.set(l, Float64Array.from(over[0] as Float64Array));
+      if (inputs.has(l)) carried.set(l, copy(over[0] as Float64Array));
     },
     splits.length
       ? (value, over) => {
@@ -254,7 +272,7 @@ function boundAt(
           });
         }
       : undefined,
-    memo,
+    pass,
   );
   return { value: minOverBox(linear, box)[0] as number, linear, carried };
 }
@@ -272,9 +290,12 @@ function slopeGradient(
   inputs: ReadonlyMap<number, Interval>,
   { linear, carried }: BoundAt,
   first: FirstLayer = {},
+  scratch?: Scratch,
 ): { grad: Map<number, Float64Array>; acts: Float64Array[] } {
-  const p = boxMinimiser(linear.coef[0] as Float64Array, box);
-  const acts: Float64Array[] = [net.preprocessInput(p)];
+  const alloc = scratch ? (n: number) => scratch.take(n) : fresh;
+  const coef = linear.coef[0] as Float64Array;
+  const p = boxMinimiser(coef, box, alloc(coef.length));
+  const acts: Float64Array[] = [net.preprocessInput(p, alloc(coef.length))];
   const grad = new Map<number, Float64Array>();
   for (let l = 0; l < k; l++) {
     const layer = net.layers[l] as Layer;
@@ -286,15 +307,18 @@ function slopeGradient(
       // switched off (this forward pass only steers the ascent: its rounding is not the bound's)
       const m = affineMap(layer, inShape, outShape);
       if (!m.dense) acts.push(moduleFor(layer).forward(layer, input, inShape, outShape));
-      else if (l === 0) acts.push(firstLayer(m, input, first));
-      else acts.push(matVecSparse(transposed(m.weights, m.constant.length), input, m.constant));
+      else if (l === 0) acts.push(firstLayer(m, input, first, alloc));
+      else
+        acts.push(
+          matVecSparse(transposed(m.weights, m.constant.length), input, m.constant, alloc(m.constant.length)),
+        );
       continue;
     }
     const iv = inputs.get(l) as Interval;
     const lam = carried.get(l);
     const a = alpha.get(l) as Float64Array;
-    const g = new Float64Array(input.length);
-    const out = new Float64Array(input.length);
+    const g = alloc(input.length);
+    const out = alloc(input.length);
     for (let i = 0; i < input.length; i++) {
       const z = input[i] as number;
       const lo = iv.lo[i] as number;
@@ -313,7 +337,7 @@ function slopeGradient(
   return { grad, acts };
 }
 
-/** The first dense layer's last input and output within one ascent: the next is an update. */
+/** The first dense layer's last input and output within one ascent (copies): the next is an update. */
 interface FirstLayer {
   last?: { readonly x: Float64Array; readonly y: Float64Array };
 }
@@ -324,26 +348,36 @@ interface FirstLayer {
  * it adds each moved pixel's column times its move: a few columns instead of the whole matrix
  * (the whole product when more than an eighth of the pixels moved).
  */
-function firstLayer(m: AffineMap, x: Float64Array, memo: FirstLayer): Float64Array {
+function firstLayer(
+  m: AffineMap,
+  x: Float64Array,
+  memo: FirstLayer,
+  alloc: (n: number) => Float64Array,
+): Float64Array {
   const rows = m.constant.length;
   const wT = transposed(m.weights, rows);
   const last = memo.last;
   let y: Float64Array | undefined;
   if (last) {
     // each pixel's move (0 where it stayed), added as its column of W times the move
-    const move = new Float64Array(x.length);
+    const move = alloc(x.length);
     let moved = 0;
     for (let i = 0; i < x.length; i++) {
       move[i] = (x[i] as number) - (last.x[i] as number);
       if (move[i] !== 0) moved++;
     }
     if (moved <= x.length / 8) {
-      y = Float64Array.from(last.y);
+      y = alloc(rows);
+      y.set(last.y);
       addWeightedRows(y, wT, rows, move);
     }
   }
-  y ??= matVecSparse(wT, x, m.constant);
-  memo.last = { x, y };
+  y ??= matVecSparse(wT, x, m.constant, alloc(rows));
+  // kept in the ascent's own arrays: x and y are the step's working arrays
+  const kept = memo.last ?? { x: new Float64Array(x.length), y: new Float64Array(rows) };
+  kept.x.set(x);
+  kept.y.set(y);
+  memo.last = kept;
   return y;
 }
 
@@ -368,9 +402,17 @@ export function boundAndGradient(
   return { value: at.value, linear: at.linear, grad, betaGrad: betaGradient(splits, acts) };
 }
 
-/** The bound's gradient in β: −s·ẑ_v per split, ẑ the relaxed forward pass's values. */
-const betaGradient = (splits: readonly SplitConstraint[], acts: readonly Float64Array[]) =>
-  Float64Array.from(splits, (s) => -s.sign * ((acts[s.value] as Float64Array)[s.unit] as number));
+/** The bound's gradient in β: −s·ẑ_v per split, ẑ the relaxed forward pass's values (into `out`). */
+function betaGradient(
+  splits: readonly SplitConstraint[],
+  acts: readonly Float64Array[],
+  out: Float64Array = new Float64Array(splits.length),
+): Float64Array {
+  splits.forEach((s, j) => {
+    out[j] = -s.sign * ((acts[s.value] as Float64Array)[s.unit] as number);
+  });
+  return out;
+}
 
 export interface AlphaBoundsOptions {
   /** Gradient steps per bound (default 20). */

@@ -14,6 +14,7 @@ import { inputInterval } from "../intervals/ibp.js";
 import type { Interval } from "../intervals/rules.js";
 import { roundingFactor } from "../intervals/rules.js";
 import { transposed } from "./dense-kernels.js";
+import { fresh } from "./scratch.js";
 
 /** A batch of linear functions over one layer's values: rows[r]·z + constant[r]. */
 export interface LinearRows {
@@ -36,6 +37,8 @@ interface BackwardContext<L extends Layer> {
   readonly index: number;
   /** Rounding terms already computed over these bounds (see `RoundingMemo`). */
   readonly memo: RoundingMemo | undefined;
+  /** A zeroed array for the rows carried below the layer (`PassScratch`). */
+  readonly alloc: (n: number) => Float64Array;
 }
 
 /**
@@ -43,6 +46,17 @@ interface BackwardContext<L extends Layer> {
  * change between them (α-CROWN's steps over one domain): each is computed once, not per pass.
  */
 export type RoundingMemo = Map<number, Float64Array>;
+
+/**
+ * What a caller running many passes over the same bounds (α-CROWN's steps over one domain) lends
+ * each: the rounding terms computed so far, and where the rows carried between layers are made
+ * (a `Scratch`'s arrays, reused from pass to pass: the rows do not outlive the pass, except as
+ * `onRows` copies them).
+ */
+export interface PassScratch {
+  readonly memo?: RoundingMemo;
+  readonly alloc?: (n: number) => Float64Array;
+}
 
 /**
  * A choice of the lower line α·x under an unstable ReLU with input in [l, u], unit `unit` of the
@@ -206,7 +220,7 @@ function remember(m: AffineMap, kept: KeptDelta[], mag: Float64Array, delta: Flo
   return delta;
 }
 
-const affine: BackwardRule<Layer> = ({ layer, inShape, outShape, input, index, memo }, f) => {
+const affine: BackwardRule<Layer> = ({ layer, inShape, outShape, input, index, memo, alloc }, f) => {
   const m = affineMap(layer, inShape, outShape);
   const nIn = size(inShape);
   const gamma = roundingFactor(m.fanIn);
@@ -216,7 +230,7 @@ const affine: BackwardRule<Layer> = ({ layer, inShape, outShape, input, index, m
     memo?.set(index, delta);
   }
   const rows = f.rows.map((a, r) => {
-    const out = new Float64Array(nIn);
+    const out = alloc(nIn);
     let c = f.constant[r] as number;
     let mass = f.mass[r] as number;
     // a dense layer's rows are contiguous: no index lookups, four rows a pass
@@ -245,9 +259,9 @@ const affine: BackwardRule<Layer> = ({ layer, inShape, outShape, input, index, m
  * α·x (α from `slope`, by default CROWN's adaptive choice) and above by u(x − l)/(u − l); a
  * positive coefficient takes the lower line, a negative one the upper.
  */
-const relu: BackwardRule<Layer> = ({ input, slope, index }, f) => {
+const relu: BackwardRule<Layer> = ({ input, slope, index, alloc }, f) => {
   const rows = f.rows.map((a, r) => {
-    const out = new Float64Array(a.length);
+    const out = alloc(a.length);
     let c = f.constant[r] as number;
     for (let i = 0; i < a.length; i++) {
       const ai = a[i] as number;
@@ -275,7 +289,7 @@ const relu: BackwardRule<Layer> = ({ input, slope, index }, f) => {
  * bound (a constant). Overlapping windows simply add their contributions.
  */
 const maxpool: BackwardRule<Extract<Layer, { kind: "maxpool" }>> = (
-  { layer, inShape, outShape, input },
+  { layer, inShape, outShape, input, alloc },
   f,
 ) => {
   const n = size(outShape);
@@ -289,7 +303,7 @@ const maxpool: BackwardRule<Extract<Layer, { kind: "maxpool" }>> = (
   const upper = windows.map((cs) => Math.max(...cs.map((k) => input.hi[k] as number)));
   const nIn = size(inShape);
   const rows = f.rows.map((a, r) => {
-    const out = new Float64Array(nIn);
+    const out = alloc(nIn);
     let c = f.constant[r] as number;
     for (let o = 0; o < n; o++) {
       const ao = a[o] as number;
@@ -348,9 +362,10 @@ export function linearLowerBounds(
    * multipliers enter the bound here, as terms −β·s·z_v of a constraint s·z_v ≥ 0 of the domain.
    */
   adjust?: (value: number, rows: Float64Array[]) => void,
-  /** Where the rounding terms are kept between calls over the same, unchanged bounds. */
-  memo?: RoundingMemo,
+  /** Where the rounding terms are kept, and the carried rows made, between calls over the same bounds. */
+  pass: PassScratch = {},
 ): PixelLinear {
+  const alloc = pass.alloc ?? fresh;
   // rows over each value still to carry back (a DAG: a value read by several layers, a residual
   // block's input, collects each reader's rows); the constants and masses are shared, each
   // rule adding its terms to them
@@ -374,7 +389,8 @@ export function linearLowerBounds(
         output: bounds[l + 1] as Interval,
         slope,
         index: l,
-        memo,
+        memo: pass.memo,
+        alloc,
       },
       { rows: over, constant, mass },
     );

@@ -24,10 +24,15 @@ export function transposed(w: Float64Array, rows: number): Float64Array {
 /**
  * y = W·x + c as c + Σ x_i·W[·, i] over the inputs x_i ≠ 0 (W row-major, given with its transpose
  * wT): a relaxed forward pass's input is zero at every unit the relaxation switches off, often
- * most of a layer, and those columns are skipped.
+ * most of a layer, and those columns are skipped. Written into `y` when given.
  */
-export function matVecSparse(wT: Float64Array, x: Float64Array, c: Float64Array): Float64Array {
-  const y = Float64Array.from(c);
+export function matVecSparse(
+  wT: Float64Array,
+  x: Float64Array,
+  c: Float64Array,
+  y: Float64Array = new Float64Array(c.length),
+): Float64Array {
+  y.set(c);
   addWeightedRows(y, wT, c.length, x);
   return y;
 }

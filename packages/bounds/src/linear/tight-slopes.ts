@@ -3,11 +3,14 @@ import type { Interval } from "../intervals/rules.js";
 import { reluInputs } from "../intervals/split.js";
 import type { LowerSlope } from "./crown.js";
 
-/** The pixels of the box where coef·p is least. */
-export function boxMinimiser(coef: Float64Array, box: Interval): Float64Array {
+/** The pixels of the box where coef·p is least (into `p` when given). */
+export function boxMinimiser(
+  coef: Float64Array,
+  box: Interval,
+  p: Float64Array = new Float64Array(coef.length),
+): Float64Array {
   // a plain loop: Float64Array.from with a map callback is several times slower in V8, and this
   // runs at every step of every α-CROWN ascent
-  const p = new Float64Array(coef.length);
   for (let q = 0; q < p.length; q++)
     p[q] = (coef[q] as number) > 0 ? (box.lo[q] as number) : (box.hi[q] as number);
   return p;
