@@ -28,6 +28,7 @@ import {
   minOverBox,
   type PassScratch,
   type PixelLinear,
+  pixelTerms,
   type RoundingMemo,
 } from "./crown.js";
 import { matVecSparse, transposed } from "./dense-kernels.js";
@@ -144,13 +145,22 @@ export function alphaLowerBound(
   // the bounds stay as they are through the steps: each layer's rounding term is computed once;
   // a step's working arrays are dead by the next step, and reuse one buffer
   const scratch = takeScratch();
-  const pass = { memo: new Map() as RoundingMemo, alloc: (n: number) => scratch.take(n) };
+  // the pixel coefficients in two arrays an ascent: the best step's, and the one written next
+  const coefs = [new Float64Array(box.lo.length), new Float64Array(box.lo.length)];
+  let kept = 1;
+  const pass: PassScratch = {
+    memo: new Map() as RoundingMemo,
+    alloc: (n) => scratch.take(n),
+    coef: (n) => (n === box.lo.length ? (coefs[1 - kept] as Float64Array).fill(0) : new Float64Array(n)),
+    terms: pixelTerms(net, box),
+  };
   try {
     for (let it = 0; ; it++) {
       scratch.release();
       const at = boundAt(net, bounds, k, row, box, alpha, inputs, splits, beta, pass, scratch);
       if (!best || at.value > best.value) {
         best = { value: at.value, linear: at.linear, iterations: it };
+        kept = 1 - kept;
         for (const [layer, a] of alpha) (bestAlpha.get(layer) as Float64Array).set(a);
         bestBeta.set(beta);
       }

@@ -14,7 +14,7 @@ import { inputInterval } from "../intervals/ibp.js";
 import type { Interval } from "../intervals/rules.js";
 import { roundingFactor } from "../intervals/rules.js";
 import { transposed } from "./dense-kernels.js";
-import { fresh } from "./scratch.js";
+import { fresh, Scratch } from "./scratch.js";
 
 /** A batch of linear functions over one layer's values: rows[r]·z + constant[r]. */
 export interface LinearRows {
@@ -56,7 +56,42 @@ export type RoundingMemo = Map<number, Float64Array>;
 export interface PassScratch {
   readonly memo?: RoundingMemo;
   readonly alloc?: (n: number) => Float64Array;
+  /** A zeroed array for a row's pixel coefficients (the result: the caller decides how long it lives). */
+  readonly coef?: (n: number) => Float64Array;
+  /** `pixelTerms` of the net and the box every pass of this caller is over. */
+  readonly terms?: PixelTerms;
 }
+
+/**
+ * Per pixel, what the last step of a backward pass reads: the preprocessing's scale and shift,
+ * the box's magnitude max(|lo|, |hi|), and the size its float32 rounding is bounded by.
+ */
+export interface PixelTerms {
+  readonly scale: Float64Array;
+  readonly shift: Float64Array;
+  readonly big: Float64Array;
+  readonly size: Float64Array;
+}
+
+export function pixelTerms(net: Network, pixels: Interval, alloc = fresh): PixelTerms {
+  const { scale, shift } = net.preprocess;
+  const ch = scale.length;
+  const n = pixels.lo.length;
+  const t: PixelTerms = { scale: alloc(n), shift: alloc(n), big: alloc(n), size: alloc(n) };
+  for (let i = 0; i < n; i++) {
+    const s = scale[i % ch] as number;
+    const b = shift[i % ch] as number;
+    const big = Math.max(Math.abs(pixels.lo[i] as number), Math.abs(pixels.hi[i] as number));
+    t.scale[i] = s;
+    t.shift[i] = b;
+    t.big[i] = big;
+    t.size[i] = big * Math.abs(s) + Math.abs(b);
+  }
+  return t;
+}
+
+/** Where `pixelTerms` of a pass that brings none are made (and dropped when it ends). */
+const termScratch = new Scratch();
 
 /**
  * A choice of the lower line α·x under an unstable ReLU with input in [l, u], unit `unit` of the
@@ -414,24 +449,23 @@ export function linearLowerBounds(
   const f: LinearRows = { rows: pending.get(0) as Float64Array[], constant, mass };
   // the preprocessing x0 = p·scale + shift (+ its float32 rounding); the mass bounds every term's
   // size over the box, whichever pixel attains the minimum
-  const { scale, shift } = net.preprocess;
-  const ch = scale.length;
+  termScratch.release();
+  const terms = pass.terms ?? pixelTerms(net, pixels, (n) => termScratch.take(n));
   const g = roundingFactor(2);
   const out: PixelLinear = { coef: [], constant: new Float64Array(f.rows.length) };
   f.rows.forEach((a, r) => {
     let v = f.constant[r] as number;
     let m = (f.mass[r] as number) + Math.abs(v);
-    const coef = new Float64Array(a.length);
+    const coef = (pass.coef ?? fresh)(a.length);
     for (let i = 0; i < a.length; i++) {
       const ai = a[i] as number;
       if (ai === 0) continue;
-      const s = scale[i % ch] as number;
-      const t = shift[i % ch] as number;
-      const big = Math.max(Math.abs(pixels.lo[i] as number), Math.abs(pixels.hi[i] as number));
+      const s = terms.scale[i] as number;
+      const t = terms.shift[i] as number;
       coef[i] = ai * s;
       v += ai * t;
-      v -= Math.abs(ai) * g * (big * Math.abs(s) + Math.abs(t));
-      m += Math.abs(ai * s) * big + Math.abs(ai * t);
+      v -= Math.abs(ai) * g * (terms.size[i] as number);
+      m += Math.abs(ai * s) * (terms.big[i] as number) + Math.abs(ai * t);
     }
     out.coef.push(coef);
     out.constant[r] = v - 1e-9 * (1 + m);
@@ -441,15 +475,17 @@ export function linearLowerBounds(
 
 /** The least value of coef·p + constant over the box (per row). */
 export function minOverBox(f: PixelLinear, pixels: Interval): Float64Array {
-  return Float64Array.from(f.coef, (coef, r) => {
+  const out = new Float64Array(f.coef.length);
+  f.coef.forEach((coef, r) => {
     let v = f.constant[r] as number;
     for (let i = 0; i < coef.length; i++) {
       const c = coef[i] as number;
       if (c > 0) v += c * (pixels.lo[i] as number);
       else if (c < 0) v += c * (pixels.hi[i] as number);
     }
-    return v;
+    out[r] = v;
   });
+  return out;
 }
 
 /**
