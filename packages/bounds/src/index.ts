@@ -19,10 +19,12 @@ export {
   linearLowerBounds,
   lowerBounds,
   minOverBox,
+  type PassScratch,
   type PixelLinear,
   SLOPE_CANDIDATES,
 } from "./linear/crown.js";
 export { crown, crownBounds, marginBounds, refineBounds } from "./linear/method.js";
+export { Scratch } from "./linear/scratch.js";
 export { boxMinimiser, tightSlopes } from "./linear/tight-slopes.js";
 export {
   affineEntries,

@@ -15,6 +15,7 @@ import {
   type ReluSplit,
   refineBounds,
   reluInputs,
+  Scratch,
   type SplitConstraint,
   splitBounds,
   tightSlopes,
@@ -134,15 +135,30 @@ export async function branchAndBound(
   let domains = 0;
   let settled = 0;
   let open = false; // a leaf left open: the answer can no longer be unsat
+  // the rows CROWN carries back through a domain, read until the next domain's pass (the
+  // branching scores) and made in one reused buffer (a fresh array each costs more than its use)
+  const carried = new Scratch();
+  const pass = { alloc: (n: number) => carried.take(n) };
   while (stack.length) {
     if (performance.now() >= opts.deadline) return { status: "timeout", domains, settled };
     const d = stack.pop() as Domain;
     domains++;
     // the rows over each ReLU's output, as CROWN carries them back: the branching scores
     const seen = new Map<number, readonly Float64Array[]>();
-    const f = linearLowerBounds(net, d.bounds as Interval[], L, coefs, box, undefined, (l, over) => {
-      if (reluAt.has(l)) seen.set(l, over);
-    });
+    carried.release();
+    const f = linearLowerBounds(
+      net,
+      d.bounds as Interval[],
+      L,
+      coefs,
+      box,
+      undefined,
+      (l, over) => {
+        if (reluAt.has(l)) seen.set(l, over);
+      },
+      undefined,
+      pass,
+    );
     const lb = minOverBox(f, box);
     const logits = d.bounds[L] as Interval;
     const ibp = rows.map((r) => intervalBound(r, logits));

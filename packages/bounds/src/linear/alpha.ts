@@ -118,12 +118,17 @@ export function alphaLowerBound(
     return { value: minOverBox(linear, box)[0] as number, linear, iterations: 0 };
   }
   const inputs = reluIntervals(net, bounds, k);
+  // the ascent's own working arrays (slopes, multipliers, Adam's moments) live as long as it does;
+  // each step's, until the next step
+  const ascent = takeScratch();
+  const scratch = takeScratch();
+  const own = (n: number) => ascent.take(n);
   // α per ReLU layer and unit, from the starting slopes (only unstable units' entries are read),
   // and Adam's moments
   const alpha = new Map<number, Float64Array>();
   for (const [layer, iv] of inputs) {
     const given = opts.warm?.alpha.get(layer);
-    const a = new Float64Array(iv.lo.length);
+    const a = own(iv.lo.length);
     for (let i = 0; i < a.length; i++) {
       const l = iv.lo[i] as number;
       const u = iv.hi[i] as number;
@@ -132,19 +137,21 @@ export function alphaLowerBound(
     }
     alpha.set(layer, a);
   }
-  const zeros = () => new Map([...alpha].map(([layer, a]) => [layer, new Float64Array(a.length)]));
+  const zeros = (alloc = own) => new Map([...alpha].map(([layer, a]) => [layer, alloc(a.length)]));
   const m = zeros();
   const v = zeros();
-  const beta = Float64Array.from(splits, (s) => Math.max(0, opts.warm?.beta.get(splitKey(s)) ?? 0));
-  const betaMoments = { m: new Float64Array(splits.length), v: new Float64Array(splits.length) };
+  const beta = own(splits.length);
+  splits.forEach((s, j) => {
+    beta[j] = Math.max(0, opts.warm?.beta.get(splitKey(s)) ?? 0);
+  });
+  const betaMoments = { m: own(splits.length), v: own(splits.length) };
   let best: Omit<AlphaBound, "state"> | undefined;
-  // the best step's slopes and multipliers (the ascent goes on changing its own)
-  const bestAlpha = zeros();
-  const bestBeta = new Float64Array(splits.length);
-  const first: FirstLayer = {};
-  // the bounds stay as they are through the steps: each layer's rounding term is computed once;
-  // a step's working arrays are dead by the next step, and reuse one buffer
-  const scratch = takeScratch();
+  // the best step's slopes (returned: arrays of their own) and multipliers (the ascent goes on
+  // changing its own)
+  const bestAlpha = zeros(fresh);
+  const bestBeta = own(splits.length);
+  const first: FirstLayer = { alloc: own };
+  // the bounds stay as they are through the steps: each layer's rounding term is computed once
   // the pixel coefficients in two arrays an ascent: the best step's, and the one written next
   const coefs = [new Float64Array(box.lo.length), new Float64Array(box.lo.length)];
   let kept = 1;
@@ -152,7 +159,7 @@ export function alphaLowerBound(
     memo: new Map() as RoundingMemo,
     alloc: (n) => scratch.take(n),
     coef: (n) => (n === box.lo.length ? (coefs[1 - kept] as Float64Array).fill(0) : new Float64Array(n)),
-    terms: pixelTerms(net, box),
+    terms: pixelTerms(net, box, own),
   };
   try {
     for (let it = 0; ; it++) {
@@ -183,14 +190,15 @@ export function alphaLowerBound(
         adamStep(beta, g, betaMoments.m, betaMoments.v, t, betaLr, nonNegative);
       }
     }
+    const state: AlphaState = {
+      alpha: bestAlpha,
+      beta: new Map(splits.map((s, j) => [splitKey(s), bestBeta[j] as number])),
+    };
+    return { ...(best as Omit<AlphaBound, "state">), state };
   } finally {
     giveScratch(scratch);
+    giveScratch(ascent);
   }
-  const state: AlphaState = {
-    alpha: bestAlpha,
-    beta: new Map(splits.map((s, j) => [splitKey(s), bestBeta[j] as number])),
-  };
-  return { ...(best as Omit<AlphaBound, "state">), state };
 }
 
 /** Scratch buffers not in use: an ascent takes one (a nested ascent, should one run, another). */
@@ -350,6 +358,8 @@ function slopeGradient(
 /** The first dense layer's last input and output within one ascent (copies): the next is an update. */
 interface FirstLayer {
   last?: { readonly x: Float64Array; readonly y: Float64Array };
+  /** Where the kept copies are made (default: fresh arrays). */
+  readonly alloc?: (n: number) => Float64Array;
 }
 
 /**
@@ -384,7 +394,8 @@ function firstLayer(
   }
   y ??= matVecSparse(wT, x, m.constant, alloc(rows));
   // kept in the ascent's own arrays: x and y are the step's working arrays
-  const kept = memo.last ?? { x: new Float64Array(x.length), y: new Float64Array(rows) };
+  const make = memo.alloc ?? fresh;
+  const kept = memo.last ?? { x: make(x.length), y: make(rows) };
   kept.x.set(x);
   kept.y.set(y);
   memo.last = kept;
