@@ -21,6 +21,7 @@ export {
   minOverBox,
   type PassScratch,
   type PixelLinear,
+  type RoundingMemo,
   SLOPE_CANDIDATES,
 } from "./linear/crown.js";
 export { crown, crownBounds, marginBounds, refineBounds } from "./linear/method.js";

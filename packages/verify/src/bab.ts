@@ -13,6 +13,7 @@ import {
   minOverBox,
   type PixelLinear,
   type ReluSplit,
+  type RoundingMemo,
   refineBounds,
   reluInputs,
   Scratch,
@@ -138,7 +139,7 @@ export async function branchAndBound(
   // the rows CROWN carries back through a domain, read until the next domain's pass (the
   // branching scores) and made in one reused buffer (a fresh array each costs more than its use)
   const carried = new Scratch();
-  const pass = { alloc: (n: number) => carried.take(n) };
+  const alloc = (n: number) => carried.take(n);
   while (stack.length) {
     if (performance.now() >= opts.deadline) return { status: "timeout", domains, settled };
     const d = stack.pop() as Domain;
@@ -146,6 +147,8 @@ export async function branchAndBound(
     // the rows over each ReLU's output, as CROWN carries them back: the branching scores
     const seen = new Map<number, readonly Float64Array[]>();
     carried.release();
+    // each affine layer's rounding term over the domain's bounds, computed once for its passes
+    const memo: RoundingMemo = new Map();
     const f = linearLowerBounds(
       net,
       d.bounds as Interval[],
@@ -157,7 +160,7 @@ export async function branchAndBound(
         if (reluAt.has(l)) seen.set(l, over);
       },
       undefined,
-      pass,
+      { alloc, memo },
     );
     const lb = minOverBox(f, box);
     const logits = d.bounds[L] as Interval;
@@ -183,6 +186,7 @@ export async function branchAndBound(
         iterations: steps,
         target: r.bound,
         splits: d.splits,
+        memo,
       });
       if (a.state) warm[i] = a.state;
       let v = a.value;

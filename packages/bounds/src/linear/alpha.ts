@@ -55,6 +55,8 @@ export interface AlphaOptions {
    * tightness depends on it.
    */
   readonly warm?: AlphaState;
+  /** Rounding terms already computed over these same bounds (by a CROWN pass over them, say). */
+  readonly memo?: RoundingMemo;
 }
 
 /** The slopes per ReLU layer (by unit) and the split multipliers (by splitKey) of one bound. */
@@ -156,7 +158,7 @@ export function alphaLowerBound(
   const coefs = [new Float64Array(box.lo.length), new Float64Array(box.lo.length)];
   let kept = 1;
   const pass: PassScratch = {
-    memo: new Map() as RoundingMemo,
+    memo: opts.memo ?? (new Map() as RoundingMemo),
     alloc: (n) => scratch.take(n),
     coef: (n) => (n === box.lo.length ? (coefs[1 - kept] as Float64Array).fill(0) : new Float64Array(n)),
     terms: pixelTerms(net, box, own),
