@@ -196,7 +196,7 @@ export class Network {
     return size(this.shapes[this.shapes.length - 1] as Shape);
   }
 
-  /** The preprocessed input for raw pixels (channels last). */
+  /** The preprocessed input for raw pixels (channels last), into `x` when given. */
   preprocessInput(
     pixels: ArrayLike<number>,
     x: Float64Array = new Float64Array(pixels.length),

@@ -153,11 +153,11 @@ export function alphaLowerBound(
   const bestAlpha = zeros(fresh);
   const bestBeta = own(splits.length);
   const first: FirstLayer = { alloc: own };
-  // the bounds stay as they are through the steps: each layer's rounding term is computed once
   // the pixel coefficients in two arrays an ascent: the best step's, and the one written next
   const coefs = [new Float64Array(box.lo.length), new Float64Array(box.lo.length)];
   let kept = 1;
   const pass: PassScratch = {
+    // the bounds stay as they are through the steps: each layer's rounding term is computed once
     memo: opts.memo ?? (new Map() as RoundingMemo),
     alloc: (n) => scratch.take(n),
     coef: (n) => (n === box.lo.length ? (coefs[1 - kept] as Float64Array).fill(0) : new Float64Array(n)),

@@ -50,8 +50,9 @@ export type RoundingMemo = Map<number, Float64Array>;
 /**
  * What a caller running many passes over the same bounds (α-CROWN's steps over one domain) lends
  * each: the rounding terms computed so far, and where the rows carried between layers are made
- * (a `Scratch`'s arrays, reused from pass to pass: the rows do not outlive the pass, except as
- * `onRows` copies them).
+ * (a `Scratch`'s arrays, reused from pass to pass: the caller says how long the rows `onRows`
+ * shows it live — α-CROWN copies the ones it keeps, branch and bound reads its scores before its
+ * next pass).
  */
 export interface PassScratch {
   readonly memo?: RoundingMemo;
@@ -73,6 +74,7 @@ export interface PixelTerms {
   readonly size: Float64Array;
 }
 
+/** The `PixelTerms` of a network's preprocessing over a pixel box. */
 export function pixelTerms(net: Network, pixels: Interval, alloc = fresh): PixelTerms {
   const { scale, shift } = net.preprocess;
   const ch = scale.length;
