@@ -166,7 +166,7 @@ export function alphaLowerBound(
   try {
     for (let it = 0; ; it++) {
       scratch.release();
-      const at = boundAt(net, bounds, k, row, box, alpha, inputs, splits, beta, pass, scratch);
+      const at = boundAt(net, bounds, k, row, box, alpha, inputs, splits, beta, pass);
       if (!best || at.value > best.value) {
         best = { value: at.value, linear: at.linear, iterations: it };
         kept = 1 - kept;
@@ -174,7 +174,7 @@ export function alphaLowerBound(
         bestBeta.set(beta);
       }
       if (it >= iterations || at.value > target) break;
-      const { grad, acts } = slopeGradient(net, k, box, alpha, inputs, at, first, scratch);
+      const { grad, acts } = slopeGradient(net, k, box, alpha, inputs, at, first, pass.alloc);
       // Adam, ascending: α projected onto [0, 1], β onto β ≥ 0
       const t = it + 1;
       for (const [layer, g] of grad)
@@ -269,11 +269,16 @@ function boundAt(
   splits: readonly SplitConstraint[],
   beta: Float64Array,
   pass: PassScratch = {},
-  scratch?: Scratch,
 ): BoundAt {
   const carried = new Map<number, Float64Array>();
   const slope: LowerSlope = (_l, _u, unit, layer) => (alpha.get(layer) as Float64Array)[unit] as number;
-  const copy = (a: Float64Array) => (scratch ? scratch.copy(a) : Float64Array.from(a));
+  // the row and the carried copies where the pass makes its rows (the step's buffer, or fresh)
+  const alloc = pass.alloc ?? fresh;
+  const copy = (a: Float64Array) => {
+    const c = alloc(a.length);
+    c.set(a);
+    return c;
+  };
   const linear = linearLowerBounds(
     net,
     bounds as Interval[],
@@ -310,9 +315,8 @@ function slopeGradient(
   inputs: ReadonlyMap<number, Interval>,
   { linear, carried }: BoundAt,
   first: FirstLayer = {},
-  scratch?: Scratch,
+  alloc: (n: number) => Float64Array = fresh,
 ): { grad: Map<number, Float64Array>; acts: Float64Array[] } {
-  const alloc = scratch ? (n: number) => scratch.take(n) : fresh;
   const coef = linear.coef[0] as Float64Array;
   const p = boxMinimiser(coef, box, alloc(coef.length));
   const acts: Float64Array[] = [net.preprocessInput(p, alloc(coef.length))];

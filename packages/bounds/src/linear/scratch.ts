@@ -24,13 +24,6 @@ export class Scratch {
     return a;
   }
 
-  /** A copy of `a` in the scratch buffer. */
-  copy(a: ArrayLike<number>): Float64Array {
-    const out = this.take(a.length);
-    out.set(a);
-    return out;
-  }
-
   /** Every array taken so far may be overwritten from now on. */
   release(): void {
     this.used = 0;
